@@ -1,0 +1,1 @@
+"""ddq: the Data-Driven Quality community dashboard."""

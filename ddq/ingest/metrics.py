@@ -1,0 +1,496 @@
+"""Importing weekly metric values from a CSV file, all or nothing.
+
+The file is staged by :mod:`ddq.ingest.csvfile`, every cell is checked with set-based SQL
+(team, week and metric names are few, so they are resolved once per distinct value in
+Python; values are checked per row in SQL), and an accepted file is applied in one
+transaction that records what it added and what it overwrote in the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ddq import ledger
+from ddq.db import quote_ident, transaction
+from ddq.ingest.csvfile import drop_staged, read_upload, stage_csv, strip_export_quote
+from ddq.ingest.problems import ImportRejected, Problem
+from ddq.metrics import (
+    COUNT,
+    DAYS,
+    EARLIEST_WEEK,
+    PERCENT,
+    catalog,
+    current_week,
+    fold_name,
+)
+from ddq.org import closest_name, name_key
+
+if TYPE_CHECKING:
+    import duckdb
+
+Progress = Callable[[str, float], None]
+
+LONG = "long"
+WIDE = "wide"
+# Rows of problems fetched from each check: more than anyone reads, few enough to stay fast
+# on a file where every row is wrong.
+_PROBLEM_FETCH_LIMIT = 1000
+PREVIEW_ROWS = 20
+
+_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?$")
+_ISO_WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})(?:-?[1-7])?$")
+
+
+@dataclass
+class MetricsImport:
+    """What an import of a metrics file did, or (dry run) would do."""
+
+    file_name: str
+    sha256: str
+    format: str
+    rows_read: int
+    values: int
+    added: int
+    updated: int
+    unchanged: int
+    teams_created: list[str]
+    weeks: tuple[dt.date, dt.date] | None
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    import_id: int | None = None
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        teams = ""
+        if self.teams_created:
+            verb = "would create" if self.dry_run else "created"
+            teams = f"; {verb} {len(self.teams_created)} team(s): {', '.join(self.teams_created)}"
+        if self.dry_run:
+            return f"dry run of {self.file_name}: would be {counts}{teams}; nothing was changed"
+        return f"import {self.import_id}: {counts}{teams}"
+
+
+@dataclass
+class _Layout:
+    format: str
+    team_col: str
+    week_col: str
+    metric_col: str | None = None
+    value_col: str | None = None
+    # wide: (staged column, header name, metric key, unit)
+    metric_cols: list[tuple[str, str, str, str]] = field(default_factory=list)
+    header_names: dict[str, str] = field(default_factory=dict)  # staged column -> header name
+
+
+def import_metrics(
+    con: duckdb.DuckDBPyConnection,
+    source: Path | bytes,
+    *,
+    file_name: str | None = None,
+    who: str,
+    dry_run: bool = False,
+    create_teams: bool = False,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> MetricsImport:
+    """Check a metrics CSV file and, unless ``dry_run``, apply it in one transaction.
+
+    Raises :class:`ImportRejected` listing every problem when anything is wrong; the
+    database is then left exactly as it was.
+    """
+    report = progress or (lambda stage, fraction: None)
+    name = file_name or (source.name if isinstance(source, Path) else "upload.csv")
+    report("reading", 0.0)
+    data = read_upload(source)
+    staged = stage_csv(con, data, name, path=source if isinstance(source, Path) else None)
+    try:
+        report("checking", 0.4)
+        metrics = {m.key: m for m in catalog(con)}
+        layout = _layout(staged.header, staged.columns, metrics, name)
+        _resolve_names(con, layout, staged.table, metrics, create_teams, today)
+        _type_cells(con, layout, staged.table)
+        problems, hidden = _row_problems(con, layout)
+        problems += staged.problems
+        if problems:
+            raise ImportRejected(name, problems, hidden=hidden)
+        values = con.execute("SELECT count(*) FROM typed").fetchone()[0]
+        if values == 0:
+            reason = ("the file has a header but no rows" if staged.rows == 0
+                      else "every metric cell is empty; there is nothing to import")
+            raise ImportRejected(name, [Problem(0, "", None, reason)])
+        report("comparing", 0.6)
+        result = _classify(con, name, staged.sha256, layout.format, staged.rows, values)
+        result.dry_run = dry_run
+        if not dry_run:
+            report("applying", 0.75)
+            _apply(con, result, who)
+        report("done", 1.0)
+        return result
+    finally:
+        drop_staged(con, staged.table)
+        for table in ("team_map", "week_map", "metric_map", "typed", "incoming", "changed"):
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+
+
+def _layout(header: list[str], columns: list[str], metrics: dict, file_name: str) -> _Layout:
+    problems: list[Problem] = []
+    folded: dict[str, str] = {}
+    names = dict(zip(columns, header, strict=True))
+    for column, name in names.items():
+        key = fold_name(name)
+        if not key:
+            problems.append(Problem(1, f"{columns.index(column) + 1}", name,
+                                    "the header has an empty column name; name it or delete the column"))
+        elif key in folded:
+            problems.append(Problem(1, name, None, f"appears twice in the header (also as "
+                                    f"{names[folded[key]]!r}); keep one"))
+        else:
+            folded[key] = column
+    missing = [c for c in ("team", "week") if c not in folded]
+    if missing:
+        problems.append(Problem(1, "", ",".join(header), f"the header has no {' or '.join(missing)} "
+                                "column; a metrics file starts with team,week,metric,value "
+                                "(long) or team,week,<metric>,... (wide)"))
+    if problems:
+        raise ImportRejected(file_name, problems)
+    layout = _Layout(format=LONG, team_col=folded["team"], week_col=folded["week"], header_names=names)
+    if "metric" in folded and "value" in folded:
+        layout.metric_col, layout.value_col = folded["metric"], folded["value"]
+        extra = [names[c] for k, c in folded.items() if k not in ("team", "week", "metric", "value")]
+        for name in extra:
+            problems.append(Problem(1, name, None, "unexpected column in a long-format file "
+                                    "(team,week,metric,value); remove it"))
+    else:
+        layout.format = WIDE
+        by_fold = {fold_name(k): m for k, m in metrics.items()}
+        by_fold |= {fold_name(m.label): m for m in metrics.values()}
+        for key, column in folded.items():
+            if key in ("team", "week"):
+                continue
+            metric = by_fold.get(key)
+            if metric is None:
+                problems.append(Problem(1, names[column], None, "unknown metric; known metrics: "
+                                        + ", ".join(metrics)))
+            else:
+                layout.metric_cols.append((column, names[column], metric.key, metric.unit))
+        if not layout.metric_cols and not problems:
+            problems.append(Problem(1, "", None, "no metric columns: add metric and value columns "
+                                    "(long format) or one column per metric (wide format)"))
+    if problems:
+        raise ImportRejected(file_name, problems)
+    return layout
+
+
+def _distinct(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str | None]:
+    return [v for (v,) in con.execute(f"SELECT DISTINCT {column} FROM {quote_ident(table)}").fetchall()]
+
+
+def _clean_text(raw: str | None) -> str:
+    return strip_export_quote((raw or "").strip())
+
+
+def parse_week(raw: str) -> dt.date | None:
+    """The Monday of the ISO week written as an ISO date (any weekday) or as ``2026-W14``."""
+    text = raw.strip()
+    if match := _ISO_DATE.match(text):
+        try:
+            day = dt.date.fromisoformat(match[1])
+        except ValueError:
+            return None
+        return day - dt.timedelta(days=day.weekday())
+    if match := _ISO_WEEK.match(text):
+        try:
+            return dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        except ValueError:
+            return None
+    return None
+
+
+def _iso_week_label(monday: dt.date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams: bool,
+                   today: dt.date | None) -> None:  # noqa: ANN001
+    """Build small lookup tables from each distinct raw team, week and metric value."""
+    import pyarrow as pa
+
+    known = {name_key(n): n for (n,) in con.execute("SELECT name FROM teams").fetchall()}
+    team_rows = []
+    for raw in _distinct(con, table, layout.team_col):
+        text = _clean_text(raw)
+        key = name_key(text)
+        problem = None
+        if not key:
+            problem = "the team is empty; every row needs a team"
+        elif key not in known and not create_teams:
+            guess = closest_name(text, list(known.values()))
+            hint = f" (did you mean {guess!r}?)" if guess else ""
+            problem = (f"unknown team{hint}; add it to the roster first, or let the import "
+                       "create missing teams (--create-teams)")
+        team_rows.append((raw, key, known.get(key, text), problem))
+
+    this_week = current_week(today)
+    week_rows = []
+    for raw in _distinct(con, table, layout.week_col):
+        text = (raw or "").strip()
+        monday = parse_week(text) if text else None
+        problem = None
+        if not text:
+            problem = "the week is empty; every row needs a week"
+        elif monday is None:
+            problem = ("not a week: write an ISO date such as 2026-03-02 (any day of the week) "
+                       "or an ISO week such as 2026-W10")
+        elif monday > this_week:
+            problem = (f"week {_iso_week_label(monday)} is in the future (this is week "
+                       f"{_iso_week_label(this_week)}); check the year")
+        elif monday < EARLIEST_WEEK:
+            problem = "the week is before 2000-01-03; check the year"
+        week_rows.append((raw, monday if problem is None else None, problem))
+
+    metric_rows = []
+    if layout.format == LONG:
+        by_fold = {fold_name(k): m for k, m in metrics.items()}
+        by_fold |= {fold_name(m.label): m for m in metrics.values()}
+        for raw in _distinct(con, table, layout.metric_col):
+            text = _clean_text(raw)
+            metric = by_fold.get(fold_name(text)) if text else None
+            problem = None
+            if not text:
+                problem = "the metric is empty; every row needs a metric"
+            elif metric is None:
+                problem = "unknown metric; known metrics: " + ", ".join(metrics)
+            metric_rows.append((raw, metric.key if metric else None,
+                                metric.unit if metric else None, problem))
+
+    team_map = pa.table({  # noqa: F841 - read by the queries below
+        "raw": pa.array([r[0] for r in team_rows], pa.string()),
+        "team_key": pa.array([r[1] for r in team_rows], pa.string()),
+        "team_name": pa.array([r[2] for r in team_rows], pa.string()),
+        "problem": pa.array([r[3] for r in team_rows], pa.string()),
+    })
+    week_map = pa.table({  # noqa: F841
+        "raw": pa.array([r[0] for r in week_rows], pa.string()),
+        "week": pa.array([r[1] for r in week_rows], pa.date32()),
+        "problem": pa.array([r[2] for r in week_rows], pa.string()),
+    })
+    metric_map = pa.table({  # noqa: F841
+        "raw": pa.array([r[0] for r in metric_rows], pa.string()),
+        "metric": pa.array([r[1] for r in metric_rows], pa.string()),
+        "unit": pa.array([r[2] for r in metric_rows], pa.string()),
+        "problem": pa.array([r[3] for r in metric_rows], pa.string()),
+    })
+    for name in ("team_map", "week_map", "metric_map"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}")
+
+
+def _value_problem_sql(unit: str, raw: str, number: str) -> str:
+    """SQL naming what is wrong with a value (NULL when nothing is) for a metric's unit."""
+    checks = [
+        f"WHEN {raw} IS NULL OR trim({raw}) = '' THEN 'the value is empty; leave the row out "
+        "if the team did not report this week'",
+        f"WHEN {number} IS NULL OR contains({raw}, '_') THEN 'not a number (write digits with "
+        "a point as the decimal separator and no thousands separators)'",
+        f"WHEN isnan({number}) OR isinf({number}) THEN 'NaN and infinity are not values'",
+    ]
+    if unit == COUNT:
+        checks += [
+            f"WHEN {number} < 0 THEN 'a count cannot be negative'",
+            f"WHEN {number} <> trunc({number}) THEN 'a count is a whole number'",
+        ]
+    elif unit == PERCENT:
+        checks += [f"WHEN {number} < 0 OR {number} > 100 THEN 'a percentage is between 0 and 100'"]
+    elif unit == DAYS:
+        checks += [f"WHEN {number} < 0 THEN 'a number of days cannot be negative'"]
+    return "CASE " + " ".join(checks) + " END"
+
+
+def _type_cells(con: duckdb.DuckDBPyConnection, layout: _Layout, table: str) -> None:
+    """One row per metric cell, with names resolved and the value's problem, if any."""
+    staged = quote_ident(table)
+    team, week = quote_ident(layout.team_col), quote_ident(layout.week_col)
+    if layout.format == LONG:
+        metric, value = quote_ident(layout.metric_col), quote_ident(layout.value_col)
+        cells = f"""
+            SELECT s.line, s.{team} AS team_raw, s.{week} AS week_raw, s.{metric} AS metric_raw,
+                   mm.metric, mm.unit, mm.problem AS metric_problem, ? AS value_column,
+                   s.{value} AS value_raw
+            FROM {staged} s JOIN metric_map mm ON mm.raw IS NOT DISTINCT FROM s.{metric}
+        """
+        params: list[Any] = [layout.header_names[layout.value_col]]
+    else:
+        parts, params = [], []
+        for column, header, key, unit in layout.metric_cols:
+            col = quote_ident(column)
+            parts.append(f"""
+                SELECT s.line, s.{team} AS team_raw, s.{week} AS week_raw, NULL AS metric_raw,
+                       ? AS metric, ? AS unit, NULL AS metric_problem, ? AS value_column,
+                       s.{col} AS value_raw
+                FROM {staged} s WHERE s.{col} IS NOT NULL AND trim(s.{col}) <> ''
+            """)
+            params += [key, unit, header]
+        cells = " UNION ALL ".join(parts)
+    raw, number = "c.value_raw", "c.value"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE typed AS
+        WITH cells AS ({cells}),
+        c AS (SELECT *, TRY_CAST(value_raw AS DOUBLE) AS value FROM cells)
+        SELECT c.line, c.value_column, c.value_raw, c.value, c.metric, c.unit, c.metric_raw,
+               c.team_raw, tm.team_key, tm.team_name, tm.problem AS team_problem,
+               c.week_raw, wm.week, wm.problem AS week_problem, c.metric_problem,
+               CASE
+                 WHEN c.metric IS NULL THEN NULL
+                 WHEN c.unit = '{COUNT}' THEN {_value_problem_sql(COUNT, raw, number)}
+                 WHEN c.unit = '{PERCENT}' THEN {_value_problem_sql(PERCENT, raw, number)}
+                 WHEN c.unit = '{DAYS}' THEN {_value_problem_sql(DAYS, raw, number)}
+                 ELSE {_value_problem_sql("", raw, number)}
+               END AS value_problem
+        FROM c
+        JOIN team_map tm ON tm.raw IS NOT DISTINCT FROM c.team_raw
+        JOIN week_map wm ON wm.raw IS NOT DISTINCT FROM c.week_raw
+        """,
+        params,
+    )
+
+
+def _row_problems(con: duckdb.DuckDBPyConnection, layout: _Layout) -> tuple[list[Problem], int]:
+    """Every problem in the cells, and every key that appears twice."""
+    names = layout.header_names
+    checks = [
+        ("team_problem", names[layout.team_col], "team_raw"),
+        ("week_problem", names[layout.week_col], "week_raw"),
+        ("value_problem", None, "value_raw"),
+    ]
+    if layout.format == LONG:
+        checks.insert(2, ("metric_problem", names[layout.metric_col], "metric_raw"))
+    found: list[Problem] = []
+    hidden = 0
+    for problem_col, header, raw_col in checks:
+        # A bad team or week is reported on each of its lines: the person fixes every one.
+        column_sql = "value_column" if header is None else "?"
+        params = [] if header is None else [header]
+        for line, column, raw, reason in con.execute(
+            f"SELECT line, {column_sql}, {raw_col}, {problem_col} FROM typed "
+            f"WHERE {problem_col} IS NOT NULL ORDER BY line LIMIT {_PROBLEM_FETCH_LIMIT}",
+            params,
+        ).fetchall():
+            found.append(Problem(line, column, raw if raw is not None else "", reason))
+        total = con.execute(
+            f"SELECT count(*) FROM typed WHERE {problem_col} IS NOT NULL"
+        ).fetchone()[0]
+        hidden += max(0, total - _PROBLEM_FETCH_LIMIT)
+    team_header = names[layout.team_col]
+    duplicates = con.execute(
+        f"""
+        SELECT list(line ORDER BY line) AS lines, any_value(team_raw), any_value(week), metric
+        FROM typed
+        WHERE team_key <> '' AND week IS NOT NULL AND metric IS NOT NULL
+        GROUP BY team_key, week, metric
+        HAVING count(*) > 1
+        ORDER BY lines[2]
+        LIMIT {_PROBLEM_FETCH_LIMIT}
+        """
+    ).fetchall()
+    for lines, team_raw, week, metric in duplicates:
+        for later in lines[1:]:
+            found.append(Problem(
+                later, team_header, team_raw or "",
+                f"{metric} for this team in week {_iso_week_label(week)} is also on line "
+                f"{lines[0]} (lines {', '.join(map(str, lines))}); keep one value per team, "
+                "week and metric",
+            ))
+    return found, hidden
+
+
+def _classify(con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, fmt: str,
+              rows_read: int, values: int) -> MetricsImport:
+    """Compare the file's values with the stored ones: what would be added, updated, kept."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE incoming AS
+        SELECT t.id AS team_id, typed.team_key, typed.team_name, typed.week, typed.metric,
+               typed.value
+        FROM typed LEFT JOIN teams t ON t.name_key = typed.team_key
+    """)
+    stored = con.execute("SELECT count(*) FROM metric_values").fetchone()[0]
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE changed AS
+        SELECT i.team_id, i.week, i.metric, i.value, mv.value AS old_value,
+               mv.import_id AS old_import_id
+        FROM incoming i
+        JOIN metric_values mv
+          ON mv.team_id = i.team_id AND mv.week = i.week AND mv.metric = i.metric
+        WHERE ?
+    """, [stored > 0])
+    updated, unchanged = con.execute(
+        "SELECT count(*) FILTER (value <> old_value), count(*) FILTER (value = old_value) "
+        "FROM changed"
+    ).fetchone()
+    new_teams = [n for (n,) in con.execute(
+        "SELECT min(team_name) FROM incoming WHERE team_id IS NULL "
+        "GROUP BY team_key ORDER BY team_key"
+    ).fetchall()]
+    first, last = con.execute("SELECT min(week), max(week) FROM incoming").fetchone()
+    preview = [
+        dict(zip(("line", "team", "week", "metric", "value"), r, strict=True))
+        for r in con.execute(
+            f"SELECT line, team_name, week, metric, value FROM typed ORDER BY line, value_column "
+            f"LIMIT {PREVIEW_ROWS}"
+        ).fetchall()
+    ]
+    return MetricsImport(
+        file_name=file_name, sha256=sha256, format=fmt, rows_read=rows_read, values=values,
+        added=values - updated - unchanged, updated=updated, unchanged=unchanged,
+        teams_created=new_teams, weeks=(first, last) if first else None, preview=preview,
+    )
+
+
+def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> None:
+    with transaction(con):
+        import_id = ledger.start(con, kind="metrics", file_name=result.file_name,
+                                 sha256=result.sha256, who=who)
+        if result.teams_created:
+            con.execute("""
+                INSERT INTO teams (name, name_key)
+                SELECT min(team_name), team_key FROM incoming
+                WHERE team_id IS NULL GROUP BY team_key
+            """)
+            con.execute("""
+                INSERT INTO import_created_teams (import_id, team_id)
+                SELECT ?, t.id FROM teams t
+                WHERE t.name_key IN (SELECT team_key FROM incoming WHERE team_id IS NULL)
+            """, [import_id])
+            con.execute("""
+                UPDATE incoming SET team_id = t.id FROM teams t
+                WHERE incoming.team_id IS NULL AND t.name_key = incoming.team_key
+            """)
+        if result.updated:
+            con.execute("""
+                INSERT INTO import_overwrites
+                    (import_id, team_id, week, metric, old_value, old_import_id)
+                SELECT ?, team_id, week, metric, old_value, old_import_id
+                FROM changed WHERE value <> old_value
+            """, [import_id])
+            con.execute("""
+                UPDATE metric_values SET value = c.value, import_id = ?
+                FROM changed c
+                WHERE c.value <> c.old_value AND metric_values.team_id = c.team_id
+                  AND metric_values.week = c.week AND metric_values.metric = c.metric
+            """, [import_id])
+        if result.added:
+            con.execute("""
+                INSERT INTO metric_values (team_id, week, metric, value, import_id)
+                SELECT i.team_id, i.week, i.metric, i.value, ? FROM incoming i
+                ANTI JOIN changed c
+                  ON c.team_id = i.team_id AND c.week = i.week AND c.metric = i.metric
+            """, [import_id])
+        ledger.finish(con, import_id, rows_read=result.rows_read, added=result.added,
+                      updated=result.updated, unchanged=result.unchanged,
+                      teams_created=len(result.teams_created))
+    result.import_id = import_id

@@ -1,0 +1,57 @@
+"""What is wrong with an uploaded file, said so that a person can find it and fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ddq.errors import DdqError
+
+# Enough to fix a file in one sitting; a file with more errors is usually the wrong file.
+MAX_PROBLEMS_SHOWN = 50
+_MAX_VALUE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file: where it is (physical line, column), the value, and why.
+
+    ``line`` is the physical line on which the record starts (line 1 is the header); 0 means
+    the file as a whole. ``column`` is the header's name for the column, or "" for a whole
+    line.
+    """
+
+    line: int
+    column: str
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        parts = [f"line {self.line}" if self.line else "file"]
+        if self.column:
+            parts.append(f"column {self.column}")
+        if self.value is not None:
+            parts.append(f"value {shorten(self.value)!r}")
+        return f"{', '.join(parts)}: {self.reason}"
+
+
+def shorten(value: str) -> str:
+    return value if len(value) <= _MAX_VALUE_CHARS else value[: _MAX_VALUE_CHARS - 1] + "…"
+
+
+class ImportRejected(DdqError):
+    """The file has problems; nothing was changed."""
+
+    def __init__(self, file_name: str, problems: list[Problem], hidden: int = 0) -> None:
+        self.file_name = file_name
+        self.problems = sorted(problems, key=lambda p: (p.line, p.column))
+        self.count = len(problems) + hidden  # hidden: found but not fetched, on huge files
+        super().__init__(self.report())
+
+    def report(self, limit: int = MAX_PROBLEMS_SHOWN) -> str:
+        count = self.count
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{self.file_name}: {count} {noun}; nothing was imported. Fix the file and try again."]
+        lines += [f"  {p}" for p in self.problems[:limit]]
+        if count > limit:
+            lines.append(f"  ... and {count - limit} more")
+        return "\n".join(lines)

@@ -1,0 +1,148 @@
+"""Numbered schema migrations, applied in order at start-up, each in its own transaction.
+
+A migration is never edited once it has shipped: a change to the schema is a new entry at
+the end of :data:`MIGRATIONS`. ``schema_migrations`` records which ones a file has had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ddq.errors import DatabaseUnreadable
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+def _m001_foundation(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE SEQUENCE area_ids START 1;
+        CREATE TABLE areas (
+            id INTEGER PRIMARY KEY DEFAULT nextval('area_ids'),
+            name VARCHAR NOT NULL,
+            name_key VARCHAR NOT NULL UNIQUE,   -- lower(trim(name)): names match case-insensitively
+            head VARCHAR,
+            champions_channel VARCHAR,
+            community_channel VARCHAR
+        );
+        CREATE SEQUENCE team_ids START 1;
+        CREATE TABLE teams (
+            id INTEGER PRIMARY KEY DEFAULT nextval('team_ids'),
+            name VARCHAR NOT NULL,
+            name_key VARCHAR NOT NULL UNIQUE,
+            area_id INTEGER,
+            active BOOLEAN NOT NULL DEFAULT true,
+            created_at TIMESTAMP NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
+        );
+        CREATE TABLE metric_defs (
+            key VARCHAR PRIMARY KEY,
+            label VARCHAR NOT NULL,
+            unit VARCHAR NOT NULL,              -- count, percent, days, or a free-form unit
+            direction VARCHAR NOT NULL CHECK (direction IN ('lower_is_better', 'higher_is_better')),
+            description VARCHAR NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 1000
+        );
+        CREATE SEQUENCE import_ids START 1;
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY DEFAULT nextval('import_ids'),
+            kind VARCHAR NOT NULL,              -- metrics, demo, ...
+            file_name VARCHAR NOT NULL,
+            sha256 VARCHAR,
+            who VARCHAR NOT NULL,
+            imported_at TIMESTAMP NOT NULL,     -- UTC
+            rows_read INTEGER NOT NULL DEFAULT 0,
+            added INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            teams_created INTEGER NOT NULL DEFAULT 0,
+            status VARCHAR NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'undone')),
+            undone_at TIMESTAMP,
+            undone_by VARCHAR
+        );
+        -- The weekly fact table: one value per team, ISO week (its Monday) and metric.
+        CREATE TABLE metric_values (
+            team_id INTEGER NOT NULL,
+            week DATE NOT NULL,
+            metric VARCHAR NOT NULL,
+            value DOUBLE NOT NULL,
+            import_id INTEGER NOT NULL,         -- the import that set the current value
+            PRIMARY KEY (team_id, week, metric)
+        );
+        -- What an import replaced, so that undo restores it exactly. Cells an import added
+        -- are the ones that carry its id and have no row here.
+        CREATE TABLE import_overwrites (
+            import_id INTEGER NOT NULL,
+            team_id INTEGER NOT NULL,
+            week DATE NOT NULL,
+            metric VARCHAR NOT NULL,
+            old_value DOUBLE NOT NULL,
+            old_import_id INTEGER NOT NULL
+        );
+        -- Teams an import created (with --create-teams); undo removes them again.
+        CREATE TABLE import_created_teams (
+            import_id INTEGER NOT NULL,
+            team_id INTEGER NOT NULL
+        );
+    """)
+    from ddq.metrics import DEFAULT_CATALOG
+
+    con.executemany(
+        "INSERT INTO metric_defs (key, label, unit, direction, description, position) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (m.key, m.label, m.unit, m.direction, m.description, position)
+            for position, m in enumerate(DEFAULT_CATALOG, start=1)
+        ],
+    )
+
+
+Migration = Callable[["duckdb.DuckDBPyConnection"], None]
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "foundation", _m001_foundation),
+]
+
+
+def latest_version() -> int:
+    return MIGRATIONS[-1][0]
+
+
+def applied_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return []
+    return [v for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every migration the file has not had yet; return the versions applied."""
+    from ddq.db import transaction
+
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            applied_at TIMESTAMP NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
+        )
+    """)
+    done = set(applied_versions(con))
+    newest_known = latest_version()
+    if done and max(done) > newest_known:
+        raise DatabaseUnreadable(
+            f"This database has schema version {max(done)}, newer than this ddq knows "
+            f"({newest_known}). Upgrade ddq before opening it."
+        )
+    applied = []
+    for version, name, step in MIGRATIONS:
+        if version in done:
+            continue
+        with transaction(con):
+            step(con)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name]
+            )
+        applied.append(version)
+    return applied
