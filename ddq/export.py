@@ -1,0 +1,80 @@
+"""Writing CSV files that are safe to open in a spreadsheet and import back unchanged.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be run
+as a formula by Excel or LibreOffice, so ddq writes it with a leading ``'`` (plain numbers
+such as ``-10`` excepted). Cells that already start with ``'`` before such a character get
+one more, so that every import, which removes one leading ``'``
+(:func:`ddq.ingest.csvfile.strip_export_quote`), gives back exactly what was exported.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import duckdb
+
+_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def formula_safe(value: str) -> str:
+    """The cell text to write so that a spreadsheet shows it as text, not a formula."""
+    if _FORMULA_START.match(value) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+# Whole numbers are written without ".0" so that counts read as counts; other values use
+# DuckDB's shortest text that reads back as the same double.
+VALUE_TEXT_SQL = (
+    "CASE WHEN value = trunc(value) AND abs(value) < 1e15 "
+    "THEN CAST(CAST(value AS BIGINT) AS VARCHAR) ELSE CAST(value AS VARCHAR) END"
+)
+
+
+def export_metrics(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None) -> int:
+    """Write every metric value as ``team,week,metric,value``, sorted; return the row count.
+
+    ``out`` is a file path, an open text stream, or None for standard output.
+    """
+    import pyarrow as pa
+
+    names = con.execute("SELECT id, name FROM teams").fetchall()
+    safe_teams = pa.table({  # noqa: F841 - read by the query below
+        "id": pa.array([i for i, _ in names], pa.int32()),
+        "name": pa.array([formula_safe(n) for _, n in names], pa.string()),
+        "sort_key": pa.array([n.lower() for _, n in names], pa.string()),
+    })
+    keys = [k for (k,) in con.execute("SELECT key FROM metric_defs").fetchall()]
+    safe_metrics = pa.table({  # noqa: F841
+        "key": pa.array(keys, pa.string()),
+        "safe": pa.array([formula_safe(k) for k in keys], pa.string()),
+    })
+    query = f"""
+        SELECT t.name AS team, strftime(mv.week, '%Y-%m-%d') AS week, m.safe AS metric,
+               {VALUE_TEXT_SQL} AS value
+        FROM metric_values mv
+        JOIN safe_teams t ON t.id = mv.team_id
+        JOIN safe_metrics m ON m.key = mv.metric
+        ORDER BY t.sort_key, t.name, mv.week, mv.metric
+    """
+    with tempfile.TemporaryDirectory(prefix="ddq-export-") as tmp:
+        target = out if isinstance(out, Path) else Path(tmp) / "export.csv"
+        count = con.execute(
+            f"COPY ({query}) TO '{_sql_path(target)}' (HEADER, DELIMITER ',', QUOTE '\"')"
+        ).fetchone()[0]
+        if not isinstance(out, Path):
+            stream = out or sys.stdout
+            with target.open(encoding="utf-8", newline="") as f:
+                shutil.copyfileobj(f, stream)
+    return count
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,1 @@
+"""Shared Streamlit pieces: the only part of ddq that imports streamlit."""

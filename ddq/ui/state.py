@@ -1,0 +1,111 @@
+"""The app's view of the database: where it is, its first-start sample, cached reads.
+
+Reads are cached per database file and keyed on the file's modification stamp
+(:func:`ddq.db.data_version`), so a new upload, from this app or from the CLI, shows on
+the next rerun while a room full of viewers costs about one query.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ddq import db, ledger, metrics
+from ddq.sample import ensure_sample_database
+
+# Who acts in the app until sign-in exists: every visitor may edit on a local install.
+LOCAL_USER = "local user"
+
+
+def db_path() -> Path:
+    return db.resolve_path()
+
+
+@st.cache_resource(show_spinner="Creating a sample database…")
+def _ensure_database(path: str) -> bool:
+    """Create the sample database on first start (once per process and file)."""
+    return ensure_sample_database(Path(path))
+
+
+def ensure_database() -> bool:
+    """True when this start created the sample database."""
+    return _ensure_database(str(db_path()))
+
+
+def version() -> tuple[int, int]:
+    return db.data_version(db_path())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _read(kind: str, path: str, stamp: tuple[int, int]) -> Any:
+    with db.connect(path) as con:
+        if kind == "catalog":
+            return metrics.catalog(con)
+        if kind == "counts":
+            return metrics.counts(con)
+        if kind == "headlines":
+            return metrics.organisation_headlines(con)
+        if kind == "imports":
+            return pd.DataFrame(ledger.list_imports(con))
+        if kind == "teams":
+            return metrics.team_names(con)
+    raise ValueError(kind)
+
+
+def read(kind: str) -> Any:
+    """A cached read of the current database: catalog, counts, headlines, imports or teams."""
+    path = db_path()
+    return _read(kind, str(path), db.data_version(path))
+
+
+def holds_only_sample() -> bool:
+    """True while every applied import is the generated sample organisation."""
+    imports = read("imports")
+    if imports.empty:
+        return False
+    applied = imports[imports["status"] == "applied"]
+    return not applied.empty and bool((applied["kind"] == "demo").all())
+
+
+def sample_banner(created_now: bool) -> None:
+    """Say plainly when the numbers on screen are made up."""
+    if created_now:
+        st.info(
+            f"No database existed, so ddq created **{db_path()}** with a sample organisation "
+            "(made-up teams and numbers). Import your own metrics on the Upload page, or "
+            "point `DDQ_DB` at your database.",
+            icon=":material/science:",
+        )
+    elif holds_only_sample():
+        st.info(
+            "You are looking at the **sample organisation**: made-up teams and numbers. "
+            "Import your own metrics on the Upload page.",
+            icon=":material/science:",
+        )
+
+
+def connection():  # noqa: ANN201 - ddq.db.connect's context manager
+    """A short-lived connection for one write from a page."""
+    return db.connect(db_path())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def dry_run(_data: bytes, sha256: str, file_name: str, create_teams: bool,
+            stamp: tuple[int, int]) -> Any:
+    """The dry run of an upload, cached per file content and database state.
+
+    Returns the :class:`~ddq.ingest.metrics.MetricsImport` or the
+    :class:`~ddq.ingest.problems.ImportRejected` error.
+    """
+    from ddq.ingest.metrics import import_metrics
+    from ddq.ingest.problems import ImportRejected
+
+    with connection() as con:
+        try:
+            return import_metrics(con, _data, file_name=file_name, who=LOCAL_USER,
+                                  dry_run=True, create_teams=create_teams)
+        except ImportRejected as rejected:
+            return rejected
