@@ -46,7 +46,11 @@ GAP_WEEKS_AGO = 3
 FAST, SLOW, FLAT = "fast", "slow", "flat"
 # Per pace: how far the inflow of critical bugs falls at most (share), and in how many weeks
 # a team gets about two thirds of the way there. Change is slow: a year, not a sprint.
-_PACES: dict[str, tuple[float, float]] = {FAST: (0.65, 40.0), SLOW: (0.35, 90.0), FLAT: (0.04, 60.0)}
+_PACES: dict[str, tuple[float, float]] = {
+    FAST: (0.65, 40.0),
+    SLOW: (0.45, 70.0),
+    FLAT: (0.04, 60.0),
+}
 # How the teams that carry no special story are spread over the paces.
 _PACE_PATTERN = (FAST, SLOW, FLAT, SLOW)
 
@@ -163,7 +167,7 @@ def _stories(rng: np.random.Generator, teams: int, weeks: int) -> _Stories:
     gap_team: int | None = order[2 % teams]
     gap_week: int | None = weeks - 1 - GAP_WEEKS_AGO
     first_reported = join_week if gap_team == late_joiner and join_week is not None else 0
-    if gap_week is None or gap_week <= first_reported:
+    if gap_week <= first_reported:
         gap_team = gap_week = None  # too few weeks for a gap between reported weeks
 
     others = [i for i in order if i not in (regressing, late_joiner)]
@@ -243,9 +247,13 @@ def _simulate(
     )
     days = days_base[:, None] * (0.45 + 0.55 * quality) * worse**0.7
     days = np.maximum(np.round(days * rng.lognormal(0.0, 0.25, (teams, weeks)), 1), 0.1)
-    other_open = np.rint(backlog_base[:, None] * quality**0.6 * (0.7 + 0.3 * worse) * np.exp(wobble))
-    escaped = rng.poisson(escaped_base[:, None] * quality * worse * rng.gamma(6.0, 1 / 6, (teams, weeks)))
-    failing = (100.0 - pass_base[:, None]) * quality**1.2 * worse**1.3
+    other_open = np.rint(
+        backlog_base[:, None] * quality**0.6 * (0.7 + 0.3 * worse) * np.exp(wobble)
+    )
+    escaped = rng.poisson(
+        escaped_base[:, None] * quality * worse * rng.gamma(6.0, 1 / 6, (teams, weeks))
+    )
+    failing = (100.0 - pass_base[:, None]) * quality**1.2 * worse
     failing = failing * np.exp(rng.normal(0.0, 0.12, (teams, weeks)))
     pass_rate = np.round(np.clip(100.0 - failing, 0.0, 100.0), 1)
 
@@ -282,16 +290,16 @@ def _check_empty(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def _insert_org(
-    con: duckdb.DuckDBPyConnection, org: _Org, import_id: int
-) -> tuple[list[int], int]:
+def _insert_org(con: duckdb.DuckDBPyConnection, org: _Org, import_id: int) -> tuple[list[int], int]:
     """Create the areas (reusing any of the same name) and teams; return the team ids."""
-    areas = pa.table({
-        "name": org.area_names,
-        "name_key": [name_key(n) for n in org.area_names],
-        "head": org.area_heads,
-        "position": list(range(len(org.area_names))),
-    })  # fmt: skip
+    areas = pa.table(
+        {
+            "name": org.area_names,
+            "name_key": [name_key(n) for n in org.area_names],
+            "head": org.area_heads,
+            "position": list(range(len(org.area_names))),
+        }
+    )
     con.register("_ddq_sample_areas", areas)
     try:
         con.execute("""
@@ -300,19 +308,22 @@ def _insert_org(
             WHERE name_key NOT IN (SELECT name_key FROM areas)
             ORDER BY position
         """)
-        area_ids = dict(con.execute("""
+        found = con.execute("""
             SELECT s.position, a.id FROM _ddq_sample_areas s JOIN areas a USING (name_key)
-        """).fetchall())
+        """).fetchall()
+        area_ids = dict(found)
     finally:
         con.unregister("_ddq_sample_areas")
 
     keys = [name_key(n) for n in org.team_names]
-    teams = pa.table({
-        "name": org.team_names,
-        "name_key": keys,
-        "area_id": pa.array([area_ids[a] for a in org.team_area], type=pa.int32()),
-        "position": list(range(len(org.team_names))),
-    })  # fmt: skip
+    teams = pa.table(
+        {
+            "name": org.team_names,
+            "name_key": keys,
+            "area_id": pa.array([area_ids[a] for a in org.team_area], type=pa.int32()),
+            "position": list(range(len(org.team_names))),
+        }
+    )
     con.register("_ddq_sample_teams", teams)
     try:
         # Ids follow the order of the teams, so the same sample always gets the same ids.
@@ -327,9 +338,10 @@ def _insert_org(
             """,
             [import_id],
         )
-        by_key = dict(con.execute("""
+        found = con.execute("""
             SELECT t.name_key, t.id FROM teams t JOIN _ddq_sample_teams s USING (name_key)
-        """).fetchall())
+        """).fetchall()
+        by_key = dict(found)
     finally:
         con.unregister("_ddq_sample_teams")
     return [by_key[k] for k in keys], len(area_ids)
@@ -345,12 +357,14 @@ def _insert_values(
 ) -> int:
     """Load every written cell with one INSERT from an Arrow table; return how many."""
     team_at, week_at, metric_at = np.nonzero(written)  # ordered by team, week, metric
-    table = pa.table({
-        "team_id": pa.array(np.asarray(team_ids, dtype=np.int32)[team_at]),
-        "week": pa.array(week_dates[week_at]),
-        "metric": pa.array(_METRIC_KEYS).take(pa.array(metric_at)),
-        "value": pa.array(values[team_at, week_at, metric_at]),
-    })  # fmt: skip
+    table = pa.table(
+        {
+            "team_id": pa.array(np.asarray(team_ids, dtype=np.int32)[team_at]),
+            "week": pa.array(week_dates[week_at]),
+            "metric": pa.array(_METRIC_KEYS).take(pa.array(metric_at)),
+            "value": pa.array(values[team_at, week_at, metric_at]),
+        }
+    )
     con.register("_ddq_sample_values", table)
     try:
         con.execute(
@@ -411,9 +425,14 @@ def fill_demo(
         team_ids, n_areas = _insert_org(con, org, import_id)
         n_values = _insert_values(con, team_ids, week_dates, values, written, import_id)
         ledger.finish(
-            con, import_id, rows_read=n_values, added=n_values, updated=0, unchanged=0,
+            con,
+            import_id,
+            rows_read=n_values,
+            added=n_values,
+            updated=0,
+            unchanged=0,
             teams_created=teams,
-        )  # fmt: skip
+        )
 
     def name(index: int | None) -> str | None:
         return None if index is None else org.team_names[index]
@@ -454,14 +473,17 @@ def ensure_sample_database(path: str | os.PathLike[str]) -> bool:
     with _ensure_lock:
         if target.exists():
             return False
+        opened = False
         try:
             with db.connect(target) as con:
+                opened = True
                 fill_demo(con)
         except Conflict:
             return False  # another process created and filled it first
         except BaseException:
-            db.forget_migrated(target)
-            for leftover in (target, target.with_name(target.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+            if opened:  # never remove a file that someone else may be holding
+                db.forget_migrated(target)
+                for leftover in (target, target.with_name(target.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
             raise
         return True

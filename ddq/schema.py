@@ -66,8 +66,10 @@ def _m001_foundation(con: duckdb.DuckDBPyConnection) -> None:
             week DATE NOT NULL,
             metric VARCHAR NOT NULL,
             value DOUBLE NOT NULL,
-            import_id INTEGER NOT NULL,         -- the import that set the current value
-            PRIMARY KEY (team_id, week, metric)
+            import_id INTEGER NOT NULL          -- the import that set the current value
+            -- One value per (team_id, week, metric). Not a PRIMARY KEY: maintaining that index
+            -- made a million-row import five times slower. The importers, the only writers,
+            -- never insert a key twice, and `ddq check` verifies it.
         );
         -- What an import replaced, so that undo restores it exactly. Cells an import added
         -- are the ones that carry its id and have no row here.

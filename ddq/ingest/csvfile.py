@@ -151,7 +151,7 @@ def stage_csv(
         hasher.join()
 
 
-def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:  # noqa: ANN001, PLR0913
+def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:  # noqa: ANN001
     nul = data.find(b"\0")
     if nul != -1 and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         line = data.count(b"\n", 0, nul) + 1
@@ -160,28 +160,52 @@ def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:  # n
             [Problem(line, "", None, "the file contains a NUL byte, so it is not a text CSV "
                      "file; export it again as CSV (UTF-8)")],
         )
-    text, encoding = decode(data, file_name)
-    if "\0" in text:
-        line = text.count("\n", 0, text.index("\0")) + 1
-        raise ImportRejected(
-            file_name, [Problem(line, "", None, "the file contains a NUL character; export it again as CSV")]
-        )
-    if not text.strip():
+    # A UTF-8 file is handed to DuckDB as it is, and DuckDB checks its encoding while it
+    # parses; only other encodings, or a file DuckDB cannot parse, are decoded here in full.
+    text: str | None = None
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    header_end = data.find(b"\n")
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise UnicodeDecodeError("utf-16", data[:2], 0, 2, "byte-order mark")
+        header_line = data[: None if header_end == -1 else header_end].decode(encoding)
+    except UnicodeDecodeError:
+        text, encoding = decode(data, file_name)
+        header_line = _header_line(text)
+    header_line = header_line.removeprefix("\ufeff").rstrip("\r")
+    if not header_line.strip() and not (text if text is not None else data).strip():
         raise ImportRejected(file_name, [Problem(0, "", None, "the file is empty")])
-    header_line = _header_line(text.removeprefix("\ufeff"))
     delimiter = detect_delimiter(header_line)
-    header = next(csv.reader([header_line], delimiter=delimiter))
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter))]
     columns = [f"c{i}" for i in range(len(header))]
 
-    problems: list[Problem] = []
+    rows = None
     with tempfile.TemporaryDirectory(prefix="ddq-upload-") as tmp:
-        utf8 = data if encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
-        source = path if path is not None and utf8 is data else Path(tmp) / "upload.csv"
+        if text is None:
+            utf8 = data
+            source = path if path is not None else Path(tmp) / "upload.csv"
+        else:
+            utf8 = text.encode("utf-8")
+            source = Path(tmp) / "upload.csv"
         if source != path:
             source.write_bytes(utf8)
-        rows = _stage_with_duckdb(con, source, delimiter, columns, table, utf8)
+        if b"\n" in utf8:
+            rows = _stage_with_duckdb(con, source, delimiter, columns, table, utf8)
+        if rows is None and text is None:
+            text, encoding = decode(data, file_name)
+            if encoding not in ("utf-8", "utf-8-sig"):
+                source = Path(tmp) / "transcoded.csv"
+                utf8 = text.encode("utf-8")
+                source.write_bytes(utf8)
+                rows = _stage_with_duckdb(con, source, delimiter, columns, table, utf8)
+    problems: list[Problem] = []
     if rows is None:
+        if text is None:
+            text, encoding = decode(data, file_name)
+        if "\0" in text:
+            line = text.count("\n", 0, text.index("\0")) + 1
+            raise ImportRejected(file_name, [Problem(
+                line, "", None, "the file contains a NUL character; export it again as CSV")])
         rows, problems = _stage_with_python(con, text, delimiter, columns, table)
     hasher.join()
     return StagedCsv(
@@ -229,17 +253,27 @@ def _stage_with_duckdb(
     column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
     raw = quote_ident(table + "_raw")
     drop_staged(con, table)
-    con.execute(
-        f"""
-        CREATE TEMP TABLE {raw} AS
-        SELECT * FROM read_csv(
-            ?, delim = ?, quote = '"', escape = '"', header = false, skip = 1,
-            auto_detect = false, columns = {column_types}, strict_mode = true,
-            store_rejects = true, rejects_table = 'ddq_rejects', rejects_scan = 'ddq_reject_scans'
+    import duckdb
+
+    try:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE {raw} AS
+            SELECT * FROM read_csv(
+                ?, delim = ?, quote = '"', escape = '"', header = false, skip = 1,
+                auto_detect = false, columns = {column_types}, strict_mode = true,
+                store_rejects = true, rejects_table = 'ddq_rejects',
+                rejects_scan = 'ddq_reject_scans'
+            )
+            """,
+            [str(source), delimiter],
         )
-        """,
-        [str(source), delimiter],
-    )
+    except duckdb.InvalidInputException:
+        # DuckDB's strict parser refuses some files outright (mixed line endings, for one);
+        # the Python reader then parses them and says what is wrong, line by line.
+        con.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
+        drop_staged(con, table)
+        return None
     rejected = con.execute("SELECT count(*) FROM ddq_rejects").fetchone()[0]
     con.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
     count = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]

@@ -114,7 +114,7 @@ def import_metrics(
         layout = _layout(staged.header, staged.columns, metrics, name)
         _resolve_names(con, layout, staged.table, metrics, create_teams, today)
         _type_cells(con, layout, staged.table)
-        problems, hidden = _row_problems(con, layout)
+        problems, hidden = _row_problems(con, layout, staged.table)
         problems += staged.problems
         if problems:
             raise ImportRejected(name, problems, hidden=hidden)
@@ -133,7 +133,7 @@ def import_metrics(
         return result
     finally:
         drop_staged(con, staged.table)
-        for table in ("team_map", "week_map", "metric_map", "typed", "incoming", "changed"):
+        for table in ("team_map", "week_map", "metric_map", "typed", "changed"):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
 
 
@@ -186,8 +186,11 @@ def _layout(header: list[str], columns: list[str], metrics: dict, file_name: str
     return layout
 
 
-def _distinct(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str | None]:
-    return [v for (v,) in con.execute(f"SELECT DISTINCT {column} FROM {quote_ident(table)}").fetchall()]
+def _distinct(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
+    """Each distinct value of a staged column, an empty cell as ''."""
+    return [v for (v,) in con.execute(
+        f"SELECT DISTINCT coalesce({quote_ident(column)}, '') FROM {quote_ident(table)}"
+    ).fetchall()]
 
 
 def _clean_text(raw: str | None) -> str:
@@ -216,13 +219,17 @@ def _iso_week_label(monday: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams: bool,
-                   today: dt.date | None) -> None:  # noqa: ANN001
-    """Build small lookup tables from each distinct raw team, week and metric value."""
-    import pyarrow as pa
+def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams: bool,  # noqa: ANN001
+                   today: dt.date | None) -> None:
+    """Build small lookup tables from each distinct raw team, week and metric value.
 
-    known = {name_key(n): n for (n,) in con.execute("SELECT name FROM teams").fetchall()}
-    team_rows = []
+    Each map gives a small integer (``*_no``) too, so that the duplicate check can hash one
+    BIGINT per row instead of three strings.
+    """
+    known = {name_key(n): (i, n) for i, n in con.execute("SELECT id, name FROM teams").fetchall()}
+    team_rows: dict[str, list] = {"raw": [], "team_key": [], "team_id": [], "team_name": [],
+                                  "team_no": [], "problem": []}
+    numbers: dict[str, int] = {}
     for raw in _distinct(con, table, layout.team_col):
         text = _clean_text(raw)
         key = name_key(text)
@@ -230,14 +237,18 @@ def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams
         if not key:
             problem = "the team is empty; every row needs a team"
         elif key not in known and not create_teams:
-            guess = closest_name(text, list(known.values()))
+            guess = closest_name(text, [n for _, n in known.values()])
             hint = f" (did you mean {guess!r}?)" if guess else ""
             problem = (f"unknown team{hint}; add it to the roster first, or let the import "
                        "create missing teams (--create-teams)")
-        team_rows.append((raw, key, known.get(key, text), problem))
+        team_id, team_name = known.get(key, (None, text))
+        for column, value in (("raw", raw), ("team_key", key), ("team_id", team_id),
+                              ("team_name", team_name), ("problem", problem),
+                              ("team_no", numbers.setdefault(key, len(numbers)))):
+            team_rows[column].append(value)
 
     this_week = current_week(today)
-    week_rows = []
+    week_rows: dict[str, list] = {"raw": [], "week": [], "problem": []}
     for raw in _distinct(con, table, layout.week_col):
         text = (raw or "").strip()
         monday = parse_week(text) if text else None
@@ -252,9 +263,13 @@ def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams
                        f"{_iso_week_label(this_week)}); check the year")
         elif monday < EARLIEST_WEEK:
             problem = "the week is before 2000-01-03; check the year"
-        week_rows.append((raw, monday if problem is None else None, problem))
+        week_rows["raw"].append(raw)
+        week_rows["week"].append(monday if problem is None else None)
+        week_rows["problem"].append(problem)
 
-    metric_rows = []
+    metric_rows: dict[str, list] = {"raw": [], "metric": [], "unit": [], "metric_no": [],
+                                    "problem": []}
+    keys = list(metrics)
     if layout.format == LONG:
         by_fold = {fold_name(k): m for k, m in metrics.items()}
         by_fold |= {fold_name(m.label): m for m in metrics.values()}
@@ -266,28 +281,29 @@ def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams
                 problem = "the metric is empty; every row needs a metric"
             elif metric is None:
                 problem = "unknown metric; known metrics: " + ", ".join(metrics)
-            metric_rows.append((raw, metric.key if metric else None,
-                                metric.unit if metric else None, problem))
+            metric_rows["raw"].append(raw)
+            metric_rows["metric"].append(metric.key if metric else None)
+            metric_rows["unit"].append(metric.unit if metric else None)
+            metric_rows["metric_no"].append(keys.index(metric.key) if metric else None)
+            metric_rows["problem"].append(problem)
+    else:
+        for _column, _header, key, unit in layout.metric_cols:
+            for column, value in (("raw", key), ("metric", key), ("unit", unit),
+                                  ("metric_no", keys.index(key)), ("problem", None)):
+                metric_rows[column].append(value)
 
-    team_map = pa.table({  # noqa: F841 - read by the queries below
-        "raw": pa.array([r[0] for r in team_rows], pa.string()),
-        "team_key": pa.array([r[1] for r in team_rows], pa.string()),
-        "team_name": pa.array([r[2] for r in team_rows], pa.string()),
-        "problem": pa.array([r[3] for r in team_rows], pa.string()),
-    })
-    week_map = pa.table({  # noqa: F841
-        "raw": pa.array([r[0] for r in week_rows], pa.string()),
-        "week": pa.array([r[1] for r in week_rows], pa.date32()),
-        "problem": pa.array([r[2] for r in week_rows], pa.string()),
-    })
-    metric_map = pa.table({  # noqa: F841
-        "raw": pa.array([r[0] for r in metric_rows], pa.string()),
-        "metric": pa.array([r[1] for r in metric_rows], pa.string()),
-        "unit": pa.array([r[2] for r in metric_rows], pa.string()),
-        "problem": pa.array([r[3] for r in metric_rows], pa.string()),
-    })
-    for name in ("team_map", "week_map", "metric_map"):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}")
+    _small_table(con, "team_map", team_rows, {"team_id": "INTEGER", "team_no": "BIGINT"})
+    _small_table(con, "week_map", week_rows, {"week": "DATE"})
+    _small_table(con, "metric_map", metric_rows, {"metric_no": "BIGINT"})
+
+
+def _small_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list],
+                 types: dict[str, str]) -> None:
+    """A temporary table from Python lists, in one statement."""
+    selects = ", ".join(
+        f"unnest(?::{types.get(c, 'VARCHAR')}[]) AS {quote_ident(c)}" for c in columns
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {selects}", list(columns.values()))
 
 
 def _value_problem_sql(unit: str, raw: str, number: str) -> str:
@@ -312,93 +328,129 @@ def _value_problem_sql(unit: str, raw: str, number: str) -> str:
 
 
 def _type_cells(con: duckdb.DuckDBPyConnection, layout: _Layout, table: str) -> None:
-    """One row per metric cell, with names resolved and the value's problem, if any."""
+    """One row per metric cell, with team, week and metric resolved through the maps.
+
+    Kept narrow on purpose (it is the import's largest table): names and raw text are
+    looked up again from the maps and the staged file only when there is a problem to
+    report.
+    """
     staged = quote_ident(table)
     team, week = quote_ident(layout.team_col), quote_ident(layout.week_col)
     if layout.format == LONG:
         metric, value = quote_ident(layout.metric_col), quote_ident(layout.value_col)
         cells = f"""
-            SELECT s.line, s.{team} AS team_raw, s.{week} AS week_raw, s.{metric} AS metric_raw,
-                   mm.metric, mm.unit, mm.problem AS metric_problem, ? AS value_column,
-                   s.{value} AS value_raw
-            FROM {staged} s JOIN metric_map mm ON mm.raw IS NOT DISTINCT FROM s.{metric}
+            SELECT line, {team} AS team_raw, {week} AS week_raw, {metric} AS metric_raw,
+                   NULL::VARCHAR AS value_column, {value} AS value_raw
+            FROM {staged}
         """
-        params: list[Any] = [layout.header_names[layout.value_col]]
+        params: list[Any] = []
     else:
         parts, params = [], []
-        for column, header, key, unit in layout.metric_cols:
+        for column, header, key, _unit in layout.metric_cols:
             col = quote_ident(column)
             parts.append(f"""
-                SELECT s.line, s.{team} AS team_raw, s.{week} AS week_raw, NULL AS metric_raw,
-                       ? AS metric, ? AS unit, NULL AS metric_problem, ? AS value_column,
-                       s.{col} AS value_raw
-                FROM {staged} s WHERE s.{col} IS NOT NULL AND trim(s.{col}) <> ''
+                SELECT line, {team} AS team_raw, {week} AS week_raw, ? AS metric_raw,
+                       ? AS value_column, {col} AS value_raw
+                FROM {staged} WHERE {col} IS NOT NULL AND trim({col}) <> ''
             """)
-            params += [key, unit, header]
+            params += [key, header]
         cells = " UNION ALL ".join(parts)
     raw, number = "c.value_raw", "c.value"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE typed AS
-        WITH cells AS ({cells}),
-        c AS (SELECT *, TRY_CAST(value_raw AS DOUBLE) AS value FROM cells)
-        SELECT c.line, c.value_column, c.value_raw, c.value, c.metric, c.unit, c.metric_raw,
-               c.team_raw, tm.team_key, tm.team_name, tm.problem AS team_problem,
-               c.week_raw, wm.week, wm.problem AS week_problem, c.metric_problem,
-               CASE
-                 WHEN c.metric IS NULL THEN NULL
-                 WHEN c.unit = '{COUNT}' THEN {_value_problem_sql(COUNT, raw, number)}
-                 WHEN c.unit = '{PERCENT}' THEN {_value_problem_sql(PERCENT, raw, number)}
-                 WHEN c.unit = '{DAYS}' THEN {_value_problem_sql(DAYS, raw, number)}
-                 ELSE {_value_problem_sql("", raw, number)}
-               END AS value_problem
-        FROM c
-        JOIN team_map tm ON tm.raw IS NOT DISTINCT FROM c.team_raw
-        JOIN week_map wm ON wm.raw IS NOT DISTINCT FROM c.week_raw
+        WITH c AS (SELECT *, TRY_CAST(value_raw AS DOUBLE) AS value FROM ({cells})),
+        resolved AS (
+            SELECT c.line, c.value_column, c.value_raw, c.value, tm.team_no, tm.team_id,
+                   wm.week, mm.metric, mm.metric_no,
+                   CASE
+                     WHEN mm.metric IS NULL THEN NULL
+                     WHEN mm.unit = '{COUNT}' THEN {_value_problem_sql(COUNT, raw, number)}
+                     WHEN mm.unit = '{PERCENT}' THEN {_value_problem_sql(PERCENT, raw, number)}
+                     WHEN mm.unit = '{DAYS}' THEN {_value_problem_sql(DAYS, raw, number)}
+                     ELSE {_value_problem_sql("", raw, number)}
+                   END AS value_problem
+            FROM c
+            JOIN team_map tm ON tm.raw = coalesce(c.team_raw, '')
+            JOIN week_map wm ON wm.raw = coalesce(c.week_raw, '')
+            JOIN metric_map mm ON mm.raw = coalesce(c.metric_raw, '')
+        )
+        SELECT line, value_column, team_no, team_id, week, metric, value, value_problem,
+               CASE WHEN value_problem IS NOT NULL THEN value_raw END AS value_raw,
+               -- one number per (team, week, metric), for a cheap duplicate check
+               (team_no * 1000000 + (week - DATE '2000-01-03')) * 1000 + metric_no AS cell_key
+        FROM resolved
         """,
         params,
     )
 
 
-def _row_problems(con: duckdb.DuckDBPyConnection, layout: _Layout) -> tuple[list[Problem], int]:
-    """Every problem in the cells, and every key that appears twice."""
+def _row_problems(con: duckdb.DuckDBPyConnection, layout: _Layout,
+                  table: str) -> tuple[list[Problem], int]:
+    """Every problem in the cells, and every key that appears twice; and how many more.
+
+    Unknown teams, weeks and metrics are found in the small maps first; the big table is
+    searched only for the kinds of problem that occur.
+    """
     names = layout.header_names
-    checks = [
-        ("team_problem", names[layout.team_col], "team_raw"),
-        ("week_problem", names[layout.week_col], "week_raw"),
-        ("value_problem", None, "value_raw"),
-    ]
-    if layout.format == LONG:
-        checks.insert(2, ("metric_problem", names[layout.metric_col], "metric_raw"))
+    value_header = names.get(layout.value_col or "", "")
     found: list[Problem] = []
     hidden = 0
-    for problem_col, header, raw_col in checks:
-        # A bad team or week is reported on each of its lines: the person fixes every one.
-        column_sql = "value_column" if header is None else "?"
-        params = [] if header is None else [header]
+    name_checks = [
+        ("team_map", "team_no", names[layout.team_col]),
+        ("week_map", "week", names[layout.week_col]),
+    ]
+    if layout.format == LONG:
+        name_checks.append(("metric_map", "metric", names[layout.metric_col]))
+    for map_table, column, header in name_checks:
+        if not con.execute(f"SELECT count(problem) FROM {map_table}").fetchone()[0]:
+            continue
+        join = (f"m.team_no = t.team_no" if column == "team_no"
+                else f"m.raw = coalesce(s.{quote_ident(_raw_column(layout, map_table))}, '')")
+        source = ("typed t" if column == "team_no"
+                  else f"typed t JOIN {quote_ident(table)} s ON s.line = t.line")
+        query = f"""
+            FROM {source} JOIN {map_table} m ON {join}
+            WHERE m.problem IS NOT NULL {"AND t." + column + " IS NULL" if column != "team_no" else ""}
+        """
+        total = con.execute(f"SELECT count(*) {query}").fetchone()[0]
+        hidden += max(0, total - _PROBLEM_FETCH_LIMIT)
+        for line, raw, reason in con.execute(
+            f"SELECT t.line, m.raw, m.problem {query} ORDER BY t.line LIMIT {_PROBLEM_FETCH_LIMIT}"
+        ).fetchall():
+            found.append(Problem(line, header, raw, reason))
+    total_values, duplicates = con.execute(
+        "SELECT count(value_problem), count(cell_key) - count(DISTINCT cell_key) FROM typed"
+    ).fetchone()
+    if total_values:
+        hidden += max(0, total_values - _PROBLEM_FETCH_LIMIT)
         for line, column, raw, reason in con.execute(
-            f"SELECT line, {column_sql}, {raw_col}, {problem_col} FROM typed "
-            f"WHERE {problem_col} IS NOT NULL ORDER BY line LIMIT {_PROBLEM_FETCH_LIMIT}",
-            params,
+            f"SELECT line, coalesce(value_column, ?), value_raw, value_problem FROM typed "
+            f"WHERE value_problem IS NOT NULL ORDER BY line LIMIT {_PROBLEM_FETCH_LIMIT}",
+            [value_header],
         ).fetchall():
             found.append(Problem(line, column, raw if raw is not None else "", reason))
-        total = con.execute(
-            f"SELECT count(*) FROM typed WHERE {problem_col} IS NOT NULL"
-        ).fetchone()[0]
-        hidden += max(0, total - _PROBLEM_FETCH_LIMIT)
-    team_header = names[layout.team_col]
-    duplicates = con.execute(
+    if duplicates:
+        found += _duplicate_problems(con, names[layout.team_col])
+    return found, hidden
+
+
+def _raw_column(layout: _Layout, map_table: str) -> str:
+    return {"week_map": layout.week_col, "metric_map": layout.metric_col or ""}[map_table]
+
+
+def _duplicate_problems(con: duckdb.DuckDBPyConnection, team_header: str) -> list[Problem]:
+    found = []
+    for lines, team_raw, week, metric in con.execute(
         f"""
-        SELECT list(line ORDER BY line) AS lines, any_value(team_raw), any_value(week), metric
-        FROM typed
-        WHERE team_key <> '' AND week IS NOT NULL AND metric IS NOT NULL
-        GROUP BY team_key, week, metric
-        HAVING count(*) > 1
+        SELECT list(line ORDER BY line) AS lines, any_value(m.raw), any_value(week),
+               any_value(metric)
+        FROM typed JOIN team_map m USING (team_no) WHERE cell_key IS NOT NULL
+        GROUP BY cell_key HAVING count(*) > 1
         ORDER BY lines[2]
         LIMIT {_PROBLEM_FETCH_LIMIT}
         """
-    ).fetchall()
-    for lines, team_raw, week, metric in duplicates:
+    ).fetchall():
         for later in lines[1:]:
             found.append(Problem(
                 later, team_header, team_raw or "",
@@ -406,42 +458,40 @@ def _row_problems(con: duckdb.DuckDBPyConnection, layout: _Layout) -> tuple[list
                 f"{lines[0]} (lines {', '.join(map(str, lines))}); keep one value per team, "
                 "week and metric",
             ))
-    return found, hidden
+    return found
 
 
 def _classify(con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, fmt: str,
               rows_read: int, values: int) -> MetricsImport:
     """Compare the file's values with the stored ones: what would be added, updated, kept."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE incoming AS
-        SELECT t.id AS team_id, typed.team_key, typed.team_name, typed.week, typed.metric,
-               typed.value
-        FROM typed LEFT JOIN teams t ON t.name_key = typed.team_key
-    """)
-    stored = con.execute("SELECT count(*) FROM metric_values").fetchone()[0]
+    overlap = con.execute(
+        "SELECT count(*) FROM metric_values WHERE week BETWEEN "
+        "(SELECT min(week) FROM typed) AND (SELECT max(week) FROM typed)"
+    ).fetchone()[0]
     con.execute("""
         CREATE OR REPLACE TEMP TABLE changed AS
-        SELECT i.team_id, i.week, i.metric, i.value, mv.value AS old_value,
+        SELECT t.team_id, t.week, t.metric, t.value, mv.value AS old_value,
                mv.import_id AS old_import_id
-        FROM incoming i
+        FROM typed t
         JOIN metric_values mv
-          ON mv.team_id = i.team_id AND mv.week = i.week AND mv.metric = i.metric
+          ON mv.team_id = t.team_id AND mv.week = t.week AND mv.metric = t.metric
         WHERE ?
-    """, [stored > 0])
+    """, [overlap > 0])
     updated, unchanged = con.execute(
         "SELECT count(*) FILTER (value <> old_value), count(*) FILTER (value = old_value) "
         "FROM changed"
     ).fetchone()
     new_teams = [n for (n,) in con.execute(
-        "SELECT min(team_name) FROM incoming WHERE team_id IS NULL "
+        "SELECT min(team_name) FROM team_map WHERE team_id IS NULL AND problem IS NULL "
         "GROUP BY team_key ORDER BY team_key"
     ).fetchall()]
-    first, last = con.execute("SELECT min(week), max(week) FROM incoming").fetchone()
+    first, last = con.execute("SELECT min(week), max(week) FROM typed").fetchone()
     preview = [
         dict(zip(("line", "team", "week", "metric", "value"), r, strict=True))
         for r in con.execute(
-            f"SELECT line, team_name, week, metric, value FROM typed ORDER BY line, value_column "
-            f"LIMIT {PREVIEW_ROWS}"
+            f"SELECT line, m.team_name, week, metric, value FROM typed JOIN team_map m "
+            f"USING (team_no) WHERE line < (SELECT min(line) FROM typed) + {PREVIEW_ROWS} "
+            f"ORDER BY line, value_column LIMIT {PREVIEW_ROWS}"
         ).fetchall()
     ]
     return MetricsImport(
@@ -458,17 +508,17 @@ def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> N
         if result.teams_created:
             con.execute("""
                 INSERT INTO teams (name, name_key)
-                SELECT min(team_name), team_key FROM incoming
-                WHERE team_id IS NULL GROUP BY team_key
+                SELECT min(team_name), team_key FROM team_map WHERE team_id IS NULL
+                GROUP BY team_key
             """)
             con.execute("""
                 INSERT INTO import_created_teams (import_id, team_id)
-                SELECT ?, t.id FROM teams t
-                WHERE t.name_key IN (SELECT team_key FROM incoming WHERE team_id IS NULL)
+                SELECT DISTINCT ?, t.id FROM teams t JOIN team_map m ON m.team_key = t.name_key
+                WHERE m.team_id IS NULL
             """, [import_id])
             con.execute("""
-                UPDATE incoming SET team_id = t.id FROM teams t
-                WHERE incoming.team_id IS NULL AND t.name_key = incoming.team_key
+                UPDATE typed SET team_id = t.id FROM team_map m JOIN teams t ON t.name_key = m.team_key
+                WHERE typed.team_id IS NULL AND typed.team_no = m.team_no
             """)
         if result.updated:
             con.execute("""
@@ -483,12 +533,17 @@ def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> N
                 WHERE c.value <> c.old_value AND metric_values.team_id = c.team_id
                   AND metric_values.week = c.week AND metric_values.metric = c.metric
             """, [import_id])
-        if result.added:
+        if result.added == result.values:
             con.execute("""
                 INSERT INTO metric_values (team_id, week, metric, value, import_id)
-                SELECT i.team_id, i.week, i.metric, i.value, ? FROM incoming i
+                SELECT team_id, week, metric, value, ? FROM typed
+            """, [import_id])
+        elif result.added:
+            con.execute("""
+                INSERT INTO metric_values (team_id, week, metric, value, import_id)
+                SELECT t.team_id, t.week, t.metric, t.value, ? FROM typed t
                 ANTI JOIN changed c
-                  ON c.team_id = i.team_id AND c.week = i.week AND c.metric = i.metric
+                  ON c.team_id = t.team_id AND c.week = t.week AND c.metric = t.metric
             """, [import_id])
         ledger.finish(con, import_id, rows_read=result.rows_read, added=result.added,
                       updated=result.updated, unchanged=result.unchanged,

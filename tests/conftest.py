@@ -1,0 +1,82 @@
+"""Shared fixtures: a temporary database, teams in it, files to import, the real command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+from ddq import db
+from ddq.org import name_key
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A fixed "today" for unit tests: Wednesday of ISO week 2026-W10 (Monday 2026-03-02).
+TODAY = dt.date(2026, 3, 4)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "t.duckdb"
+
+
+def add_teams(path: Path, names: Iterable[str]) -> None:
+    """Create teams directly, as the roster would."""
+    rows = [(n, name_key(n)) for n in names]
+    with db.connect(path) as con:  # creates and migrates the file, even without teams
+        if rows:
+            con.executemany("INSERT INTO teams (name, name_key) VALUES (?, ?)", rows)
+
+
+@pytest.fixture
+def make_db(db_path: Path) -> Callable[..., Path]:
+    """``make_db("Alpha", "Beta")``: a migrated database at ``db_path`` with those teams."""
+
+    def make(*teams: str) -> Path:
+        add_teams(db_path, teams)
+        return db_path
+
+    return make
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Callable[..., Path]:
+    """``write_file("a.csv", text_or_bytes)``: a file in the test's folder (text as UTF-8)."""
+
+    def write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def run_ddq(db_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real ``ddq`` command against ``db_path`` (no connection may be open)."""
+
+    def run(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "DDQ_LOCK_WAIT": "5", "DDQ_DB": str(db_path)}
+        env.pop("DDQ_DEBUG", None)
+        return subprocess.run(
+            [sys.executable, "-m", "ddq.cli", "--db", str(db_path), *map(str, args)],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            cwd=ROOT,
+            env=env,
+            timeout=60,
+        )
+
+    return run
+
+
+def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a query on a closed database file (opened and closed again here)."""
+    with db.connect(path) as con:
+        return con.execute(sql, params).fetchall() if params else con.execute(sql).fetchall()

@@ -1,0 +1,33 @@
+"""Pages run through Streamlit's AppTest against a database file of the test's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ddq import db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch) -> Path:
+    """An empty, migrated database that the app will use."""
+    path = tmp_path / "app.duckdb"
+    monkeypatch.setenv("DDQ_DB", str(path))
+    with db.connect(path):
+        pass
+    return path
+
+
+@pytest.fixture
+def page():
+    """Build an AppTest for a page file or for the whole app."""
+    from streamlit.testing.v1 import AppTest
+
+    def build(relative: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / relative), default_timeout=30)
+        return at
+
+    return build

@@ -1,0 +1,86 @@
+"""The Upload page: preview, apply, rejected files, the ledger and undo, through AppTest."""
+
+from __future__ import annotations
+
+from ddq import db
+from ddq.export import export_metrics
+
+GOOD = (b"team,week,metric,value\n"
+        b"Payments,2025-03-04,open_bugs,3\n"
+        b"Payments,2025-03-04,test_pass_rate,97.5\n")
+BAD = (b"team,week,metric,value\n"
+       b"Payments,2025-03-04,open_bugs,3.5\n"
+       b"Paymnts,2025-03-04,open_bugs,1\n")
+
+
+def _add_team(path, name="Payments"):
+    with db.connect(path) as con:
+        con.execute("INSERT INTO teams (name, name_key) VALUES (?, lower(?))", [name, name])
+
+
+def _export(path) -> str:
+    import io
+
+    buffer = io.StringIO()
+    with db.connect(path) as con:
+        export_metrics(con, buffer)
+    return buffer.getvalue()
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_a_good_file_is_previewed_then_applied(app_db, page):
+    _add_team(app_db)
+    at = page("pages/upload.py").run()
+    assert not at.exception
+    at.file_uploader[0].set_value(("week10.csv", GOOD, "text/csv")).run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Values"] == "2" and shown["New"] == "2" and shown["Changed"] == "0"
+    assert _export(app_db).count("\n") == 1  # the preview changed nothing
+    _button(at, "Apply import").click().run()
+    assert not at.exception
+    assert any("Import 1 applied" in s.value for s in at.success)
+    assert "Payments,2025-03-03,open_bugs,3\n" in _export(app_db)
+    ledger = at.dataframe[-1].value
+    assert list(ledger["file_name"]) == ["week10.csv"]
+
+
+def test_a_bad_file_lists_its_problems_by_line_and_changes_nothing(app_db, page):
+    _add_team(app_db)
+    before = _export(app_db)
+    at = page("pages/upload.py").run()
+    at.file_uploader[0].set_value(("bad.csv", BAD, "text/csv")).run()
+    assert not at.exception
+    assert "2 problem(s)" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert list(problems["line"]) == [2, 3]
+    assert list(problems["column"]) == ["value", "team"]
+    assert "did you mean 'Payments'" in problems["problem"].iloc[1]
+    assert not [b for b in at.button if b.label == "Apply import"]
+    assert _export(app_db) == before
+
+
+def test_an_import_can_be_undone_from_the_page(app_db, page):
+    _add_team(app_db)
+    at = page("pages/upload.py").run()
+    at.file_uploader[0].set_value(("week10.csv", GOOD, "text/csv")).run()
+    _button(at, "Apply import").click().run()
+    assert "open_bugs" in _export(app_db)
+    confirm = next(c for c in at.checkbox if c.label.startswith("Restore exactly"))
+    confirm.check()
+    next(b for b in at.button if b.label == "Undo import").click().run()
+    assert not at.exception
+    assert any("Import 1 undone" in s.value for s in at.success)
+    assert _export(app_db) == "team,week,metric,value\n"
+
+
+def test_creating_teams_is_a_choice(app_db, page):
+    at = page("pages/upload.py").run()
+    at.file_uploader[0].set_value(("new.csv", GOOD, "text/csv")).run()
+    assert at.error and "unknown team" in at.dataframe[0].value["problem"].iloc[0]
+    next(c for c in at.checkbox if c.label.startswith("Create teams")).check().run()
+    assert not at.error
+    assert any("Payments" in w.value for w in at.warning)

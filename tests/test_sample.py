@@ -1,0 +1,434 @@
+"""The sample organisation: deterministic, valid for every unit, and telling its stories."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from ddq import db, ledger
+from ddq.errors import Conflict, DdqError
+from ddq.metrics import COUNT, DAYS, DEFAULT_CATALOG, PERCENT, current_week
+from ddq.org import name_key
+from ddq.sample import (
+    _AREAS,
+    _HEADS,
+    MAX_AREAS,
+    BadSampleSize,
+    area_count,
+    ensure_sample_database,
+    fill_demo,
+)
+
+TODAY = dt.date(2026, 4, 15)  # a Wednesday: the current ISO week starts on 2026-04-13
+METRICS = [m.key for m in DEFAULT_CATALOG]
+UNITS = {m.key: m.unit for m in DEFAULT_CATALOG}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The default sample, built once for the tests that only read it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    with db.connect(path) as con:
+        summary = fill_demo(con, today=TODAY)
+    return path, summary
+
+
+def _values(path: Path) -> pd.DataFrame:
+    with db.connect(path) as con:
+        query = con.sql("""
+            SELECT t.name AS team, mv.week, mv.metric, mv.value, mv.import_id
+            FROM metric_values mv JOIN teams t ON t.id = mv.team_id
+            ORDER BY t.name, mv.week, mv.metric
+        """)
+        return query.to_arrow_table().to_pandas()
+
+
+def _wide(path: Path) -> pd.DataFrame:
+    """One row per team and week, one column per metric (NaN where no value was written)."""
+    return _values(path).pivot_table(
+        index=["team", "week"], columns="metric", values="value", aggfunc="first"
+    )
+
+
+def _dump(path: Path) -> dict[str, list[tuple]]:
+    with db.connect(path) as con:
+        return {
+            "areas": con.execute(
+                "SELECT id, name, name_key, head FROM areas ORDER BY id"
+            ).fetchall(),
+            "teams": con.execute(
+                "SELECT id, name, name_key, area_id, active FROM teams ORDER BY id"
+            ).fetchall(),
+            "values": con.execute(
+                "SELECT team_id, week, metric, value, import_id FROM metric_values "
+                "ORDER BY team_id, week, metric"
+            ).fetchall(),
+            "created": con.execute(
+                "SELECT import_id, team_id FROM import_created_teams ORDER BY team_id"
+            ).fetchall(),
+        }
+
+
+def _weeks_ago(week: pd.Series | dt.date, last_week: dt.date) -> Any:
+    return (pd.Timestamp(last_week) - pd.to_datetime(week)) // pd.Timedelta(weeks=1)
+
+
+def test_same_seed_and_today_give_identical_data(tmp_path: Path) -> None:
+    dumps = []
+    for name in ("a", "b"):
+        with db.connect(tmp_path / f"{name}.duckdb") as con:
+            fill_demo(con, teams=30, weeks=60, seed=11, today=TODAY)
+        dumps.append(_dump(tmp_path / f"{name}.duckdb"))
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0]["values"]) > 10_000
+
+    with db.connect(tmp_path / "other-seed.duckdb") as con:
+        fill_demo(con, teams=30, weeks=60, seed=12, today=TODAY)
+    other = _dump(tmp_path / "other-seed.duckdb")
+    assert other["teams"] == dumps[0]["teams"]  # the organisation does not depend on the seed
+    assert other["values"] != dumps[0]["values"]
+
+
+def test_defaults_make_sixteen_teams_in_four_areas_over_104_weeks(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    path, summary = demo
+    last = current_week(TODAY)
+    assert summary["last_week"] == last == dt.date(2026, 4, 13)
+    assert summary["first_week"] == last - dt.timedelta(weeks=103)
+    assert (summary["areas"], summary["teams"]) == (4, 16)
+    with db.connect(path) as con:
+        weeks = [
+            w
+            for (w,) in con.execute("SELECT DISTINCT week FROM metric_values ORDER BY 1").fetchall()
+        ]
+        assert len(weeks) == 104
+        assert (weeks[0], weeks[-1]) == (summary["first_week"], summary["last_week"])
+        assert all(w.isoweekday() == 1 for w in weeks)
+        assert all((b - a).days == 7 for a, b in itertools.pairwise(weeks))
+
+        areas = db.rows(con, "SELECT id, name, name_key, head FROM areas ORDER BY id")
+        assert [a["name"] for a in areas] == [
+            "Payments & Checkout",
+            "Search & Discovery",
+            "Platform",
+            "Mobile",
+        ]
+        assert all(a["name_key"] == name_key(a["name"]) and a["head"] for a in areas)
+
+        teams = db.rows(con, "SELECT name, name_key, area_id, active FROM teams ORDER BY id")
+        assert len(teams) == 16
+        assert teams[0]["name"] == "Checkout"
+        assert all(t["name_key"] == name_key(t["name"]) and t["active"] for t in teams)
+        assert {t["area_id"] for t in teams} == {a["id"] for a in areas}
+        per_area = db.rows(con, "SELECT area_id, count(*) AS n FROM teams GROUP BY area_id")
+        assert {r["n"] for r in per_area} == {4}
+
+        assert db.scalar(con, "SELECT count(*) FROM metric_values") == summary["values"]
+        assert db.scalar(
+            con, "SELECT list(DISTINCT metric ORDER BY metric) FROM metric_values"
+        ) == (sorted(METRICS))
+
+        entry = ledger.get(con, summary["import_id"])
+        assert entry["kind"] == "demo"
+        assert entry["file_name"] == "sample organisation (seed 7)"
+        assert entry["who"] == "ddq demo"
+        assert entry["rows_read"] == entry["added"] == summary["values"]
+        assert entry["teams_created"] == 16
+        assert db.scalar(con, "SELECT list(DISTINCT import_id) FROM metric_values") == [
+            summary["import_id"]
+        ]
+        assert (
+            db.scalar(
+                con, "SELECT count(*) FROM import_created_teams WHERE import_id = ?", [entry["id"]]
+            )
+            == 16
+        )
+
+
+def test_without_today_the_sample_ends_in_the_current_week(tmp_path: Path) -> None:
+    with db.connect(tmp_path / "now.duckdb") as con:
+        summary = fill_demo(con, teams=2, weeks=8, who="tester")
+        assert summary["last_week"] == current_week()
+        assert db.scalar(con, "SELECT max(week) FROM metric_values") == current_week()
+        assert ledger.get(con, summary["import_id"])["who"] == "tester"
+
+
+def test_values_are_valid_for_their_unit(demo: tuple[Path, dict[str, Any]]) -> None:
+    values = _values(demo[0])
+    for metric, unit in UNITS.items():
+        v = values.loc[values["metric"] == metric, "value"]
+        assert len(v) > 0, metric
+        assert (v >= 0).all(), metric
+        if unit == COUNT:
+            assert (v == v.round()).all(), metric
+        elif unit == PERCENT:
+            assert (v <= 100).all(), metric
+            assert ((v * 10).round(6) % 1 == 0).all(), metric
+        elif unit == DAYS:
+            assert ((v * 10).round(6) % 1 == 0).all(), metric
+        else:
+            pytest.fail(f"no check for unit {unit}")
+
+
+def test_numbers_hang_together(demo: tuple[Path, dict[str, Any]]) -> None:
+    wide = _wide(demo[0])
+    assert (wide["critical_bugs_past_sla"] <= wide["open_critical_bugs"]).all()
+    assert (wide["open_critical_bugs"] <= wide["open_bugs"]).all()
+    # Open critical bugs carry over: this week's = last week's + new - resolved.
+    for _, team in wide.groupby(level="team"):
+        team = team.droplevel("team")
+        weeks = pd.to_datetime(team.index.to_series())
+        consecutive = (weeks.diff() == pd.Timedelta(weeks=1)).to_numpy()
+        expected = (
+            team["open_critical_bugs"].shift()
+            + team["new_critical_bugs"]
+            - team["resolved_critical_bugs"]
+        )
+        assert (team["open_critical_bugs"][consecutive] == expected[consecutive]).all()
+    # A median of nothing does not exist: it is missing exactly where nothing was resolved.
+    no_median = wide["median_days_to_resolve_critical"].isna()
+    assert (no_median == (wide["resolved_critical_bugs"] == 0)).all()
+    assert wide.drop(columns="median_days_to_resolve_critical").notna().all().all()
+
+
+def test_one_team_misses_a_recent_week_without_zeros(demo: tuple[Path, dict[str, Any]]) -> None:
+    path, summary = demo
+    stories = summary["stories"]
+    gap_week = summary["last_week"] - dt.timedelta(weeks=3)
+    assert stories["gap_week"] == gap_week
+    values = _values(path)
+    gap_team = values[values["team"] == stories["gap_team"]]
+    weeks = set(gap_team["week"])
+    assert gap_week not in weeks
+    assert gap_week - dt.timedelta(weeks=1) in weeks
+    assert gap_week + dt.timedelta(weeks=1) in weeks
+    # Every other team did report that week, so the gap is the gap team's alone.
+    in_gap_week = values[values["week"] == gap_week]
+    assert set(in_gap_week["team"]) == set(values["team"]) - {stories["gap_team"]}
+    # No team-week is reported as all zeros in place of a missing week.
+    counts = [m.key for m in DEFAULT_CATALOG if m.unit == COUNT]
+    wide = _wide(path)
+    assert not (wide[counts] == 0).all(axis=1).any()
+
+
+def test_one_team_joins_around_the_middle(demo: tuple[Path, dict[str, Any]]) -> None:
+    path, summary = demo
+    stories = summary["stories"]
+    values = _values(path)
+    first_weeks = values.groupby("team")["week"].min()
+    late = stories["late_joiner"]
+    assert first_weeks[late] == stories["late_join_week"]
+    assert (first_weeks.drop(late) == summary["first_week"]).all()
+    weeks_in = (stories["late_join_week"] - summary["first_week"]).days // 7
+    assert 104 // 2 - 104 // 10 <= weeks_in <= 104 // 2 + 104 // 10
+    joined = values[values["team"] == late]
+    assert joined.groupby("week").size().eq(len(METRICS)).sum() > 40
+
+
+def test_exactly_one_team_regresses_over_the_last_half_year(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    path, summary = demo
+    regressing = summary["stories"]["regressing"]
+    assert regressing not in (None, summary["stories"]["late_joiner"])
+    values = _values(path)
+    open_critical = values[values["metric"] == "open_critical_bugs"].copy()
+    open_critical["ago"] = _weeks_ago(open_critical["week"], summary["last_week"])
+
+    def mean(team: str, newest: int, oldest: int) -> float:
+        rows = open_critical[(open_critical["team"] == team)]
+        return rows.loc[rows["ago"].between(newest, oldest), "value"].mean()
+
+    assert mean(regressing, 0, 7) > mean(regressing, 26, 33)
+
+    # Clearly: the last quarter against the half year before the slip, for every team.
+    ratios = {
+        team: (mean(team, 0, 12) + 1) / (mean(team, 26, 51) + 1)
+        for team in open_critical["team"].unique()
+    }
+    clearly_worse = [team for team, ratio in ratios.items() if ratio > 2.5]
+    assert clearly_worse == [regressing]
+
+    pass_rate = values[(values["team"] == regressing) & (values["metric"] == "test_pass_rate")]
+    ago = _weeks_ago(pass_rate["week"], summary["last_week"])
+    assert (
+        pass_rate.loc[ago < 8, "value"].mean() < pass_rate.loc[ago.between(26, 33), "value"].mean()
+    )
+
+
+def test_teams_improve_at_different_paces(demo: tuple[Path, dict[str, Any]]) -> None:
+    path, summary = demo
+    stories = summary["stories"]
+    special = {stories["regressing"], stories["late_joiner"]}
+    values = _values(path)
+    open_critical = values[values["metric"] == "open_critical_bugs"].copy()
+    open_critical["ago"] = _weeks_ago(open_critical["week"], summary["last_week"])
+
+    def ratio(pace: str) -> float:
+        teams = set(stories[pace]) - special
+        assert teams, pace
+        rows = open_critical[open_critical["team"].isin(teams)]
+        return rows.loc[rows["ago"] < 13, "value"].sum() / rows.loc[rows["ago"] > 90, "value"].sum()
+
+    assert ratio("fast") < 0.5 < ratio("slow") < 0.8 < ratio("flat")
+    assert set(stories["fast"]) | set(stories["slow"]) | set(stories["flat"]) == set(values["team"])
+
+
+def test_refuses_a_database_that_holds_data(tmp_path: Path) -> None:
+    path = tmp_path / "full.duckdb"
+    with db.connect(path) as con:
+        first = fill_demo(con, teams=3, weeks=10, today=TODAY)
+        with pytest.raises(Conflict, match=r"already holds data.*new --db file"):
+            fill_demo(con, teams=3, weeks=10, today=TODAY)
+        assert len(ledger.list_imports(con)) == 1
+        assert db.scalar(con, "SELECT count(*) FROM metric_values") == first["values"]
+        assert db.scalar(con, "SELECT count(*) FROM teams") == 3
+
+    only_a_team = tmp_path / "team.duckdb"
+    with db.connect(only_a_team) as con:
+        con.execute("INSERT INTO teams (name, name_key) VALUES ('Real team', 'real team')")
+        with pytest.raises(Conflict, match="1 teams, 0 metric values"):
+            fill_demo(con)
+        assert ledger.list_imports(con) == []
+        assert db.scalar(con, "SELECT count(*) FROM areas") == 0
+
+
+def test_undo_removes_the_sample_and_it_can_be_loaded_again(tmp_path: Path) -> None:
+    path = tmp_path / "undo.duckdb"
+    with db.connect(path) as con:
+        summary = fill_demo(con, today=TODAY)
+        result = ledger.undo(con, summary["import_id"], who="tester")
+        assert result == {"removed": summary["values"], "restored": 0, "teams_removed": 16}
+        assert db.scalar(con, "SELECT count(*) FROM metric_values") == 0
+        assert db.scalar(con, "SELECT count(*) FROM teams") == 0
+        assert ledger.get(con, summary["import_id"])["status"] == "undone"
+        # Undo keeps areas (the ledger does not track them); a new sample reuses them.
+        again = fill_demo(con, today=TODAY)
+        assert again["values"] == summary["values"]
+        assert again["areas"] == 4
+        assert db.scalar(con, "SELECT count(*) FROM areas") == 4
+
+
+def test_ensure_sample_database_creates_once(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "ddq.duckdb"
+    assert ensure_sample_database(path) is True
+    assert path.exists()
+    with db.connect(path) as con:
+        assert db.scalar(con, "SELECT count(*) FROM teams") == 16
+        assert db.scalar(con, "SELECT max(week) FROM metric_values") == current_week()
+    before = _dump(path)
+    assert ensure_sample_database(path) is False
+    assert _dump(path) == before
+
+
+def test_ensure_sample_database_leaves_an_existing_file_alone(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.duckdb"
+    with db.connect(empty):
+        pass
+    assert ensure_sample_database(str(empty)) is False
+    with db.connect(empty) as con:
+        assert db.scalar(con, "SELECT count(*) FROM teams") == 0
+
+    not_a_database = tmp_path / "notes.duckdb"
+    not_a_database.write_bytes(b"not a database")
+    assert ensure_sample_database(not_a_database) is False
+    assert not_a_database.read_bytes() == b"not a database"
+
+
+@pytest.mark.parametrize(
+    ("teams", "weeks"), [(1, 1), (2, 2), (1, 8), (2, 8), (3, 5), (5, 12), (40, 30)]
+)
+def test_small_and_odd_sizes_work(tmp_path: Path, teams: int, weeks: int) -> None:
+    path = tmp_path / "small.duckdb"
+    with db.connect(path) as con:
+        summary = fill_demo(con, teams=teams, weeks=weeks, today=TODAY)
+        names = [n for (n,) in con.execute("SELECT name FROM teams").fetchall()]
+    assert summary["teams"] == len(names) == len({name_key(n) for n in names}) == teams
+    assert summary["areas"] == area_count(teams)
+    assert summary["first_week"] == TODAY - dt.timedelta(days=2, weeks=weeks - 1)
+    values = _values(path)
+    assert len(values) == summary["values"] > 0
+    assert values["week"].max() == summary["last_week"]
+    stories = summary["stories"]
+    if stories["gap_team"] is not None:
+        gap_team = values[values["team"] == stories["gap_team"]]
+        assert stories["gap_week"] not in set(gap_team["week"])
+        assert gap_team["week"].min() < stories["gap_week"] < gap_team["week"].max()
+    if stories["late_joiner"] is not None:
+        late = values[values["team"] == stories["late_joiner"]]
+        assert late["week"].min() == stories["late_join_week"] > summary["first_week"]
+    counts = values[values["metric"].map(UNITS) == COUNT]["value"]
+    assert (counts >= 0).all() and (counts == counts.round()).all()
+
+
+def test_refuses_sizes_it_cannot_build(tmp_path: Path) -> None:
+    with db.connect(tmp_path / "bad.duckdb") as con:
+        with pytest.raises(BadSampleSize, match="at least one team"):
+            fill_demo(con, teams=0)
+        with pytest.raises(BadSampleSize, match="at least one week"):
+            fill_demo(con, weeks=0)
+        with pytest.raises(DdqError, match="earliest week"):
+            fill_demo(con, weeks=2000, today=TODAY)
+        assert ledger.list_imports(con) == []
+
+
+def test_names_are_believable_and_unique() -> None:
+    assert [area_count(n) for n in (1, 2, 3, 16, 100, 500, 10_000)] == [1, 1, 2, 4, 10, 22, 25]
+    assert len(_AREAS) == len(_HEADS) == MAX_AREAS
+    team_keys = [name_key(team) for _, pool in _AREAS for team in pool]
+    assert len(team_keys) == len(set(team_keys))
+    assert not any(key[-1].isdigit() for key in team_keys)  # numbered names cannot collide
+
+
+def test_500_teams_over_five_years(tmp_path: Path) -> None:
+    path = tmp_path / "big.duckdb"
+    with db.connect(path) as con:
+        summary = fill_demo(con, teams=500, weeks=260, today=TODAY)
+        stories = summary["stories"]
+        weeks_before_join = (stories["late_join_week"] - summary["first_week"]).days // 7
+        team_weeks = 500 * 260 - weeks_before_join - 1  # the late joiner and the gap
+        per_metric = dict(
+            con.execute("SELECT metric, count(*) FROM metric_values GROUP BY metric").fetchall()
+        )
+        resolved_weeks = db.scalar(
+            con,
+            "SELECT count(*) FROM metric_values "
+            "WHERE metric = 'resolved_critical_bugs' AND value > 0",
+        )
+        assert db.scalar(con, "SELECT count(DISTINCT name_key) FROM teams") == 500
+        assert db.scalar(con, "SELECT count(*) FROM metric_values") == summary["values"]
+    assert summary["areas"] == 22
+    assert per_metric.pop("median_days_to_resolve_critical") == resolved_weeks
+    assert per_metric == {m: team_weeks for m in METRICS if m != "median_days_to_resolve_critical"}
+    assert summary["values"] == team_weeks * 7 + resolved_weeks
+    assert summary["values"] > 1_000_000
+
+
+def test_sample_does_not_import_streamlit() -> None:
+    code = "import sys, ddq.sample; sys.exit('streamlit' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_ensure_sample_database_removes_a_half_made_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ddq.sample
+
+    def broken(con: Any) -> dict[str, Any]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ddq.sample, "fill_demo", broken)
+    path = tmp_path / "half.duckdb"
+    with pytest.raises(RuntimeError, match="disk full"):
+        ensure_sample_database(path)
+    assert not path.exists()
+    monkeypatch.undo()
+    assert ensure_sample_database(path) is True
