@@ -147,6 +147,11 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_literal(value: str) -> str:
+    """Quote a text constant for the rare statement that cannot take parameters (a view)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
     """Run a parameterised query and return its rows as dictionaries, fully fetched."""
     cursor = con.execute(sql, params) if params is not None else con.execute(sql)

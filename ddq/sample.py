@@ -218,7 +218,7 @@ def _simulate(
         # Before it joined, nobody worked on its quality: more bugs came in.
         worse[stories.late_joiner, : stories.join_week] = 1.5
 
-    # A mild yearly rhythm: fewer new bugs over the December freeze, more in January.
+    # A mild yearly rhythm (±8%): most new bugs in mid-January, after the holiday releases.
     day_of_year = (week_dates - week_dates.astype("datetime64[Y]")).astype(int)
     season = 1.0 + 0.08 * np.cos(2 * np.pi * (day_of_year - 15) / 365.25)
 

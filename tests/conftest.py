@@ -58,13 +58,16 @@ def write_file(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture
 def run_ddq(db_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run the real ``ddq`` command against ``db_path`` (no connection may be open)."""
+    """Run the real ``ddq`` command against ``db_path``, or ``db=`` (no connection may be open)."""
 
-    def run(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "DDQ_LOCK_WAIT": "5", "DDQ_DB": str(db_path)}
+    def run(
+        *args: str | os.PathLike[str], db: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        target = db or db_path
+        env = {**os.environ, "DDQ_LOCK_WAIT": "5", "DDQ_DB": str(target)}
         env.pop("DDQ_DEBUG", None)
         return subprocess.run(
-            [sys.executable, "-m", "ddq.cli", "--db", str(db_path), *map(str, args)],
+            [sys.executable, "-m", "ddq.cli", "--db", str(target), *map(str, args)],
             capture_output=True,
             text=True,
             encoding="utf-8",

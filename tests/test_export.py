@@ -93,10 +93,10 @@ def test_export_to_a_path_equals_export_to_a_stream(make_db, tmp_path):
 
 def _seed_tricky(path: Path) -> None:
     """Values for teams whose names a spreadsheet would run, entered straight into the tables."""
-    values = [1, 0, 33.333333333333336, 0.1, 2.5, 1e-07, 1234567, 99.99]
-    metrics = ["open_bugs", "escaped_defects", "test_pass_rate", "test_pass_rate",
-               "median_days_to_resolve_critical", "median_days_to_resolve_critical",
-               "open_bugs", "test_pass_rate"]
+    cells = [("open_bugs", 1), ("escaped_defects", 0), ("test_pass_rate", 33.333333333333336),
+             ("test_pass_rate", 0.1), ("median_days_to_resolve_critical", 2.5),
+             ("median_days_to_resolve_critical", 1e-07), ("open_bugs", 1234567),
+             ("test_pass_rate", 99.99)]
     with db.connect(path) as con:
         team_ids = dict(con.execute("SELECT name, id FROM teams").fetchall())
         con.execute("INSERT INTO imports (kind, file_name, who, imported_at) "
@@ -104,7 +104,8 @@ def _seed_tricky(path: Path) -> None:
         rows = []
         for i, team in enumerate(TRICKY_TEAMS):
             for week in ("2025-03-03", "2025-03-10"):
-                rows.append([team_ids[team], week, metrics[i % 8], values[(i + len(week)) % 8]])
+                metric, value = cells[(i + int(week[-1])) % len(cells)]
+                rows.append([team_ids[team], week, metric, value])
         con.executemany("INSERT INTO metric_values VALUES (?, CAST(? AS DATE), ?, ?, 1)", rows)
 
 

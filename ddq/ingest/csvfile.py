@@ -164,7 +164,8 @@ def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:  # n
     # parses; only other encodings, or a file DuckDB cannot parse, are decoded here in full.
     text: str | None = None
     encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    header_end = data.find(b"\n")
+    ends = [at for at in (data.find(b"\n"), data.find(b"\r")) if at != -1]
+    header_end = min(ends) if ends else -1
     try:
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise UnicodeDecodeError("utf-16", data[:2], 0, 2, "byte-order mark")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ddq import ledger
-from ddq.db import quote_ident, transaction
+from ddq.db import quote_ident, quote_literal, transaction
 from ddq.ingest.csvfile import drop_staged, read_upload, stage_csv, strip_export_quote
 from ddq.ingest.problems import ImportRejected, Problem
 from ddq.metrics import (
@@ -114,17 +114,17 @@ def import_metrics(
         layout = _layout(staged.header, staged.columns, metrics, name)
         _resolve_names(con, layout, staged.table, metrics, create_teams, today)
         _type_cells(con, layout, staged.table)
-        problems, hidden = _row_problems(con, layout, staged.table)
+        problems, hidden, (values, first, last) = _row_problems(con, layout, staged.table)
         problems += staged.problems
         if problems:
             raise ImportRejected(name, problems, hidden=hidden)
-        values = con.execute("SELECT count(*) FROM typed").fetchone()[0]
         if values == 0:
             reason = ("the file has a header but no rows" if staged.rows == 0
                       else "every metric cell is empty; there is nothing to import")
             raise ImportRejected(name, [Problem(0, "", None, reason)])
         report("comparing", 0.6)
-        result = _classify(con, name, staged.sha256, layout.format, staged.rows, values)
+        result = _classify(con, name, staged.sha256, layout.format, staged.rows, values,
+                           (first, last))
         result.dry_run = dry_run
         if not dry_run:
             report("applying", 0.75)
@@ -133,7 +133,8 @@ def import_metrics(
         return result
     finally:
         drop_staged(con, staged.table)
-        for table in ("team_map", "week_map", "metric_map", "typed", "changed"):
+        con.execute("DROP VIEW IF EXISTS temp.main.typed; DROP VIEW IF EXISTS temp.main.preview")
+        for table in ("team_map", "week_map", "metric_map", "changed"):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
 
 
@@ -328,13 +329,19 @@ def _value_problem_sql(unit: str, raw: str, number: str) -> str:
 
 
 def _type_cells(con: duckdb.DuckDBPyConnection, layout: _Layout, table: str) -> None:
-    """One row per metric cell, with team, week and metric resolved through the maps.
+    """The view ``typed``: one row per metric cell, names resolved through the maps.
 
-    Kept narrow on purpose (it is the import's largest table): names and raw text are
-    looked up again from the maps and the staged file only when there is a problem to
-    report.
+    A view, not a table: the checks and the final insert each read it once, which costs
+    less than writing a million typed rows down in between. ``preview`` is the same view
+    over the file's first rows only.
     """
-    staged = quote_ident(table)
+    quoted = quote_ident(table)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS {_typed_sql(layout, quoted)}")
+    first_rows = f"(SELECT * FROM {quoted} LIMIT {PREVIEW_ROWS})"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW preview AS {_typed_sql(layout, first_rows)}")
+
+
+def _typed_sql(layout: _Layout, staged: str) -> str:
     team, week = quote_ident(layout.team_col), quote_ident(layout.week_col)
     if layout.format == LONG:
         metric, value = quote_ident(layout.metric_col), quote_ident(layout.value_col)
@@ -343,22 +350,19 @@ def _type_cells(con: duckdb.DuckDBPyConnection, layout: _Layout, table: str) -> 
                    NULL::VARCHAR AS value_column, {value} AS value_raw
             FROM {staged}
         """
-        params: list[Any] = []
     else:
-        parts, params = [], []
+        parts = []
         for column, header, key, _unit in layout.metric_cols:
             col = quote_ident(column)
             parts.append(f"""
-                SELECT line, {team} AS team_raw, {week} AS week_raw, ? AS metric_raw,
-                       ? AS value_column, {col} AS value_raw
+                SELECT line, {team} AS team_raw, {week} AS week_raw,
+                       {quote_literal(key)} AS metric_raw, {quote_literal(header)} AS value_column,
+                       {col} AS value_raw
                 FROM {staged} WHERE {col} IS NOT NULL AND trim({col}) <> ''
             """)
-            params += [key, header]
         cells = " UNION ALL ".join(parts)
     raw, number = "c.value_raw", "c.value"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE typed AS
+    return f"""
         WITH c AS (SELECT *, TRY_CAST(value_raw AS DOUBLE) AS value FROM ({cells})),
         resolved AS (
             SELECT c.line, c.value_column, c.value_raw, c.value, tm.team_no, tm.team_id,
@@ -376,18 +380,19 @@ def _type_cells(con: duckdb.DuckDBPyConnection, layout: _Layout, table: str) -> 
             JOIN metric_map mm ON mm.raw = coalesce(c.metric_raw, '')
         )
         SELECT line, value_column, team_no, team_id, week, metric, value, value_problem,
-               CASE WHEN value_problem IS NOT NULL THEN value_raw END AS value_raw,
+               value_raw,
                -- one number per (team, week, metric), for a cheap duplicate check
                (team_no * 1000000 + (week - DATE '2000-01-03')) * 1000 + metric_no AS cell_key
         FROM resolved
-        """,
-        params,
-    )
+    """
 
 
-def _row_problems(con: duckdb.DuckDBPyConnection, layout: _Layout,
-                  table: str) -> tuple[list[Problem], int]:
-    """Every problem in the cells, and every key that appears twice; and how many more.
+def _row_problems(
+    con: duckdb.DuckDBPyConnection, layout: _Layout, table: str
+) -> tuple[list[Problem], int, tuple[int, dt.date | None, dt.date | None]]:
+    """Every problem in the cells, every key that appears twice, and how many more.
+
+    Also returns, from the same pass, the number of values and their first and last week.
 
     Unknown teams, weeks and metrics are found in the small maps first; the big table is
     searched only for the kinds of problem that occur.
@@ -397,30 +402,27 @@ def _row_problems(con: duckdb.DuckDBPyConnection, layout: _Layout,
     found: list[Problem] = []
     hidden = 0
     name_checks = [
-        ("team_map", "team_no", names[layout.team_col]),
-        ("week_map", "week", names[layout.week_col]),
+        ("team_map", layout.team_col),
+        ("week_map", layout.week_col),
     ]
     if layout.format == LONG:
-        name_checks.append(("metric_map", "metric", names[layout.metric_col]))
-    for map_table, column, header in name_checks:
+        name_checks.append(("metric_map", layout.metric_col))
+    for map_table, column in name_checks:
         if not con.execute(f"SELECT count(problem) FROM {map_table}").fetchone()[0]:
             continue
-        join = (f"m.team_no = t.team_no" if column == "team_no"
-                else f"m.raw = coalesce(s.{quote_ident(_raw_column(layout, map_table))}, '')")
-        source = ("typed t" if column == "team_no"
-                  else f"typed t JOIN {quote_ident(table)} s ON s.line = t.line")
         query = f"""
-            FROM {source} JOIN {map_table} m ON {join}
-            WHERE m.problem IS NOT NULL {"AND t." + column + " IS NULL" if column != "team_no" else ""}
+            FROM {quote_ident(table)} s JOIN {map_table} m ON m.raw = coalesce(s.{quote_ident(column)}, '')
+            WHERE m.problem IS NOT NULL
         """
         total = con.execute(f"SELECT count(*) {query}").fetchone()[0]
         hidden += max(0, total - _PROBLEM_FETCH_LIMIT)
         for line, raw, reason in con.execute(
-            f"SELECT t.line, m.raw, m.problem {query} ORDER BY t.line LIMIT {_PROBLEM_FETCH_LIMIT}"
+            f"SELECT s.line, m.raw, m.problem {query} ORDER BY s.line LIMIT {_PROBLEM_FETCH_LIMIT}"
         ).fetchall():
-            found.append(Problem(line, header, raw, reason))
-    total_values, duplicates = con.execute(
-        "SELECT count(value_problem), count(cell_key) - count(DISTINCT cell_key) FROM typed"
+            found.append(Problem(line, names[column], raw, reason))
+    total_values, duplicates, values, first, last = con.execute(
+        "SELECT count(value_problem), count(cell_key) - count(DISTINCT cell_key), count(*), "
+        "min(week), max(week) FROM typed"
     ).fetchone()
     if total_values:
         hidden += max(0, total_values - _PROBLEM_FETCH_LIMIT)
@@ -432,11 +434,7 @@ def _row_problems(con: duckdb.DuckDBPyConnection, layout: _Layout,
             found.append(Problem(line, column, raw if raw is not None else "", reason))
     if duplicates:
         found += _duplicate_problems(con, names[layout.team_col])
-    return found, hidden
-
-
-def _raw_column(layout: _Layout, map_table: str) -> str:
-    return {"week_map": layout.week_col, "metric_map": layout.metric_col or ""}[map_table]
+    return found, hidden, (values, first, last)
 
 
 def _duplicate_problems(con: duckdb.DuckDBPyConnection, team_header: str) -> list[Problem]:
@@ -445,7 +443,9 @@ def _duplicate_problems(con: duckdb.DuckDBPyConnection, team_header: str) -> lis
         f"""
         SELECT list(line ORDER BY line) AS lines, any_value(m.raw), any_value(week),
                any_value(metric)
-        FROM typed JOIN team_map m USING (team_no) WHERE cell_key IS NOT NULL
+        FROM typed JOIN (SELECT team_no, min(raw) AS raw FROM team_map GROUP BY team_no) m
+          USING (team_no)
+        WHERE cell_key IS NOT NULL
         GROUP BY cell_key HAVING count(*) > 1
         ORDER BY lines[2]
         LIMIT {_PROBLEM_FETCH_LIMIT}
@@ -461,22 +461,23 @@ def _duplicate_problems(con: duckdb.DuckDBPyConnection, team_header: str) -> lis
     return found
 
 
-def _classify(con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, fmt: str,
-              rows_read: int, values: int) -> MetricsImport:
+def _classify(con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, fmt: str,  # noqa: PLR0913
+              rows_read: int, values: int, weeks: tuple[dt.date, dt.date]) -> MetricsImport:
     """Compare the file's values with the stored ones: what would be added, updated, kept."""
+    first, last = weeks
     overlap = con.execute(
-        "SELECT count(*) FROM metric_values WHERE week BETWEEN "
-        "(SELECT min(week) FROM typed) AND (SELECT max(week) FROM typed)"
+        "SELECT count(*) FROM metric_values WHERE week BETWEEN ? AND ?", [first, last]
     ).fetchone()[0]
-    con.execute("""
+    # With no stored value in the file's weeks, skip the join (the first import of a year).
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE changed AS
         SELECT t.team_id, t.week, t.metric, t.value, mv.value AS old_value,
                mv.import_id AS old_import_id
         FROM typed t
         JOIN metric_values mv
           ON mv.team_id = t.team_id AND mv.week = t.week AND mv.metric = t.metric
-        WHERE ?
-    """, [overlap > 0])
+        {"" if overlap else "WHERE false"}
+    """)
     updated, unchanged = con.execute(
         "SELECT count(*) FILTER (value <> old_value), count(*) FILTER (value = old_value) "
         "FROM changed"
@@ -485,13 +486,12 @@ def _classify(con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, fmt: 
         "SELECT min(team_name) FROM team_map WHERE team_id IS NULL AND problem IS NULL "
         "GROUP BY team_key ORDER BY team_key"
     ).fetchall()]
-    first, last = con.execute("SELECT min(week), max(week) FROM typed").fetchone()
     preview = [
         dict(zip(("line", "team", "week", "metric", "value"), r, strict=True))
         for r in con.execute(
-            f"SELECT line, m.team_name, week, metric, value FROM typed JOIN team_map m "
-            f"USING (team_no) WHERE line < (SELECT min(line) FROM typed) + {PREVIEW_ROWS} "
-            f"ORDER BY line, value_column LIMIT {PREVIEW_ROWS}"
+            f"SELECT line, m.team_name, week, metric, value FROM preview JOIN "
+            f"(SELECT team_no, min(team_name) AS team_name FROM team_map GROUP BY team_no) m "
+            f"USING (team_no) ORDER BY line, value_column LIMIT {PREVIEW_ROWS}"
         ).fetchall()
     ]
     return MetricsImport(
@@ -517,8 +517,8 @@ def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> N
                 WHERE m.team_id IS NULL
             """, [import_id])
             con.execute("""
-                UPDATE typed SET team_id = t.id FROM team_map m JOIN teams t ON t.name_key = m.team_key
-                WHERE typed.team_id IS NULL AND typed.team_no = m.team_no
+                UPDATE team_map SET team_id = t.id FROM teams t
+                WHERE team_map.team_id IS NULL AND t.name_key = team_map.team_key
             """)
         if result.updated:
             con.execute("""
