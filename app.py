@@ -4,14 +4,17 @@ import streamlit as st
 
 from ddq.ui import state
 
-st.set_page_config(page_title="ddq · quality community", page_icon=":material/monitoring:",
-                   layout="wide")
+st.set_page_config(
+    page_title="ddq · quality community", page_icon=":material/monitoring:", layout="wide"
+)
 
 created = state.ensure_database()
 state.sample_banner(created)
 
-navigation = st.navigation([
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
-])
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+    ]
+)
 navigation.run()

@@ -50,7 +50,9 @@ def write_csv(path: Path, teams: int, weeks: int) -> int:
                     values = np.char.mod("%.1f", rng.uniform(80, 100, weeks))
                 else:
                     values = np.char.mod("%.1f", rng.uniform(0, 30, weeks))
-                lines += [f"{name},{w},{metric.key},{v}\n" for w, v in zip(week_text, values, strict=True)]
+                lines += [
+                    f"{name},{w},{metric.key},{v}\n" for w, v in zip(week_text, values, strict=True)
+                ]
             f.writelines(lines)
             rows += len(lines)
     return rows
@@ -60,8 +62,10 @@ def prepared_db(folder: Path, teams: int) -> Path:
     """A database with the teams already known (as a real organisation's would be)."""
     path = folder / "teams.duckdb"
     with db.connect(path) as con:
-        con.executemany("INSERT INTO teams (name, name_key) VALUES (?, ?)",
-                        [(f"Team {i:03d}", f"team {i:03d}") for i in range(1, teams + 1)])
+        con.executemany(
+            "INSERT INTO teams (name, name_key) VALUES (?, ?)",
+            [(f"Team {i:03d}", f"team {i:03d}") for i in range(1, teams + 1)],
+        )
     return path
 
 
@@ -74,7 +78,7 @@ def fresh_copy(template: Path, folder: Path, name: str) -> Path:
     return target
 
 
-def time_it(fn) -> float:  # noqa: ANN001
+def time_it(fn) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
@@ -112,14 +116,26 @@ def main() -> None:
         size_mb = csv_path.stat().st_size / 1e6
         template = prepared_db(folder, args.teams)
         ddq_exe = str(Path(sys.executable).with_name("ddq"))
-        bare_cmd = [sys.executable, "-c",
-                    "import duckdb,sys; c=duckdb.connect(sys.argv[1]); "
-                    "c.execute(\"CREATE TABLE t AS SELECT * FROM read_csv('\"+sys.argv[2]+\"')\"); "
-                    "c.close()"]
+        bare_cmd = [
+            sys.executable,
+            "-c",
+            "import duckdb,sys; c=duckdb.connect(sys.argv[1]); "
+            'c.execute("CREATE TABLE t AS SELECT * FROM read_csv(\'"+sys.argv[2]+"\')"); '
+            "c.close()",
+        ]
 
-        results: dict[str, list[float]] = {k: [] for k in (
-            "bare in-process", "ddq in-process", "bare command", "ddq command",
-            "python start", "ddq --help", "ddq imports (empty db)")}
+        results: dict[str, list[float]] = {
+            k: []
+            for k in (
+                "bare in-process",
+                "ddq in-process",
+                "bare command",
+                "ddq command",
+                "python start",
+                "ddq --help",
+                "ddq imports (empty db)",
+            )
+        }
         for i in range(args.repeat):
             # Alternate the order so that neither side always runs on a warmer machine.
             pairs = [("bare", bare_load), ("ddq", ddq_import)]
@@ -128,7 +144,7 @@ def main() -> None:
                 if label == "bare":
                     target.unlink()
                 results[f"{label} in-process"].append(time_it(lambda: fn(target, csv_path)))  # noqa: B023
-            for label in (("bare", "ddq") if i % 2 == 0 else ("ddq", "bare")):
+            for label in ("bare", "ddq") if i % 2 == 0 else ("ddq", "bare"):
                 target = fresh_copy(template, folder, f"{label}-cmd-{i}.duckdb")
                 if label == "bare":
                     target.unlink()
@@ -146,19 +162,27 @@ def main() -> None:
 
     med = {k: statistics.median(v) for k, v in results.items()}
     print(f"# metrics import benchmark: {rows:,} rows, {size_mb:.0f} MB, median of {args.repeat}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+    )
     print()
     print("| measure | seconds |")
     print("|---|---:|")
     for key, value in med.items():
         print(f"| {key} | {value:.3f} |")
     print()
-    print(f"ratio in-process (ddq / bare load): {med['ddq in-process'] / med['bare in-process']:.2f}x")
-    print(f"ratio whole commands (ddq / bare load): {med['ddq command'] / med['bare command']:.2f}x")
+    print(
+        f"ratio in-process (ddq / bare load): {med['ddq in-process'] / med['bare in-process']:.2f}x"
+    )
+    print(
+        f"ratio whole commands (ddq / bare load): {med['ddq command'] / med['bare command']:.2f}x"
+    )
     startup = med["ddq --help"]
-    print(f"ddq start-up (ddq --help): {startup:.3f} s; with the database opened "
-          f"(ddq imports): {med['ddq imports (empty db)']:.3f} s")
+    print(
+        f"ddq start-up (ddq --help): {startup:.3f} s; with the database opened "
+        f"(ddq imports): {med['ddq imports (empty db)']:.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -22,39 +22,57 @@ class Finding:
 
 # (name, SQL counting the rows that break the rule, what to do when some do)
 _COUNTING_CHECKS: list[tuple[str, str, str]] = [
-    ("every value belongs to a known team",
-     "SELECT count(*) FROM metric_values mv ANTI JOIN teams t ON t.id = mv.team_id",
-     "values of a deleted team; export, then undo the import that added them"),
-    ("every value belongs to a known metric",
-     "SELECT count(*) FROM metric_values mv ANTI JOIN metric_defs m ON m.key = mv.metric",
-     "values of an unknown metric"),
-    ("every week is a Monday",
-     "SELECT count(*) FROM metric_values WHERE isodow(week) <> 1",
-     "weeks are stored as the Monday of the ISO week"),
-    ("no week before 2000-01-03 or in the future",
-     "SELECT count(*) FROM metric_values WHERE week < ? OR week > current_date",
-     "weeks outside the accepted range"),
-    ("one value per team, week and metric",
-     "SELECT count(*) FROM (SELECT 1 FROM metric_values GROUP BY team_id, week, metric "
-     "HAVING count(*) > 1)",
-     "duplicate keys"),
-    ("values are finite and fit their unit",
-     f"""SELECT count(*) FROM metric_values mv JOIN metric_defs m ON m.key = mv.metric
+    (
+        "every value belongs to a known team",
+        "SELECT count(*) FROM metric_values mv ANTI JOIN teams t ON t.id = mv.team_id",
+        "values of a deleted team; export, then undo the import that added them",
+    ),
+    (
+        "every value belongs to a known metric",
+        "SELECT count(*) FROM metric_values mv ANTI JOIN metric_defs m ON m.key = mv.metric",
+        "values of an unknown metric",
+    ),
+    (
+        "every week is a Monday",
+        "SELECT count(*) FROM metric_values WHERE isodow(week) <> 1",
+        "weeks are stored as the Monday of the ISO week",
+    ),
+    (
+        "no week before 2000-01-03 or in the future",
+        "SELECT count(*) FROM metric_values WHERE week < ? OR week > current_date",
+        "weeks outside the accepted range",
+    ),
+    (
+        "one value per team, week and metric",
+        "SELECT count(*) FROM (SELECT 1 FROM metric_values GROUP BY team_id, week, metric "
+        "HAVING count(*) > 1)",
+        "duplicate keys",
+    ),
+    (
+        "values are finite and fit their unit",
+        f"""SELECT count(*) FROM metric_values mv JOIN metric_defs m ON m.key = mv.metric
         WHERE isnan(mv.value) OR isinf(mv.value)
            OR (m.unit = '{COUNT}' AND (mv.value < 0 OR mv.value <> trunc(mv.value)))
            OR (m.unit = '{PERCENT}' AND (mv.value < 0 OR mv.value > 100))
            OR (m.unit = '{DAYS}' AND mv.value < 0)""",
-     "values that no import would accept"),
-    ("every value comes from an applied import",
-     "SELECT count(*) FROM metric_values mv LEFT JOIN imports i ON i.id = mv.import_id "
-     "WHERE i.id IS NULL OR i.status <> 'applied'",
-     "values whose import is missing or undone"),
-    ("overwritten values point at real imports",
-     "SELECT count(*) FROM import_overwrites o ANTI JOIN imports i ON i.id = o.old_import_id",
-     "ledger rows that undo could not restore"),
-    ("ledger counts are not negative",
-     "SELECT count(*) FROM imports WHERE least(rows_read, added, updated, unchanged) < 0",
-     "ledger rows with impossible counts"),
+        "values that no import would accept",
+    ),
+    (
+        "every value comes from an applied import",
+        "SELECT count(*) FROM metric_values mv LEFT JOIN imports i ON i.id = mv.import_id "
+        "WHERE i.id IS NULL OR i.status <> 'applied'",
+        "values whose import is missing or undone",
+    ),
+    (
+        "overwritten values point at real imports",
+        "SELECT count(*) FROM import_overwrites o ANTI JOIN imports i ON i.id = o.old_import_id",
+        "ledger rows that undo could not restore",
+    ),
+    (
+        "ledger counts are not negative",
+        "SELECT count(*) FROM imports WHERE least(rows_read, added, updated, unchanged) < 0",
+        "ledger rows with impossible counts",
+    ),
 ]
 
 
@@ -63,16 +81,24 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     findings = []
     versions = applied_versions(con)
     newest = latest_version()
-    findings.append(Finding(
-        "schema is up to date", bool(versions) and max(versions) == newest,
-        f"schema version {max(versions) if versions else 'none'}, this ddq knows {newest}",
-    ))
+    findings.append(
+        Finding(
+            "schema is up to date",
+            bool(versions) and max(versions) == newest,
+            f"schema version {max(versions) if versions else 'none'}, this ddq knows {newest}",
+        )
+    )
     for name, sql, meaning in _COUNTING_CHECKS:
         params = [EARLIEST_WEEK] if "?" in sql else None
         bad = con.execute(sql, params).fetchone()[0] if params else con.execute(sql).fetchone()[0]
         findings.append(Finding(name, bad == 0, f"{bad} row(s): {meaning}" if bad else ""))
     names = con.execute("SELECT name, name_key FROM teams").fetchall()
     wrong = [n for n, k in names if name_key(n) != k]
-    findings.append(Finding("team names are indexed consistently", not wrong,
-                            f"{len(wrong)} team(s): {', '.join(wrong[:5])}" if wrong else ""))
+    findings.append(
+        Finding(
+            "team names are indexed consistently",
+            not wrong,
+            f"{len(wrong)} team(s): {', '.join(wrong[:5])}" if wrong else "",
+        )
+    )
     return findings

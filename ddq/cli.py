@@ -39,14 +39,21 @@ class _Ddq(click.Group):
         except Exception as exc:
             if os.environ.get("DDQ_DEBUG"):
                 raise
-            click.echo(f"ddq: unexpected error: {type(exc).__name__}: {exc}\n"
-                       "Set DDQ_DEBUG=1 to see the traceback, and report it.", err=True)
+            click.echo(
+                f"ddq: unexpected error: {type(exc).__name__}: {exc}\n"
+                "Set DDQ_DEBUG=1 to see the traceback, and report it.",
+                err=True,
+            )
             ctx.exit(3)
 
 
 @click.group(cls=_Ddq, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Database file (default: $DDQ_DB, else data/ddq.duckdb).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (default: $DDQ_DB, else data/ddq.duckdb).",
+)
 @click.version_option(package_name="ddq")
 @click.pass_context
 def main(ctx: click.Context, db_path: Path | None) -> None:
@@ -54,7 +61,7 @@ def main(ctx: click.Context, db_path: Path | None) -> None:
     ctx.obj = db_path
 
 
-def _connect(ctx: click.Context):  # noqa: ANN202 - a context manager from ddq.db
+def _connect(ctx: click.Context):
     from ddq import db
 
     return db.connect(ctx.obj)
@@ -116,22 +123,36 @@ def _stage_reporter() -> Any:
 
 @import_.command("metrics")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check the file and say what would change; change nothing.")
-@click.option("--create-teams", is_flag=True, help="Create the teams the file names that do not exist.")
+@click.option(
+    "--dry-run", is_flag=True, help="Check the file and say what would change; change nothing."
+)
+@click.option(
+    "--create-teams", is_flag=True, help="Create the teams the file names that do not exist."
+)
 @click.pass_context
-def import_metrics_command(ctx: click.Context, file: Path, dry_run: bool, create_teams: bool) -> None:
+def import_metrics_command(
+    ctx: click.Context, file: Path, dry_run: bool, create_teams: bool
+) -> None:
     """Import weekly metric values from a long or wide CSV FILE."""
     from ddq.ingest.metrics import import_metrics
 
     with _connect(ctx) as con:
-        result = import_metrics(con, file, who=_who(), dry_run=dry_run,
-                                create_teams=create_teams, progress=_stage_reporter())
+        result = import_metrics(
+            con,
+            file,
+            who=_who(),
+            dry_run=dry_run,
+            create_teams=create_teams,
+            progress=_stage_reporter(),
+        )
     click.echo(result.summary())
     if dry_run and result.preview:
         click.echo("first rows:")
         for row in result.preview:
-            click.echo(f"  line {row['line']}: {row['team']}, {row['week']}, {row['metric']} = "
-                       f"{row['value']:g}")
+            click.echo(
+                f"  line {row['line']}: {row['team']}, {row['week']}, {row['metric']} = "
+                f"{row['value']:g}"
+            )
 
 
 @main.group()
@@ -140,8 +161,11 @@ def export() -> None:
 
 
 @export.command("metrics")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
 @click.pass_context
 def export_metrics_command(ctx: click.Context, out: Path | None) -> None:
     """Every metric value, long format (team,week,metric,value), sorted."""
@@ -165,13 +189,17 @@ def imports(ctx: click.Context, limit: int | None) -> None:
     if not entries:
         click.echo("no imports yet")
         return
-    click.echo(f"{'id':>5}  {'when (UTC)':16}  {'kind':8} {'added':>8} {'updated':>8} "
-               f"{'same':>8}  {'status':7} {'who':12} file")
+    click.echo(
+        f"{'id':>5}  {'when (UTC)':16}  {'kind':8} {'added':>8} {'updated':>8} "
+        f"{'same':>8}  {'status':7} {'who':12} file"
+    )
     for e in entries:
-        status = e["status"] if e["status"] == "applied" else f"undone"
-        click.echo(f"{e['id']:>5}  {e['imported_at']:%Y-%m-%d %H:%M}  {e['kind']:8} "
-                   f"{e['added']:>8} {e['updated']:>8} {e['unchanged']:>8}  {status:7} "
-                   f"{e['who'][:12]:12} {e['file_name']}")
+        status = e["status"] if e["status"] == "applied" else "undone"
+        click.echo(
+            f"{e['id']:>5}  {e['imported_at']:%Y-%m-%d %H:%M}  {e['kind']:8} "
+            f"{e['added']:>8} {e['updated']:>8} {e['unchanged']:>8}  {status:7} "
+            f"{e['who'][:12]:12} {e['file_name']}"
+        )
 
 
 @main.command()
@@ -183,9 +211,11 @@ def undo(ctx: click.Context, import_id: int) -> None:
 
     with _connect(ctx) as con:
         done = ledger.undo(con, import_id, who=_who())
-    click.echo(f"import {import_id} undone: {done['removed']} added values removed, "
-               f"{done['restored']} overwritten values restored, "
-               f"{done['teams_removed']} created teams removed")
+    click.echo(
+        f"import {import_id} undone: {done['removed']} added values removed, "
+        f"{done['restored']} overwritten values restored, "
+        f"{done['teams_removed']} created teams removed"
+    )
 
 
 @main.command()

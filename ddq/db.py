@@ -152,6 +152,27 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def temp_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    columns: dict[str, list[Any]],
+    types: dict[str, str] | None = None,
+) -> None:
+    """(Re)create a temporary table from Python lists of equal length, in one statement.
+
+    Column types default to VARCHAR. Meant for small lookup tables and small files: the
+    values travel as list parameters.
+    """
+    types = types or {}
+    selects = ", ".join(
+        f"unnest(?::{types.get(c, 'VARCHAR')}[]) AS {quote_ident(c)}" for c in columns
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {selects}",
+        list(columns.values()),
+    )
+
+
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
     """Run a parameterised query and return its rows as dictionaries, fully fetched."""
     cursor = con.execute(sql, params) if params is not None else con.execute(sql)

@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from ddq.db import temp_table
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -43,19 +45,19 @@ def export_metrics(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = N
 
     ``out`` is a file path, an open text stream, or None for standard output.
     """
-    import pyarrow as pa
-
     names = con.execute("SELECT id, name FROM teams").fetchall()
-    safe_teams = pa.table({  # noqa: F841 - read by the query below
-        "id": pa.array([i for i, _ in names], pa.int32()),
-        "name": pa.array([formula_safe(n) for _, n in names], pa.string()),
-        "sort_key": pa.array([n.lower() for _, n in names], pa.string()),
-    })
+    temp_table(
+        con,
+        "safe_teams",
+        {
+            "id": [i for i, _ in names],
+            "name": [formula_safe(n) for _, n in names],
+            "sort_key": [n.lower() for _, n in names],
+        },
+        {"id": "INTEGER"},
+    )
     keys = [k for (k,) in con.execute("SELECT key FROM metric_defs").fetchall()]
-    safe_metrics = pa.table({  # noqa: F841
-        "key": pa.array(keys, pa.string()),
-        "safe": pa.array([formula_safe(k) for k in keys], pa.string()),
-    })
+    temp_table(con, "safe_metrics", {"key": keys, "safe": [formula_safe(k) for k in keys]})
     query = f"""
         SELECT t.name AS team, strftime(mv.week, '%Y-%m-%d') AS week, m.safe AS metric,
                {VALUE_TEXT_SQL} AS value

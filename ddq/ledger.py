@@ -22,8 +22,9 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def start(con: duckdb.DuckDBPyConnection, *, kind: str, file_name: str, sha256: str | None,
-          who: str) -> int:
+def start(
+    con: duckdb.DuckDBPyConnection, *, kind: str, file_name: str, sha256: str | None, who: str
+) -> int:
     """Open a ledger row for an import inside the caller's transaction; return its id."""
     return scalar(
         con,
@@ -33,8 +34,16 @@ def start(con: duckdb.DuckDBPyConnection, *, kind: str, file_name: str, sha256: 
     )
 
 
-def finish(con: duckdb.DuckDBPyConnection, import_id: int, *, rows_read: int, added: int,
-           updated: int, unchanged: int, teams_created: int = 0) -> None:
+def finish(
+    con: duckdb.DuckDBPyConnection,
+    import_id: int,
+    *,
+    rows_read: int,
+    added: int,
+    updated: int,
+    unchanged: int,
+    teams_created: int = 0,
+) -> None:
     con.execute(
         "UPDATE imports SET rows_read = ?, added = ?, updated = ?, unchanged = ?, "
         "teams_created = ? WHERE id = ?",
@@ -44,8 +53,10 @@ def finish(con: duckdb.DuckDBPyConnection, import_id: int, *, rows_read: int, ad
 
 def list_imports(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[dict[str, Any]]:
     """The ledger, newest first."""
-    sql = ("SELECT id, kind, file_name, sha256, who, imported_at, rows_read, added, updated, unchanged, "
-           "teams_created, status, undone_at, undone_by FROM imports ORDER BY id DESC")
+    sql = (
+        "SELECT id, kind, file_name, sha256, who, imported_at, rows_read, added, updated, unchanged, "
+        "teams_created, status, undone_at, undone_by FROM imports ORDER BY id DESC"
+    )
     if limit is not None:
         return rows(con, sql + " LIMIT ?", [limit])
     return rows(con, sql)
@@ -60,16 +71,19 @@ def get(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any]:
 
 def undo_blockers(con: duckdb.DuckDBPyConnection, import_id: int) -> list[int]:
     """Later imports, still applied, that changed values this import set."""
-    return [r["import_id"] for r in rows(
-        con,
-        """
+    return [
+        r["import_id"]
+        for r in rows(
+            con,
+            """
         SELECT DISTINCT o.import_id FROM import_overwrites o
         JOIN imports i ON i.id = o.import_id
         WHERE o.old_import_id = ? AND i.status = 'applied'
         ORDER BY o.import_id
         """,
-        [import_id],
-    )]
+            [import_id],
+        )
+    ]
 
 
 def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[str, int]:
@@ -80,8 +94,10 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
     """
     entry = get(con, import_id)
     if entry["status"] == "undone":
-        raise Conflict(f"Import {import_id} was already undone on {entry['undone_at']:%Y-%m-%d %H:%M} "
-                       f"UTC by {entry['undone_by']}.")
+        raise Conflict(
+            f"Import {import_id} was already undone on {entry['undone_at']:%Y-%m-%d %H:%M} "
+            f"UTC by {entry['undone_by']}."
+        )
     blockers = undo_blockers(con, import_id)
     if blockers:
         later = ", ".join(str(b) for b in blockers)
@@ -90,8 +106,9 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
             f"set. Undo {later} first (newest first), then import {import_id}."
         )
     with transaction(con):
-        restored = scalar(con, "SELECT count(*) FROM import_overwrites WHERE import_id = ?",
-                          [import_id])
+        restored = scalar(
+            con, "SELECT count(*) FROM import_overwrites WHERE import_id = ?", [import_id]
+        )
         removed = scalar(
             con,
             """

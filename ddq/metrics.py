@@ -117,8 +117,13 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     values_n, first, last = con.execute(
         "SELECT count(*), min(week), max(week) FROM metric_values"
     ).fetchone()
-    return {"areas": areas_n, "teams": teams_n, "values": values_n, "first_week": first,
-            "last_week": last}
+    return {
+        "areas": areas_n,
+        "teams": teams_n,
+        "values": values_n,
+        "first_week": first,
+        "last_week": last,
+    }
 
 
 def latest_complete_week(today: dt.date | None = None) -> dt.date:
@@ -147,12 +152,14 @@ def organisation_headlines(
             continue
         latest = reported[-1]
         before = series.get(latest - dt.timedelta(weeks=1))
-        headlines.append({
-            "metric": metric,
-            "week": latest,
-            "value": series[latest]["value"],
-            "previous": before["value"] if before else None,
-            "teams_reporting": series[latest]["teams_reporting"],
-            "history": [series[w]["value"] for w in reported[-history_weeks:]],
-        })
+        headlines.append(
+            {
+                "metric": metric,
+                "week": latest,
+                "value": series[latest]["value"],
+                "previous": before["value"] if before else None,
+                "teams_reporting": series[latest]["teams_reporting"],
+                "history": [series[w]["value"] for w in reported[-history_weeks:]],
+            }
+        )
     return headlines

@@ -116,7 +116,10 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
     ).fetchone()
     if not exists or not exists[0]:
         return []
-    return [v for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+    return [
+        v
+        for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    ]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:

@@ -16,7 +16,9 @@ def _example(metric: MetricDef, week_index: int) -> str:
     return f"{value:g}"
 
 
-def metrics_long_template(catalog: tuple[MetricDef, ...] | list[MetricDef] = DEFAULT_CATALOG) -> str:
+def metrics_long_template(
+    catalog: tuple[MetricDef, ...] | list[MetricDef] = DEFAULT_CATALOG,
+) -> str:
     """``team,week,metric,value``: one row per value; example rows to overwrite."""
     lines = ["team,week,metric,value"]
     for i, week in enumerate(EXAMPLE_WEEKS):
@@ -24,9 +26,13 @@ def metrics_long_template(catalog: tuple[MetricDef, ...] | list[MetricDef] = DEF
     return "\n".join(lines) + "\n"
 
 
-def metrics_wide_template(catalog: tuple[MetricDef, ...] | list[MetricDef] = DEFAULT_CATALOG) -> str:
+def metrics_wide_template(
+    catalog: tuple[MetricDef, ...] | list[MetricDef] = DEFAULT_CATALOG,
+) -> str:
     """``team,week,<metric>,...``: one row per team and week; empty cells are not reported."""
     lines = ["team,week," + ",".join(m.key for m in catalog)]
     for i, week in enumerate(EXAMPLE_WEEKS):
-        lines.append(f"{EXAMPLE_TEAM},{week.isoformat()}," + ",".join(_example(m, i) for m in catalog))
+        lines.append(
+            f"{EXAMPLE_TEAM},{week.isoformat()}," + ",".join(_example(m, i) for m in catalog)
+        )
     return "\n".join(lines) + "\n"

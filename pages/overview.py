@@ -8,8 +8,10 @@ from ddq.ui.format import number
 st.title("Overview")
 counts = state.read("counts")
 if not counts["values"]:
-    st.info("No metric values yet. Import a metrics file on the **Upload** page to begin.",
-            icon=":material/upload_file:")
+    st.info(
+        "No metric values yet. Import a metrics file on the **Upload** page to begin.",
+        icon=":material/upload_file:",
+    )
     st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 
@@ -31,13 +33,16 @@ for i, h in enumerate(headlines):
         st.metric(
             metric.label,
             number(h["value"], metric.unit),
-            delta=None if h["previous"] is None else number(h["value"] - h["previous"], metric.unit,
-                                                             signed=True),
+            delta=None
+            if h["previous"] is None
+            else number(h["value"] - h["previous"], metric.unit, signed=True),
             delta_color="inverse" if metric.lower_is_better else "normal",
             help=f"{metric.description} Organisation figure: {how} the "
-                 f"{h['teams_reporting']} teams that reported.",
+            f"{h['teams_reporting']} teams that reported.",
             chart_data=h["history"],
             border=True,
         )
-st.caption("Green is better: fewer bugs, faster resolution, a higher pass rate. "
-           "Sparklines show the last 26 weeks.")
+st.caption(
+    "Green is better: fewer bugs, faster resolution, a higher pass rate. "
+    "Sparklines show the last 26 weeks."
+)

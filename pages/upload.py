@@ -25,15 +25,26 @@ with st.expander("CSV templates and format", icon=":material/description:"):
     )
     left, right = st.columns(2)
     catalog = state.read("catalog")
-    left.download_button("Long template", metrics_long_template(catalog),
-                         "metrics_long.csv", "text/csv", icon=":material/download:")
-    right.download_button("Wide template", metrics_wide_template(catalog),
-                          "metrics_wide.csv", "text/csv", icon=":material/download:")
+    left.download_button(
+        "Long template",
+        metrics_long_template(catalog),
+        "metrics_long.csv",
+        "text/csv",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Wide template",
+        metrics_wide_template(catalog),
+        "metrics_wide.csv",
+        "text/csv",
+        icon=":material/download:",
+    )
 
 upload = st.file_uploader("Metrics CSV file", type=["csv", "tsv", "txt"], key="metrics_file")
-create_teams = st.checkbox("Create teams the file names that do not exist yet",
-                           help="Otherwise an unknown team is an error that names the closest "
-                                "known team.")
+create_teams = st.checkbox(
+    "Create teams the file names that do not exist yet",
+    help="Otherwise an unknown team is an error that names the closest known team.",
+)
 
 applied = st.session_state.get("applied")
 if applied:
@@ -44,11 +55,23 @@ if upload is not None:
     sha = hashlib.sha256(data).hexdigest()
     outcome = state.dry_run(data, sha, upload.name, create_teams, state.version())
     if isinstance(outcome, ImportRejected):
-        st.error(f"**{upload.name}**: {outcome.count} problem(s). Nothing was imported: fix "
-                 "the file and upload it again.", icon=":material/error:")
+        st.error(
+            f"**{upload.name}**: {outcome.count} problem(s). Nothing was imported: fix "
+            "the file and upload it again.",
+            icon=":material/error:",
+        )
         st.dataframe(
-            pd.DataFrame([{"line": p.line or None, "column": p.column, "value": p.value,
-                           "problem": p.reason} for p in outcome.problems]),
+            pd.DataFrame(
+                [
+                    {
+                        "line": p.line or None,
+                        "column": p.column,
+                        "value": p.value,
+                        "problem": p.reason,
+                    }
+                    for p in outcome.problems
+                ]
+            ),
             hide_index=True,
         )
         if outcome.count > len(outcome.problems):
@@ -62,19 +85,28 @@ if upload is not None:
         cols[3].metric("Changed", f"{outcome.updated:,}")
         cols[4].metric("Unchanged", f"{outcome.unchanged:,}")
         if outcome.weeks:
-            st.caption(f"{outcome.format.capitalize()} format · weeks {outcome.weeks[0]:%Y-%m-%d} "
-                       f"to {outcome.weeks[1]:%Y-%m-%d}")
+            st.caption(
+                f"{outcome.format.capitalize()} format · weeks {outcome.weeks[0]:%Y-%m-%d} "
+                f"to {outcome.weeks[1]:%Y-%m-%d}"
+            )
         if outcome.teams_created:
             st.warning("These teams will be created: " + ", ".join(outcome.teams_created))
         st.dataframe(pd.DataFrame(outcome.preview), hide_index=True)
         nothing_to_do = not (outcome.added or outcome.updated or outcome.teams_created)
-        if st.button("Apply import", type="primary", disabled=nothing_to_do,
-                     help="Nothing would change" if nothing_to_do else None):
+        if st.button(
+            "Apply import",
+            type="primary",
+            disabled=nothing_to_do,
+            help="Nothing would change" if nothing_to_do else None,
+        ):
             bar = st.progress(0.0, "Importing…")
             try:
                 with state.connection() as con:
                     result = import_metrics(
-                        con, data, file_name=upload.name, who=state.LOCAL_USER,
+                        con,
+                        data,
+                        file_name=upload.name,
+                        who=state.LOCAL_USER,
                         create_teams=create_teams,
                         progress=lambda stage, done: bar.progress(done, stage.capitalize() + "…"),
                     )
@@ -82,7 +114,9 @@ if upload is not None:
                 bar.empty()
                 st.error(str(exc))
             else:
-                st.session_state["applied"] = f"Import {result.import_id} applied: {result.summary()}."
+                st.session_state["applied"] = (
+                    f"Import {result.import_id} applied: {result.summary()}."
+                )
                 st.rerun()
 
 st.divider()
@@ -92,18 +126,31 @@ if imports.empty:
     st.caption("No imports yet.")
 else:
     st.dataframe(
-        imports[["id", "imported_at", "kind", "file_name", "who", "added", "updated",
-                 "unchanged", "status"]],
+        imports[
+            [
+                "id",
+                "imported_at",
+                "kind",
+                "file_name",
+                "who",
+                "added",
+                "updated",
+                "unchanged",
+                "status",
+            ]
+        ],
         hide_index=True,
         column_config={"imported_at": st.column_config.DatetimeColumn("when (UTC)")},
     )
     applied_ids = imports.loc[imports["status"] == "applied", "id"].tolist()
     if applied_ids:
         with st.form("undo"):
-            chosen = st.selectbox("Undo an import", applied_ids,
-                                  format_func=lambda i: f"import {i}")
-            sure = st.checkbox("Restore exactly the values this import replaced, and remove "
-                               "the ones it added")
+            chosen = st.selectbox(
+                "Undo an import", applied_ids, format_func=lambda i: f"import {i}"
+            )
+            sure = st.checkbox(
+                "Restore exactly the values this import replaced, and remove the ones it added"
+            )
             if st.form_submit_button("Undo import"):
                 if not sure:
                     st.warning("Tick the box to confirm.")
@@ -116,7 +163,8 @@ else:
                     else:
                         st.session_state["applied"] = (
                             f"Import {chosen} undone: {done['removed']} values removed, "
-                            f"{done['restored']} restored.")
+                            f"{done['restored']} restored."
+                        )
                         st.rerun()
 
 
@@ -129,5 +177,11 @@ def _export() -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-st.download_button("Download all metrics (CSV)", _export, "metrics.csv", "text/csv",
-                   icon=":material/download:", on_click="ignore")
+st.download_button(
+    "Download all metrics (CSV)",
+    _export,
+    "metrics.csv",
+    "text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+)

@@ -6,8 +6,12 @@ import codecs
 import datetime as dt
 import getpass
 import hashlib
+import io
 
 from conftest import query
+
+from ddq import db
+from ddq.export import export_metrics
 
 HEADER = "team,week,metric,value\n"
 UNKNOWN_ALPAH = (
@@ -22,30 +26,57 @@ def ok(result) -> str:
 
 
 def export_text(run_ddq, **kwargs) -> str:
+    """What the real `ddq export metrics` prints."""
     return ok(run_ddq("export", "metrics", **kwargs))
+
+
+def exported(path) -> str:
+    """The same export, in this process (the command costs a second, mostly importing pandas)."""
+    out = io.StringIO()
+    with db.connect(path) as con:
+        export_metrics(con, out)
+    return out.getvalue()
 
 
 def ledger_rows(run_ddq) -> list[list[str]]:
     """`ddq imports` as [id, date, time, kind, added, updated, same, status, who, file]."""
     lines = ok(run_ddq("imports")).splitlines()
-    assert lines[0].split() == ["id", "when", "(UTC)", "kind", "added", "updated", "same",
-                                "status", "who", "file"]
+    assert lines[0].split() == [
+        "id",
+        "when",
+        "(UTC)",
+        "kind",
+        "added",
+        "updated",
+        "same",
+        "status",
+        "who",
+        "file",
+    ]
     return [line.split() for line in lines[1:]]
 
 
 def test_import_prints_counts_and_the_ledger_lists_it(db_path, make_db, write_file, run_ddq):
     make_db("Alpha", "Beta")
-    first = write_file("week10.csv", HEADER + "Alpha,2025-03-05,open_bugs,3\n"
-                                              "Beta,2025-W10,test_pass_rate,97.5\n")
+    first = write_file(
+        "week10.csv", HEADER + "Alpha,2025-03-05,open_bugs,3\nBeta,2025-W10,test_pass_rate,97.5\n"
+    )
     result = run_ddq("import", "metrics", first)
     assert (result.returncode, result.stdout, result.stderr) == (
-        0, "import 1: 2 added, 0 updated, 0 unchanged\n", "")
-    second = write_file("week11.csv", "team;week;open_bugs;test_pass_rate\n"
-                                      "alpha;2025-03-03;4;\n"
-                                      "BETA;2025-03-03;;97.5\n"
-                                      "Beta;2025-03-10;1;98\n")
+        0,
+        "import 1: 2 added, 0 updated, 0 unchanged\n",
+        "",
+    )
+    second = write_file(
+        "week11.csv",
+        "team;week;open_bugs;test_pass_rate\n"
+        "alpha;2025-03-03;4;\n"
+        "BETA;2025-03-03;;97.5\n"
+        "Beta;2025-03-10;1;98\n",
+    )
     assert ok(run_ddq("import", "metrics", second)) == (
-        "import 2: 2 added, 1 updated, 1 unchanged\n")
+        "import 2: 2 added, 1 updated, 1 unchanged\n"
+    )
     rows = ledger_rows(run_ddq)
     who = getpass.getuser()[:12]
     assert [(r[0], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows] == [
@@ -56,10 +87,12 @@ def test_import_prints_counts_and_the_ledger_lists_it(db_path, make_db, write_fi
         (hashlib.sha256(first.read_bytes()).hexdigest(),),
         (hashlib.sha256(second.read_bytes()).hexdigest(),),
     ]
-    assert export_text(run_ddq) == (HEADER + "Alpha,2025-03-03,open_bugs,4\n"
-                                             "Beta,2025-03-03,test_pass_rate,97.5\n"
-                                             "Beta,2025-03-10,open_bugs,1\n"
-                                             "Beta,2025-03-10,test_pass_rate,98\n")
+    assert exported(db_path) == (
+        HEADER + "Alpha,2025-03-03,open_bugs,4\n"
+        "Beta,2025-03-03,test_pass_rate,97.5\n"
+        "Beta,2025-03-10,open_bugs,1\n"
+        "Beta,2025-03-10,test_pass_rate,98\n"
+    )
 
 
 def test_no_imports_yet(make_db, run_ddq):
@@ -69,28 +102,37 @@ def test_no_imports_yet(make_db, run_ddq):
 
 def test_reimporting_the_same_file_changes_nothing(db_path, make_db, write_file, run_ddq):
     make_db("Alpha")
-    source = write_file("m.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\n"
-                                          "Alpha,2025-03-10,test_pass_rate,0.1\n")
+    source = write_file(
+        "m.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\nAlpha,2025-03-10,test_pass_rate,0.1\n"
+    )
     ok(run_ddq("import", "metrics", source))
-    before = export_text(run_ddq)
+    before = exported(db_path)
     assert ok(run_ddq("import", "metrics", source)) == "import 2: 0 added, 0 updated, 2 unchanged\n"
-    assert export_text(run_ddq) == before
+    assert exported(db_path) == before
     assert query(db_path, "SELECT count(*), count(DISTINCT import_id) FROM metric_values") == [
-        (2, 1)]
+        (2, 1)
+    ]
 
 
 def test_a_rejected_file_changes_nothing_and_reports_every_line(make_db, write_file, run_ddq):
     make_db("Alpha", "Beta")
-    ok(run_ddq("import", "metrics", write_file("good.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\n")))
+    ok(
+        run_ddq(
+            "import", "metrics", write_file("good.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\n")
+        )
+    )
     export_before, ledger_before = export_text(run_ddq), ok(run_ddq("imports"))
-    bad = write_file("bad.csv", HEADER
-                     + "Alpha,2025-03-03,open_bugs,5\n"  # line 2: fine (would update)
-                     + '"Alpha\n'  # lines 3-4: one record over two lines, fine
-                     + '",2025-03-10,open_bugs,2\n'
-                     + "\n"  # line 5: blank
-                     + "Alpha,2025-03-17,open_bugs,3.5\n"  # line 6
-                     + "Beta,2025-03-17,test_pass_rate,3,5\n"  # line 7: five fields
-                     + "Alpah,2025-03-24,open_bugs,1\n")  # line 8
+    bad = write_file(
+        "bad.csv",
+        HEADER
+        + "Alpha,2025-03-03,open_bugs,5\n"  # line 2: fine (would update)
+        + '"Alpha\n'  # lines 3-4: one record over two lines, fine
+        + '",2025-03-10,open_bugs,2\n'
+        + "\n"  # line 5: blank
+        + "Alpha,2025-03-17,open_bugs,3.5\n"  # line 6
+        + "Beta,2025-03-17,test_pass_rate,3,5\n"  # line 7: five fields
+        + "Alpah,2025-03-24,open_bugs,1\n",
+    )  # line 8
     result = run_ddq("import", "metrics", bad)
     assert result.returncode == 1
     assert result.stdout == ""
@@ -105,14 +147,26 @@ def test_a_rejected_file_changes_nothing_and_reports_every_line(make_db, write_f
     assert ok(run_ddq("imports")) == ledger_before
 
 
-def test_dry_run_reports_what_would_happen_and_changes_nothing(db_path, make_db, write_file, run_ddq):
+def test_dry_run_reports_what_would_happen_and_changes_nothing(
+    db_path, make_db, write_file, run_ddq
+):
     make_db("Alpha")
-    ok(run_ddq("import", "metrics", write_file("a.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\n"
-                                                        "Alpha,2025-03-10,open_bugs,2\n")))
-    export_before, ledger_before = export_text(run_ddq), ok(run_ddq("imports"))
-    source = write_file("b.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\n"
-                                          "Alpha,2025-03-10,open_bugs,5\n"
-                                          "Gamma,2025-03-17,test_pass_rate,99.5\n")
+    ok(
+        run_ddq(
+            "import",
+            "metrics",
+            write_file(
+                "a.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\nAlpha,2025-03-10,open_bugs,2\n"
+            ),
+        )
+    )
+    export_before, ledger_before = exported(db_path), ok(run_ddq("imports"))
+    source = write_file(
+        "b.csv",
+        HEADER + "Alpha,2025-03-03,open_bugs,1\n"
+        "Alpha,2025-03-10,open_bugs,5\n"
+        "Gamma,2025-03-17,test_pass_rate,99.5\n",
+    )
     dry = ok(run_ddq("import", "metrics", source, "--dry-run", "--create-teams"))
     assert dry.splitlines() == [
         "dry run of b.csv: would be 1 added, 1 updated, 1 unchanged; would create 1 team(s): "
@@ -122,18 +176,22 @@ def test_dry_run_reports_what_would_happen_and_changes_nothing(db_path, make_db,
         "  line 3: Alpha, 2025-03-10, open_bugs = 5",
         "  line 4: Gamma, 2025-03-17, test_pass_rate = 99.5",
     ]
-    assert export_text(run_ddq) == export_before
+    assert exported(db_path) == export_before
     assert ok(run_ddq("imports")) == ledger_before
     assert query(db_path, "SELECT name FROM teams") == [("Alpha",)]
     assert ok(run_ddq("import", "metrics", source, "--create-teams")) == (
-        "import 2: 1 added, 1 updated, 1 unchanged; created 1 team(s): Gamma\n")
+        "import 2: 1 added, 1 updated, 1 unchanged; created 1 team(s): Gamma\n"
+    )
 
 
 def test_dry_run_of_a_bad_file_gives_the_same_errors(db_path, make_db, write_file, run_ddq):
     make_db("Alpha")
-    bad = write_file("bad.csv", HEADER + "Alpah,2025-03-03,open_bugs,1\n"
-                                         "Alpha,2025-03-03,open_bugs,1\n"
-                                         "Alpha,2025-03-03,open_bugs,2\n")
+    bad = write_file(
+        "bad.csv",
+        HEADER + "Alpah,2025-03-03,open_bugs,1\n"
+        "Alpha,2025-03-03,open_bugs,1\n"
+        "Alpha,2025-03-03,open_bugs,2\n",
+    )
     real = run_ddq("import", "metrics", bad)
     dry = run_ddq("import", "metrics", bad, "--dry-run")
     assert real.returncode == dry.returncode == 1
@@ -152,31 +210,43 @@ def test_create_teams_lets_an_unknown_team_in(make_db, write_file, run_ddq):
     source = write_file("m.csv", HEADER + "Gamma,2025-03-03,open_bugs,1\n")
     refused = run_ddq("import", "metrics", source)
     assert refused.returncode == 1
-    assert "line 2, column team, value 'Gamma': unknown team; add it to the roster" in refused.stderr
+    assert (
+        "line 2, column team, value 'Gamma': unknown team; add it to the roster" in refused.stderr
+    )
     assert ok(run_ddq("import", "metrics", source, "--create-teams")) == (
-        "import 1: 1 added, 0 updated, 0 unchanged; created 1 team(s): Gamma\n")
+        "import 1: 1 added, 0 updated, 0 unchanged; created 1 team(s): Gamma\n"
+    )
 
 
 def test_a_week_in_the_future_is_refused(make_db, write_file, run_ddq):
     make_db("Alpha")
     today = dt.datetime.now(dt.UTC).date()
     year, week, _ = today.isocalendar()
-    result = run_ddq("import", "metrics", write_file("m.csv", HEADER + "Alpha,2099-01-05,open_bugs,1\n"))
+    result = run_ddq(
+        "import", "metrics", write_file("m.csv", HEADER + "Alpha,2099-01-05,open_bugs,1\n")
+    )
     assert result.returncode == 1
     assert result.stderr.splitlines()[1] == (
         f"  line 2, column week, value '2099-01-05': week 2099-W02 is in the future (this is "
-        f"week {year}-W{week:02d}); check the year")
+        f"week {year}-W{week:02d}); check the year"
+    )
 
 
-def test_encoded_files_import_through_the_command(make_db, write_file, run_ddq):
+def test_encoded_files_import_through_the_command(db_path, make_db, write_file, run_ddq):
     make_db("Équipe Zoë")
     utf16 = codecs.BOM_UTF16_LE + (
-        "team\tweek\tmetric\tvalue\r\nÉquipe Zoë\t2025-03-03\topen_bugs\t2\r\n").encode("utf-16-le")
+        "team\tweek\tmetric\tvalue\r\nÉquipe Zoë\t2025-03-03\topen_bugs\t2\r\n"
+    ).encode("utf-16-le")
     cp1252 = "team;week;metric;value\r\nÉquipe Zoë;2025-03-10;open_bugs;3\r\n".encode("cp1252")
-    assert ok(run_ddq("import", "metrics", write_file("u16.txt", utf16))).startswith("import 1: 1 added")
-    assert ok(run_ddq("import", "metrics", write_file("w.csv", cp1252))).startswith("import 2: 1 added")
-    assert export_text(run_ddq) == (HEADER + "Équipe Zoë,2025-03-03,open_bugs,2\n"
-                                             "Équipe Zoë,2025-03-10,open_bugs,3\n")
+    assert ok(run_ddq("import", "metrics", write_file("u16.txt", utf16))).startswith(
+        "import 1: 1 added"
+    )
+    assert ok(run_ddq("import", "metrics", write_file("w.csv", cp1252))).startswith(
+        "import 2: 1 added"
+    )
+    assert exported(db_path) == (
+        HEADER + "Équipe Zoë,2025-03-03,open_bugs,2\nÉquipe Zoë,2025-03-10,open_bugs,3\n"
+    )
 
 
 def test_export_import_export_is_byte_identical(db_path, make_db, write_file, run_ddq, tmp_path):
@@ -188,7 +258,7 @@ def test_export_import_export_is_byte_identical(db_path, make_db, write_file, ru
     )
     # the seed file is written the way a spreadsheet user would: names quoted as exported
     seed = seed.replace('"=cmd"', "'=cmd").replace('"+x"', "'+x").replace('"-y"', "'-y")
-    seed = seed.replace('"@z"', "'@z").replace("\"'=own quote\"", "''=own quote")
+    seed = seed.replace('"@z"', "'@z").replace('"\'=own quote"', "''=own quote")
     ok(run_ddq("import", "metrics", write_file("seed.csv", seed), "--create-teams"))
     assert sorted(n for (n,) in query(db_path, "SELECT name FROM teams")) == sorted(teams)
 
@@ -201,65 +271,92 @@ def test_export_import_export_is_byte_identical(db_path, make_db, write_file, ru
 
     fresh = tmp_path / "fresh.duckdb"
     assert ok(run_ddq("import", "metrics", out, "--create-teams", db=fresh)).startswith(
-        f"import 1: {len(teams)} added, 0 updated, 0 unchanged; created {len(teams)} team(s)")
+        f"import 1: {len(teams)} added, 0 updated, 0 unchanged; created {len(teams)} team(s)"
+    )
     again = tmp_path / "again.csv"
     ok(run_ddq("export", "metrics", "--out", again, db=fresh))
     assert again.read_bytes() == first
     # and back into the database it came from: nothing changes
     assert ok(run_ddq("import", "metrics", again)) == (
-        f"import 2: 0 added, 0 updated, {len(teams)} unchanged\n")
+        f"import 2: 0 added, 0 updated, {len(teams)} unchanged\n"
+    )
 
 
-def test_undo_restores_the_export_exactly(make_db, write_file, run_ddq):
+def test_undo_restores_the_export_exactly(db_path, make_db, write_file, run_ddq):
     make_db("Alpha")
-    ok(run_ddq("import", "metrics", write_file("a.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\n"
-                                                        "Alpha,2025-03-10,test_pass_rate,80.5\n")))
+    ok(
+        run_ddq(
+            "import",
+            "metrics",
+            write_file(
+                "a.csv",
+                HEADER + "Alpha,2025-03-03,open_bugs,1\nAlpha,2025-03-10,test_pass_rate,80.5\n",
+            ),
+        )
+    )
     before = export_text(run_ddq)
-    ok(run_ddq("import", "metrics", write_file("b.csv", HEADER + "Alpha,2025-03-03,open_bugs,9\n"
-                                                        "Alpha,2025-03-10,test_pass_rate,80.5\n"
-                                                        "Alpha,2025-03-17,open_bugs,4\n")))
-    assert export_text(run_ddq) != before
+    ok(
+        run_ddq(
+            "import",
+            "metrics",
+            write_file(
+                "b.csv",
+                HEADER + "Alpha,2025-03-03,open_bugs,9\n"
+                "Alpha,2025-03-10,test_pass_rate,80.5\n"
+                "Alpha,2025-03-17,open_bugs,4\n",
+            ),
+        )
+    )
+    assert exported(db_path) != before
     assert ok(run_ddq("undo", "2")) == (
         "import 2 undone: 1 added values removed, 1 overwritten values restored, "
-        "0 created teams removed\n")
+        "0 created teams removed\n"
+    )
     assert export_text(run_ddq) == before
     assert [r[7] for r in ledger_rows(run_ddq)] == ["undone", "applied"]
     assert ok(run_ddq("check")).endswith("all 11 checks passed\n")
 
 
-def test_undo_overwritten_by_a_later_import_is_refused(make_db, write_file, run_ddq):
+def test_undo_overwritten_by_a_later_import_is_refused(db_path, make_db, write_file, run_ddq):
     make_db("Alpha")
     ok(run_ddq("import", "metrics", write_file("a.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\n")))
     ok(run_ddq("import", "metrics", write_file("b.csv", HEADER + "Alpha,2025-03-03,open_bugs,2\n")))
-    before = export_text(run_ddq)
+    before = exported(db_path)
     refused = run_ddq("undo", "1")
     assert refused.returncode == 1 and refused.stdout == ""
     assert refused.stderr == (
         "Import 1 cannot be undone yet: later import(s) 2 changed values it set. "
-        "Undo 2 first (newest first), then import 1.\n")
-    assert export_text(run_ddq) == before
+        "Undo 2 first (newest first), then import 1.\n"
+    )
+    assert exported(db_path) == before
     assert [r[7] for r in ledger_rows(run_ddq)] == ["applied", "applied"]
 
 
 def test_undo_of_create_teams_removes_the_teams(db_path, make_db, write_file, run_ddq):
     make_db("Alpha")
-    source = write_file("m.csv", HEADER + "Gamma,2025-03-03,open_bugs,1\n"
-                                          "Delta,2025-03-03,open_bugs,1\n"
-                                          "Alpha,2025-03-03,open_bugs,1\n")
+    source = write_file(
+        "m.csv",
+        HEADER + "Gamma,2025-03-03,open_bugs,1\n"
+        "Delta,2025-03-03,open_bugs,1\n"
+        "Alpha,2025-03-03,open_bugs,1\n",
+    )
     ok(run_ddq("import", "metrics", source, "--create-teams"))
     assert query(db_path, "SELECT count(*) FROM teams") == [(3,)]
     assert ok(run_ddq("undo", "1")) == (
         "import 1 undone: 3 added values removed, 0 overwritten values restored, "
-        "2 created teams removed\n")
+        "2 created teams removed\n"
+    )
     assert query(db_path, "SELECT name FROM teams") == [("Alpha",)]
-    assert export_text(run_ddq) == HEADER
+    assert exported(db_path) == HEADER
 
 
 def test_undo_errors_exit_non_zero(make_db, write_file, run_ddq):
     make_db("Alpha")
     missing = run_ddq("undo", "7")
     assert (missing.returncode, missing.stderr) == (
-        1, "There is no import 7; `ddq imports` lists them.\n")
+        1,
+        "There is no import 7; `ddq imports` lists them.\n",
+    )
     ok(run_ddq("import", "metrics", write_file("a.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\n")))
     ok(run_ddq("undo", "1"))
     twice = run_ddq("undo", "1")
@@ -269,8 +366,15 @@ def test_undo_errors_exit_non_zero(make_db, write_file, run_ddq):
 
 def test_check_passes_then_fails_after_tampering(make_db, write_file, run_ddq):
     path = make_db("Alpha")
-    ok(run_ddq("import", "metrics", write_file("a.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\n"
-                                                        "Alpha,2025-03-10,open_bugs,1\n")))
+    ok(
+        run_ddq(
+            "import",
+            "metrics",
+            write_file(
+                "a.csv", HEADER + "Alpha,2025-03-03,open_bugs,1\nAlpha,2025-03-10,open_bugs,1\n"
+            ),
+        )
+    )
     good = run_ddq("check")
     assert good.returncode == 0 and good.stderr == ""
     assert good.stdout.splitlines()[-1] == "all 11 checks passed"
@@ -278,8 +382,10 @@ def test_check_passes_then_fails_after_tampering(make_db, write_file, run_ddq):
     query(path, "UPDATE metric_values SET week = week + 2 WHERE week = DATE '2025-03-10'")
     bad = run_ddq("check")
     assert bad.returncode == 1
-    assert "FAIL every week is a Monday: 1 row(s): weeks are stored as the Monday of the ISO week" in (
-        bad.stdout.splitlines())
+    assert (
+        "FAIL every week is a Monday: 1 row(s): weeks are stored as the Monday of the ISO week"
+        in (bad.stdout.splitlines())
+    )
     assert sum(line.startswith("FAIL") for line in bad.stdout.splitlines()) == 1
     assert bad.stderr == "1 of 11 checks failed\n"
 

@@ -27,7 +27,9 @@ def test_first_connect_creates_and_migrates(tmp_path):
     path = tmp_path / "sub" / "new.duckdb"
     with db.connect(path) as con:
         assert applied_versions(con) == [v for v, _, _ in MIGRATIONS]
-        keys = [k for (k,) in con.execute("SELECT key FROM metric_defs ORDER BY position").fetchall()]
+        keys = [
+            k for (k,) in con.execute("SELECT key FROM metric_defs ORDER BY position").fetchall()
+        ]
     assert path.exists()
     assert keys[0] == "open_bugs" and "test_pass_rate" in keys and len(keys) == 8
 
@@ -45,8 +47,10 @@ def test_migrations_are_recorded_once(tmp_path):
 def test_a_newer_schema_is_refused(tmp_path):
     path = tmp_path / "new.duckdb"
     with db.connect(path) as con:
-        con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, 'future')",
-                    [latest_version() + 1])
+        con.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?, 'future')",
+            [latest_version() + 1],
+        )
     db.forget_migrated(path)
     with pytest.raises(DatabaseUnreadable, match="newer than this ddq"), db.connect(path):
         pass
@@ -69,8 +73,9 @@ HOLD = textwrap.dedent("""
 
 
 def _hold(path: Path, seconds: float) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "holding"
     return holder
 

@@ -15,8 +15,21 @@ from ddq.ingest.csvfile import strip_export_quote
 from ddq.ingest.metrics import import_metrics
 
 HEADER = "team,week,metric,value\n"
-TRICKY_TEAMS = ["=cmd", "+x", "-y", "@z", "\tTabbed", "'=quoted", "'plain", "-10", "Comma, Inc.",
-                'Say "hi"', "Zoë", "alpha", "Beta"]
+TRICKY_TEAMS = [
+    "=cmd",
+    "+x",
+    "-y",
+    "@z",
+    "\tTabbed",
+    "'=quoted",
+    "'plain",
+    "-10",
+    "Comma, Inc.",
+    'Say "hi"',
+    "Zoë",
+    "alpha",
+    "Beta",
+]
 
 
 def load(path: Path, content: str | bytes, **kwargs):
@@ -32,25 +45,28 @@ def exported(path: Path) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("value", "written"), [
-    ("=cmd", "'=cmd"),
-    ("=1+1", "'=1+1"),
-    ("+x", "'+x"),
-    ("-y", "'-y"),
-    ("@z", "'@z"),
-    ("\tx", "'\tx"),
-    ("\rx", "'\rx"),
-    ("'=x", "''=x"),  # an own quote before a formula character gets one more
-    ("''-x", "'''-x"),
-    ("-10", "-10"),  # plain numbers stay numbers
-    ("+5", "+5"),
-    ("-1.5e3", "-1.5e3"),
-    ("-", "'-"),
-    ("'plain", "'plain"),
-    ("plain", "plain"),
-    ("a=b", "a=b"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=cmd", "'=cmd"),
+        ("=1+1", "'=1+1"),
+        ("+x", "'+x"),
+        ("-y", "'-y"),
+        ("@z", "'@z"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("'=x", "''=x"),  # an own quote before a formula character gets one more
+        ("''-x", "'''-x"),
+        ("-10", "-10"),  # plain numbers stay numbers
+        ("+5", "+5"),
+        ("-1.5e3", "-1.5e3"),
+        ("-", "'-"),
+        ("'plain", "'plain"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
 def test_formula_safe(value, written):
     assert formula_safe(value) == written
 
@@ -65,12 +81,15 @@ def test_the_import_undoes_exactly_what_the_export_did():
 
 def test_export_writes_sorted_long_csv_with_plain_numbers(make_db):
     path = make_db("beta", "Alpha", "Comma, Inc.", 'Say "hi"')
-    load(path, HEADER + "beta,2025-03-10,open_bugs,3\n"
-                        "Alpha,2025-03-12,test_pass_rate,97.5\n"
-                        "Alpha,2025-03-03,open_bugs,1000000\n"
-                        "Alpha,2025-03-03,escaped_defects,0\n"
-                        '"Comma, Inc.",2025-W10,median_days_to_resolve_critical,0.1\n'
-                        '"Say ""hi""",2025-03-03,open_bugs,2.0\n')
+    load(
+        path,
+        HEADER + "beta,2025-03-10,open_bugs,3\n"
+        "Alpha,2025-03-12,test_pass_rate,97.5\n"
+        "Alpha,2025-03-03,open_bugs,1000000\n"
+        "Alpha,2025-03-03,escaped_defects,0\n"
+        '"Comma, Inc.",2025-W10,median_days_to_resolve_critical,0.1\n'
+        '"Say ""hi""",2025-03-03,open_bugs,2.0\n',
+    )
     assert exported(path) == (
         HEADER
         + "Alpha,2025-03-03,escaped_defects,0\n"
@@ -93,14 +112,22 @@ def test_export_to_a_path_equals_export_to_a_stream(make_db, tmp_path):
 
 def _seed_tricky(path: Path) -> None:
     """Values for teams whose names a spreadsheet would run, entered straight into the tables."""
-    cells = [("open_bugs", 1), ("escaped_defects", 0), ("test_pass_rate", 33.333333333333336),
-             ("test_pass_rate", 0.1), ("median_days_to_resolve_critical", 2.5),
-             ("median_days_to_resolve_critical", 1e-07), ("open_bugs", 1234567),
-             ("test_pass_rate", 99.99)]
+    cells = [
+        ("open_bugs", 1),
+        ("escaped_defects", 0),
+        ("test_pass_rate", 33.333333333333336),
+        ("test_pass_rate", 0.1),
+        ("median_days_to_resolve_critical", 2.5),
+        ("median_days_to_resolve_critical", 1e-07),
+        ("open_bugs", 1234567),
+        ("test_pass_rate", 99.99),
+    ]
     with db.connect(path) as con:
         team_ids = dict(con.execute("SELECT name, id FROM teams").fetchall())
-        con.execute("INSERT INTO imports (kind, file_name, who, imported_at) "
-                    "VALUES ('metrics', 'seed', 'tester', now())")
+        con.execute(
+            "INSERT INTO imports (kind, file_name, who, imported_at) "
+            "VALUES ('metrics', 'seed', 'tester', now())"
+        )
         rows = []
         for i, team in enumerate(TRICKY_TEAMS):
             for week in ("2025-03-03", "2025-03-10"):

@@ -22,7 +22,9 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_core_modules_do_not_import_streamlit():
-    core = [p for p in (ROOT / "ddq").rglob("*.py") if "ui" not in p.relative_to(ROOT / "ddq").parts]
+    core = [
+        p for p in (ROOT / "ddq").rglob("*.py") if "ui" not in p.relative_to(ROOT / "ddq").parts
+    ]
     assert core, "no core modules found"
     offenders = [str(p.relative_to(ROOT)) for p in core if "streamlit" in _imports(p)]
     assert offenders == []
@@ -36,14 +38,18 @@ def test_importing_the_whole_core_loads_no_streamlit():
     )
     code = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
     code += "print('streamlit' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert out.stdout.strip() == "False"
 
 
 def test_the_cli_starts_without_heavy_modules():
-    code = ("import sys, ddq.cli\n"
-            "print(sorted(m for m in ('duckdb', 'pandas', 'pyarrow', 'streamlit') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         check=True)
+    code = (
+        "import sys, ddq.cli\n"
+        "print(sorted(m for m in ('duckdb', 'pandas', 'pyarrow', 'streamlit') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert out.stdout.strip() == "[]"

@@ -19,8 +19,9 @@ HEADER = "team,week,metric,value\n"
 
 def load(path: Path, content: str, *, name: str = "m.csv", **kwargs) -> int:
     with db.connect(path) as con:
-        result = import_metrics(con, content.encode(), file_name=name, who="tester",
-                                today=TODAY, **kwargs)
+        result = import_metrics(
+            con, content.encode(), file_name=name, who="tester", today=TODAY, **kwargs
+        )
     return result.import_id
 
 
@@ -42,24 +43,31 @@ def all_checks_pass(path: Path) -> bool:
 
 
 def state(path: Path) -> tuple:
-    return (exported(path), query(path, "SELECT * FROM imports ORDER BY id"),
-            query(path, "SELECT * FROM teams ORDER BY id"))
+    return (
+        exported(path),
+        query(path, "SELECT * FROM imports ORDER BY id"),
+        query(path, "SELECT * FROM teams ORDER BY id"),
+    )
 
 
 def test_undo_restores_overwritten_values_and_removes_added_ones(make_db):
     path = make_db("Alpha", "Beta")
     load(path, HEADER + "Alpha,2025-03-03,open_bugs,1\nAlpha,2025-03-10,open_bugs,2\n")
     before = exported(path)
-    second = load(path, HEADER + "Alpha,2025-03-03,open_bugs,1\n"  # unchanged
-                                 "Alpha,2025-03-10,open_bugs,5\n"  # updated
-                                 "Beta,2025-03-10,test_pass_rate,80\n"  # added
-                                 "Alpha,2025-03-17,open_bugs,7\n")  # added
+    second = load(
+        path,
+        HEADER + "Alpha,2025-03-03,open_bugs,1\n"  # unchanged
+        "Alpha,2025-03-10,open_bugs,5\n"  # updated
+        "Beta,2025-03-10,test_pass_rate,80\n"  # added
+        "Alpha,2025-03-17,open_bugs,7\n",
+    )  # added
     assert exported(path) != before
     assert undo(path, second) == {"removed": 2, "restored": 1, "teams_removed": 0}
     assert exported(path) == before
     assert query(path, "SELECT import_id FROM metric_values ORDER BY week") == [(1,), (1,)]
     status, undone_at, undone_by = query(
-        path, "SELECT status, undone_at, undone_by FROM imports WHERE id = ?", [second])[0]
+        path, "SELECT status, undone_at, undone_by FROM imports WHERE id = ?", [second]
+    )[0]
     assert (status, undone_by) == ("undone", "undoer") and undone_at is not None
     assert query(path, "SELECT status FROM imports WHERE id = 1") == [("applied",)]
     assert all_checks_pass(path)
@@ -70,7 +78,9 @@ def test_undo_newest_first_walks_back_through_every_state(make_db):
     states = [exported(path)]
     ids = []
     for value in (1, 2.5, 3):
-        ids.append(load(path, HEADER + f"Alpha,2025-03-03,median_days_to_resolve_critical,{value}\n"))
+        ids.append(
+            load(path, HEADER + f"Alpha,2025-03-03,median_days_to_resolve_critical,{value}\n")
+        )
         states.append(exported(path))
     for import_id in reversed(ids):
         states.pop()
@@ -115,7 +125,9 @@ def test_undo_twice_is_refused(make_db):
     path = make_db("Alpha")
     first = load(path, HEADER + "Alpha,2025-03-03,open_bugs,1\n")
     undo(path, first, who="ann")
-    with pytest.raises(Conflict, match=r"^Import 1 was already undone on \d{4}-\d\d-\d\d \d\d:\d\d UTC by ann\.$"):
+    with pytest.raises(
+        Conflict, match=r"^Import 1 was already undone on \d{4}-\d\d-\d\d \d\d:\d\d UTC by ann\.$"
+    ):
         undo(path, first)
 
 
@@ -129,8 +141,12 @@ def test_undo_removes_the_teams_the_import_created(make_db):
     path = make_db("Alpha")
     load(path, HEADER + "Alpha,2025-03-03,open_bugs,1\n")
     before = state(path)
-    created = load(path, HEADER + "Gamma,2025-03-03,open_bugs,1\nDelta,2025-03-03,open_bugs,2\n"
-                                  "Alpha,2025-03-03,open_bugs,3\n", create_teams=True)
+    created = load(
+        path,
+        HEADER + "Gamma,2025-03-03,open_bugs,1\nDelta,2025-03-03,open_bugs,2\n"
+        "Alpha,2025-03-03,open_bugs,3\n",
+        create_teams=True,
+    )
     assert query(path, "SELECT count(*) FROM teams") == [(3,)]
     assert undo(path, created) == {"removed": 2, "restored": 1, "teams_removed": 2}
     assert query(path, "SELECT name FROM teams") == [("Alpha",)]
@@ -151,10 +167,14 @@ def test_a_created_team_that_a_later_import_uses_is_kept(make_db):
 def test_list_imports_is_newest_first_with_counts(make_db):
     path = make_db("Alpha")
     load(path, HEADER + "Alpha,2025-03-03,open_bugs,1\n", name="a.csv")
-    load(path, HEADER + "Alpha,2025-03-03,open_bugs,2\nAlpha,2025-03-10,open_bugs,2\n", name="b.csv")
+    load(
+        path, HEADER + "Alpha,2025-03-03,open_bugs,2\nAlpha,2025-03-10,open_bugs,2\n", name="b.csv"
+    )
     with db.connect(path) as con:
         entries = ledger.list_imports(con)
         newest = ledger.list_imports(con, limit=1)
-    assert [(e["id"], e["file_name"], e["added"], e["updated"], e["unchanged"], e["status"])
-            for e in entries] == [(2, "b.csv", 1, 1, 0, "applied"), (1, "a.csv", 1, 0, 0, "applied")]
+    assert [
+        (e["id"], e["file_name"], e["added"], e["updated"], e["unchanged"], e["status"])
+        for e in entries
+    ] == [(2, "b.csv", 1, 1, 0, "applied"), (1, "a.csv", 1, 0, 0, "applied")]
     assert [e["id"] for e in newest] == [2]

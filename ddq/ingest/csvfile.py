@@ -76,8 +76,15 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportRejected(
             file_name,
-            [Problem(line, "", None, f"the file starts with a {encoding} byte-order mark but "
-                     "is not valid in that encoding; save it again as UTF-8")],
+            [
+                Problem(
+                    line,
+                    "",
+                    None,
+                    f"the file starts with a {encoding} byte-order mark but "
+                    "is not valid in that encoding; save it again as UTF-8",
+                )
+            ],
         ) from exc
 
 
@@ -109,22 +116,29 @@ def _count_outside_quotes(line: str, char: str) -> int:
 
 def strip_export_quote(value: str) -> str:
     """Undo the ``'`` that a formula-safe export put before ``= + - @`` (see ddq.export)."""
-    if len(value) > 1 and value[0] == "'" and value.lstrip("'")[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if (
+        len(value) > 1
+        and value[0] == "'"
+        and value.lstrip("'")[:1] in ("=", "+", "-", "@", "\t", "\r")
+    ):
         return value[1:]
     return value
 
 
-
 def read_upload(source: Path | bytes, max_mb: float = MAX_UPLOAD_MB) -> bytes:
-    if isinstance(source, bytes):
-        data = source
-    else:
-        data = source.read_bytes()
+    data = source if isinstance(source, bytes) else source.read_bytes()
     if len(data) > max_mb * 1024 * 1024:
         raise ImportRejected(
             _name(source),
-            [Problem(0, "", None, f"the file is {len(data) / 1024 / 1024:.0f} MB, over the "
-                     f"{max_mb:g} MB limit; split it into smaller files")],
+            [
+                Problem(
+                    0,
+                    "",
+                    None,
+                    f"the file is {len(data) / 1024 / 1024:.0f} MB, over the "
+                    f"{max_mb:g} MB limit; split it into smaller files",
+                )
+            ],
         )
     return data
 
@@ -151,14 +165,21 @@ def stage_csv(
         hasher.join()
 
 
-def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:  # noqa: ANN001
+def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:
     nul = data.find(b"\0")
     if nul != -1 and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         line = data.count(b"\n", 0, nul) + 1
         raise ImportRejected(
             file_name,
-            [Problem(line, "", None, "the file contains a NUL byte, so it is not a text CSV "
-                     "file; export it again as CSV (UTF-8)")],
+            [
+                Problem(
+                    line,
+                    "",
+                    None,
+                    "the file contains a NUL byte, so it is not a text CSV "
+                    "file; export it again as CSV (UTF-8)",
+                )
+            ],
         )
     # A UTF-8 file is handed to DuckDB as it is, and DuckDB checks its encoding while it
     # parses; only other encodings, or a file DuckDB cannot parse, are decoded here in full.
@@ -205,8 +226,14 @@ def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:  # n
             text, encoding = decode(data, file_name)
         if "\0" in text:
             line = text.count("\n", 0, text.index("\0")) + 1
-            raise ImportRejected(file_name, [Problem(
-                line, "", None, "the file contains a NUL character; export it again as CSV")])
+            raise ImportRejected(
+                file_name,
+                [
+                    Problem(
+                        line, "", None, "the file contains a NUL character; export it again as CSV"
+                    )
+                ],
+            )
         rows, problems = _stage_with_python(con, text, delimiter, columns, table)
     hasher.join()
     return StagedCsv(
@@ -282,9 +309,7 @@ def _stage_with_duckdb(
         drop_staged(con, table)
         return None
     # Rows keep file order (insertion order is preserved), so rowid 0 is line 2.
-    con.execute(
-        f"CREATE TEMP VIEW {quote_ident(table)} AS SELECT rowid + 2 AS line, * FROM {raw}"
-    )
+    con.execute(f"CREATE TEMP VIEW {quote_ident(table)} AS SELECT rowid + 2 AS line, * FROM {raw}")
     return count
 
 
@@ -294,7 +319,9 @@ def _stage_with_python(
     import pyarrow as pa
 
     problems: list[Problem] = []
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(
+        io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=delimiter, strict=True
+    )
     lines: list[int] = []
     cells: list[list[str]] = [[] for _ in columns]
     next_line = 1
@@ -308,8 +335,13 @@ def _stage_with_python(
                 continue  # a blank line
             if len(record) != width:
                 problems.append(
-                    Problem(start, "", None, f"has {len(record)} fields where the header has "
-                            f"{width}; check for a missing or extra {_DELIMITER_NAMES[delimiter]}")
+                    Problem(
+                        start,
+                        "",
+                        None,
+                        f"has {len(record)} fields where the header has "
+                        f"{width}; check for a missing or extra {_DELIMITER_NAMES[delimiter]}",
+                    )
                 )
                 continue
             lines.append(start)
@@ -317,8 +349,13 @@ def _stage_with_python(
                 cells[i].append(value)
     except csv.Error as exc:
         problems.append(
-            Problem(next_line, "", None, f"cannot be read as CSV ({exc}); a quoted field "
-                    "that starts here is probably never closed with a \"")
+            Problem(
+                next_line,
+                "",
+                None,
+                f"cannot be read as CSV ({exc}); a quoted field "
+                'that starts here is probably never closed with a "',
+            )
         )
     arrays = {"line": pa.array(lines, pa.int64())}
     arrays |= {c: pa.array(values, pa.string()) for c, values in zip(columns, cells, strict=True)}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ddq import ledger
-from ddq.db import quote_ident, quote_literal, transaction
+from ddq.db import quote_ident, quote_literal, temp_table, transaction
 from ddq.ingest.csvfile import drop_staged, read_upload, stage_csv, strip_export_quote
 from ddq.ingest.problems import ImportRejected, Problem
 from ddq.metrics import (
@@ -119,12 +119,16 @@ def import_metrics(
         if problems:
             raise ImportRejected(name, problems, hidden=hidden)
         if values == 0:
-            reason = ("the file has a header but no rows" if staged.rows == 0
-                      else "every metric cell is empty; there is nothing to import")
+            reason = (
+                "the file has a header but no rows"
+                if staged.rows == 0
+                else "every metric cell is empty; there is nothing to import"
+            )
             raise ImportRejected(name, [Problem(0, "", None, reason)])
         report("comparing", 0.6)
-        result = _classify(con, name, staged.sha256, layout.format, staged.rows, values,
-                           (first, last))
+        result = _classify(
+            con, name, staged.sha256, layout.format, staged.rows, values, (first, last)
+        )
         result.dry_run = dry_run
         if not dry_run:
             report("applying", 0.75)
@@ -145,27 +149,56 @@ def _layout(header: list[str], columns: list[str], metrics: dict, file_name: str
     for column, name in names.items():
         key = fold_name(name)
         if not key:
-            problems.append(Problem(1, f"{columns.index(column) + 1}", name,
-                                    "the header has an empty column name; name it or delete the column"))
+            problems.append(
+                Problem(
+                    1,
+                    f"{columns.index(column) + 1}",
+                    name,
+                    "the header has an empty column name; name it or delete the column",
+                )
+            )
         elif key in folded:
-            problems.append(Problem(1, name, None, f"appears twice in the header (also as "
-                                    f"{names[folded[key]]!r}); keep one"))
+            problems.append(
+                Problem(
+                    1,
+                    name,
+                    None,
+                    f"appears twice in the header (also as {names[folded[key]]!r}); keep one",
+                )
+            )
         else:
             folded[key] = column
     missing = [c for c in ("team", "week") if c not in folded]
     if missing:
-        problems.append(Problem(1, "", ",".join(header), f"the header has no {' or '.join(missing)} "
-                                "column; a metrics file starts with team,week,metric,value "
-                                "(long) or team,week,<metric>,... (wide)"))
+        problems.append(
+            Problem(
+                1,
+                "",
+                ",".join(header),
+                f"the header has no {' or '.join(missing)} "
+                "column; a metrics file starts with team,week,metric,value "
+                "(long) or team,week,<metric>,... (wide)",
+            )
+        )
     if problems:
         raise ImportRejected(file_name, problems)
-    layout = _Layout(format=LONG, team_col=folded["team"], week_col=folded["week"], header_names=names)
+    layout = _Layout(
+        format=LONG, team_col=folded["team"], week_col=folded["week"], header_names=names
+    )
     if "metric" in folded and "value" in folded:
         layout.metric_col, layout.value_col = folded["metric"], folded["value"]
-        extra = [names[c] for k, c in folded.items() if k not in ("team", "week", "metric", "value")]
+        extra = [
+            names[c] for k, c in folded.items() if k not in ("team", "week", "metric", "value")
+        ]
         for name in extra:
-            problems.append(Problem(1, name, None, "unexpected column in a long-format file "
-                                    "(team,week,metric,value); remove it"))
+            problems.append(
+                Problem(
+                    1,
+                    name,
+                    None,
+                    "unexpected column in a long-format file (team,week,metric,value); remove it",
+                )
+            )
     else:
         layout.format = WIDE
         by_fold = {fold_name(k): m for k, m in metrics.items()}
@@ -175,13 +208,26 @@ def _layout(header: list[str], columns: list[str], metrics: dict, file_name: str
                 continue
             metric = by_fold.get(key)
             if metric is None:
-                problems.append(Problem(1, names[column], None, "unknown metric; known metrics: "
-                                        + ", ".join(metrics)))
+                problems.append(
+                    Problem(
+                        1,
+                        names[column],
+                        None,
+                        "unknown metric; known metrics: " + ", ".join(metrics),
+                    )
+                )
             else:
                 layout.metric_cols.append((column, names[column], metric.key, metric.unit))
         if not layout.metric_cols and not problems:
-            problems.append(Problem(1, "", None, "no metric columns: add metric and value columns "
-                                    "(long format) or one column per metric (wide format)"))
+            problems.append(
+                Problem(
+                    1,
+                    "",
+                    None,
+                    "no metric columns: add metric and value columns "
+                    "(long format) or one column per metric (wide format)",
+                )
+            )
     if problems:
         raise ImportRejected(file_name, problems)
     return layout
@@ -189,9 +235,12 @@ def _layout(header: list[str], columns: list[str], metrics: dict, file_name: str
 
 def _distinct(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
     """Each distinct value of a staged column, an empty cell as ''."""
-    return [v for (v,) in con.execute(
-        f"SELECT DISTINCT coalesce({quote_ident(column)}, '') FROM {quote_ident(table)}"
-    ).fetchall()]
+    return [
+        v
+        for (v,) in con.execute(
+            f"SELECT DISTINCT coalesce({quote_ident(column)}, '') FROM {quote_ident(table)}"
+        ).fetchall()
+    ]
 
 
 def _clean_text(raw: str | None) -> str:
@@ -220,16 +269,23 @@ def _iso_week_label(monday: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams: bool,  # noqa: ANN001
-                   today: dt.date | None) -> None:
+def _resolve_names(
+    con, layout: _Layout, table: str, metrics: dict, create_teams: bool, today: dt.date | None
+) -> None:
     """Build small lookup tables from each distinct raw team, week and metric value.
 
     Each map gives a small integer (``*_no``) too, so that the duplicate check can hash one
     BIGINT per row instead of three strings.
     """
     known = {name_key(n): (i, n) for i, n in con.execute("SELECT id, name FROM teams").fetchall()}
-    team_rows: dict[str, list] = {"raw": [], "team_key": [], "team_id": [], "team_name": [],
-                                  "team_no": [], "problem": []}
+    team_rows: dict[str, list] = {
+        "raw": [],
+        "team_key": [],
+        "team_id": [],
+        "team_name": [],
+        "team_no": [],
+        "problem": [],
+    }
     numbers: dict[str, int] = {}
     for raw in _distinct(con, table, layout.team_col):
         text = _clean_text(raw)
@@ -240,12 +296,19 @@ def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams
         elif key not in known and not create_teams:
             guess = closest_name(text, [n for _, n in known.values()])
             hint = f" (did you mean {guess!r}?)" if guess else ""
-            problem = (f"unknown team{hint}; add it to the roster first, or let the import "
-                       "create missing teams (--create-teams)")
+            problem = (
+                f"unknown team{hint}; add it to the roster first, or let the import "
+                "create missing teams (--create-teams)"
+            )
         team_id, team_name = known.get(key, (None, text))
-        for column, value in (("raw", raw), ("team_key", key), ("team_id", team_id),
-                              ("team_name", team_name), ("problem", problem),
-                              ("team_no", numbers.setdefault(key, len(numbers)))):
+        for column, value in (
+            ("raw", raw),
+            ("team_key", key),
+            ("team_id", team_id),
+            ("team_name", team_name),
+            ("problem", problem),
+            ("team_no", numbers.setdefault(key, len(numbers))),
+        ):
             team_rows[column].append(value)
 
     this_week = current_week(today)
@@ -257,19 +320,28 @@ def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams
         if not text:
             problem = "the week is empty; every row needs a week"
         elif monday is None:
-            problem = ("not a week: write an ISO date such as 2026-03-02 (any day of the week) "
-                       "or an ISO week such as 2026-W10")
+            problem = (
+                "not a week: write an ISO date such as 2026-03-02 (any day of the week) "
+                "or an ISO week such as 2026-W10"
+            )
         elif monday > this_week:
-            problem = (f"week {_iso_week_label(monday)} is in the future (this is week "
-                       f"{_iso_week_label(this_week)}); check the year")
+            problem = (
+                f"week {_iso_week_label(monday)} is in the future (this is week "
+                f"{_iso_week_label(this_week)}); check the year"
+            )
         elif monday < EARLIEST_WEEK:
             problem = "the week is before 2000-01-03; check the year"
         week_rows["raw"].append(raw)
         week_rows["week"].append(monday if problem is None else None)
         week_rows["problem"].append(problem)
 
-    metric_rows: dict[str, list] = {"raw": [], "metric": [], "unit": [], "metric_no": [],
-                                    "problem": []}
+    metric_rows: dict[str, list] = {
+        "raw": [],
+        "metric": [],
+        "unit": [],
+        "metric_no": [],
+        "problem": [],
+    }
     keys = list(metrics)
     if layout.format == LONG:
         by_fold = {fold_name(k): m for k, m in metrics.items()}
@@ -289,22 +361,18 @@ def _resolve_names(con, layout: _Layout, table: str, metrics: dict, create_teams
             metric_rows["problem"].append(problem)
     else:
         for _column, _header, key, unit in layout.metric_cols:
-            for column, value in (("raw", key), ("metric", key), ("unit", unit),
-                                  ("metric_no", keys.index(key)), ("problem", None)):
+            for column, value in (
+                ("raw", key),
+                ("metric", key),
+                ("unit", unit),
+                ("metric_no", keys.index(key)),
+                ("problem", None),
+            ):
                 metric_rows[column].append(value)
 
-    _small_table(con, "team_map", team_rows, {"team_id": "INTEGER", "team_no": "BIGINT"})
-    _small_table(con, "week_map", week_rows, {"week": "DATE"})
-    _small_table(con, "metric_map", metric_rows, {"metric_no": "BIGINT"})
-
-
-def _small_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list],
-                 types: dict[str, str]) -> None:
-    """A temporary table from Python lists, in one statement."""
-    selects = ", ".join(
-        f"unnest(?::{types.get(c, 'VARCHAR')}[]) AS {quote_ident(c)}" for c in columns
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {selects}", list(columns.values()))
+    temp_table(con, "team_map", team_rows, {"team_id": "INTEGER", "team_no": "BIGINT"})
+    temp_table(con, "week_map", week_rows, {"week": "DATE"})
+    temp_table(con, "metric_map", metric_rows, {"metric_no": "BIGINT"})
 
 
 def _value_problem_sql(unit: str, raw: str, number: str) -> str:
@@ -452,17 +520,28 @@ def _duplicate_problems(con: duckdb.DuckDBPyConnection, team_header: str) -> lis
         """
     ).fetchall():
         for later in lines[1:]:
-            found.append(Problem(
-                later, team_header, team_raw or "",
-                f"{metric} for this team in week {_iso_week_label(week)} is also on line "
-                f"{lines[0]} (lines {', '.join(map(str, lines))}); keep one value per team, "
-                "week and metric",
-            ))
+            found.append(
+                Problem(
+                    later,
+                    team_header,
+                    team_raw or "",
+                    f"{metric} for this team in week {_iso_week_label(week)} is also on line "
+                    f"{lines[0]} (lines {', '.join(map(str, lines))}); keep one value per team, "
+                    "week and metric",
+                )
+            )
     return found
 
 
-def _classify(con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, fmt: str,  # noqa: PLR0913
-              rows_read: int, values: int, weeks: tuple[dt.date, dt.date]) -> MetricsImport:
+def _classify(
+    con: duckdb.DuckDBPyConnection,
+    file_name: str,
+    sha256: str,
+    fmt: str,
+    rows_read: int,
+    values: int,
+    weeks: tuple[dt.date, dt.date],
+) -> MetricsImport:
     """Compare the file's values with the stored ones: what would be added, updated, kept."""
     first, last = weeks
     overlap = con.execute(
@@ -482,10 +561,13 @@ def _classify(con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, fmt: 
         "SELECT count(*) FILTER (value <> old_value), count(*) FILTER (value = old_value) "
         "FROM changed"
     ).fetchone()
-    new_teams = [n for (n,) in con.execute(
-        "SELECT min(team_name) FROM team_map WHERE team_id IS NULL AND problem IS NULL "
-        "GROUP BY team_key ORDER BY team_key"
-    ).fetchall()]
+    new_teams = [
+        n
+        for (n,) in con.execute(
+            "SELECT min(team_name) FROM team_map WHERE team_id IS NULL AND problem IS NULL "
+            "GROUP BY team_key ORDER BY team_key"
+        ).fetchall()
+    ]
     preview = [
         dict(zip(("line", "team", "week", "metric", "value"), r, strict=True))
         for r in con.execute(
@@ -495,57 +577,87 @@ def _classify(con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, fmt: 
         ).fetchall()
     ]
     return MetricsImport(
-        file_name=file_name, sha256=sha256, format=fmt, rows_read=rows_read, values=values,
-        added=values - updated - unchanged, updated=updated, unchanged=unchanged,
-        teams_created=new_teams, weeks=(first, last) if first else None, preview=preview,
+        file_name=file_name,
+        sha256=sha256,
+        format=fmt,
+        rows_read=rows_read,
+        values=values,
+        added=values - updated - unchanged,
+        updated=updated,
+        unchanged=unchanged,
+        teams_created=new_teams,
+        weeks=(first, last) if first else None,
+        preview=preview,
     )
 
 
 def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> None:
     with transaction(con):
-        import_id = ledger.start(con, kind="metrics", file_name=result.file_name,
-                                 sha256=result.sha256, who=who)
+        import_id = ledger.start(
+            con, kind="metrics", file_name=result.file_name, sha256=result.sha256, who=who
+        )
         if result.teams_created:
             con.execute("""
                 INSERT INTO teams (name, name_key)
                 SELECT min(team_name), team_key FROM team_map WHERE team_id IS NULL
                 GROUP BY team_key
             """)
-            con.execute("""
+            con.execute(
+                """
                 INSERT INTO import_created_teams (import_id, team_id)
                 SELECT DISTINCT ?, t.id FROM teams t JOIN team_map m ON m.team_key = t.name_key
                 WHERE m.team_id IS NULL
-            """, [import_id])
+            """,
+                [import_id],
+            )
             con.execute("""
                 UPDATE team_map SET team_id = t.id FROM teams t
                 WHERE team_map.team_id IS NULL AND t.name_key = team_map.team_key
             """)
         if result.updated:
-            con.execute("""
+            con.execute(
+                """
                 INSERT INTO import_overwrites
                     (import_id, team_id, week, metric, old_value, old_import_id)
                 SELECT ?, team_id, week, metric, old_value, old_import_id
                 FROM changed WHERE value <> old_value
-            """, [import_id])
-            con.execute("""
+            """,
+                [import_id],
+            )
+            con.execute(
+                """
                 UPDATE metric_values SET value = c.value, import_id = ?
                 FROM changed c
                 WHERE c.value <> c.old_value AND metric_values.team_id = c.team_id
                   AND metric_values.week = c.week AND metric_values.metric = c.metric
-            """, [import_id])
+            """,
+                [import_id],
+            )
         if result.added == result.values:
-            con.execute("""
+            con.execute(
+                """
                 INSERT INTO metric_values (team_id, week, metric, value, import_id)
                 SELECT team_id, week, metric, value, ? FROM typed
-            """, [import_id])
+            """,
+                [import_id],
+            )
         elif result.added:
-            con.execute("""
+            con.execute(
+                """
                 INSERT INTO metric_values (team_id, week, metric, value, import_id)
                 SELECT t.team_id, t.week, t.metric, t.value, ? FROM typed t
                 ANTI JOIN changed c
                   ON c.team_id = t.team_id AND c.week = t.week AND c.metric = t.metric
-            """, [import_id])
-        ledger.finish(con, import_id, rows_read=result.rows_read, added=result.added,
-                      updated=result.updated, unchanged=result.unchanged,
-                      teams_created=len(result.teams_created))
+            """,
+                [import_id],
+            )
+        ledger.finish(
+            con,
+            import_id,
+            rows_read=result.rows_read,
+            added=result.added,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            teams_created=len(result.teams_created),
+        )
     result.import_id = import_id

@@ -50,7 +50,9 @@ class ImportRejected(DdqError):
     def report(self, limit: int = MAX_PROBLEMS_SHOWN) -> str:
         count = self.count
         noun = "problem" if count == 1 else "problems"
-        lines = [f"{self.file_name}: {count} {noun}; nothing was imported. Fix the file and try again."]
+        lines = [
+            f"{self.file_name}: {count} {noun}; nothing was imported. Fix the file and try again."
+        ]
         lines += [f"  {p}" for p in self.problems[:limit]]
         if count > limit:
             lines.append(f"  ... and {count - limit} more")

@@ -87,14 +87,15 @@ def sample_banner(created_now: bool) -> None:
         )
 
 
-def connection():  # noqa: ANN201 - ddq.db.connect's context manager
+def connection():
     """A short-lived connection for one write from a page."""
     return db.connect(db_path())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def dry_run(_data: bytes, sha256: str, file_name: str, create_teams: bool,
-            stamp: tuple[int, int]) -> Any:
+def dry_run(
+    _data: bytes, sha256: str, file_name: str, create_teams: bool, stamp: tuple[int, int]
+) -> Any:
     """The dry run of an upload, cached per file content and database state.
 
     Returns the :class:`~ddq.ingest.metrics.MetricsImport` or the
@@ -105,7 +106,13 @@ def dry_run(_data: bytes, sha256: str, file_name: str, create_teams: bool,
 
     with connection() as con:
         try:
-            return import_metrics(con, _data, file_name=file_name, who=LOCAL_USER,
-                                  dry_run=True, create_teams=create_teams)
+            return import_metrics(
+                con,
+                _data,
+                file_name=file_name,
+                who=LOCAL_USER,
+                dry_run=True,
+                create_teams=create_teams,
+            )
         except ImportRejected as rejected:
             return rejected

@@ -5,12 +5,12 @@ from __future__ import annotations
 from ddq import db
 from ddq.export import export_metrics
 
-GOOD = (b"team,week,metric,value\n"
-        b"Payments,2025-03-04,open_bugs,3\n"
-        b"Payments,2025-03-04,test_pass_rate,97.5\n")
-BAD = (b"team,week,metric,value\n"
-       b"Payments,2025-03-04,open_bugs,3.5\n"
-       b"Paymnts,2025-03-04,open_bugs,1\n")
+GOOD = (
+    b"team,week,metric,value\n"
+    b"Payments,2025-03-04,open_bugs,3\n"
+    b"Payments,2025-03-04,test_pass_rate,97.5\n"
+)
+BAD = b"team,week,metric,value\nPayments,2025-03-04,open_bugs,3.5\nPaymnts,2025-03-04,open_bugs,1\n"
 
 
 def _add_team(path, name="Payments"):
