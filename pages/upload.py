@@ -60,22 +60,7 @@ if upload is not None:
             "the file and upload it again.",
             icon=":material/error:",
         )
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "line": p.line or None,
-                        "column": p.column,
-                        "value": p.value,
-                        "problem": p.reason,
-                    }
-                    for p in outcome.problems
-                ]
-            ),
-            hide_index=True,
-        )
-        if outcome.count > len(outcome.problems):
-            st.caption(f"…and {outcome.count - len(outcome.problems)} more.")
+        st.code("\n".join(outcome.problem_lines()), language=None, wrap_lines=True)
     else:
         st.subheader("Preview")
         cols = st.columns(5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -33,11 +34,23 @@ def add_teams(path: Path, names: Iterable[str]) -> None:
             con.executemany("INSERT INTO teams (name, name_key) VALUES (?, ?)", rows)
 
 
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, migrated database, copied rather than created again for each test."""
+    path = tmp_path_factory.mktemp("template") / "template.duckdb"
+    with db.connect(path):
+        pass
+    assert not path.with_name(path.name + ".wal").exists()
+    return path
+
+
 @pytest.fixture
-def make_db(db_path: Path) -> Callable[..., Path]:
+def make_db(db_path: Path, _migrated_template: Path) -> Callable[..., Path]:
     """``make_db("Alpha", "Beta")``: a migrated database at ``db_path`` with those teams."""
 
     def make(*teams: str) -> Path:
+        if not db_path.exists():
+            shutil.copyfile(_migrated_template, db_path)
         add_teams(db_path, teams)
         return db_path
 

@@ -47,13 +47,15 @@ class ImportRejected(DdqError):
         self.count = len(problems) + hidden  # hidden: found but not fetched, on huge files
         super().__init__(self.report())
 
+    def problem_lines(self, limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
+        """``line N, column C, value V: reason`` for the first ``limit``, then a count."""
+        lines = [str(p) for p in self.problems[:limit]]
+        if self.count > limit:
+            lines.append(f"... and {self.count - limit} more")
+        return lines
+
     def report(self, limit: int = MAX_PROBLEMS_SHOWN) -> str:
         count = self.count
         noun = "problem" if count == 1 else "problems"
-        lines = [
-            f"{self.file_name}: {count} {noun}; nothing was imported. Fix the file and try again."
-        ]
-        lines += [f"  {p}" for p in self.problems[:limit]]
-        if count > limit:
-            lines.append(f"  ... and {count - limit} more")
-        return "\n".join(lines)
+        head = f"{self.file_name}: {count} {noun}; nothing was imported. Fix the file and try again."
+        return "\n".join([head, *(f"  {line}" for line in self.problem_lines(limit))])

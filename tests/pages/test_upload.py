@@ -55,10 +55,11 @@ def test_a_bad_file_lists_its_problems_by_line_and_changes_nothing(app_db, page)
     at.file_uploader[0].set_value(("bad.csv", BAD, "text/csv")).run()
     assert not at.exception
     assert "2 problem(s)" in at.error[0].value
-    problems = at.dataframe[0].value
-    assert list(problems["line"]) == [2, 3]
-    assert list(problems["column"]) == ["value", "team"]
-    assert "did you mean 'Payments'" in problems["problem"].iloc[1]
+    problems = at.code[0].value.splitlines()
+    assert problems[0] == "line 2, column value, value '3.5': a count is a whole number"
+    assert problems[1].startswith("line 3, column team, value 'Paymnts': unknown team (did you "
+                                  "mean 'Payments'?)")
+    assert len(problems) == 2
     assert not [b for b in at.button if b.label == "Apply import"]
     assert _export(app_db) == before
 
@@ -80,7 +81,7 @@ def test_an_import_can_be_undone_from_the_page(app_db, page):
 def test_creating_teams_is_a_choice(app_db, page):
     at = page("pages/upload.py").run()
     at.file_uploader[0].set_value(("new.csv", GOOD, "text/csv")).run()
-    assert at.error and "unknown team" in at.dataframe[0].value["problem"].iloc[0]
+    assert at.error and "unknown team" in at.code[0].value
     next(c for c in at.checkbox if c.label.startswith("Create teams")).check().run()
     assert not at.error
     assert any("Payments" in w.value for w in at.warning)
