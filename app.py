@@ -13,8 +13,8 @@ state.sample_banner(created)
 
 navigation = st.navigation(
     [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
     ]
 )
 navigation.run()

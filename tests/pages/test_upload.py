@@ -33,7 +33,7 @@ def _button(at, label):
 
 def test_a_good_file_is_previewed_then_applied(app_db, page):
     _add_team(app_db)
-    at = page("pages/upload.py").run()
+    at = page("app_pages/upload.py").run()
     assert not at.exception
     at.file_uploader[0].set_value(("week10.csv", GOOD, "text/csv")).run()
     assert not at.exception
@@ -42,7 +42,7 @@ def test_a_good_file_is_previewed_then_applied(app_db, page):
     assert _export(app_db).count("\n") == 1  # the preview changed nothing
     _button(at, "Apply import").click().run()
     assert not at.exception
-    assert any("Import 1 applied" in s.value for s in at.success)
+    assert any("Applied: import 1: 2 added" in s.value for s in at.success)
     assert "Payments,2025-03-03,open_bugs,3\n" in _export(app_db)
     ledger = at.dataframe[-1].value
     assert list(ledger["file_name"]) == ["week10.csv"]
@@ -51,7 +51,7 @@ def test_a_good_file_is_previewed_then_applied(app_db, page):
 def test_a_bad_file_lists_its_problems_by_line_and_changes_nothing(app_db, page):
     _add_team(app_db)
     before = _export(app_db)
-    at = page("pages/upload.py").run()
+    at = page("app_pages/upload.py").run()
     at.file_uploader[0].set_value(("bad.csv", BAD, "text/csv")).run()
     assert not at.exception
     assert "2 problem(s)" in at.error[0].value
@@ -66,7 +66,7 @@ def test_a_bad_file_lists_its_problems_by_line_and_changes_nothing(app_db, page)
 
 def test_an_import_can_be_undone_from_the_page(app_db, page):
     _add_team(app_db)
-    at = page("pages/upload.py").run()
+    at = page("app_pages/upload.py").run()
     at.file_uploader[0].set_value(("week10.csv", GOOD, "text/csv")).run()
     _button(at, "Apply import").click().run()
     assert "open_bugs" in _export(app_db)
@@ -79,7 +79,7 @@ def test_an_import_can_be_undone_from_the_page(app_db, page):
 
 
 def test_creating_teams_is_a_choice(app_db, page):
-    at = page("pages/upload.py").run()
+    at = page("app_pages/upload.py").run()
     at.file_uploader[0].set_value(("new.csv", GOOD, "text/csv")).run()
     assert at.error and "unknown team" in at.code[0].value
     next(c for c in at.checkbox if c.label.startswith("Create teams")).check().run()

@@ -99,9 +99,7 @@ if upload is not None:
                 bar.empty()
                 st.error(str(exc))
             else:
-                st.session_state["applied"] = (
-                    f"Import {result.import_id} applied: {result.summary()}."
-                )
+                st.session_state["applied"] = f"Applied: {result.summary()}."
                 st.rerun()
 
 st.divider()

@@ -12,7 +12,7 @@ if not counts["values"]:
         "No metric values yet. Import a metrics file on the **Upload** page to begin.",
         icon=":material/upload_file:",
     )
-    st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
+    st.page_link("app_pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 
 st.caption(
