@@ -13,7 +13,9 @@ state.sample_banner(created)
 
 navigation = st.navigation(
     [
-        st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(
+            "app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+        ),
         st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
     ]
 )

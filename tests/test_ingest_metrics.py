@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import TODAY, query
 
-from ddq import db
+from ddq import db, ledger
 from ddq.ingest.metrics import MetricsImport, import_metrics
 from ddq.ingest.problems import ImportRejected, Problem
 
@@ -569,6 +569,7 @@ def test_header_problems(make_db, header, expected):
         (b"", "the file is empty"),
         (b"\n\n  \n", "the file is empty"),
         (HEADER.encode(), "the file has a header but no rows"),
+        (HEADER.rstrip().encode(), "the file has a header but no rows"),
         ((HEADER + "\n\n").encode(), "the file has a header but no rows"),
         (
             b"team,week,open_bugs\nAlpha,2025-03-03,\nAlpha,2025-03-10, \n",
@@ -729,10 +730,12 @@ def test_a_key_twice_in_wide_format_is_reported_per_metric(make_db):
         "team,week,open_bugs,test_pass_rate,escaped_defects\n"
         "Alpha,2025-03-03,1,50,\n"
         "Alpha,2025-03-10,1,50,\n"
-        "Alpha,2025-03-05,2,,3\n",
+        "Alpha,2025-03-05,2,60,3\n",
     )
-    assert sorted(p.reason for p in error.problems) == [_duplicate("open_bugs", "2025-W10", [2, 4])]
-    assert error.problems[0].line == 4
+    assert sorted((p.line, p.column, p.value, p.reason) for p in error.problems) == [
+        (4, "team", "Alpha", _duplicate("open_bugs", "2025-W10", [2, 4])),
+        (4, "team", "Alpha", _duplicate("test_pass_rate", "2025-W10", [2, 4])),
+    ]
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -796,6 +799,35 @@ def test_a_file_with_any_error_changes_nothing(make_db):
     )
     assert only(error) == Problem(5, "value", "3.5", WHOLE)
     assert snapshot(path) == before
+
+
+def test_a_failure_while_applying_rolls_everything_back(make_db, monkeypatch):
+    path = make_db("Alpha")
+    load(path, HEADER + "Alpha,2025-03-03,open_bugs,1\n")
+    before = snapshot(path)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ledger, "finish", fail)  # the last step of the transaction
+    with pytest.raises(RuntimeError, match="disk full"):
+        load(
+            path,
+            HEADER + "Alpha,2025-03-03,open_bugs,5\nGamma,2025-03-03,open_bugs,2\n",
+            create_teams=True,
+        )
+    assert snapshot(path) == before
+
+
+def test_the_count_includes_problems_beyond_those_fetched(make_db):
+    path = make_db("Alpha")
+    rows = "".join(
+        f"Alpha,{dt.date(2001, 1, 1) + dt.timedelta(weeks=i)},open_bugs,x\n" for i in range(1200)
+    )
+    error = rejected(path, HEADER + rows)
+    assert error.count == 1200
+    assert str(error).splitlines()[0].startswith("m.csv: 1200 problems;")
+    assert str(error).splitlines()[-1] == "  ... and 1150 more"
 
 
 # --- applying -------------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ def test_undo_removes_the_teams_the_import_created(make_db):
     assert query(path, "SELECT count(*) FROM teams") == [(3,)]
     assert undo(path, created) == {"removed": 2, "restored": 1, "teams_removed": 2}
     assert query(path, "SELECT name FROM teams") == [("Alpha",)]
-    exported_now, imports_now, teams_now = state(path)
+    exported_now, _, teams_now = state(path)
     assert (exported_now, teams_now) == (before[0], before[2])
     assert all_checks_pass(path)
 

@@ -57,5 +57,7 @@ class ImportRejected(DdqError):
     def report(self, limit: int = MAX_PROBLEMS_SHOWN) -> str:
         count = self.count
         noun = "problem" if count == 1 else "problems"
-        head = f"{self.file_name}: {count} {noun}; nothing was imported. Fix the file and try again."
+        head = (
+            f"{self.file_name}: {count} {noun}; nothing was imported. Fix the file and try again."
+        )
         return "\n".join([head, *(f"  {line}" for line in self.problem_lines(limit))])

@@ -57,8 +57,9 @@ def test_a_bad_file_lists_its_problems_by_line_and_changes_nothing(app_db, page)
     assert "2 problem(s)" in at.error[0].value
     problems = at.code[0].value.splitlines()
     assert problems[0] == "line 2, column value, value '3.5': a count is a whole number"
-    assert problems[1].startswith("line 3, column team, value 'Paymnts': unknown team (did you "
-                                  "mean 'Payments'?)")
+    assert problems[1].startswith(
+        "line 3, column team, value 'Paymnts': unknown team (did you mean 'Payments'?)"
+    )
     assert len(problems) == 2
     assert not [b for b in at.button if b.label == "Apply import"]
     assert _export(app_db) == before
