@@ -137,8 +137,8 @@ def import_metrics(
         return result
     finally:
         drop_staged(con, staged.table)
-        con.execute("DROP VIEW IF EXISTS temp.main.typed; DROP VIEW IF EXISTS temp.main.preview")
-        for table in ("team_map", "week_map", "metric_map", "changed"):
+        con.execute("DROP VIEW IF EXISTS temp.main.preview")
+        for table in ("typed", "team_map", "week_map", "metric_map", "changed"):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
 
 
@@ -399,12 +399,17 @@ def _value_problem_sql(unit: str, raw: str, number: str) -> str:
 def _type_cells(con: duckdb.DuckDBPyConnection, layout: _Layout, table: str) -> None:
     """The view ``typed``: one row per metric cell, names resolved through the maps.
 
-    A view, not a table: the checks and the final insert each read it once, which costs
-    less than writing a million typed rows down in between. ``preview`` is the same view
-    over the file's first rows only.
+    Kept narrow (the raw text of a value only where it has a problem): the checks and
+    the final insert each scan it once. ``preview`` is the same query, as a view over the
+    file's first rows only.
     """
     quoted = quote_ident(table)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS {_typed_sql(layout, quoted)}")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE typed AS
+        SELECT line, value_column, team_no, team_id, week, metric, value, value_problem,
+               CASE WHEN value_problem IS NOT NULL THEN value_raw END AS value_raw, cell_key
+        FROM ({_typed_sql(layout, quoted)})
+    """)
     first_rows = f"(SELECT * FROM {quoted} LIMIT {PREVIEW_ROWS})"
     con.execute(f"CREATE OR REPLACE TEMP VIEW preview AS {_typed_sql(layout, first_rows)}")
 
@@ -613,6 +618,10 @@ def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> N
             con.execute("""
                 UPDATE team_map SET team_id = t.id FROM teams t
                 WHERE team_map.team_id IS NULL AND t.name_key = team_map.team_key
+            """)
+            con.execute("""
+                UPDATE typed SET team_id = m.team_id FROM team_map m
+                WHERE typed.team_id IS NULL AND typed.team_no = m.team_no
             """)
         if result.updated:
             con.execute(
