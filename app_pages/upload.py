@@ -5,12 +5,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from ddq import ledger
 from ddq.errors import DdqError
 from ddq.export import export_metrics
 from ddq.ingest.metrics import import_metrics
 from ddq.ingest.problems import ImportRejected
 from ddq.templates import metrics_long_template, metrics_wide_template
+from ddq.ui import ledger as ui_ledger
 from ddq.ui import state
 
 st.title("Upload metrics")
@@ -46,9 +46,7 @@ create_teams = st.checkbox(
     help="Otherwise an unknown team is an error that names the closest known team.",
 )
 
-applied = st.session_state.get("applied")
-if applied:
-    st.success(applied, icon=":material/check_circle:")
+ui_ledger.show_flash()
 
 if upload is not None:
     data = upload.getvalue()
@@ -99,56 +97,11 @@ if upload is not None:
                 bar.empty()
                 st.error(str(exc))
             else:
-                st.session_state["applied"] = f"Applied: {result.summary()}."
+                ui_ledger.flash(f"Applied: {result.summary()}.")
                 st.rerun()
 
 st.divider()
-st.subheader("Imports")
-imports = state.read("imports")
-if imports.empty:
-    st.caption("No imports yet.")
-else:
-    st.dataframe(
-        imports[
-            [
-                "id",
-                "imported_at",
-                "kind",
-                "file_name",
-                "who",
-                "added",
-                "updated",
-                "unchanged",
-                "status",
-            ]
-        ],
-        hide_index=True,
-        column_config={"imported_at": st.column_config.DatetimeColumn("when (UTC)")},
-    )
-    applied_ids = imports.loc[imports["status"] == "applied", "id"].tolist()
-    if applied_ids:
-        with st.form("undo"):
-            chosen = st.selectbox(
-                "Undo an import", applied_ids, format_func=lambda i: f"import {i}"
-            )
-            sure = st.checkbox(
-                "Restore exactly the values this import replaced, and remove the ones it added"
-            )
-            if st.form_submit_button("Undo import"):
-                if not sure:
-                    st.warning("Tick the box to confirm.")
-                else:
-                    try:
-                        with state.connection() as con:
-                            done = ledger.undo(con, int(chosen), who=state.LOCAL_USER)
-                    except DdqError as exc:
-                        st.error(str(exc))
-                    else:
-                        st.session_state["applied"] = (
-                            f"Import {chosen} undone: {done['removed']} values removed, "
-                            f"{done['restored']} restored."
-                        )
-                        st.rerun()
+ui_ledger.imports_with_undo()
 
 
 def _export() -> bytes:

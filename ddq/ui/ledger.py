@@ -1,0 +1,59 @@
+"""The imports ledger on screen: every import, and undoing one (shared by the upload pages)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ddq import ledger
+from ddq.errors import DdqError
+from ddq.ui import state
+
+LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "updated",
+                  "unchanged", "status"]  # fmt: skip
+FLASH_KEY = "flash"
+
+
+def flash(message: str) -> None:
+    """Show ``message`` as a success on the next run (after ``st.rerun``)."""
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def imports_with_undo() -> None:
+    """The ledger, newest first, with a confirmed undo of any applied import."""
+    st.subheader("Imports")
+    imports = state.read("imports")
+    if imports.empty:
+        st.caption("No imports yet.")
+        return
+    st.dataframe(
+        imports[LEDGER_COLUMNS],
+        hide_index=True,
+        column_config={"imported_at": st.column_config.DatetimeColumn("when (UTC)")},
+    )
+    applied_ids = imports.loc[imports["status"] == "applied", "id"].tolist()
+    if not applied_ids:
+        return
+    with st.form("undo"):
+        chosen = st.selectbox("Undo an import", applied_ids, format_func=lambda i: f"import {i}")
+        sure = st.checkbox(
+            "Restore exactly the values this import replaced, and remove the ones it added"
+        )
+        if not st.form_submit_button("Undo import"):
+            return
+        if not sure:
+            st.warning("Tick the box to confirm.")
+            return
+        try:
+            with state.connection() as con:
+                done = ledger.undo(con, int(chosen), who=state.LOCAL_USER)
+        except DdqError as exc:
+            st.error(str(exc))
+            return
+    flash(f"Import {chosen} undone: {done['removed']} values removed, {done['restored']} restored.")
+    st.rerun()
