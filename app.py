@@ -16,6 +16,7 @@ navigation = st.navigation(
         st.Page(
             "app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
         ),
+        st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:"),
         st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
     ]
 )

@@ -1,48 +1,95 @@
-"""Overview: the organisation's latest complete week, metric by metric."""
+"""Overview: the latest complete week for the organisation or an area, movers, freshness."""
 
 import streamlit as st
 
-from ddq.ui import state
-from ddq.ui.format import number
+from ddq.trends import QUARTER_WEEKS, RECENT_WEEKS, SILENT_WEEKS
+from ddq.ui import format as fmt
+from ddq.ui import params, state
+
+ORGANISATION = "Whole organisation"
+HEADLINE_METRIC = "open_critical_bugs"
 
 st.title("Overview")
-counts = state.read("counts")
-if not counts["values"]:
-    st.info(
-        "No metric values yet. Import a metrics file on the **Upload** page to begin.",
-        icon=":material/upload_file:",
-    )
+if not state.read("counts")["values"]:
+    st.info("No metric values yet. Import a metrics file on the **Upload** page to begin.",
+            icon=":material/upload_file:")  # fmt: skip
     st.page_link("app_pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 
-st.caption(
-    f"{counts['teams']} teams in {counts['areas']} areas · weekly values from "
-    f"{counts['first_week']:%d %b %Y} to {counts['last_week']:%d %b %Y}"
-)
-headlines = state.read("headlines")
-if not headlines:
-    st.info("No complete week has been reported yet: values appear here once a week is over.")
-    st.stop()
+areas = state.read("areas")
+catalog = state.read("catalog")
+keys = [m.key for m in catalog]
+warnings = params.seed("area", ORGANISATION, allowed=[ORGANISATION, *areas])
+warnings += params.seed("metric", HEADLINE_METRIC if HEADLINE_METRIC in keys else keys[0],
+                        allowed=keys)  # fmt: skip
+for warning in warnings:
+    st.caption(warning)
+choice = st.selectbox("Scope", [ORGANISATION, *areas], key="area")
+area = None if choice == ORGANISATION else choice
 
-st.subheader(f"Week of {headlines[0]['week']:%d %b %Y}, against the week before")
+headlines = state.headlines(area)
+if not headlines:
+    st.info("No complete week has been reported yet for this scope.")
+    st.stop()
+st.subheader(f"Week {fmt.week(headlines[0]['week'])}")
 columns = st.columns(4)
 for i, h in enumerate(headlines):
     metric = h["metric"]
-    how = "total over" if metric.unit == "count" else "median of"
-    with columns[i % 4]:
+    how = "total of" if metric.unit == "count" else "median of"
+    with columns[i % 4], st.container(border=True):
         st.metric(
             metric.label,
-            number(h["value"], metric.unit),
-            delta=None
-            if h["previous"] is None
-            else number(h["value"] - h["previous"], metric.unit, signed=True),
+            fmt.number(h["value"], metric.unit),
+            delta=None if h["previous"] is None
+            else fmt.number(h["value"] - h["previous"], metric.unit, signed=True),
             delta_color="inverse" if metric.lower_is_better else "normal",
-            help=f"{metric.description} Organisation figure: {how} the "
-            f"{h['teams_reporting']} teams that reported.",
+            delta_description="vs week before",
+            help=f"{metric.description} The {how} the {h['reporting']} of {h['expected']} "
+            "teams that reported.",
             chart_data=h["history"],
-            border=True,
-        )
-st.caption(
-    "Green is better: fewer bugs, faster resolution, a higher pass rate. "
-    "Sparklines show the last 26 weeks."
-)
+        )  # fmt: skip
+        st.markdown(fmt.change(metric, h["value"], h["quarter_ago"],
+                               f"vs {QUARTER_WEEKS} weeks ago"))  # fmt: skip
+        if h["reporting"] < h["expected"]:
+            st.caption(f"Only {h['reporting']} of {h['expected']} teams reported this week.")
+st.caption("Green is better for that metric: fewer bugs, faster resolution, a higher pass rate. "
+           "Counts are totals over teams; rates and days are the median team.")  # fmt: skip
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Biggest movers")
+    key = st.selectbox("Metric", keys, key="metric", format_func=lambda k: state.metric(k).label)
+    metric = state.metric(key)
+    moved = state.movers(area, key)
+    st.caption(f"Mean of the last {RECENT_WEEKS} weeks against the same {RECENT_WEEKS} weeks "
+               f"{QUARTER_WEEKS} weeks earlier.")  # fmt: skip
+    improved = [m for m in moved if m["improvement"] > 0][:5]
+    regressed = [m for m in reversed(moved) if m["improvement"] < 0][:5]
+    for title, group in (("Improved most", improved), ("Regressed most", regressed)):
+        st.markdown(f"**{title}**")
+        if not group:
+            st.caption("None.")
+        for m in group:
+            st.markdown(f"- {fmt.plain(m['team'])}: {fmt.mean(m['earlier'], metric.unit)} → "
+                        f"{fmt.mean(m['recent'], metric.unit)} · "
+                        + fmt.change(metric, m["recent"], m["earlier"], "", of_means=True))  # fmt: skip
+with right:
+    st.subheader("Data freshness")
+    fresh = state.freshness(area)
+    last = fresh["last_import"]
+    if last:
+        st.markdown(f"Last import: **{fmt.plain(last['file_name'])}** by {fmt.plain(last['who'])}"
+                    f", {last['imported_at']:%d %b %Y %H:%M} UTC")  # fmt: skip
+    missing = fresh["not_reported"]
+    if missing:
+        st.markdown(f"**Not yet reported for {fmt.week(fresh['week'])}:** "
+                    + ", ".join(fmt.plain(t) for t in missing))  # fmt: skip
+    else:
+        st.markdown(f"Every team has reported {fmt.week(fresh['week'])}.")
+    st.markdown(f"**No data for {SILENT_WEEKS}+ weeks:**")
+    if not fresh["silent"]:
+        st.caption("None.")
+    for team in fresh["silent"]:
+        st.markdown(f"- {fmt.plain(team['team'])}: last value {fmt.week(team['last_week'])}")
+
+params.publish({"area": area, "metric": key})

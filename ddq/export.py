@@ -9,6 +9,7 @@ one more, so that every import, which removes one leading ``'``
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import sys
@@ -80,3 +81,31 @@ def export_metrics(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = N
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def rows_to_csv(rows: list[dict]) -> str:
+    """Rows as formula-safe CSV text: the data behind a chart, ready for a spreadsheet.
+
+    Dates are ISO, missing values empty, whole numbers without ``.0``.
+    """
+    import csv
+    import io
+
+    if not rows:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([formula_safe(str(c)) for c in rows[0]])
+    for row in rows:
+        writer.writerow([_cell(v) for v in row.values()])
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return formula_safe(str(value))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from ddq import events
 from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, NotFound
 
@@ -44,6 +45,16 @@ def finish(
     unchanged: int,
     teams_created: int = 0,
 ) -> None:
+    """Record the import's counts, and the import as an event for the charts."""
+    entry = get(con, import_id)
+    events.add(
+        con,
+        kind=events.IMPORT,
+        happened_at=entry["imported_at"],
+        import_id=import_id,
+        title=f"Import {import_id}: {entry['file_name']}",
+        details=f"{added} added, {updated} updated, {unchanged} unchanged, by {entry['who']}",
+    )
     con.execute(
         "UPDATE imports SET rows_read = ?, added = ?, updated = ?, unchanged = ?, "
         "teams_created = ? WHERE id = ?",
@@ -153,8 +164,17 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
             """,
             [import_id],
         )
+        now = utc_now()
         con.execute(
             "UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
-            [utc_now(), who, import_id],
+            [now, who, import_id],
+        )
+        events.add(
+            con,
+            kind=events.UNDO,
+            happened_at=now,
+            import_id=import_id,
+            title=f"Import {import_id} undone",
+            details=f"{entry['file_name']}, by {who}",
         )
     return {"removed": removed, "restored": restored, "teams_removed": teams_removed}

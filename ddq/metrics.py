@@ -89,26 +89,6 @@ def team_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r["name"] for r in rows(con, "SELECT name FROM teams ORDER BY name_key")]
 
 
-def organisation_weekly(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Per metric and week, the organisation's figure and how many teams reported.
-
-    Counts add up across teams; rates and durations do not, so those take the median of
-    the teams that reported.
-    """
-    return rows(
-        con,
-        f"""
-        SELECT mv.metric, mv.week,
-               CASE WHEN any_value(m.unit) = '{COUNT}' THEN sum(mv.value)
-                    ELSE median(mv.value) END AS value,
-               count(*) AS teams_reporting
-        FROM metric_values mv JOIN metric_defs m ON m.key = mv.metric
-        GROUP BY mv.metric, mv.week
-        ORDER BY mv.metric, mv.week
-        """,
-    )
-
-
 def counts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """Sizes of the database at a glance: areas, teams, values and the weeks they span."""
     areas_n, teams_n = con.execute(
@@ -124,42 +104,3 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         "first_week": first,
         "last_week": last,
     }
-
-
-def latest_complete_week(today: dt.date | None = None) -> dt.date:
-    """The Monday of last ISO week: the current week is still being reported."""
-    return current_week(today) - dt.timedelta(weeks=1)
-
-
-def organisation_headlines(
-    con: duckdb.DuckDBPyConnection, today: dt.date | None = None, history_weeks: int = 26
-) -> list[dict]:
-    """Per metric, the organisation's latest complete week against the week before.
-
-    Each entry has the metric's definition, ``week``, ``value``, ``previous`` (None when
-    the week before has no data), ``teams_reporting`` and ``history`` (the last
-    ``history_weeks`` weekly values, oldest first, for a sparkline).
-    """
-    week = latest_complete_week(today)
-    weekly: dict[str, dict[dt.date, dict]] = {}
-    for row in organisation_weekly(con):
-        weekly.setdefault(row["metric"], {})[row["week"]] = row
-    headlines = []
-    for metric in catalog(con):
-        series = weekly.get(metric.key, {})
-        reported = sorted(w for w in series if w <= week)
-        if not reported:
-            continue
-        latest = reported[-1]
-        before = series.get(latest - dt.timedelta(weeks=1))
-        headlines.append(
-            {
-                "metric": metric,
-                "week": latest,
-                "value": series[latest]["value"],
-                "previous": before["value"] if before else None,
-                "teams_reporting": series[latest]["teams_reporting"],
-                "history": [series[w]["value"] for w in reported[-history_weeks:]],
-            }
-        )
-    return headlines

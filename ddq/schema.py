@@ -99,10 +99,34 @@ def _m001_foundation(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _m002_events(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE SEQUENCE event_ids START 1;
+        -- Things that happened, drawn as annotations on the trend charts. Any feature adds
+        -- its own kind (imports now; definition changes and meeting notes later).
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY DEFAULT nextval('event_ids'),
+            happened_at TIMESTAMP NOT NULL,     -- UTC
+            week DATE NOT NULL,                 -- Monday of the ISO week it happened in
+            kind VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            details VARCHAR NOT NULL DEFAULT '',
+            team_id INTEGER,                    -- NULL: concerns the whole organisation
+            area_id INTEGER,
+            import_id INTEGER
+        );
+        INSERT INTO events (happened_at, week, kind, title, import_id)
+        SELECT imported_at, date_trunc('week', imported_at)::DATE, 'import',
+               'Import ' || id || ': ' || file_name, id
+        FROM imports;
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "foundation", _m001_foundation),
+    (2, "events", _m002_events),
 ]
 
 

@@ -1,13 +1,54 @@
-"""How numbers read on screen."""
+"""How numbers and weeks read on screen."""
 
 from __future__ import annotations
+
+import datetime as dt
+
+from ddq.metrics import MetricDef
 
 UNIT_SUFFIX = {"percent": " %", "days": " d"}
 
 
 def number(value: float, unit: str, *, signed: bool = False) -> str:
     """A value as people read it: counts whole, others to one decimal, with the unit."""
-    text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
-    if unit != "count" and value != round(value):
-        text = f"{value:+,.1f}" if signed else f"{value:,.1f}"
+    decimals = 0 if unit == "count" or value == round(value) else 1
+    text = f"{value:+,.{decimals}f}" if signed else f"{value:,.{decimals}f}"
     return text + UNIT_SUFFIX.get(unit, "")
+
+
+def mean(value: float, unit: str) -> str:
+    """A mean of weekly values: one decimal even for counts (6.25 bugs a week is 6.2, not 6)."""
+    return f"{value:,.1f}" + UNIT_SUFFIX.get(unit, "")
+
+
+def week(monday: dt.date) -> str:
+    """``2026-W47 (16 Nov)``: the ISO week people say, and the date they can check."""
+    year, number_, _ = monday.isocalendar()
+    return f"{year}-W{number_:02d} ({monday:%d %b})"
+
+
+def change(
+    metric: MetricDef, now: float, before: float | None, words: str, *, of_means: bool = False
+) -> str:
+    """A coloured change line, green when it goes the metric's good way (Markdown)."""
+    if before is None:
+        return f"no value {words}"
+    diff = now - before
+    if diff == 0:
+        return f"no change {words}"
+    good = (diff < 0) == metric.lower_is_better
+    arrow = "▲" if diff > 0 else "▼"
+    colour = "green" if good else "red"
+    size = mean(abs(diff), metric.unit) if of_means else number(abs(diff), metric.unit)
+    return f":{colour}[{arrow} {size}] {words}".rstrip()
+
+
+def plain(text: str) -> str:
+    """User text for a Markdown line, shown as typed: Markdown and HTML characters escaped."""
+    escaped = []
+    for char in text:
+        if char in "\\`*_{}[]()<>#+-.!|~:$&":
+            escaped.append("\\" + char)
+        else:
+            escaped.append(char)
+    return "".join(escaped)

@@ -1,23 +1,26 @@
 """The app's view of the database: where it is, its first-start sample, cached reads.
 
-Reads are cached per database file and keyed on the file's modification stamp
-(:func:`ddq.db.data_version`), so a new upload, from this app or from the CLI, shows on
-the next rerun while a room full of viewers costs about one query.
+Every read is cached per database file and keyed on the file's modification stamp
+(:func:`ddq.db.data_version`) plus the read's own arguments, so a new upload (from this app
+or from the CLI) shows on the next rerun, stale numbers are never served, and a room full
+of viewers costs about one query.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from ddq import db, ledger, metrics
+from ddq import db, ledger, metrics, org, trends
 from ddq.sample import ensure_sample_database
 
 # Who acts in the app until sign-in exists: every visitor may edit on a local install.
 LOCAL_USER = "local user"
+_CACHE = {"max_entries": 256, "show_spinner": False}
 
 
 def db_path() -> Path:
@@ -39,26 +42,85 @@ def version() -> tuple[int, int]:
     return db.data_version(db_path())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _read(kind: str, path: str, stamp: tuple[int, int]) -> Any:
+def connection():
+    """A short-lived connection for one write from a page."""
+    return db.connect(db_path())
+
+
+def _key() -> tuple[str, tuple[int, int]]:
+    path = db_path()
+    return str(path), db.data_version(path)
+
+
+@st.cache_data(**_CACHE)
+def _simple(kind: str, path: str, stamp: tuple[int, int]) -> Any:
     with db.connect(path) as con:
         if kind == "catalog":
             return metrics.catalog(con)
         if kind == "counts":
             return metrics.counts(con)
-        if kind == "headlines":
-            return metrics.organisation_headlines(con)
         if kind == "imports":
             return pd.DataFrame(ledger.list_imports(con))
         if kind == "teams":
             return metrics.team_names(con)
+        if kind == "areas":
+            return [a["name"] for a in org.areas(con)]
     raise ValueError(kind)
 
 
 def read(kind: str) -> Any:
-    """A cached read of the current database: catalog, counts, headlines, imports or teams."""
-    path = db_path()
-    return _read(kind, str(path), db.data_version(path))
+    """A cached read: catalog, counts, imports, teams or areas."""
+    return _simple(kind, *_key())
+
+
+def metric(key: str) -> metrics.MetricDef:
+    return next(m for m in read("catalog") if m.key == key)
+
+
+@st.cache_data(**_CACHE)
+def _headlines(area: str | None, today: dt.date, path: str, stamp: tuple[int, int]) -> list:
+    with db.connect(path) as con:
+        return trends.headlines(con, trends.Scope(area=area), metrics.catalog(con), today)
+
+
+def headlines(area: str | None) -> list[dict[str, Any]]:
+    return _headlines(area, dt.date.today(), *_key())
+
+
+@st.cache_data(**_CACHE)
+def _movers(area: str | None, key: str, today: dt.date, path: str, stamp: tuple[int, int]) -> list:
+    with db.connect(path) as con:
+        return trends.movers(con, trends.Scope(area=area), metric(key), today)
+
+
+def movers(area: str | None, key: str) -> list[dict[str, Any]]:
+    return _movers(area, key, dt.date.today(), *_key())
+
+
+@st.cache_data(**_CACHE)
+def _freshness(area: str | None, today: dt.date, path: str, stamp: tuple[int, int]) -> dict:
+    with db.connect(path) as con:
+        return trends.freshness(con, trends.Scope(area=area), today)
+
+
+def freshness(area: str | None) -> dict[str, Any]:
+    return _freshness(area, dt.date.today(), *_key())
+
+
+@st.cache_data(**_CACHE)
+def _trend(key: str, area: str | None, teams: tuple[str, ...], weeks: int | None,
+           rolling: int, baseline: tuple[dt.date, dt.date] | None, today: dt.date,
+           path: str, stamp: tuple[int, int]) -> trends.TrendView | None:  # fmt: skip
+    with db.connect(path) as con:
+        return trends.build_trend(con, metric(key), trends.Scope(area, teams), weeks,
+                                  rolling_weeks=rolling, baseline=baseline, today=today)  # fmt: skip
+
+
+def trend(key: str, scope: trends.Scope, weeks: int | None, rolling: int,
+          baseline: tuple[dt.date, dt.date] | None) -> trends.TrendView | None:  # fmt: skip
+    """The cached trend view for the Trends page."""
+    return _trend(key, scope.area, scope.teams, weeks, rolling, baseline, dt.date.today(),
+                  *_key())  # fmt: skip
 
 
 def holds_only_sample() -> bool:
@@ -87,15 +149,9 @@ def sample_banner(created_now: bool) -> None:
         )
 
 
-def connection():
-    """A short-lived connection for one write from a page."""
-    return db.connect(db_path())
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
-def dry_run(
-    _data: bytes, sha256: str, file_name: str, create_teams: bool, stamp: tuple[int, int]
-) -> Any:
+def dry_run(_data: bytes, sha256: str, file_name: str, create_teams: bool,
+            stamp: tuple[int, int]) -> Any:  # fmt: skip
     """The dry run of an upload, cached per file content and database state.
 
     Returns the :class:`~ddq.ingest.metrics.MetricsImport` or the
@@ -106,13 +162,7 @@ def dry_run(
 
     with connection() as con:
         try:
-            return import_metrics(
-                con,
-                _data,
-                file_name=file_name,
-                who=LOCAL_USER,
-                dry_run=True,
-                create_teams=create_teams,
-            )
+            return import_metrics(con, _data, file_name=file_name, who=LOCAL_USER,
+                                  dry_run=True, create_teams=create_teams)  # fmt: skip
         except ImportRejected as rejected:
             return rejected

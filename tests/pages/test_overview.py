@@ -1,9 +1,8 @@
-"""The app's first page: the sample on first start, an empty state, the headline metrics."""
+"""The Overview page: the sample on first start, an empty state, known numbers by scope."""
 
 from __future__ import annotations
 
-from ddq import db
-from ddq.sample import fill_demo
+from tests.pages.builders import LAST, load
 
 
 def test_first_start_creates_the_sample_and_says_so(tmp_path, monkeypatch, page):
@@ -25,22 +24,72 @@ def test_an_empty_database_shows_what_to_do(app_db, page):
     assert not at.metric
 
 
-def test_headlines_add_counts_and_take_medians(app_db, page):
-    with db.connect(app_db) as con:
-        fill_demo(con, teams=3, weeks=6)
-        week = con.execute(
-            "SELECT max(week) FROM metric_values WHERE week < date_trunc('week', current_date)"
-        ).fetchone()[0]
-        open_bugs = con.execute(
-            "SELECT sum(value) FROM metric_values WHERE metric = 'open_bugs' AND week = ?", [week]
-        ).fetchone()[0]
-        pass_rate = con.execute(
-            "SELECT median(value) FROM metric_values WHERE metric = 'test_pass_rate' AND week = ?",
-            [week],
-        ).fetchone()[0]
+KNOWN = [
+    # open critical bugs: Alpha 9 a quarter ago, 5 last week, 3 now; Beta steady at 2 but
+    # silent for the last three weeks.
+    ("Alpha", 13, "open_critical_bugs", 9), ("Alpha", 1, "open_critical_bugs", 5),
+    ("Alpha", 0, "open_critical_bugs", 3),
+    ("Beta", 13, "open_critical_bugs", 2), ("Beta", 3, "open_critical_bugs", 2),
+    # test pass rate (higher is better): 80 last week, 95 now
+    ("Alpha", 1, "test_pass_rate", 80), ("Beta", 3, "test_pass_rate", 100),
+    ("Alpha", 0, "test_pass_rate", 95),
+]  # fmt: skip
+
+
+def colour(metric) -> str:
+    from streamlit.proto.Metric_pb2 import Metric
+
+    return Metric.MetricColor.Name(metric.proto.color)
+
+
+def _card(at, label):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_known_numbers_directions_and_freshness(app_db, page):
+    load(app_db, KNOWN, areas={"Alpha": "Core", "Beta": "Edge"})
     at = page("app.py").run()
     assert not at.exception
-    shown = {m.label: m.value for m in at.metric}
-    assert shown["Open bugs"] == f"{open_bugs:,.0f}"
-    assert shown["Test pass rate"].removesuffix(" %") in (f"{pass_rate:,.1f}", f"{pass_rate:,.0f}")
-    assert any("sample organisation" in info.value for info in at.info)
+    critical = _card(at, "Open critical bugs")
+    assert critical.value == "3"
+    assert critical.delta == "-2"  # 3 against Alpha's 5 (Beta missed that week too)
+    assert colour(critical) == "GREEN"  # fewer is better
+    markdown = [m.value for m in at.markdown]
+    # A quarter ago both teams reported: 9 + 2 = 11; now only Alpha: 3. Green, because fewer.
+    assert ":green[▼ 8] vs 13 weeks ago" in markdown
+    assert any(c.value == "Only 1 of 2 teams reported this week." for c in at.caption)
+    rate = _card(at, "Test pass rate")
+    assert rate.value == "95 %" and rate.delta == "+15 %" and colour(rate) == "GREEN"
+    assert any(m.startswith("**Not yet reported for") and "Beta" in m for m in markdown)
+    assert any(m.startswith("- Beta: last value") for m in markdown)
+    assert any(m.startswith("- Alpha: 9.0 → 4.0") and ":green[▼ 5.0]" in m for m in markdown)
+
+
+def test_an_area_link_opens_that_area(app_db, page):
+    load(app_db, KNOWN, areas={"Alpha": "Core", "Beta": "Edge"})
+    at = page("app.py")
+    at.query_params["area"] = "Edge"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="area").value == "Edge"
+    assert at.subheader[0].value.startswith("Week")
+    # Edge holds only Beta, whose last open-critical value is 3 weeks old.
+    assert _card(at, "Open critical bugs").value == "2"
+    assert at.query_params["area"] == ["Edge"] or at.query_params["area"] == "Edge"
+
+
+def test_a_bad_link_falls_back_and_says_so(app_db, page):
+    load(app_db, KNOWN)
+    at = page("app.py")
+    at.query_params["area"] = "Nowhere"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="area").value == "Whole organisation"
+    assert any("area='Nowhere'" in c.value for c in at.caption)
+
+
+def test_the_latest_week_is_the_last_complete_one(app_db, page):
+    load(app_db, KNOWN)
+    at = page("app.py").run()
+    year, number, _ = LAST.isocalendar()
+    assert at.subheader[0].value.startswith(f"Week {year}-W{number:02d}")

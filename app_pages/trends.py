@@ -1,0 +1,117 @@
+"""Trends: one metric over time, with natural process limits to tell signal from noise."""
+
+import datetime as dt
+
+import streamlit as st
+
+from ddq import charts
+from ddq.export import rows_to_csv
+from ddq.trends import DEFAULT_ROLLING_WEEKS, DEFAULT_WINDOW_WEEKS, MAX_COMPARED_TEAMS, Scope
+from ddq.ui import format as fmt
+from ddq.ui import params, state
+
+WINDOWS = {13: "13 weeks", 26: "26 weeks", 52: "1 year", 104: "2 years", 0: "everything"}
+SCOPES = ("Organisation", "Area", "Teams")
+
+st.title("Trends")
+if not state.read("counts")["values"]:
+    st.info("No metric values yet. Import a metrics file on the **Upload** page to begin.")
+    st.stop()
+
+catalog = state.read("catalog")
+keys = [m.key for m in catalog]
+areas, teams = state.read("areas"), state.read("teams")
+notes = params.seed("metric", "open_critical_bugs" if "open_critical_bugs" in keys else keys[0],
+                    allowed=keys)  # fmt: skip
+notes += params.seed("scope", "Organisation", allowed=SCOPES)
+notes += params.seed("area", areas[0] if areas else None, allowed=areas)
+notes += params.seed_list("team", teams, MAX_COMPARED_TEAMS)
+notes += params.seed("weeks", DEFAULT_WINDOW_WEEKS, parse=int, allowed=list(WINDOWS))
+notes += params.seed("rolling", DEFAULT_ROLLING_WEEKS, parse=int, allowed=range(1, 14))
+notes += params.seed("baseline", None, parse=lambda raw: tuple(map(dt.date.fromisoformat, raw.split(".."))))  # fmt: skip
+for note in notes:
+    st.caption(note)
+
+
+def new_baseline() -> None:
+    """A different series needs its own baseline: back to the default for it."""
+    st.session_state.pop("baseline", None)
+
+
+top = st.columns([3, 2, 3, 2, 2])
+reset = {"on_change": new_baseline}
+key = top[0].selectbox("Metric", keys, key="metric", format_func=lambda k: state.metric(k).label,
+                       **reset)  # fmt: skip
+scope_kind = top[1].radio("Scope", SCOPES, key="scope", horizontal=True, **reset)
+if scope_kind == "Area" and areas:
+    scope = Scope(area=top[2].selectbox("Area", areas, key="area", **reset))
+elif scope_kind == "Teams":
+    chosen = top[2].multiselect("Teams (up to 10)", teams, key="team",
+                                max_selections=MAX_COMPARED_TEAMS, **reset)  # fmt: skip
+    scope = Scope(teams=tuple(chosen)) if chosen else Scope()
+else:
+    scope = Scope()
+weeks = top[3].selectbox("Window", list(WINDOWS), key="weeks", format_func=WINDOWS.get, **reset)
+rolling = top[4].number_input("Rolling mean (weeks)", 1, 13, key="rolling")
+
+baseline = st.session_state.get("baseline")
+view = state.trend(key, scope, weeks or None, rolling, baseline)
+if view is not None and baseline and not {*baseline} <= {*view.weeks}:
+    new_baseline()  # a link's baseline outside this window
+    view = state.trend(key, scope, weeks or None, rolling, None)
+if view is None:
+    st.info("No values in this window.")
+    st.stop()
+if scope_kind == "Teams" and not scope.teams:
+    st.caption("Pick teams to compare; showing the whole organisation meanwhile.")
+
+if view.compared:
+    figure = charts.compare_figure(
+        view.metric, {t: (view.weeks, v) for t, v in view.compared.items()}
+    )
+else:
+    figure = charts.trend_figure(
+        view.metric, scope.label, view.weeks, view.values, aggregation=view.aggregation,
+        rolling=view.rolling, rolling_weeks=view.rolling_weeks, partial=view.partial,
+        reporting=[f"({r} of {e} teams)" if e else "" for r, e in zip(view.reporting, view.expected, strict=True)],
+        band=(view.q1, view.q3) if view.q1 else None, limits=view.limits, signals=view.signals,
+        events=view.events,
+    )  # fmt: skip
+st.plotly_chart(figure, theme=None, config={"displaylogo": False})
+
+if not view.compared:
+    with st.expander("Process limits: baseline period", icon=":material/tune:"):
+        if not st.session_state.get("baseline"):
+            st.session_state["baseline"] = view.baseline
+        st.select_slider("Baseline weeks", options=view.weeks, key="baseline",
+                         format_func=fmt.week)  # fmt: skip
+        st.caption("The centre line is the mean of the baseline weeks; the limits sit 2.66 "
+                   "average moving ranges either side. A week outside them, or 8 weeks in a "
+                   "row on one side of the centre, is a signal: something changed.")  # fmt: skip
+    if view.signals:
+        better = sum(s.better for s in view.signals)
+        st.markdown(f"**{len(view.signals)} signal weeks**: :green[{better} better], "
+                    f":red[{len(view.signals) - better} worse] than the baseline.")  # fmt: skip
+    elif view.limits:
+        st.markdown("**No signals**: every week is within routine variation of the baseline.")
+    if any(view.partial):
+        st.caption("Hollow points: weeks some teams did not report. Their totals are not "
+                   "comparable, so they are left out of the limits and signals.")  # fmt: skip
+for gap in view.missing:
+    st.caption(f"{fmt.plain(gap['team'])} did not report: "
+               + ", ".join(fmt.week(w) for w in gap["weeks"]))  # fmt: skip
+
+name = f"{view.metric.key}-{scope.label.replace(' ', '_').lower()}"
+left, right = st.columns(2)
+left.download_button("Data behind the chart (CSV)", rows_to_csv(view.table()), f"{name}.csv",
+                     "text/csv", icon=":material/download:")  # fmt: skip
+right.download_button("Chart as HTML (works offline)", lambda: charts.standalone_html(figure),
+                      f"{name}.html", "text/html", icon=":material/download:",
+                      on_click="ignore")  # fmt: skip
+
+baseline = st.session_state.get("baseline")
+params.publish({
+    "metric": key, "scope": scope_kind, "area": scope.area, "team": list(scope.teams),
+    "weeks": weeks, "rolling": rolling,
+    "baseline": f"{baseline[0]}..{baseline[1]}" if baseline else None,
+})  # fmt: skip

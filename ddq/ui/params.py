@@ -1,0 +1,61 @@
+"""Page state in the URL: a link posted in chat opens exactly the same view.
+
+Widgets keep their values in ``st.session_state`` under their key; on a page's first run
+those values come from the query string (when valid), and after the widgets are drawn
+the query string is rewritten from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+
+def seed(key: str, default: Any, *, parse: Callable[[str], Any] = str,
+         allowed: Sequence[Any] | None = None) -> list[str]:  # fmt: skip
+    """Give the widget ``key`` its value from the URL (or ``default``) once per session.
+
+    Returns warnings for values in the URL that were not valid, to show the user.
+    """
+    if key in st.session_state:
+        return []
+    raw = st.query_params.get(key)
+    st.session_state[key] = default
+    if raw is None or raw == "":
+        return []
+    try:
+        value = parse(raw)
+    except ValueError:
+        value = None
+    if value is None or (allowed is not None and value not in allowed):
+        return [f"The link's {key}={raw!r} is not available here; showing the default."]
+    st.session_state[key] = value
+    return []
+
+
+def seed_list(key: str, allowed: Sequence[str], limit: int) -> list[str]:
+    """Like :func:`seed` for a multiselect: ``key=a&key=b`` in the URL."""
+    if key in st.session_state:
+        return []
+    wanted = st.query_params.get_all(key)
+    chosen = [v for v in wanted if v in allowed][:limit]
+    st.session_state[key] = chosen
+    dropped = [v for v in wanted if v not in chosen]
+    return [f"Not shown from the link: {', '.join(dropped)}."] if dropped else []
+
+
+def publish(values: dict[str, Any]) -> None:
+    """Rewrite the query string to ``values`` (None and empty values left out)."""
+    clean = {
+        k: [str(x) for x in v] if isinstance(v, list) else str(v)
+        for k, v in values.items()
+        if v not in (None, "", [])
+    }
+    if clean != _current():
+        st.query_params.from_dict(clean)
+
+
+def _current() -> dict[str, Any]:
+    return {k: (v if len(v := st.query_params.get_all(k)) > 1 else v[0]) for k in st.query_params}

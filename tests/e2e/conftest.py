@@ -1,0 +1,114 @@
+"""One real app (`streamlit run app.py`) and one Chromium for the whole browser-test session.
+
+The app runs on a free loopback port against a database of its own: the sample organisation
+(8 teams, 30 weeks) plus the team ``Payments`` that the upload tests name. Every test gets a
+fresh browser context, so a fresh Streamlit session. Skipped, with the reason, where
+Debian's Chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.e2e.server import (
+    RUN_TIMEOUT_MS,
+    StreamlitServer,
+    chromium_missing,
+    launch_browser,
+    make_sample_db,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+# A team that the sample does not have, named as in tests/pages/test_upload.py.
+EXTRA_TEAM = "Payments"
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@dataclass(frozen=True)
+class App:
+    """The running app: where to reach it, its database and the sample in it."""
+
+    url: str
+    db_path: Path
+    server: StreamlitServer
+    sample: dict[str, Any]
+    extra_team: str = EXTRA_TEAM
+
+    @property
+    def last_week(self) -> dt.date:
+        return self.sample["last_week"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """Remember each phase's outcome on the test, so fixtures can report a failure."""
+    report = yield
+    setattr(item, f"_e2e_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> None:
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def app(_chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    folder = tmp_path_factory.mktemp("e2e")
+    db_path = folder / "ddq.duckdb"
+    sample = make_sample_db(db_path, teams=8, weeks=30, extra_teams=[EXTRA_TEAM])
+    server = StreamlitServer(db_path, folder / "streamlit.log")
+    server.start()  # raises with the server's output if it is not healthy within 60 s
+    try:
+        yield App(server.url, db_path, server, sample)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(_chromium: None) -> Iterator[Browser]:
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect() waits 5 s by default: too short for a slow machine, and still bounded.
+    expect.set_options(timeout=RUN_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(
+    browser: Browser, app: App, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Page]:
+    """A fresh browser context (a new Streamlit session) with bounded default timeouts."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(RUN_TIMEOUT_MS)
+    context.set_default_navigation_timeout(RUN_TIMEOUT_MS)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        report = getattr(request.node, "_e2e_call", None)
+        if report is not None and report.failed:
+            shot = tmp_path / "failure.png"
+            try:
+                tab.screenshot(path=str(shot), full_page=True, timeout=5_000)
+                print(f"screenshot of the page at the failure: {shot}")
+            except Exception as exc:  # the report matters more than the picture
+                print(f"no screenshot: {exc}")
+            print(f"page URL: {tab.url}\n--- streamlit output (last 5000 characters) ---")
+            print(app.server.log()[-5000:])
+        context.close()

@@ -1,0 +1,177 @@
+"""Start and stop the real app (`streamlit run app.py`) and a browser, for tests and screenshots.
+
+Shared by ``tests/e2e/conftest.py`` and ``tests/e2e/screenshots.py``: one way to fill a
+sample database, launch the server on a free loopback port, wait until it is healthy and
+stop it again, so that the screenshots show exactly what the browser tests exercised.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ddq import db
+from ddq.org import name_key
+from ddq.sample import fill_demo
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Debian's Chromium: Playwright's own browser download cannot work here.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+HEALTH_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 10.0
+# One Streamlit run (a page load, an upload, a click) must finish within this.
+RUN_TIMEOUT_MS = 20_000
+
+
+def chromium_missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not CHROMIUM.exists():
+        return (
+            f"{CHROMIUM} not found: install Debian's Chromium "
+            "(apt-get update && apt-get install -y chromium) to run the browser tests"
+        )
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_sample_db(
+    path: Path, *, teams: int = 16, weeks: int = 104, extra_teams: Iterable[str] = ()
+) -> dict:
+    """A database at ``path`` with the sample organisation, plus ``extra_teams`` (no values)."""
+    with db.connect(path) as con:
+        summary = fill_demo(con, teams=teams, weeks=weeks)
+        rows = [(n, name_key(n)) for n in extra_teams]
+        if rows:
+            con.executemany("INSERT INTO teams (name, name_key) VALUES (?, ?)", rows)
+    return summary
+
+
+class StreamlitServer:
+    """``streamlit run app.py`` on a free loopback port against the database ``db_path``."""
+
+    def __init__(self, db_path: Path, log_path: Path) -> None:
+        self.db_path = db_path
+        self.log_path = log_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def log(self) -> str:
+        """What the server printed so far (stdout and stderr), for failure messages."""
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return "(no server output)"
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.headless", "true",
+            "--server.port", str(self.port),
+            "--server.address", "127.0.0.1",
+            "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+        env = {**os.environ, "DDQ_DB": str(self.db_path), "DDQ_LOCK_WAIT": "15"}
+        env.pop("DDQ_DEBUG", None)
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        last_error = "no answer yet"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with status {self.process.returncode} before it was "
+                    f"healthy. Its output:\n{self.log()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
+                    body = answer.read().decode("utf-8", "replace").strip()
+                if body == "ok":
+                    return
+                last_error = f"health said {body!r}"
+            except (urllib.error.URLError, OSError) as exc:
+                last_error = str(exc)
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(
+            f"streamlit was not healthy at {self.url} within {HEALTH_TIMEOUT_S:g} s "
+            f"({last_error}). Its output:\n{self.log()}"
+        )
+
+    def stop(self) -> None:
+        """Terminate the server; kill it if it has not stopped within a few seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+
+
+@contextmanager
+def running_app(db_path: Path, log_path: Path) -> Iterator[StreamlitServer]:
+    """The app served against ``db_path`` for the duration of the block."""
+    server = StreamlitServer(db_path, log_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def launch_browser(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def wait_for_app(page: Page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Wait (bounded) until the app is connected, its script has finished and nothing runs.
+
+    A script state of ``notRunning`` can be seen just before a rerun that a click asked
+    for has started, so callers also wait for the text they expect afterwards.
+    """
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+        '[data-test-script-state="notRunning"]',
+        state="attached",
+        timeout=timeout_ms,
+    )
+    page.locator('[data-testid="stStatusWidget"]', has_text="Running").first.wait_for(
+        state="hidden", timeout=timeout_ms
+    )

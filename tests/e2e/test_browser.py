@@ -1,0 +1,186 @@
+"""The real app in a real browser: every page renders, and uploads land (or are refused).
+
+Debian's Chromium, driven by Playwright, against ``streamlit run app.py`` (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ddq import db, ledger
+from ddq.export import export_metrics
+from tests.e2e.server import wait_for_app
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import App
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class AppPage:
+    path: str  # the URL path of the page, as the sidebar links to it
+    nav_label: str  # its label in the sidebar navigation
+    title: str  # its h1
+
+
+# Every page of the app's navigation; a new page adds itself here (a test checks that).
+PAGES = [
+    AppPage("/", "Overview", "Overview"),
+    AppPage("/trends", "Trends", "Trends"),
+    AppPage("/upload", "Upload", "Upload metrics"),
+]
+PAGE_IDS = [p.nav_label.lower() for p in PAGES]
+
+EXCEPTION = '[data-testid="stException"]'
+NAV_LINKS = '[data-testid="stSidebarNav"] a'
+
+
+def open_page(page: Page, app: App, path: str) -> None:
+    page.goto(app.url + path)
+    wait_for_app(page)
+
+
+def expect_rendered(page: Page, app_page: AppPage) -> None:
+    """The page shows its title, the app is idle, and no exception box is on it."""
+    expect(page.locator("h1")).to_have_text(app_page.title)
+    wait_for_app(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert urlsplit(page.url).path == app_page.path
+
+
+def value_of(path: Path, team: str, week: dt.date, metric: str) -> float | None:
+    """A stored value, read as another process would (connect waits for the app's lock)."""
+    with db.connect(path, wait_s=15) as con:
+        return db.scalar(
+            con,
+            "SELECT v.value FROM metric_values v JOIN teams t ON t.id = v.team_id "
+            "WHERE t.name = ? AND v.week = ? AND v.metric = ?",
+            [team, week, metric],
+        )
+
+
+def snapshot(path: Path) -> tuple[str, int]:
+    """Every value as exported, and how many imports the ledger holds."""
+    import io
+
+    buffer = io.StringIO()
+    with db.connect(path, wait_s=15) as con:
+        export_metrics(con, buffer)
+        imports = len(ledger.list_imports(con))
+    return buffer.getvalue(), imports
+
+
+@pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
+def test_a_deep_link_renders_the_page(page: Page, app: App, app_page: AppPage) -> None:
+    open_page(page, app, app_page.path)
+    expect_rendered(page, app_page)
+
+
+@pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
+def test_the_sidebar_link_opens_the_page(page: Page, app: App, app_page: AppPage) -> None:
+    start = next(p for p in PAGES if p != app_page)  # arrive from another page
+    open_page(page, app, start.path)
+    expect_rendered(page, start)
+    link = page.locator(f'{NAV_LINKS}[href="{app.url}{app_page.path}"]')
+    expect(link).to_have_count(1)
+    expect(link).to_contain_text(app_page.nav_label)
+    link.click()
+    page.wait_for_url(app.url + app_page.path)
+    expect_rendered(page, app_page)
+
+
+def test_every_page_in_the_navigation_is_tested(page: Page, app: App) -> None:
+    open_page(page, app, "/")
+    expect(page.locator(NAV_LINKS).first).to_be_visible()
+    links = page.locator(NAV_LINKS).evaluate_all(
+        "links => links.map(a => [new URL(a.href).pathname, a.innerText])"
+    )
+    listed = {(path, text.split("\n")[-1].strip()) for path, text in links}
+    assert listed == {(p.path, p.nav_label) for p in PAGES}, "extend PAGES in this file"
+
+
+def test_an_uploaded_file_is_previewed_then_applied(page: Page, app: App, tmp_path: Path) -> None:
+    week = app.last_week - dt.timedelta(weeks=10)  # well inside the sample, not the current week
+    wednesday = week + dt.timedelta(days=2)  # any day names its ISO week
+    before = value_of(app.db_path, "Checkout", week, "open_bugs")
+    assert before is not None, "the sample should have this value"
+    assert value_of(app.db_path, app.extra_team, week, "test_pass_rate") is None
+    changed = int(before) + 1000
+    upload = tmp_path / "e2e-week.csv"
+    upload.write_text(
+        "team,week,metric,value\n"
+        f"Checkout,{wednesday},open_bugs,{changed}\n"
+        f"{app.extra_team},{wednesday},test_pass_rate,97.5\n",
+        encoding="utf-8",
+    )
+
+    open_page(page, app, "/upload")
+    expect(page.locator("h1")).to_have_text("Upload metrics")
+    page.set_input_files('input[type="file"]', str(upload))
+
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+    wait_for_app(page)
+    metrics = page.locator('[data-testid="stMetric"]')
+    expect(metrics).to_have_count(5)
+    shown = dict(t.split("\n")[0::2] for t in metrics.all_inner_texts())
+    assert shown == {"Rows": "2", "Values": "2", "New": "1", "Changed": "1", "Unchanged": "0"}
+    assert value_of(app.db_path, "Checkout", week, "open_bugs") == before  # preview only
+
+    page.get_by_role("button", name="Apply import").click()
+    success = page.locator('[data-testid="stAlert"]', has_text="Applied: import")
+    expect(success).to_contain_text(
+        re.compile(r"Applied: import \d+: 1 added, 1 updated, 0 unchanged\.")
+    )
+    wait_for_app(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+    assert value_of(app.db_path, "Checkout", week, "open_bugs") == changed
+    assert value_of(app.db_path, app.extra_team, week, "test_pass_rate") == 97.5
+    with db.connect(app.db_path, wait_s=15) as con:
+        newest = ledger.list_imports(con)[0]
+    assert (newest["file_name"], newest["who"], newest["status"]) == (
+        upload.name,
+        "local user",
+        "applied",
+    )
+    assert f"import {newest['id']}:" in success.inner_text()
+
+
+def test_a_rejected_upload_lists_its_problems_and_changes_nothing(
+    page: Page, app: App, tmp_path: Path
+) -> None:
+    week = app.last_week - dt.timedelta(weeks=12)
+    upload = tmp_path / "e2e-bad.csv"
+    upload.write_text(
+        "team,week,metric,value\n"
+        f"{app.extra_team},{week},open_bugs,3.5\n"
+        f"Paymnts,{week},open_bugs,1\n",
+        encoding="utf-8",
+    )
+    before = snapshot(app.db_path)
+
+    open_page(page, app, "/upload")
+    expect(page.locator("h1")).to_have_text("Upload metrics")
+    page.set_input_files('input[type="file"]', str(upload))
+
+    error = page.locator('[data-testid="stAlert"]', has_text="problem(s)")
+    expect(error).to_contain_text(f"{upload.name}: 2 problem(s). Nothing was imported")
+    wait_for_app(page)
+    problems = page.locator('[data-testid="stCode"]').inner_text().splitlines()
+    assert problems[0] == "line 2, column value, value '3.5': a count is a whole number"
+    assert problems[1].startswith(
+        "line 3, column team, value 'Paymnts': unknown team (did you mean 'Payments'?)"
+    )
+    assert len(problems) == 2
+    expect(page.get_by_role("button", name="Apply import")).to_have_count(0)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert snapshot(app.db_path) == before

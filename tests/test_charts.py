@@ -1,0 +1,68 @@
+"""ddq.charts: the look and the content of the figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ddq import charts, xmr
+from ddq.metrics import DEFAULT_CATALOG
+
+OPEN_CRITICAL = next(m for m in DEFAULT_CATALOG if m.key == "open_critical_bugs")
+PASS_RATE = next(m for m in DEFAULT_CATALOG if m.key == "test_pass_rate")
+WEEKS = [dt.date(2026, 1, 5) + dt.timedelta(weeks=i) for i in range(8)]
+VALUES = [10, 12, None, 13, 9, 11, 10, 30]
+
+
+def build(**extra):
+    limits = xmr.limits(WEEKS, VALUES, (WEEKS[0], WEEKS[6]))
+    return charts.trend_figure(
+        OPEN_CRITICAL, "Payments", WEEKS, VALUES, aggregation="total",
+        rolling=VALUES, rolling_weeks=4, partial=[False] * 7 + [True], limits=limits,
+        signals=xmr.signals(WEEKS, VALUES, limits, lower_is_better=True), **extra,
+    )  # fmt: skip
+
+
+def test_the_axis_has_the_unit_and_the_subtitle_the_direction():
+    fig = build()
+    assert fig.layout.yaxis.title.text == "Open critical bugs (count)"
+    assert fig.layout.title.text == "Open critical bugs"
+    assert "lower is better" in fig.layout.title.subtitle.text
+    assert "Payments" in fig.layout.title.subtitle.text
+    assert fig.layout.template.layout.font.size >= 18
+
+
+def test_gaps_stay_gaps_and_partial_weeks_are_hollow():
+    weekly = next(t for t in build().data if t.name == "weekly (total)")
+    assert weekly.y[2] is None and weekly.connectgaps is False
+    assert list(weekly.marker.symbol) == ["circle"] * 7 + ["circle-open"]
+
+
+def test_a_worse_signal_is_vermillion_and_limits_are_drawn():
+    fig = build()
+    names = {t.name for t in fig.data}
+    assert {"upper limit", "centre line", "lower limit", "signal: worse"} <= names
+    worse = next(t for t in fig.data if t.name == "signal: worse")
+    assert worse.marker.color == charts.WORSE and list(worse.y) == [30]
+
+
+def test_events_are_marked_with_their_titles():
+    fig = build(events=[{"week": WEEKS[3], "title": "Import 2: week3.csv"},
+                        {"week": WEEKS[3], "title": "Definition v2"}])  # fmt: skip
+    marks = next(t for t in fig.data if t.name == "events")
+    assert list(marks.x) == [WEEKS[3]]
+    assert marks.customdata[0] == "Import 2: week3.csv<br>Definition v2"
+
+
+def test_percentages_do_not_start_the_axis_at_zero_and_say_higher_is_better():
+    fig = charts.compare_figure(PASS_RATE, {"A": (WEEKS, [90.0] * 8), "B": (WEEKS, [95.0] * 8)})
+    assert fig.layout.yaxis.title.text == "Test pass rate (%)"
+    assert "higher is better" in fig.layout.title.subtitle.text
+    assert fig.layout.yaxis.rangemode == "normal"
+    assert [t.name for t in fig.data] == ["A", "B"]
+
+
+def test_the_html_download_works_offline():
+    html = charts.standalone_html(build())
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert "cdn.plot.ly" not in html and "Plotly.newPlot" in html
+    assert len(html) > 1_000_000  # plotly.js itself is inside
