@@ -67,9 +67,14 @@ def week_monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def today_utc() -> dt.date:
+    """Today's date in UTC: weeks turn over at the same moment for every team."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def current_week(today: dt.date | None = None) -> dt.date:
     """The Monday of the current ISO week, in UTC."""
-    return week_monday(today or dt.datetime.now(dt.UTC).date())
+    return week_monday(today or today_utc())
 
 
 def catalog(con: duckdb.DuckDBPyConnection) -> list[MetricDef]:

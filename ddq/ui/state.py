@@ -84,7 +84,7 @@ def _headlines(area: str | None, today: dt.date, path: str, stamp: tuple[int, in
 
 
 def headlines(area: str | None) -> list[dict[str, Any]]:
-    return _headlines(area, dt.date.today(), *_key())
+    return _headlines(area, metrics.today_utc(), *_key())
 
 
 @st.cache_data(**_CACHE)
@@ -94,7 +94,7 @@ def _movers(area: str | None, key: str, today: dt.date, path: str, stamp: tuple[
 
 
 def movers(area: str | None, key: str) -> list[dict[str, Any]]:
-    return _movers(area, key, dt.date.today(), *_key())
+    return _movers(area, key, metrics.today_utc(), *_key())
 
 
 @st.cache_data(**_CACHE)
@@ -104,7 +104,7 @@ def _freshness(area: str | None, today: dt.date, path: str, stamp: tuple[int, in
 
 
 def freshness(area: str | None) -> dict[str, Any]:
-    return _freshness(area, dt.date.today(), *_key())
+    return _freshness(area, metrics.today_utc(), *_key())
 
 
 @st.cache_data(**_CACHE)
@@ -119,7 +119,7 @@ def _trend(key: str, area: str | None, teams: tuple[str, ...], weeks: int | None
 def trend(key: str, scope: trends.Scope, weeks: int | None, rolling: int,
           baseline: tuple[dt.date, dt.date] | None) -> trends.TrendView | None:  # fmt: skip
     """The cached trend view for the Trends page."""
-    return _trend(key, scope.area, scope.teams, weeks, rolling, baseline, dt.date.today(),
+    return _trend(key, scope.area, scope.teams, weeks, rolling, baseline, metrics.today_utc(),
                   *_key())  # fmt: skip
 
 

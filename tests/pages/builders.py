@@ -7,9 +7,10 @@ from pathlib import Path
 
 from ddq import db
 from ddq.ingest.metrics import import_metrics
+from ddq.metrics import today_utc
 from ddq.trends import latest_complete_week
 
-LAST = latest_complete_week(dt.date.today())
+LAST = latest_complete_week(today_utc())
 
 
 def week(ago: int) -> str:

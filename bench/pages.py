@@ -1,0 +1,109 @@
+"""Page cost at scale: server-side run time (cold and warm cache) and figure JSON per page.
+
+Builds the scale data set (`ddq demo --teams 500 --weeks 260`, about a million values) and
+runs each page through Streamlit's AppTest: the median run time with an empty cache
+(cold) and with the cache filled by an earlier run (warm), and the size of the Plotly JSON
+the page sends. Goals at this scale: warm at most 150 ms, at most 300 KB of figure JSON.
+
+    uv run python bench/pages.py [--teams 500] [--weeks 260] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (label, page file, query parameters)
+PAGES = [
+    ("overview", "app_pages/overview.py", {}),
+    ("trends (organisation, 26 weeks)", "app_pages/trends.py", {}),
+    ("trends (area, everything)", "app_pages/trends.py",
+     {"metric": "test_pass_rate", "scope": "Area", "area": "Platform", "weeks": "0"}),
+    ("trends (10 teams, 1 year)", "app_pages/trends.py",
+     {"metric": "open_bugs", "scope": "Teams", "weeks": "52",
+      "team": ["Checkout", "Billing", "Fraud Detection", "Payment Gateway", "Search Ranking",
+               "Catalog", "Recommendations", "Query Understanding", "Identity", "Observability"]}),
+    ("upload", "app_pages/upload.py", {}),
+]  # fmt: skip
+WARM_GOAL_MS = 150
+FIGURE_GOAL_KB = 300
+
+
+def run_page(page: str, query: dict) -> tuple[float, int]:
+    """One server-side run of the app at ``page``: seconds, and bytes of Plotly JSON sent."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    started = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - started
+    if at.exception:
+        raise SystemExit(f"{page} raised: {at.exception[0].message}")
+    figure_bytes = sum(len(chart.proto.spec) for chart in at.get("plotly_chart"))
+    return elapsed, figure_bytes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teams", type=int, default=500)
+    parser.add_argument("--weeks", type=int, default=260)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    import logging
+
+    import streamlit as st
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode chatter
+
+    with tempfile.TemporaryDirectory(prefix="ddq-bench-pages-") as tmp:
+        path = Path(tmp) / "scale.duckdb"
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "ddq.cli", "--db", str(path), "demo",
+                        "--teams", str(args.teams), "--weeks", str(args.weeks)],
+                       check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+        built = time.perf_counter() - started
+        os.environ["DDQ_DB"] = str(path)
+        os.chdir(ROOT)
+        run_page("app_pages/overview.py", {})  # imports and first connection, not measured
+        results = []
+        for label, page, query in PAGES:
+            cold, warm, sizes = [], [], []
+            for _ in range(args.repeat):
+                st.cache_data.clear()
+                seconds, size = run_page(page, query)
+                cold.append(seconds)
+                seconds, size = run_page(page, query)
+                warm.append(seconds)
+                sizes.append(size)
+            results.append((label, statistics.median(cold), statistics.median(warm), max(sizes)))
+
+    print(f"# page benchmark: {args.teams} teams x {args.weeks} weeks (built in {built:.1f} s), "
+          f"median of {args.repeat}")  # fmt: skip
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, {platform.system()} {platform.release()}")  # fmt: skip
+    print()
+    print("| page | cold run (ms) | warm run (ms) | figure JSON (KB) | goals met |")
+    print("|---|---:|---:|---:|---|")
+    for label, cold, warm, size in results:
+        ok = warm * 1000 <= WARM_GOAL_MS and size / 1024 <= FIGURE_GOAL_KB
+        print(f"| {label} | {cold * 1000:.0f} | {warm * 1000:.0f} | {size / 1024:.1f} | "
+              f"{'yes' if ok else 'no'} |")  # fmt: skip
+    print()
+    print(f"Goals: warm run at most {WARM_GOAL_MS} ms, figure JSON at most {FIGURE_GOAL_KB} KB.")
+
+
+if __name__ == "__main__":
+    main()
