@@ -122,11 +122,66 @@ def _m002_events(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m003_roster(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        ALTER TABLE areas ADD COLUMN coaching_url VARCHAR;
+        ALTER TABLE areas ADD COLUMN workshop_url VARCHAR;
+        CREATE SEQUENCE champion_ids START 1;
+        -- Champion terms. At most one open term (until IS NULL) per team: ddq.roster is the
+        -- only writer and checks it in the same transaction; `ddq check` verifies it.
+        CREATE TABLE champions (
+            id INTEGER PRIMARY KEY DEFAULT nextval('champion_ids'),
+            team_id INTEGER NOT NULL,
+            person VARCHAR NOT NULL,
+            contact VARCHAR NOT NULL,           -- an email address or a chat handle (@name)
+            since DATE NOT NULL,
+            until DATE,                         -- NULL: the current champion
+            created_at TIMESTAMP NOT NULL,
+            closed_at TIMESTAMP,
+            import_id INTEGER                   -- the roster import that opened the term
+        );
+        -- What a roster import changed, in order, so that undo can reverse it exactly.
+        CREATE TABLE roster_changes (
+            import_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            kind VARCHAR NOT NULL,              -- area_created, team_created, team_moved,
+                                                -- champion_opened, champion_closed
+            area_id INTEGER,
+            team_id INTEGER,
+            champion_id INTEGER,
+            old_area_id INTEGER
+        );
+        CREATE TABLE settings (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            updated_by VARCHAR NOT NULL
+        );
+        CREATE SEQUENCE audit_ids START 1;
+        -- Every change, who made it and what it was before and after. Append only: no code
+        -- updates or deletes these rows.
+        CREATE TABLE audit_log (
+            id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+            happened_at TIMESTAMP NOT NULL,     -- UTC
+            who VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,
+            subject VARCHAR NOT NULL,
+            before VARCHAR,                     -- JSON
+            after VARCHAR                       -- JSON
+        );
+        CREATE TABLE import_created_areas (
+            import_id INTEGER NOT NULL,
+            area_id INTEGER NOT NULL
+        );
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "foundation", _m001_foundation),
     (2, "events", _m002_events),
+    (3, "roster", _m003_roster),
 ]
 
 

@@ -66,6 +66,30 @@ def full_page(page, path: Path, width: int, height: int) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
+def shoot(browser, app, out: Path) -> int:
+    """Every page at every size into ``out``; 1 if a page shows an exception."""
+    for width, height in SIZES:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(RUN_TIMEOUT_MS)
+        page = context.new_page()
+        try:
+            for path, label in navigation(page, app.url):
+                page.set_viewport_size({"width": width, "height": height})
+                page.goto(app.url + path)
+                wait_for_app(page)
+                page.locator("h1").first.wait_for(timeout=RUN_TIMEOUT_MS)
+                if page.locator('[data-testid="stException"]').count():
+                    print(f"{path}: the page shows an exception", file=sys.stderr)
+                    return 1
+                time.sleep(SETTLE_S)
+                target = out / f"{slug(label)}-{width}x{height}.png"
+                full_page(page, target, width, height)
+                print(f"{target} ({urlsplit(page.url).path})")
+        finally:
+            context.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -82,35 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ddq-screens-") as folder:
         db_path = Path(folder) / "ddq.duckdb"
         make_sample_db(db_path)  # the default sample: 16 teams over 104 weeks
-        with running_app(db_path, Path(folder) / "streamlit.log") as app:
-            with sync_playwright() as playwright:
-                browser = launch_browser(playwright)
-                try:
-                    for width, height in SIZES:
-                        context = browser.new_context(viewport={"width": width, "height": height})
-                        context.set_default_timeout(RUN_TIMEOUT_MS)
-                        page = context.new_page()
-                        for path, label in navigation(page, app.url):
-                            page.set_viewport_size({"width": width, "height": height})
-                            page.goto(app.url + path)
-                            wait_for_app(page)
-                            page.locator("h1").first.wait_for(timeout=RUN_TIMEOUT_MS)
-                            if page.locator('[data-testid="stException"]').count():
-                                print(f"{path}: the page shows an exception", file=sys.stderr)
-                                print(app.log()[-5000:], file=sys.stderr)
-                                return 1
-                            time.sleep(SETTLE_S)
-                            target = out / f"{slug(label)}-{width}x{height}.png"
-                            full_page(page, target, width, height)
-                            shown = urlsplit(page.url).path
-                            print(f"{target} ({shown})")
-                        context.close()
-                except Exception:
-                    print(f"--- streamlit output ---\n{app.log()[-5000:]}", file=sys.stderr)
-                    raise
-                finally:
-                    browser.close()
-    return 0
+        with (
+            running_app(db_path, Path(folder) / "streamlit.log") as app,
+            sync_playwright() as playwright,
+        ):
+            browser = launch_browser(playwright)
+            try:
+                status = shoot(browser, app, out)
+            except Exception:
+                print(f"--- streamlit output ---\n{app.log()[-5000:]}", file=sys.stderr)
+                raise
+            finally:
+                browser.close()
+            if status:
+                print(f"--- streamlit output ---\n{app.log()[-5000:]}", file=sys.stderr)
+            return status
 
 
 if __name__ == "__main__":

@@ -1,0 +1,320 @@
+"""The champion roster and the organisation it defines: areas, teams, champion terms.
+
+Every team has at most one current champion (a term with no end). A handover closes the
+current term and opens the next one in the same transaction; terms are never deleted, so
+the history stays. A person may champion several teams. Every change writes the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any
+
+from ddq import audit
+from ddq.db import rows, scalar, transaction
+from ddq.errors import Conflict, DdqError, NotFound
+from ddq.metrics import EARLIEST_WEEK, today_utc
+from ddq.org import closest_name, name_key
+
+if TYPE_CHECKING:
+    import duckdb
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HANDLE = re.compile(r"^@[\w.\-]{1,80}$")
+MAX_NAME = 120
+
+
+class InvalidRosterEntry(DdqError):
+    """A champion, team or area value that ddq does not accept."""
+
+
+def contact_problem(value: str) -> str | None:
+    """Why a contact is not accepted (None when it is): an email address or an @handle."""
+    if not value:
+        return "the email or handle is empty; give an email address or a chat handle (@name)"
+    if _EMAIL.match(value) or _HANDLE.match(value):
+        return None
+    return "not an email address (name@example.com) or a chat handle (@name)"
+
+
+def since_problem(since: dt.date, today: dt.date | None = None) -> str | None:
+    """Why a start date is not accepted (None when it is)."""
+    if since > (today or today_utc()):
+        return "the start date is in the future; record a handover once it has happened"
+    if since < EARLIEST_WEEK:
+        return "the start date is before 2000; check the year"
+    return None
+
+
+def name_problem(value: str, what: str) -> str | None:
+    if not value.strip():
+        return f"the {what} is empty"
+    if len(value) > MAX_NAME:
+        return f"the {what} is longer than {MAX_NAME} characters"
+    return None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
+    found = rows(con, "SELECT id, name, active, area_id FROM teams WHERE name_key = ?",
+                 [name_key(team)])  # fmt: skip
+    if not found:
+        names = [r["name"] for r in rows(con, "SELECT name FROM teams")]
+        guess = closest_name(team, names)
+        hint = f" Did you mean {guess!r}?" if guess else ""
+        raise NotFound(f"There is no team {team!r}.{hint}")
+    return found[0]
+
+
+def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> dict[str, Any] | None:
+    found = rows(
+        con,
+        "SELECT id, person, contact, since FROM champions WHERE team_id = ? AND until IS NULL",
+        [team_id],
+    )
+    if len(found) > 1:  # never written by ddq; `ddq check` reports it too
+        raise Conflict(f"Team {team_id} has {len(found)} current champions; run `ddq check`.")
+    return found[0] if found else None
+
+
+def open_term(
+    con: duckdb.DuckDBPyConnection,
+    team_id: int,
+    person: str,
+    contact: str,
+    since: dt.date,
+    *,
+    import_id: int | None = None,
+) -> tuple[int, int | None]:
+    """Hand the team over to ``person`` from ``since`` (inside the caller's transaction).
+
+    Closes the current term on ``since`` (the day the new one starts) and opens the new
+    one. Returns (new champion id, closed champion id or None). The caller validates.
+    """
+    closed = current_champion(con, team_id)
+    if closed is not None:
+        if since < closed["since"]:
+            raise InvalidRosterEntry(
+                f"{person} cannot start on {since}: the current champion {closed['person']} "
+                f"started on {closed['since']}; a handover starts on or after that day."
+            )
+        con.execute("UPDATE champions SET until = ?, closed_at = ? WHERE id = ?",
+                    [since, _now(), closed["id"]])  # fmt: skip
+    new_id = scalar(
+        con,
+        "INSERT INTO champions (team_id, person, contact, since, created_at, import_id) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        [team_id, person.strip(), contact.strip(), since, _now(), import_id],
+    )
+    return new_id, None if closed is None else closed["id"]
+
+
+def close_term(con: duckdb.DuckDBPyConnection, team_id: int, until: dt.date) -> int | None:
+    """End the team's current term on ``until`` (caller's transaction); its id, or None."""
+    closed = current_champion(con, team_id)
+    if closed is None:
+        return None
+    if until < closed["since"]:
+        until = closed["since"]
+    con.execute("UPDATE champions SET until = ?, closed_at = ? WHERE id = ?",
+                [until, _now(), closed["id"]])  # fmt: skip
+    return closed["id"]
+
+
+def _validate_champion(person: str, contact: str, since: dt.date) -> None:
+    for problem in (name_problem(person, "champion's name"), contact_problem(contact.strip()),
+                    since_problem(since)):  # fmt: skip
+        if problem:
+            raise InvalidRosterEntry(problem[0].upper() + problem[1:] + ".")
+
+
+def assign_champion(
+    con: duckdb.DuckDBPyConnection, team: str, person: str, contact: str, since: dt.date, *,
+    who: str,
+) -> str:  # fmt: skip
+    """Make ``person`` the team's champion from ``since``: a handover if it had one.
+
+    Returns what happened, in words. Refused (nothing changed) when the values are not
+    valid, the team is retired, or the start is before the current champion's.
+    """
+    _validate_champion(person, contact, since)
+    found = _team(con, team)
+    if not found["active"]:
+        raise Conflict(f"{found['name']} is retired; reactivate it before naming a champion.")
+    before = current_champion(con, found["id"])
+    if before and before["contact"].lower() == contact.strip().lower() and \
+            before["person"] == person.strip():  # fmt: skip
+        if before["since"] == since:
+            return f"{person} is already the champion of {found['name']}."
+        with transaction(con):
+            con.execute("UPDATE champions SET since = ? WHERE id = ?", [since, before["id"]])
+            audit.record(con, who, "champion.update", found["name"],
+                         before={"since": before["since"]}, after={"since": since})  # fmt: skip
+        return f"{person}'s start on {found['name']} is now {since}."
+    with transaction(con):
+        open_term(con, found["id"], person, contact, since)
+        audit.record(
+            con, who, "champion.handover" if before else "champion.assign", found["name"],
+            before=None if before is None else {k: before[k] for k in ("person", "contact", "since")},
+            after={"person": person.strip(), "contact": contact.strip(), "since": since},
+        )  # fmt: skip
+    if before:
+        return f"Handover on {found['name']}: {before['person']} to {person} from {since}."
+    return f"{person} is now the champion of {found['name']}."
+
+
+def remove_champion(
+    con: duckdb.DuckDBPyConnection, team: str, *, who: str, until: dt.date | None = None
+) -> str:
+    """End the team's current champion term (the team then has none)."""
+    found = _team(con, team)
+    before = current_champion(con, found["id"])
+    if before is None:
+        return f"{found['name']} has no champion."
+    end = until or today_utc()
+    with transaction(con):
+        close_term(con, found["id"], end)
+        audit.record(con, who, "champion.remove", found["name"],
+                     before={k: before[k] for k in ("person", "contact", "since")},
+                     after={"until": end})  # fmt: skip
+    return f"{before['person']} is no longer the champion of {found['name']}."
+
+
+def ensure_area(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, bool]:
+    """The area's id, creating it if needed (caller's transaction); (id, created)."""
+    existing = scalar(con, "SELECT id FROM areas WHERE name_key = ?", [name_key(name)])
+    if existing is not None:
+        return existing, False
+    new_id = scalar(con, "INSERT INTO areas (name, name_key) VALUES (?, ?) RETURNING id",
+                    [" ".join(name.split()), name_key(name)])  # fmt: skip
+    return new_id, True
+
+
+def ensure_team(
+    con: duckdb.DuckDBPyConnection, name: str, area_id: int | None
+) -> tuple[int, bool, int | None]:
+    """The team's id, creating it in the area if needed (caller's transaction).
+
+    Returns (id, created, previous area id when the team moved, else None). An existing
+    team is moved to ``area_id`` when that differs and is given.
+    """
+    found = rows(con, "SELECT id, area_id FROM teams WHERE name_key = ?", [name_key(name)])
+    if not found:
+        new_id = scalar(
+            con, "INSERT INTO teams (name, name_key, area_id) VALUES (?, ?, ?) RETURNING id",
+            [" ".join(name.split()), name_key(name), area_id],
+        )  # fmt: skip
+        return new_id, True, None
+    team = found[0]
+    if area_id is not None and team["area_id"] != area_id:
+        con.execute("UPDATE teams SET area_id = ? WHERE id = ?", [area_id, team["id"]])
+        return team["id"], False, team["area_id"]
+    return team["id"], False, None
+
+
+AREA_FIELDS = ("head", "champions_channel", "community_channel", "coaching_url", "workshop_url")
+
+
+def update_area(con: duckdb.DuckDBPyConnection, area: str, *, who: str, **fields: str) -> None:
+    """Set an area's head, channels and request links (validated like the settings)."""
+    from ddq.settings import validate
+
+    unknown = set(fields) - set(AREA_FIELDS)
+    if unknown:
+        raise InvalidRosterEntry(f"Unknown area field(s): {', '.join(sorted(unknown))}.")
+    clean = {}
+    for key, value in fields.items():
+        value = (value or "").strip()
+        if key == "head":
+            clean[key] = value
+        else:  # the channel and link fields share the community settings' rules
+            clean[key] = validate(key, value) if value else ""
+    found = rows(con, f"SELECT id, name, {', '.join(AREA_FIELDS)} FROM areas WHERE name_key = ?",
+                 [name_key(area)])  # fmt: skip
+    if not found:
+        raise NotFound(f"There is no area {area!r}.")
+    before = {k: found[0][k] or "" for k in clean}
+    changed = {k: v for k, v in clean.items() if before[k] != v}
+    if not changed:
+        return
+    assignments = ", ".join(f"{k} = ?" for k in changed)
+    with transaction(con):
+        con.execute(f"UPDATE areas SET {assignments} WHERE id = ?",
+                    [*[v or None for v in changed.values()], found[0]["id"]])  # fmt: skip
+        audit.record(con, who, "area.update", found[0]["name"],
+                     before={k: before[k] for k in changed}, after=changed)  # fmt: skip
+
+
+def set_team_active(con: duckdb.DuckDBPyConnection, team: str, active: bool, *, who: str) -> str:
+    """Retire a team (ending its champion's term) or bring it back."""
+    found = _team(con, team)
+    if found["active"] == active:
+        return f"{found['name']} is already {'active' if active else 'retired'}."
+    with transaction(con):
+        if not active:
+            close_term(con, found["id"], today_utc())
+        con.execute("UPDATE teams SET active = ? WHERE id = ?", [active, found["id"]])
+        audit.record(con, who, "team.reactivate" if active else "team.retire", found["name"],
+                     before={"active": not active}, after={"active": active})  # fmt: skip
+    return f"{found['name']} is {'active again' if active else 'retired'}."
+
+
+def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Every active team with its area and current champion, teams without one first.
+
+    Each row: area, area_head, team, champion, contact, since, tenure_days and
+    also_champions (the other teams the same person champions).
+    """
+    day = today or today_utc()
+    found = rows(
+        con,
+        """
+        SELECT a.name AS area, a.head AS area_head, t.name AS team, c.person AS champion,
+               c.contact, c.since, ? - c.since AS tenure_days
+        FROM teams t
+        LEFT JOIN areas a ON a.id = t.area_id
+        LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
+        WHERE t.active
+        ORDER BY c.id IS NOT NULL, a.name_key NULLS LAST, t.name_key
+        """,
+        [day],
+    )
+    teams_of: dict[str, list[str]] = {}
+    for row in found:
+        if row["contact"]:
+            teams_of.setdefault(row["contact"].lower(), []).append(row["team"])
+    for row in found:
+        others = teams_of.get((row["contact"] or "").lower(), [])
+        row["also_champions"] = [t for t in others if t != row["team"]]
+    return found
+
+
+def history(con: duckdb.DuckDBPyConnection, team: str) -> list[dict[str, Any]]:
+    """Every champion term of a team, newest first."""
+    found = _team(con, team)
+    return rows(
+        con,
+        "SELECT person, contact, since, until FROM champions WHERE team_id = ? "
+        "ORDER BY since DESC, id DESC",
+        [found["id"]],
+    )
+
+
+def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every area with its head, channels and links, and how many teams lack a champion."""
+    return rows(
+        con,
+        f"""
+        SELECT a.name, {', '.join('a.' + f for f in AREA_FIELDS)},
+               count(t.id) AS teams,
+               count(t.id) FILTER (c.id IS NULL) AS without_champion
+        FROM areas a
+        LEFT JOIN teams t ON t.area_id = a.id AND t.active
+        LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
+        GROUP BY ALL ORDER BY lower(a.name)
+        """,
+    )

@@ -1,0 +1,85 @@
+"""The community's settings: its name, Slack channels and request links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ddq import audit
+from ddq.db import rows, transaction
+from ddq.errors import DdqError
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    label: str
+    kind: str  # text, channel or url
+    default: str = ""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("program_name", "Program name", "text", "Data-Driven Quality"),
+    Setting("champions_channel", "Slack channel for champions and leadership", "channel"),
+    Setting("community_channel", "Slack channel for everyone interested", "channel"),
+    Setting("coaching_url", "Link to request coaching", "url"),
+    Setting("workshop_url", "Link to request a workshop", "url"),
+)
+_BY_KEY = {s.key: s for s in SETTINGS}
+_URL = re.compile(r"^https?://[^\s<>\"]+$")
+_CHANNEL = re.compile(r"^#?[a-z0-9][a-z0-9_\-]{0,79}$")
+
+
+class InvalidSetting(DdqError):
+    """A setting's value is not of its kind."""
+
+
+def validate(key: str, value: str) -> str:
+    """The value as stored (trimmed), or InvalidSetting saying what is expected."""
+    if key not in _BY_KEY:
+        raise InvalidSetting(f"Unknown setting {key!r}; known: {', '.join(_BY_KEY)}.")
+    setting, value = _BY_KEY[key], value.strip()
+    if not value:
+        return value
+    if setting.kind == "url" and not _URL.match(value):
+        raise InvalidSetting(f"{setting.label}: {value!r} is not a web address; write it as "
+                             "https://...")  # fmt: skip
+    if setting.kind == "channel" and not _CHANNEL.match(value.lower()):
+        raise InvalidSetting(f"{setting.label}: {value!r} is not a Slack channel name "
+                             "(like #quality-champions)")  # fmt: skip
+    if setting.kind == "channel" and not value.startswith("#"):
+        value = "#" + value
+    if len(value) > 200:
+        raise InvalidSetting(f"{setting.label} is longer than 200 characters.")
+    return value
+
+
+def current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every setting's value (its default when never set)."""
+    stored = {r["key"]: r["value"] for r in rows(con, "SELECT key, value FROM settings")}
+    return {s.key: stored.get(s.key, s.default) for s in SETTINGS}
+
+
+def update(con: duckdb.DuckDBPyConnection, changes: dict[str, str], *, who: str) -> dict[str, str]:
+    """Validate and store changed settings, all or none, with an audit row; return them all."""
+    clean = {key: validate(key, value) for key, value in changes.items()}
+    before = current(con)
+    changed = {k: v for k, v in clean.items() if before[k] != v}
+    if not changed:
+        return before
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with transaction(con):
+        for key, value in changed.items():
+            con.execute(
+                "INSERT OR REPLACE INTO settings (key, value, updated_at, updated_by) "
+                "VALUES (?, ?, ?, ?)",
+                [key, value, now, who],
+            )
+        audit.record(con, who, "settings.update", "settings",
+                     before={k: before[k] for k in changed}, after=changed)  # fmt: skip
+    return current(con)
