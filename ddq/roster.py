@@ -309,12 +309,12 @@ def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return rows(
         con,
         f"""
-        SELECT a.name, {', '.join('a.' + f for f in AREA_FIELDS)},
+        SELECT a.name AS area, lower(a.name) AS sort_key, {', '.join('a.' + f for f in AREA_FIELDS)},
                count(t.id) AS teams,
                count(t.id) FILTER (c.id IS NULL) AS without_champion
         FROM areas a
         LEFT JOIN teams t ON t.area_id = a.id AND t.active
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
-        GROUP BY ALL ORDER BY lower(a.name)
+        GROUP BY ALL ORDER BY sort_key
         """,
     )
