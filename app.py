@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ddq.ui import state
+from ddq.ui import sidebar, state
 
 st.set_page_config(
     page_title="ddq · quality community", page_icon=":material/monitoring:", layout="wide"
@@ -10,6 +10,7 @@ st.set_page_config(
 
 created = state.ensure_database()
 state.sample_banner(created)
+sidebar.community()
 
 navigation = st.navigation(
     [
@@ -17,7 +18,9 @@ navigation = st.navigation(
             "app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
         ),
         st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:"),
+        st.Page("app_pages/champions.py", title="Champions", icon=":material/groups:"),
         st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
     ]
 )
 navigation.run()

@@ -130,15 +130,33 @@ def forget_migrated(path: str | os.PathLike[str]) -> None:
     _migrated.discard(str(Path(path).resolve()))
 
 
+_open_transactions: dict[int, int] = {}
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run a block atomically: everything in it lands, or nothing does."""
+    """Run a block atomically: everything in it lands, or nothing does.
+
+    A block inside another block on the same connection joins the outer transaction, so
+    a function that writes atomically on its own can also be one step of a larger change.
+    """
+    key = id(con)
+    if _open_transactions.get(key):
+        _open_transactions[key] += 1
+        try:
+            yield con
+        finally:
+            _open_transactions[key] -= 1
+        return
     con.execute("BEGIN TRANSACTION")
+    _open_transactions[key] = 1
     try:
         yield con
     except BaseException:
+        _open_transactions.pop(key, None)
         con.execute("ROLLBACK")
         raise
+    _open_transactions.pop(key, None)
     con.execute("COMMIT")
 
 

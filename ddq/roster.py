@@ -309,7 +309,7 @@ def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return rows(
         con,
         f"""
-        SELECT a.name AS area, lower(a.name) AS sort_key, {', '.join('a.' + f for f in AREA_FIELDS)},
+        SELECT a.name AS area, lower(a.name) AS sort_key, {", ".join("a." + f for f in AREA_FIELDS)},
                count(t.id) AS teams,
                count(t.id) FILTER (c.id IS NULL) AS without_champion
         FROM areas a
@@ -318,3 +318,73 @@ def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         GROUP BY ALL ORDER BY sort_key
         """,
     )
+
+
+def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
+    """Put a team in another area (created if new), or in none with ``area`` None or ""."""
+    found = _team(con, team)
+    with transaction(con):
+        area_id = ensure_area(con, area)[0] if area and area.strip() else None
+        if found["area_id"] == area_id:
+            return f"{found['name']} is already there."
+        con.execute("UPDATE teams SET area_id = ? WHERE id = ?", [area_id, found["id"]])
+        audit.record(con, who, "team.move", found["name"],
+                     before={"area_id": found["area_id"]}, after={"area": area or None})  # fmt: skip
+    return f"{found['name']} moved to {area or 'no area'}."
+
+
+def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
+    """Create a team (and its area when new)."""
+    problem = name_problem(team, "team name")
+    if problem:
+        raise InvalidRosterEntry(problem[0].upper() + problem[1:] + ".")
+    exists = scalar(con, "SELECT name FROM teams WHERE name_key = ?", [name_key(team)])
+    if exists:
+        raise Conflict(f"There is already a team {exists!r}.")
+    with transaction(con):
+        area_id = ensure_area(con, area)[0] if area and area.strip() else None
+        ensure_team(con, team, area_id)
+        audit.record(con, who, "team.add", " ".join(team.split()), after={"area": area or None})
+    return f"{team} added."
+
+
+def apply_edits(
+    con: duckdb.DuckDBPyConnection, edits: list[dict[str, Any]], *, who: str
+) -> list[str]:
+    """Apply edited roster rows (team, area, champion, contact, since) all or none.
+
+    Each row is compared with the team's current state: a new area moves the team, a new
+    person is a handover, an emptied champion ends the term. Every row is validated first;
+    any problem raises InvalidRosterEntry naming the team, and nothing is changed.
+    """
+    problems = []
+    for edit in edits:
+        team = edit["team"]
+        person = (edit.get("champion") or "").strip()
+        contact = (edit.get("contact") or "").strip()
+        since = edit.get("since")
+        if person:
+            for problem in (contact_problem(contact),
+                            since_problem(since) if since else "the start date is empty"):  # fmt: skip
+                if problem:
+                    problems.append(f"{team}: {problem}")
+        elif contact:
+            problems.append(f"{team}: an email or handle without a champion's name")
+    if problems:
+        raise InvalidRosterEntry("Nothing was saved. " + "; ".join(problems) + ".")
+    done = []
+    with transaction(con):
+        for edit in edits:
+            team = edit["team"]
+            found = _team(con, team)
+            current_area = scalar(con, "SELECT name FROM areas WHERE id = ?", [found["area_id"]])
+            wanted_area = (edit.get("area") or "").strip() or None
+            if name_key(wanted_area or "") != name_key(current_area or ""):
+                done.append(move_team(con, team, wanted_area, who=who))
+            person = (edit.get("champion") or "").strip()
+            if person:
+                done.append(assign_champion(con, team, person, edit["contact"], edit["since"],
+                                            who=who))  # fmt: skip
+            else:
+                done.append(remove_champion(con, team, who=who))
+    return done

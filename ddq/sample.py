@@ -105,6 +105,55 @@ _HEADS: tuple[str, ...] = (
 
 _METRIC_KEYS: tuple[str, ...] = tuple(m.key for m in DEFAULT_CATALOG)
 
+# Champions are made from these names, first with last in turn, so every team's differs.
+_FIRST = (
+    "Alex",
+    "Bea",
+    "Chidi",
+    "Dana",
+    "Emil",
+    "Farah",
+    "Goran",
+    "Hana",
+    "Ivo",
+    "Jade",
+    "Kofi",
+    "Lena",
+    "Marco",
+    "Nia",
+    "Olle",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+)
+_LAST = (
+    "Andersen",
+    "Brennan",
+    "Castillo",
+    "Dubois",
+    "Eze",
+    "Fischer",
+    "Gupta",
+    "Holm",
+    "Ito",
+    "Jansen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "Ortiz",
+    "Park",
+    "Quist",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Umar",
+    "Varga",
+    "Wong",
+)
+
 _ensure_lock = threading.Lock()
 
 
@@ -301,6 +350,7 @@ def _insert_org(con: duckdb.DuckDBPyConnection, org: _Org, import_id: int) -> tu
         }
     )
     con.register("_ddq_sample_areas", areas)
+    created_before = {k for (k,) in con.execute("SELECT name_key FROM areas").fetchall()}
     try:
         con.execute("""
             INSERT INTO areas (name, name_key, head)
@@ -309,9 +359,19 @@ def _insert_org(con: duckdb.DuckDBPyConnection, org: _Org, import_id: int) -> tu
             ORDER BY position
         """)
         found = con.execute("""
-            SELECT s.position, a.id FROM _ddq_sample_areas s JOIN areas a USING (name_key)
+            SELECT s.position, a.id, a.name_key FROM _ddq_sample_areas s
+            JOIN areas a USING (name_key)
         """).fetchall()
-        area_ids = dict(found)
+        area_ids = {position: area_id for position, area_id, _ in found}
+        con.executemany(
+            "INSERT INTO import_created_areas (import_id, area_id) VALUES (?, ?)",
+            [(import_id, area_id) for _, area_id, key in found if key not in created_before],
+        )
+        con.executemany(
+            "UPDATE areas SET champions_channel = ?, community_channel = ? WHERE id = ?",
+            [(_channel(org.area_names[p], "champions"), _channel(org.area_names[p], "quality"),
+              area_id) for p, area_id, _ in found],
+        )  # fmt: skip
     finally:
         con.unregister("_ddq_sample_areas")
 
@@ -345,6 +405,79 @@ def _insert_org(con: duckdb.DuckDBPyConnection, org: _Org, import_id: int) -> tu
     finally:
         con.unregister("_ddq_sample_teams")
     return [by_key[k] for k in keys], len(area_ids)
+
+
+def _channel(area: str, suffix: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in area.lower()).split()
+    return "#" + "-".join([*words[:2], suffix])
+
+
+def champion_name(index: int) -> str:
+    """The sample's champion number ``index``: first and last names in turn, all distinct."""
+    first = _FIRST[index % len(_FIRST)]
+    last = _LAST[(index // len(_FIRST) + index) % len(_LAST)]
+    return f"{first} {last}"
+
+
+def _contact(person: str) -> str:
+    ascii_name = person.lower().replace(" ", ".")
+    return f"{ascii_name}@example.com"
+
+
+def _insert_roster(
+    con: duckdb.DuckDBPyConnection,
+    team_ids: list[int],
+    stories: _Stories,
+    first_week: dt.date,
+    last_week: dt.date,
+    import_id: int,
+) -> dict[str, Any]:
+    """A champion for every team but one, one past handover, and one person on two teams.
+
+    The roster stories: the last team has no champion yet; the first team handed over
+    halfway through the sample; the second team's champion also champions the team after
+    the middle one. Each term is recorded as opened by the sample's import, so undo
+    removes the roster with the rest.
+    """
+    n = len(team_ids)
+    span = (last_week - first_week).days // 7
+    without = n - 1 if n >= 2 else None
+    handover = 0 if n >= 2 and span >= 2 else None
+    shared = (1, n // 2 + 1) if n >= 6 else None
+    terms: list[tuple[int, str, dt.date, dt.date | None]] = []
+    for i, team_id in enumerate(team_ids):
+        if i == without:
+            continue
+        start = first_week
+        if i == stories.late_joiner and stories.join_week is not None:
+            start = first_week + dt.timedelta(weeks=stories.join_week)
+        person = champion_name(i)
+        if shared and i == shared[1]:
+            person = champion_name(shared[0])
+        if i == handover:
+            middle = first_week + dt.timedelta(weeks=span // 2)
+            terms.append((team_id, champion_name(n + i), start, middle))
+            start = middle
+        terms.append((team_id, person, start, None))
+    created = dt.datetime.combine(first_week, dt.time(9))
+    for team_id, person, since, until in terms:
+        champion_id = db.scalar(
+            con,
+            "INSERT INTO champions (team_id, person, contact, since, until, created_at, "
+            "closed_at, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [team_id, person, _contact(person), since, until, created,
+             None if until is None else created, import_id],
+        )  # fmt: skip
+        con.execute(
+            "INSERT INTO roster_changes (import_id, seq, kind, team_id, champion_id) "
+            "VALUES (?, ?, 'champion_opened', ?, ?)",
+            [import_id, champion_id, team_id, champion_id],
+        )
+    return {
+        "without_champion": without,
+        "handover": handover,
+        "shared_champion": shared,
+    }
 
 
 def _insert_values(
@@ -424,6 +557,7 @@ def fill_demo(
         )
         team_ids, n_areas = _insert_org(con, org, import_id)
         n_values = _insert_values(con, team_ids, week_dates, values, written, import_id)
+        roster_story = _insert_roster(con, team_ids, stories, first_week, last_week, import_id)
         ledger.finish(
             con,
             import_id,
@@ -454,6 +588,11 @@ def fill_demo(
             "late_join_week": week(stories.join_week),
             "gap_team": name(stories.gap_team),
             "gap_week": week(stories.gap_week),
+            "without_champion": name(roster_story["without_champion"]),
+            "handover": name(roster_story["handover"]),
+            "shared_champion": None
+            if roster_story["shared_champion"] is None
+            else [name(i) for i in roster_story["shared_champion"]],
             **{
                 pace: [n for n, p in zip(org.team_names, stories.paces, strict=True) if p == pace]
                 for pace in (FAST, SLOW, FLAT)

@@ -64,6 +64,25 @@ class MetricsImport:
     import_id: int | None = None
     dry_run: bool = False
 
+    def counts(self) -> dict[str, int]:
+        """The headline numbers of a preview, labelled for people."""
+        return {"Rows": self.rows_read, "Values": self.values, "New": self.added,
+                "Changed": self.updated, "Unchanged": self.unchanged}  # fmt: skip
+
+    def notes(self) -> list[str]:
+        """What else a person should know before applying."""
+        found = []
+        if self.weeks:
+            found.append(f"{self.format.capitalize()} format, weeks {self.weeks[0]:%Y-%m-%d} "
+                         f"to {self.weeks[1]:%Y-%m-%d}.")  # fmt: skip
+        if self.teams_created:
+            found.append("These teams will be created: " + ", ".join(self.teams_created) + ".")
+        return found
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.added or self.updated or self.teams_created)
+
     def summary(self) -> str:
         counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
         teams = ""

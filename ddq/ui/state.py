@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ddq import db, ledger, metrics, org, trends
+from ddq import db, ledger, metrics, org, roster, settings, trends
 from ddq.sample import ensure_sample_database
 
 # Who acts in the app until sign-in exists: every visitor may edit on a local install.
@@ -65,11 +65,15 @@ def _simple(kind: str, path: str, stamp: tuple[int, int]) -> Any:
             return metrics.team_names(con)
         if kind == "areas":
             return [a["name"] for a in org.areas(con)]
+        if kind == "area_details":
+            return roster.areas_detail(con)
+        if kind == "settings":
+            return settings.current(con)
     raise ValueError(kind)
 
 
 def read(kind: str) -> Any:
-    """A cached read: catalog, counts, imports, teams or areas."""
+    """A cached read: catalog, counts, imports, teams, areas, area_details or settings."""
     return _simple(kind, *_key())
 
 
@@ -123,6 +127,27 @@ def trend(key: str, scope: trends.Scope, weeks: int | None, rolling: int,
                   *_key())  # fmt: skip
 
 
+@st.cache_data(**_CACHE)
+def _roster(today: dt.date, path: str, stamp: tuple[int, int]) -> list:
+    with db.connect(path) as con:
+        return roster.roster(con, today)
+
+
+def roster_rows() -> list[dict[str, Any]]:
+    """The current roster (cached): every active team with its champion."""
+    return _roster(metrics.today_utc(), *_key())
+
+
+@st.cache_data(**_CACHE)
+def _history(team: str, path: str, stamp: tuple[int, int]) -> list:
+    with db.connect(path) as con:
+        return roster.history(con, team)
+
+
+def history(team: str) -> list[dict[str, Any]]:
+    return _history(team, *_key())
+
+
 def holds_only_sample() -> bool:
     """True while every applied import is the generated sample organisation."""
     imports = read("imports")
@@ -147,22 +172,3 @@ def sample_banner(created_now: bool) -> None:
             "Import your own metrics on the Upload page.",
             icon=":material/science:",
         )
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def dry_run(_data: bytes, sha256: str, file_name: str, create_teams: bool,
-            stamp: tuple[int, int]) -> Any:  # fmt: skip
-    """The dry run of an upload, cached per file content and database state.
-
-    Returns the :class:`~ddq.ingest.metrics.MetricsImport` or the
-    :class:`~ddq.ingest.problems.ImportRejected` error.
-    """
-    from ddq.ingest.metrics import import_metrics
-    from ddq.ingest.problems import ImportRejected
-
-    with connection() as con:
-        try:
-            return import_metrics(con, _data, file_name=file_name, who=LOCAL_USER,
-                                  dry_run=True, create_teams=create_teams)  # fmt: skip
-        except ImportRejected as rejected:
-            return rejected

@@ -85,4 +85,4 @@ def test_creating_teams_is_a_choice(app_db, page):
     assert at.error and "unknown team" in at.code[0].value
     next(c for c in at.checkbox if c.label.startswith("Create teams")).check().run()
     assert not at.error
-    assert any("Payments" in w.value for w in at.warning)
+    assert any("will be created: Payments" in c.value for c in at.caption)

@@ -1,0 +1,28 @@
+"""The community's name, channels and request links, in the sidebar of every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ddq.ui import state
+
+
+def community() -> None:
+    """Show the program's settings; empty ones are left out (never a dead link)."""
+    values = state.read("settings")
+    with st.sidebar:
+        st.markdown(f"**{_text(values['program_name'])}**")
+        for key, words in (("champions_channel", "Champions and leadership"),
+                           ("community_channel", "Everyone interested")):  # fmt: skip
+            if values[key]:
+                st.caption(f"{words}: {_text(values[key])}")
+        if values["coaching_url"]:
+            st.link_button("Request coaching", values["coaching_url"], icon=":material/school:")
+        if values["workshop_url"]:
+            st.link_button("Request a workshop", values["workshop_url"], icon=":material/groups:")
+
+
+def _text(value: str) -> str:
+    from ddq.ui.format import plain
+
+    return plain(value)
