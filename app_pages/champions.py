@@ -1,0 +1,83 @@
+"""Champions: who drives quality in which team, by area; handovers; editing and importing."""
+
+import streamlit as st
+
+from ddq import roster
+from ddq.errors import DdqError
+from ddq.metrics import today_utc
+from ddq.ui import imports, params, state
+from ddq.ui import ledger as ui_ledger
+from ddq.ui import roster as ui
+from ddq.ui.format import plain
+
+st.title("Champions")
+rows = state.roster_rows()
+without = [r for r in rows if not r["champion"]]
+if rows:
+    verb = "has" if len(without) == 1 else "have"
+    st.markdown(f"### {len(without)} of {len(rows)} teams {verb} no champion")
+    if without:
+        st.markdown("Without a champion: " + ", ".join(
+            f"**{plain(r['team'])}**" + (f" ({plain(r['area'])})" if r["area"] else "")
+            for r in without))  # fmt: skip
+else:
+    st.info("No teams yet. Import a roster below: `area,team,champion,email,since`.")
+
+params.seed("q", "")
+query = st.text_input("Search a person or a team", key="q", placeholder="name, email or team")
+shown = [r for r in rows if ui.matches(r, query)]
+if query and not shown:
+    st.caption("Nobody and no team matches that.")
+details = {d["area"]: d for d in state.read("area_details")}
+for area, group in ui.by_area(shown).items():
+    ui.area_header(area, details.get(area))
+    ui.table(group)
+params.publish({"q": query})
+
+if rows:
+    st.divider()
+    st.subheader("Handover history")
+    team = st.selectbox("Team", [r["team"] for r in rows], key="history_team")
+    terms = state.history(team)
+    if terms:
+        st.dataframe(
+            [{"Champion": t["person"], "Email or handle": t["contact"], "From": t["since"],
+              "Until": t["until"] or "now"} for t in terms],
+            hide_index=True,
+        )  # fmt: skip
+    else:
+        st.caption("This team has never had a champion.")
+
+st.divider()
+ui_ledger.show_flash()
+with st.expander("Edit the roster", icon=":material/edit:"):
+    st.caption("One row per team: change the champion (a handover), clear it (the team has none), "
+               "or move the team to another area. Every change is checked, then saved at once.")  # fmt: skip
+    before = ui.editor_frame(rows)
+    after = st.data_editor(
+        before, hide_index=True, disabled=["team"], key="roster_editor",
+        column_config={
+            "area": st.column_config.TextColumn("Area", max_chars=roster.MAX_NAME),
+            "champion": st.column_config.TextColumn("Champion", max_chars=roster.MAX_NAME),
+            "contact": st.column_config.TextColumn(
+                "Email or handle", validate=r"^([^@\s]+@[^@\s]+\.[^@\s]+|@[\w.\-]{1,80})$"),
+            "since": st.column_config.DateColumn("Since", max_value=today_utc(),
+                                                 format="YYYY-MM-DD"),
+        },
+    )  # fmt: skip
+    edits = ui.edited_rows(before, after)
+    if st.button("Save roster changes", type="primary", disabled=not edits):
+        try:
+            with state.connection() as con:
+                done = roster.apply_edits(con, edits, who=state.LOCAL_USER)
+        except DdqError as exc:
+            st.error(str(exc))
+        else:
+            ui_ledger.flash(" ".join(done))
+            st.rerun()
+
+with st.expander("Import a roster file", icon=":material/upload_file:"):
+    st.caption("`area,team,champion,email,since`, one row per team. Areas and teams are created "
+               "as named; a new champion is a handover; an empty champion means the team has "
+               "none. Teams the file does not name are left as they are.")  # fmt: skip
+    imports.upload_and_apply("roster", "Roster CSV file")
