@@ -109,6 +109,7 @@ def page(
                 print(f"screenshot of the page at the failure: {shot}")
             except Exception as exc:  # the report matters more than the picture
                 print(f"no screenshot: {exc}")
-            print(f"page URL: {tab.url}\n--- streamlit output (last 5000 characters) ---")
+            print(f"page URL: {tab.url}; streamlit server: {app.server.status()}")
+            print("--- streamlit output (last 5000 characters) ---")
             print(app.server.log()[-5000:])
         context.close()

@@ -92,6 +92,16 @@ class StreamlitServer:
         except FileNotFoundError:
             return "(no server output)"
 
+    def status(self) -> str:
+        """Whether the server still runs, for failure messages."""
+        if self.process is None:
+            return "not started"
+        code = self.process.poll()
+        if code is None:
+            return f"running (pid {self.process.pid})"
+        # Streamlit prints "Stopping..." and exits when it gets SIGTERM, SIGINT or SIGQUIT.
+        return f"exited with status {code} before the test session ended"
+
     def start(self) -> None:
         command = [
             sys.executable, "-m", "streamlit", "run", "app.py",

@@ -1,0 +1,138 @@
+"""The Champions and Settings pages through AppTest: roster, search, edits, safety, sidebar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ddq import db, roster
+from ddq.sample import fill_demo
+
+EVIL_TEAM = "<script>alert('team')</script>"
+EVIL_AREA = "<img src=x onerror=alert('area')>"
+
+
+def small_roster(path):
+    with db.connect(path) as con:
+        with db.transaction(con):
+            core = roster.ensure_area(con, "Core")[0]
+            roster.ensure_team(con, "Alpha", core)
+            roster.ensure_team(con, "Beta", core)
+            roster.ensure_team(con, "Gamma", None)
+        roster.assign_champion(con, "Alpha", "Ann Lee", "ann@example.com", dt.date(2025, 1, 6),
+                               who="test")  # fmt: skip
+        roster.assign_champion(con, "Gamma", "Ann Lee", "ann@example.com", dt.date(2025, 2, 3),
+                               who="test")  # fmt: skip
+
+
+def open_page(page, name, **query):
+    at = page("app.py")
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(f"app_pages/{name}.py")
+    return at.run()
+
+
+def test_the_sample_roster_counts_teams_without_a_champion(tmp_path, monkeypatch, page):
+    with db.connect(tmp_path / "s.duckdb") as con:
+        fill_demo(con)
+    monkeypatch.setenv("DDQ_DB", str(tmp_path / "s.duckdb"))
+    at = open_page(page, "champions")
+    assert not at.exception
+    assert at.markdown[0].value == "### 1 of 16 teams has no champion"
+    assert "Without a champion: **Push Notifications** (Mobile)" == at.markdown[1].value
+    areas = [d for d in at.dataframe if "Tenure" in d.value.columns]
+    assert len(areas) == 4
+    assert "This team has never had a champion." in [c.value for c in at.caption]
+    at.selectbox(key="history_team").select("Checkout").run()
+    history = next(d.value for d in at.dataframe if "Until" in d.value.columns)
+    assert list(history["Until"])[0] == "now" and len(history) == 2  # the sample's handover
+
+
+def test_teams_without_a_champion_come_first_and_shared_champions_are_said(app_db, page):
+    small_roster(app_db)
+    at = open_page(page, "champions")
+    assert not at.exception
+    assert at.markdown[0].value == "### 1 of 3 teams has no champion"
+    core = at.dataframe[0].value
+    assert list(core["Team"]) == ["Beta", "Alpha"]
+    assert core["Champion"].iloc[0] == "— no champion —"
+    assert core["Also champions"].iloc[1] == "Gamma"
+    assert core["Trends"].iloc[1] == "./trends?scope=Teams&team=Alpha"
+    assert at.subheader[1].value == "No area"
+
+
+def test_search_from_the_link_filters_people_and_teams(app_db, page):
+    small_roster(app_db)
+    at = open_page(page, "champions", q="ann@")
+    assert at.text_input(key="q").value == "ann@"
+    teams = [t for frame in at.dataframe if "Tenure" in frame.value.columns
+             for t in frame.value["Team"]]  # fmt: skip
+    assert sorted(teams) == ["Alpha", "Gamma"]
+
+
+def _edit(at, row: int, **changes):
+    at.session_state["roster_editor"] = {"edited_rows": {row: changes}, "added_rows": [],
+                                         "deleted_rows": []}  # fmt: skip
+    return at.run()
+
+
+def test_a_handover_from_the_editor_keeps_both_terms(app_db, page):
+    small_roster(app_db)
+    at = open_page(page, "champions")
+    # Editor rows follow the roster: Beta (no champion), Alpha, Gamma.
+    _edit(at, 1, champion="Bo Kim", contact="@bo", since="2025-06-02")
+    next(b for b in at.button if b.label == "Save roster changes").click().run()
+    assert not at.exception
+    assert any("Handover on Alpha: Ann Lee to Bo Kim from 2025-06-02" in s.value
+               for s in at.success)  # fmt: skip
+    with db.connect(app_db) as con:
+        terms = roster.history(con, "Alpha")
+    assert [(t["person"], t["since"], t["until"]) for t in terms] == [
+        ("Bo Kim", dt.date(2025, 6, 2), None),
+        ("Ann Lee", dt.date(2025, 1, 6), dt.date(2025, 6, 2)),
+    ]
+
+
+def test_an_invalid_edit_saves_nothing_and_says_why(app_db, page):
+    small_roster(app_db)
+    at = open_page(page, "champions")
+    _edit(at, 0, champion="Cy", contact="not an address", since="2025-06-02")
+    next(b for b in at.button if b.label == "Save roster changes").click().run()
+    assert any("Nothing was saved. Beta: not an email address" in e.value for e in at.error)
+    with db.connect(app_db) as con:
+        assert roster.history(con, "Beta") == []
+
+
+def test_html_and_script_in_names_show_as_text(app_db, page):
+    with db.connect(app_db) as con:
+        with db.transaction(con):
+            area = roster.ensure_area(con, EVIL_AREA)[0]
+            roster.ensure_team(con, EVIL_TEAM, area)
+        roster.update_area(con, EVIL_AREA, who="t", head="<b>boss</b>")
+    at = open_page(page, "champions")
+    assert not at.exception
+    assert at.dataframe[0].value["Team"].iloc[0] == EVIL_TEAM
+    for element in [*at.markdown, *at.subheader, *at.caption]:
+        assert not getattr(element.proto, "allow_html", False)
+        text = element.value
+        # Every "<" is escaped, so Markdown shows it as a character, never as a tag.
+        assert all(text[i - 1] == "\\" for i, c in enumerate(text) if c == "<"), text
+    assert any("\\<b\\>boss\\</b\\>" in m.value for m in at.markdown)
+
+
+def test_settings_show_in_the_sidebar_and_bad_links_are_refused(app_db, page):
+    at = open_page(page, "settings")
+    assert not at.exception
+    at.text_input(key="setting_champions_channel").input("quality-champions")
+    at.text_input(key="setting_coaching_url").input("javascript:alert(1)")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert any("not a web address" in e.value for e in at.error)
+    at.text_input(key="setting_coaching_url").input("https://intranet.example.com/coaching")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.error
+    sidebar = [*at.sidebar.caption, *at.sidebar.markdown]
+    assert any("\\#quality\\-champions" in e.value for e in sidebar)
+    buttons = at.sidebar.get("link_button")
+    assert [b.proto.label for b in buttons] == [
+        "Request coaching"
+    ]  # the empty workshop link is hidden
