@@ -176,12 +176,101 @@ def _m003_roster(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m004_roster_since(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- A roster import that moves a champion's start date records the old one here
+        -- (change kind champion_since), so that undo puts it back.
+        ALTER TABLE roster_changes ADD COLUMN old_since DATE;
+    """)
+
+
+def _m005_bugs_and_definitions(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- Bugs from tracker exports. A bug is known by its tracker and key; a re-import
+        -- updates it, keeping the row it replaced in bug_overwrites so undo restores it.
+        CREATE TABLE bugs (
+            tracker VARCHAR NOT NULL,           -- jira, github or csv
+            key VARCHAR NOT NULL,               -- PROJ-123, owner/repo#45, ...
+            project VARCHAR,                    -- Jira project key, GitHub repository
+            type VARCHAR,
+            status VARCHAR,
+            priority VARCHAR,
+            severity VARCHAR,
+            labels VARCHAR[] NOT NULL DEFAULT [],
+            components VARCHAR[] NOT NULL DEFAULT [],   -- in the order the export lists them
+            created TIMESTAMP NOT NULL,         -- UTC
+            resolved TIMESTAMP,                 -- UTC; NULL while open
+            resolved_estimated BOOLEAN NOT NULL DEFAULT false,  -- taken from the last update
+            updated TIMESTAMP,
+            summary VARCHAR,
+            description VARCHAR,
+            team_name VARCHAR,                  -- a team column given by a CSV mapping
+            import_id INTEGER NOT NULL
+            -- One row per (tracker, key), kept by the importer and checked by `ddq check`
+            -- (an index would slow a million-row import down several times).
+        );
+        CREATE TABLE bug_overwrites AS SELECT 0 AS overwritten_by, * FROM bugs WHERE false;
+        -- Rows an import skipped (--skip-bad-rows), with why, so nothing vanishes unseen.
+        CREATE TABLE import_skipped (
+            import_id INTEGER NOT NULL,
+            line BIGINT NOT NULL,
+            reason VARCHAR NOT NULL
+        );
+        -- Named column mappings for bug CSVs from other trackers.
+        CREATE TABLE csv_mappings (
+            name VARCHAR PRIMARY KEY,
+            mapping VARCHAR NOT NULL,           -- JSON: field -> header
+            updated_at TIMESTAMP NOT NULL,
+            updated_by VARCHAR NOT NULL
+        );
+        -- Which team owns a bug: its first mapped component, else its project, else a label.
+        CREATE TABLE team_mappings (
+            kind VARCHAR NOT NULL CHECK (kind IN ('component', 'project', 'label')),
+            value VARCHAR NOT NULL,
+            value_key VARCHAR NOT NULL,         -- lower(trim(value))
+            team_id INTEGER NOT NULL,
+            PRIMARY KEY (kind, value_key)
+        );
+        -- Critical-bug definitions. Adopted versions are never edited: a change is a new one.
+        CREATE TABLE critical_defs (
+            version INTEGER PRIMARY KEY,
+            title VARCHAR NOT NULL,
+            rationale VARCHAR NOT NULL DEFAULT '',
+            examples VARCHAR NOT NULL DEFAULT '',
+            rule VARCHAR NOT NULL,              -- JSON, see ddq.rules
+            sla_days INTEGER,                   -- open longer than this: past the SLA
+            status VARCHAR NOT NULL CHECK (status IN ('draft', 'proposed', 'adopted', 'retired')),
+            effective_from DATE,
+            created_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL,
+            adopted_at TIMESTAMP,
+            adopted_by VARCHAR,
+            retired_at TIMESTAMP
+        );
+        -- Where each team's champion stands on a proposed definition.
+        CREATE TABLE endorsements (
+            version INTEGER NOT NULL,
+            team_id INTEGER NOT NULL,
+            champion VARCHAR NOT NULL,
+            stance VARCHAR NOT NULL CHECK (stance IN ('agree', 'disagree', 'abstain')),
+            comment VARCHAR NOT NULL DEFAULT '',
+            recorded_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (version, team_id)
+        );
+        -- Values computed from bugs say under which definition.
+        ALTER TABLE metric_values ADD COLUMN definition_version INTEGER;
+        ALTER TABLE import_overwrites ADD COLUMN old_definition_version INTEGER;
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "foundation", _m001_foundation),
     (2, "events", _m002_events),
     (3, "roster", _m003_roster),
+    (4, "roster since changes", _m004_roster_since),
+    (5, "bugs and critical-bug definitions", _m005_bugs_and_definitions),
 ]
 
 
