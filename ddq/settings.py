@@ -29,7 +29,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("community_channel", "Slack channel for everyone interested", "channel"),
     Setting("coaching_url", "Link to request coaching", "url"),
     Setting("workshop_url", "Link to request a workshop", "url"),
-)
+    # Many exports have no resolution date: then a bug in one of these statuses is done.
+    Setting("done_statuses", "Statuses that mean a bug is done (comma-separated)", "list",
+            "Closed, Resolved, Done, Verified"),
+    # Empty: every issue type whose name contains "bug" (every issue when there is no type).
+    Setting("bug_types", "Issue types that count as bugs (comma-separated; empty: any type "
+            "containing 'bug')", "list"),
+)  # fmt: skip
 _BY_KEY = {s.key: s for s in SETTINGS}
 _URL = re.compile(r"^https?://[^\s<>\"]+$")
 _CHANNEL = re.compile(r"^#?[a-z0-9][a-z0-9_\-]{0,79}$")
@@ -52,11 +58,21 @@ def validate(key: str, value: str) -> str:
     if setting.kind == "channel" and not _CHANNEL.match(value.lower()):
         raise InvalidSetting(f"{setting.label}: {value!r} is not a Slack channel name "
                              "(like #quality-champions)")  # fmt: skip
+    if setting.kind == "list":
+        items = [item.strip() for item in value.split(",")]
+        if any(not item for item in items) or len(items) > 50:
+            raise InvalidSetting(f"{setting.label}: write up to 50 names separated by commas.")
+        value = ", ".join(items)
     if setting.kind == "channel" and not value.startswith("#"):
         value = "#" + value
     if len(value) > 200:
         raise InvalidSetting(f"{setting.label} is longer than 200 characters.")
     return value
+
+
+def as_list(value: str) -> list[str]:
+    """A list setting's names."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
