@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ddq import ledger
+from ddq import values as values_store
 from ddq.db import quote_ident, quote_literal, temp_table, transaction
 from ddq.ingest.csvfile import drop_staged, read_upload, stage_csv, strip_export_quote
 from ddq.ingest.problems import ImportRejected, Problem
@@ -426,7 +427,8 @@ def _type_cells(con: duckdb.DuckDBPyConnection, layout: _Layout, table: str) -> 
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE typed AS
         SELECT line, value_column, team_no, team_id, week, metric, value, value_problem,
-               CASE WHEN value_problem IS NOT NULL THEN value_raw END AS value_raw, cell_key
+               CASE WHEN value_problem IS NOT NULL THEN value_raw END AS value_raw, cell_key,
+               NULL::INTEGER AS definition_version
         FROM ({_typed_sql(layout, quoted)})
     """)
     first_rows = f"(SELECT * FROM {quoted} LIMIT {PREVIEW_ROWS})"
@@ -568,23 +570,8 @@ def _classify(
 ) -> MetricsImport:
     """Compare the file's values with the stored ones: what would be added, updated, kept."""
     first, last = weeks
-    overlap = con.execute(
-        "SELECT count(*) FROM metric_values WHERE week BETWEEN ? AND ?", [first, last]
-    ).fetchone()[0]
-    # With no stored value in the file's weeks, skip the join (the first import of a year).
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE changed AS
-        SELECT t.team_id, t.week, t.metric, t.value, mv.value AS old_value,
-               mv.import_id AS old_import_id
-        FROM typed t
-        JOIN metric_values mv
-          ON mv.team_id = t.team_id AND mv.week = t.week AND mv.metric = t.metric
-        {"" if overlap else "WHERE false"}
-    """)
-    updated, unchanged = con.execute(
-        "SELECT count(*) FILTER (value <> old_value), count(*) FILTER (value = old_value) "
-        "FROM changed"
-    ).fetchone()
+    comparison = values_store.compare(con, "typed", values)
+    updated, unchanged = comparison.updated, comparison.unchanged
     new_teams = [
         n
         for (n,) in con.execute(
@@ -642,43 +629,10 @@ def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> N
                 UPDATE typed SET team_id = m.team_id FROM team_map m
                 WHERE typed.team_id IS NULL AND typed.team_no = m.team_no
             """)
-        if result.updated:
-            con.execute(
-                """
-                INSERT INTO import_overwrites
-                    (import_id, team_id, week, metric, old_value, old_import_id)
-                SELECT ?, team_id, week, metric, old_value, old_import_id
-                FROM changed WHERE value <> old_value
-            """,
-                [import_id],
-            )
-            con.execute(
-                """
-                UPDATE metric_values SET value = c.value, import_id = ?
-                FROM changed c
-                WHERE c.value <> c.old_value AND metric_values.team_id = c.team_id
-                  AND metric_values.week = c.week AND metric_values.metric = c.metric
-            """,
-                [import_id],
-            )
-        if result.added == result.values:
-            con.execute(
-                """
-                INSERT INTO metric_values (team_id, week, metric, value, import_id)
-                SELECT team_id, week, metric, value, ? FROM typed
-            """,
-                [import_id],
-            )
-        elif result.added:
-            con.execute(
-                """
-                INSERT INTO metric_values (team_id, week, metric, value, import_id)
-                SELECT t.team_id, t.week, t.metric, t.value, ? FROM typed t
-                ANTI JOIN changed c
-                  ON c.team_id = t.team_id AND c.week = t.week AND c.metric = t.metric
-            """,
-                [import_id],
-            )
+        values_store.write(
+            con, "typed", import_id,
+            values_store.Comparison(result.values, result.updated, result.unchanged),
+        )  # fmt: skip
         ledger.finish(
             con,
             import_id,
