@@ -38,7 +38,7 @@ if details:
     with st.form("area"):
         fields = {k: st.text_input(label, detail[k] or "", key=f"area_{k}")
                   for k, label in labels.items()}  # fmt: skip
-        if st.form_submit_button("Save area"):
+        if st.form_submit_button("Save area", type="primary"):
             try:
                 with state.connection() as con:
                     roster.update_area(con, chosen, who=state.LOCAL_USER, **fields)

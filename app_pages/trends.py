@@ -38,7 +38,7 @@ def new_baseline() -> None:
     st.session_state.pop("baseline", None)
 
 
-top = st.columns([3, 2, 3, 2, 2])
+top = st.columns([3, 3, 3, 2, 2])
 reset = {"on_change": new_baseline}
 key = top[0].selectbox("Metric", keys, key="metric", format_func=lambda k: state.metric(k).label,
                        **reset)  # fmt: skip

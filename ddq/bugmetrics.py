@@ -202,7 +202,7 @@ def _running(metric: str, condition: str, version: int | None) -> str:
         SELECT g.team_id, g.week, '{metric}' AS metric,
                CAST(sum(coalesce(e.change, 0)) OVER (PARTITION BY g.team_id ORDER BY g.week)
                     AS DOUBLE) AS value,
-               {'NULL::INTEGER' if version is None else int(version)} AS definition_version,
+               {"NULL::INTEGER" if version is None else int(version)} AS definition_version,
                g.version AS week_version
         FROM week_grid g
         LEFT JOIN (
@@ -214,7 +214,7 @@ def _running(metric: str, condition: str, version: int | None) -> str:
                 WHERE resolved IS NOT NULL AND {condition}
             ) GROUP BY ALL
         ) e USING (team_id, week)
-        QUALIFY {'true' if version is None else f'g.version = {int(version)}'}
+        QUALIFY {"true" if version is None else f"g.version = {int(version)}"}
     """
 
 

@@ -159,7 +159,7 @@ def trend_figure(
 
 def _add_limits(fig: go.Figure, limits: Limits, weeks: Sequence[dt.date]) -> None:
     span = [weeks[0], weeks[-1]]
-    for y, name, dash in ((limits.upper, "upper limit", "dot"),
+    for y, name, dash in ((limits.upper, "process limits", "dot"),
                           (limits.centre, "centre line", "solid"),
                           (limits.lower, "lower limit", "dot")):  # fmt: skip
         fig.add_trace(

@@ -73,6 +73,21 @@ _COUNTING_CHECKS: list[tuple[str, str, str]] = [
         "SELECT count(*) FROM imports WHERE least(rows_read, added, updated, unchanged) < 0",
         "ledger rows with impossible counts",
     ),
+    (
+        "one current champion per team",
+        "SELECT count(*) FROM (SELECT team_id FROM champions WHERE until IS NULL "
+        "GROUP BY team_id HAVING count(*) > 1)",
+        "teams with more than one current champion; end all but one of their open terms",
+    ),
+    (
+        "champion terms are consistent",
+        """SELECT count(*) FROM (
+            SELECT since, until, lag(coalesce(until, DATE '9999-12-31'))
+                OVER (PARTITION BY team_id ORDER BY since, id) AS previous_end
+            FROM champions)
+        WHERE until < since OR since < previous_end""",
+        "champion terms that end before they start, or start before the team's previous term ended",
+    ),
 ]
 
 

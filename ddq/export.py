@@ -79,6 +79,43 @@ def export_metrics(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = N
     return count
 
 
+ROSTER_COLUMNS = ("area", "team", "champion", "email", "since")
+
+
+def export_roster(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None) -> int:
+    """Write the roster as ``area,team,champion,email,since``; return the number of teams.
+
+    One line per active team, sorted by area (teams without an area last) and team, with its
+    current champion or empty cells. ``ddq import roster`` reads it back unchanged. ``out``
+    is a file path, an open text stream, or None for standard output.
+    """
+    import csv
+
+    found = con.execute("""
+        SELECT a.name, t.name, c.person, c.contact, c.since
+        FROM teams t
+        LEFT JOIN areas a ON a.id = t.area_id
+        LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
+        WHERE t.active
+        ORDER BY a.name_key NULLS LAST, t.name_key, c.since, c.id
+    """).fetchall()
+
+    def write(stream: TextIO) -> None:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(ROSTER_COLUMNS)
+        for *texts, since in found:
+            writer.writerow(
+                [formula_safe(t) if t else "" for t in texts] + [since.isoformat() if since else ""]
+            )
+
+    if isinstance(out, Path):
+        with out.open("w", encoding="utf-8", newline="") as f:
+            write(f)
+    else:
+        write(out or sys.stdout)
+    return len(found)
+
+
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 

@@ -38,9 +38,12 @@ def compare(con: duckdb.DuckDBPyConnection, source: str, total: int) -> Comparis
     """
     table = quote_ident(source)
     first, last = con.execute(f"SELECT min(week), max(week) FROM {table}").fetchone()
-    overlap = first is not None and con.execute(
-        "SELECT count(*) FROM metric_values WHERE week BETWEEN ? AND ?", [first, last]
-    ).fetchone()[0]
+    overlap = (
+        first is not None
+        and con.execute(
+            "SELECT count(*) FROM metric_values WHERE week BETWEEN ? AND ?", [first, last]
+        ).fetchone()[0]
+    )
     # With no stored value in the source's weeks, skip the join (the first import of a year).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE changed AS

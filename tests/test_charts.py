@@ -40,7 +40,7 @@ def test_gaps_stay_gaps_and_partial_weeks_are_hollow():
 def test_a_worse_signal_is_vermillion_and_limits_are_drawn():
     fig = build()
     names = {t.name for t in fig.data}
-    assert {"upper limit", "centre line", "lower limit", "signal: worse"} <= names
+    assert {"process limits", "centre line", "lower limit", "signal: worse"} <= names
     worse = next(t for t in fig.data if t.name == "signal: worse")
     assert worse.marker.color == charts.WORSE and list(worse.y) == [30]
 

@@ -46,7 +46,10 @@ def _dry_run(kind: str, _data: bytes, sha256: str, file_name: str,
 def upload_and_apply(kind: str, label: str, options: dict[str, bool] | None = None) -> None:
     """File uploader, preview (or every problem by line), and an Apply button."""
     chosen = tuple(sorted((options or {}).items()))
-    upload = st.file_uploader(label, type=["csv", "tsv", "txt"], key=f"{kind}_file")
+    # A new key after each apply empties the uploader, so the applied file's preview goes.
+    generation = st.session_state.get(f"{kind}_generation", 0)
+    upload = st.file_uploader(label, type=["csv", "tsv", "txt", "json"],
+                              key=f"{kind}_file_{generation}")  # fmt: skip
     ui_ledger.show_flash()
     if upload is None:
         return
@@ -81,4 +84,5 @@ def upload_and_apply(kind: str, label: str, options: dict[str, bool] | None = No
         st.error(str(exc))
         return
     ui_ledger.flash(f"Applied: {result.summary()}.")
+    st.session_state[f"{kind}_generation"] = generation + 1
     st.rerun()

@@ -2,7 +2,7 @@
 
 The app runs on a free loopback port against a database of its own: the sample organisation
 (8 teams, 30 weeks) plus the team ``Payments`` that the upload tests name. Every test gets a
-fresh browser context, so a fresh Streamlit session. Skipped, with the reason, where
+new tab, so a new Streamlit session. Skipped, with the reason, where
 Debian's Chromium is not installed.
 """
 
@@ -25,7 +25,7 @@ from tests.e2e.server import (
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 # A team that the sample does not have, named as in tests/pages/test_upload.py.
 EXTRA_TEAM = "Payments"
@@ -89,15 +89,24 @@ def browser(_chromium: None) -> Iterator[Browser]:
             chromium.close()
 
 
-@pytest.fixture
-def page(
-    browser: Browser, app: App, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Page]:
-    """A fresh browser context (a new Streamlit session) with bounded default timeouts."""
+@pytest.fixture(scope="session")
+def browser_context(browser: Browser) -> Iterator[BrowserContext]:
+    """One context for the session: its HTTP cache keeps the app's scripts between tests."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(RUN_TIMEOUT_MS)
     context.set_default_navigation_timeout(RUN_TIMEOUT_MS)
-    tab = context.new_page()
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(
+    browser_context: BrowserContext, app: App, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Page]:
+    """A new tab: a new Streamlit session (sessions belong to a tab's connection)."""
+    tab = browser_context.new_page()
     try:
         yield tab
     finally:
@@ -112,4 +121,4 @@ def page(
             print(f"page URL: {tab.url}; streamlit server: {app.server.status()}")
             print("--- streamlit output (last 5000 characters) ---")
             print(app.server.log()[-5000:])
-        context.close()
+        tab.close()

@@ -6,6 +6,7 @@ Debian's Chromium, driven by Playwright, against ``streamlit run app.py`` (see c
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,9 @@ class AppPage:
 PAGES = [
     AppPage("/", "Overview", "Overview"),
     AppPage("/trends", "Trends", "Trends"),
+    AppPage("/champions", "Champions", "Champions"),
     AppPage("/upload", "Upload", "Upload metrics"),
+    AppPage("/settings", "Settings", "Settings"),
 ]
 PAGE_IDS = [p.nav_label.lower() for p in PAGES]
 
@@ -51,7 +54,7 @@ def open_page(page: Page, app: App, path: str) -> None:
 
 def expect_rendered(page: Page, app_page: AppPage) -> None:
     """The page shows its title, the app is idle, and no exception box is on it."""
-    expect(page.locator("h1")).to_have_text(app_page.title)
+    expect(page.locator("h1").first).to_have_text(app_page.title)
     wait_for_app(page)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert urlsplit(page.url).path == app_page.path
@@ -70,8 +73,6 @@ def value_of(path: Path, team: str, week: dt.date, metric: str) -> float | None:
 
 def snapshot(path: Path) -> tuple[str, int]:
     """Every value as exported, and how many imports the ledger holds."""
-    import io
-
     buffer = io.StringIO()
     with db.connect(path, wait_s=15) as con:
         export_metrics(con, buffer)
@@ -125,7 +126,7 @@ def test_an_uploaded_file_is_previewed_then_applied(page: Page, app: App, tmp_pa
     )
 
     open_page(page, app, "/upload")
-    expect(page.locator("h1")).to_have_text("Upload metrics")
+    expect(page.locator("h1").first).to_have_text("Upload metrics")
     page.set_input_files('input[type="file"]', str(upload))
 
     expect(page.get_by_role("heading", name="Preview")).to_be_visible()
@@ -170,7 +171,7 @@ def test_a_rejected_upload_lists_its_problems_and_changes_nothing(
     before = snapshot(app.db_path)
 
     open_page(page, app, "/upload")
-    expect(page.locator("h1")).to_have_text("Upload metrics")
+    expect(page.locator("h1").first).to_have_text("Upload metrics")
     page.set_input_files('input[type="file"]', str(upload))
 
     error = page.locator('[data-testid="stAlert"]', has_text="problem(s)")

@@ -51,7 +51,7 @@ def test_a_week_outside_the_limits_is_a_worse_signal(app_db, page):
     fig = figure(at)
     weekly = trace(fig, "weekly (value)")
     assert weekly["y"][-1] == 30
-    upper = trace(fig, "upper limit")
+    upper = trace(fig, "process limits")
     assert upper["y"][0] > 16 and upper["y"][0] < 17
     worse = trace(fig, "signal: worse")
     assert worse["y"] == [30] and worse["marker"]["color"] == WORSE

@@ -1,0 +1,738 @@
+"""Critical-bug definitions: versions with a life cycle, champions' stances, a draft's impact.
+
+Every number the community discusses depends on what a critical bug is, so the definition
+is versioned and agreed on in the open:
+
+- **draft**: anyone with the right to edit definitions writes one (a title, a rule in the
+  form :mod:`ddq.rules` reads, a rationale, examples and an optional SLA in days). Versions
+  are numbered 1, 2, 3, ... in the order they were drafted.
+- **proposed**: put to the champions. Each team's current champion records a stance
+  (agree, disagree with a comment, or abstain); the page shows where every team stands.
+- **adopted**: in force from its effective date. The definition adopted before it is
+  retired on that same day, so exactly one definition is in force on any day after the
+  first adoption (see :func:`current`). An adopted definition never changes again: a
+  change is a new version, usually drafted ``based_on`` it.
+- **retired**: no longer in force (replaced or withdrawn), or a draft or proposal that
+  was abandoned. Final.
+
+Every change runs in one transaction with its audit row; adoptions and retirements of
+definitions that were in force also add an event (kind ``definition``) so that the trend
+charts mark the day the meaning of "critical" changed.
+
+:func:`impact` shows, before anyone adopts a version, which open bugs would change class
+and how each team's count of critical bugs would move, computed in DuckDB from the rule's
+compiled SQL (:func:`ddq.rules.to_sql`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from ddq import audit, events, rules
+from ddq.db import quote_ident, rows, scalar, transaction
+from ddq.errors import Conflict, DdqError, NotFound
+from ddq.metrics import EARLIEST_WEEK, today_utc
+from ddq.org import closest_name, name_key
+from ddq.ownership import OWNERS_SQL, UNASSIGNED
+
+if TYPE_CHECKING:
+    import duckdb
+
+DRAFT, PROPOSED, ADOPTED, RETIRED = "draft", "proposed", "adopted", "retired"
+STATUSES = (DRAFT, PROPOSED, ADOPTED, RETIRED)
+STANCES = ("agree", "disagree", "abstain")
+EVENT_KIND = "definition"
+
+EDITABLE_FIELDS = ("title", "rule", "rationale", "examples", "sla_days")
+# Fields whose change alters what the champions took a stance on (what counts, and how
+# long it may stay open); the others are wording.
+_SUBSTANCE = ("rule", "sla_days")
+
+MAX_TITLE = 200
+MAX_TEXT = 20_000  # rationale and examples
+MAX_COMMENT = 2_000
+MAX_SLA_DAYS = 3650
+# An effective date this far ahead is a typo in the year, not a plan.
+MAX_DAYS_AHEAD = 366
+DEFAULT_IMPACT_LIMIT = 500
+
+_SUBJECT = "definition v{}"
+
+
+class InvalidDefinition(DdqError):
+    """A definition, stance or date that ddq does not accept; nothing was changed."""
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
+
+
+def _rule_of(rule: object) -> rules.Rule:
+    """A rule given as a dict or as JSON text, validated (InvalidRule lists every problem)."""
+    if isinstance(rule, str):
+        return rules.parse(rule)
+    if rule is None:
+        raise InvalidDefinition('The rule is missing; write one such as {"any": [...]}.')
+    return rules.require_valid(rule)
+
+
+def _rule_json(rule: rules.Rule) -> str:
+    return json.dumps(rule, ensure_ascii=False)
+
+
+def _clean_title(title: object) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidDefinition("The title is empty; give the definition a short name.")
+    title = " ".join(title.split())
+    if len(title) > MAX_TITLE:
+        raise InvalidDefinition(f"The title is longer than {MAX_TITLE} characters.")
+    return title
+
+
+def _clean_text(value: object, what: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidDefinition(f"The {what} must be text.")
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise InvalidDefinition(f"The {what} is longer than {MAX_TEXT} characters.")
+    return value
+
+
+def _clean_sla(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidDefinition(f"The SLA is a whole number of days, not {value!r}.")
+    if not 1 <= value <= MAX_SLA_DAYS:
+        raise InvalidDefinition(f"The SLA must be 1 to {MAX_SLA_DAYS} days, not {value}.")
+    return value
+
+
+def _clean_who(who: str) -> str:
+    if not isinstance(who, str) or not who.strip():
+        raise InvalidDefinition("Say who makes the change (who is empty).")
+    return who.strip()
+
+
+_COLUMNS = """
+    d.version, d.title, d.status, d.rationale, d.examples, d.rule, d.sla_days,
+    d.effective_from, d.created_at, d.created_by, d.adopted_at, d.adopted_by, d.retired_at,
+    TRY_CAST(json_extract_string(c.after, '$.based_on') AS INTEGER) AS based_on
+"""
+# The version a draft was based on is part of its creation's audit row (the schema has no
+# column for it); one creation row per version.
+_FROM = """
+    FROM critical_defs d
+    LEFT JOIN (
+        SELECT subject, arg_min(after, id) AS after FROM audit_log
+        WHERE action = 'definition.draft' GROUP BY subject
+    ) c ON c.subject = 'definition v' || d.version
+"""
+
+
+def rule_json(rule: rules.Rule, indent: str = "") -> str:
+    """A rule as JSON for people: one condition per line, combinations indented."""
+    if "field" in rule:
+        return json.dumps(rule, ensure_ascii=False)
+    (key, value), inner = next(iter(rule.items())), indent + "  "
+    if key == "not":
+        return f'{{"not": {rule_json(value, indent)}}}'
+    items = ",\n".join(inner + "  " + rule_json(item, inner + "  ") for item in value)
+    return f'{{\n{inner}"{key}": [\n{items}\n{inner}]\n{indent}}}'
+
+
+def _enrich(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    rule = json.loads(row["rule"])
+    row["rule"] = rule
+    row["rule_json"] = rule_json(rule)
+    row["explanation"] = rules.explain(rule)
+    row["in_force"] = _in_force(row, today)
+    return row
+
+
+def _in_force(row: dict[str, Any], day: dt.date) -> bool:
+    if row["effective_from"] is None or row["effective_from"] > day:
+        return False
+    return row["retired_at"] is None or row["retired_at"] >= _midnight(day + dt.timedelta(days=1))
+
+
+def _load(con: duckdb.DuckDBPyConnection, version: int) -> dict[str, Any]:
+    found = rows(con, f"SELECT {_COLUMNS} {_FROM} WHERE d.version = ?", [version])
+    if not found:
+        known = [r["version"] for r in rows(con, "SELECT version FROM critical_defs")]
+        hint = (
+            f" Versions: {', '.join(map(str, sorted(known)))}."
+            if known
+            else " None has been drafted yet."
+        )
+        raise NotFound(f"There is no definition version {version}.{hint}")
+    return _enrich(found[0], today_utc())
+
+
+def _frozen(row: dict[str, Any]) -> Conflict:
+    """The error for any change to an adopted or retired version."""
+    version = row["version"]
+    if row["status"] == ADOPTED:
+        return Conflict(
+            f"Version {version} was adopted on {row['effective_from']} and cannot change; "
+            "draft a new version based on it."
+        )
+    day = row["retired_at"].date() if row["retired_at"] else "an earlier day"
+    return Conflict(
+        f"Version {version} was retired on {day} and cannot change; "
+        "draft a new version based on it."
+    )
+
+
+def _stance_count(con: duckdb.DuckDBPyConnection, version: int) -> int:
+    return scalar(con, "SELECT count(*) FROM endorsements WHERE version = ?", [version])
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def create_draft(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    title: str,
+    rule: rules.Rule | str | None,
+    rationale: str | None = None,
+    examples: str | None = None,
+    sla_days: int | None = None,
+    who: str,
+    based_on: int | None = None,
+) -> int:
+    """Write a new draft and return its version number (the highest so far plus one).
+
+    ``rule`` is a dict or JSON text, validated by :mod:`ddq.rules` (every problem is
+    reported at once). With ``based_on``, whatever is not given (``rule``, ``rationale``,
+    ``examples``, ``sla_days`` left as None) is copied from that version, and the lineage
+    is kept in the audit row and shown as ``based_on``; any version may be a base,
+    adopted and retired ones included.
+    """
+    who = _clean_who(who)
+    title = _clean_title(title)
+    with transaction(con):
+        base = _load(con, based_on) if based_on is not None else None
+        if base is not None:
+            rule = base["rule"] if rule is None else rule
+            rationale = base["rationale"] if rationale is None else rationale
+            examples = base["examples"] if examples is None else examples
+            sla_days = base["sla_days"] if sla_days is None else sla_days
+        clean_rule = _rule_of(rule)
+        values = {
+            "title": title,
+            "rule": clean_rule,
+            "rationale": _clean_text(rationale, "rationale"),
+            "examples": _clean_text(examples, "examples"),
+            "sla_days": _clean_sla(sla_days),
+        }
+        version = scalar(con, "SELECT coalesce(max(version), 0) + 1 FROM critical_defs")
+        con.execute(
+            "INSERT INTO critical_defs (version, title, rationale, examples, rule, sla_days, "
+            "status, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [version, values["title"], values["rationale"], values["examples"],
+             _rule_json(clean_rule), values["sla_days"], DRAFT, _now(), who],
+        )  # fmt: skip
+        audit.record(con, who, "definition.draft", _SUBJECT.format(version),
+                     after={**values, "based_on": based_on})  # fmt: skip
+    return version
+
+
+def update_draft(
+    con: duckdb.DuckDBPyConnection, version: int, *, who: str, **fields: Any
+) -> list[str]:
+    """Change a draft's or a proposal's fields; return the names of those that changed.
+
+    ``fields`` are any of title, rule (dict or JSON text), rationale, examples and
+    sla_days (None removes the SLA). A draft can change freely. A proposal stays
+    proposed and keeps its stances when only its wording changes (title, rationale,
+    examples); its rule and SLA can change only while no team has taken a stance, because
+    a stance is on what counts as critical: once one exists the change is refused
+    (Conflict) and the way forward is a new draft based on it. Adopted and retired
+    versions never change (Conflict, nothing written). Setting a field to the value it
+    has is not a change and writes nothing.
+    """
+    who = _clean_who(who)
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidDefinition(
+            f"Unknown field(s) {', '.join(unknown)}; a definition has {', '.join(EDITABLE_FIELDS)}."
+        )
+    clean: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key == "title":
+            clean[key] = _clean_title(value)
+        elif key == "rule":
+            clean[key] = _rule_of(value)
+        elif key == "sla_days":
+            clean[key] = _clean_sla(value)
+        else:
+            clean[key] = _clean_text(value, key)
+    with transaction(con):
+        row = _load(con, version)
+        if row["status"] in (ADOPTED, RETIRED):
+            raise _frozen(row)
+        changed = {k: v for k, v in clean.items() if row[k] != v}
+        if not changed:
+            return []
+        substance = [k for k in _SUBSTANCE if k in changed]
+        if row["status"] == PROPOSED and substance:
+            taken = _stance_count(con, version)
+            if taken:
+                what = "rule" if substance == ["rule"] else " and ".join(substance)
+                raise Conflict(
+                    f"Version {version} is proposed and {taken} team(s) have taken a stance "
+                    f"on it, so its {what.replace('sla_days', 'SLA')} cannot change: they "
+                    "would have agreed to something else. Draft a new version based on it "
+                    "instead; its title, rationale and examples can still be edited."
+                )
+        assignments = ", ".join(f"{quote_ident(k)} = ?" for k in changed)
+        values = [_rule_json(v) if k == "rule" else v for k, v in changed.items()]
+        con.execute(f"UPDATE critical_defs SET {assignments} WHERE version = ?", [*values, version])
+        audit.record(con, who, "definition.update", _SUBJECT.format(version),
+                     before={k: row[k] for k in changed}, after=changed)  # fmt: skip
+    return list(changed)
+
+
+def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
+    """Put a draft to the champions: from now on each team's champion can take a stance."""
+    who = _clean_who(who)
+    with transaction(con):
+        row = _load(con, version)
+        if row["status"] == PROPOSED:
+            raise Conflict(f"Version {version} is already proposed.")
+        if row["status"] != DRAFT:
+            raise _frozen(row)
+        con.execute("UPDATE critical_defs SET status = ? WHERE version = ?", [PROPOSED, version])
+        audit.record(con, who, "definition.propose", _SUBJECT.format(version),
+                     before={"status": DRAFT}, after={"status": PROPOSED})  # fmt: skip
+
+
+def adopt(
+    con: duckdb.DuckDBPyConnection, version: int, *, effective_from: dt.date, who: str
+) -> int | None:
+    """Adopt a proposal from ``effective_from``; return the version it replaces, if any.
+
+    The definition adopted before it is retired on ``effective_from`` (its ``retired_at``
+    is that day's midnight, UTC), so the two never overlap. The effective date must be
+    after the effective date of every version adopted before (history is never
+    re-decided), not before 2000 and at most a year ahead. Only proposals can be adopted:
+    a draft is proposed first, so that the champions can take a stance. Whether they
+    agreed is shown, not enforced: the community decides in the meeting. Adds an event
+    "Definition vN adopted: <title>" on the effective date.
+    """
+    who = _clean_who(who)
+    if isinstance(effective_from, dt.datetime) or not isinstance(effective_from, dt.date):
+        raise InvalidDefinition(f"The effective date must be a date, not {effective_from!r}.")
+    if effective_from < EARLIEST_WEEK:
+        raise InvalidDefinition(f"The effective date {effective_from} is before 2000; check it.")
+    if effective_from > today_utc() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise InvalidDefinition(
+            f"The effective date {effective_from} is more than a year ahead; check the year."
+        )
+    with transaction(con):
+        row = _load(con, version)
+        if row["status"] == DRAFT:
+            raise Conflict(
+                f"Version {version} is a draft; propose it first so that the champions can "
+                "take a stance."
+            )
+        if row["status"] != PROPOSED:
+            raise _frozen(row)
+        latest = rows(
+            con,
+            "SELECT version, effective_from FROM critical_defs WHERE effective_from IS NOT NULL "
+            "ORDER BY effective_from DESC, version DESC LIMIT 1",
+        )
+        if latest and effective_from <= latest[0]["effective_from"]:
+            raise Conflict(
+                f"Version {version} cannot take effect on {effective_from}: version "
+                f"{latest[0]['version']} took effect on {latest[0]['effective_from']}, and "
+                "a new definition takes effect after the previous one. Choose a later date."
+            )
+        replaced = rows(con, "SELECT version, title FROM critical_defs WHERE status = ?", [ADOPTED])
+        starts = _midnight(effective_from)
+        for old in replaced:
+            con.execute(
+                "UPDATE critical_defs SET status = ?, retired_at = ? WHERE version = ?",
+                [RETIRED, starts, old["version"]],
+            )
+            audit.record(con, who, "definition.retire", _SUBJECT.format(old["version"]),
+                         before={"status": ADOPTED},
+                         after={"status": RETIRED, "retired_at": starts,
+                                "replaced_by": version})  # fmt: skip
+        con.execute(
+            "UPDATE critical_defs SET status = ?, effective_from = ?, adopted_at = ?, "
+            "adopted_by = ? WHERE version = ?",
+            [ADOPTED, effective_from, _now(), who, version],
+        )
+        summary = stance_summary(con, version)
+        audit.record(con, who, "definition.adopt", _SUBJECT.format(version),
+                     before={"status": PROPOSED},
+                     after={"status": ADOPTED, "effective_from": effective_from,
+                            "stances": summary,
+                            "replaces": [old["version"] for old in replaced]})  # fmt: skip
+        details = row["explanation"]
+        if replaced:
+            details += (
+                " Replaces "
+                + ", ".join(f"v{old['version']} ({old['title']})" for old in replaced)
+                + "."
+            )
+        events.add(con, kind=EVENT_KIND, title=f"Definition v{version} adopted: {row['title']}",
+                   happened_at=starts, details=details)  # fmt: skip
+    return replaced[-1]["version"] if replaced else None
+
+
+def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
+    """Retire a version now: an adopted one stops being in force, a draft or proposal is
+    abandoned. Nothing replaces a retired adopted definition until another is adopted.
+
+    Retiring an adopted definition adds an event "Definition vN retired: <title>". One
+    whose effective date has not come yet cannot be retired (it would erase a decision
+    announced for the future): adopt a later version to replace it, or retire it once it
+    is in force.
+    """
+    who = _clean_who(who)
+    with transaction(con):
+        row = _load(con, version)
+        if row["status"] == RETIRED:
+            raise Conflict(f"Version {version} is already retired.")
+        now = _now()
+        if row["status"] == ADOPTED and row["effective_from"] > now.date():
+            raise Conflict(
+                f"Version {version} takes effect on {row['effective_from']}; it cannot be "
+                "retired before then."
+            )
+        con.execute(
+            "UPDATE critical_defs SET status = ?, retired_at = ? WHERE version = ?",
+            [RETIRED, now, version],
+        )
+        audit.record(con, who, "definition.retire", _SUBJECT.format(version),
+                     before={"status": row["status"]},
+                     after={"status": RETIRED, "retired_at": now})  # fmt: skip
+        if row["status"] == ADOPTED:
+            events.add(con, kind=EVENT_KIND,
+                       title=f"Definition v{version} retired: {row['title']}",
+                       happened_at=now,
+                       details="No critical-bug definition is in force until another "
+                               "is adopted.")  # fmt: skip
+
+
+def _team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
+    found = rows(con, "SELECT id, name, active FROM teams WHERE name_key = ?", [name_key(team)])
+    if not found:
+        guess = closest_name(team, [r["name"] for r in rows(con, "SELECT name FROM teams")])
+        hint = f" Did you mean {guess!r}?" if guess else ""
+        raise NotFound(f"There is no team {team!r}.{hint}")
+    return found[0]
+
+
+def record_stance(
+    con: duckdb.DuckDBPyConnection,
+    version: int,
+    *,
+    team: str,
+    stance: str,
+    comment: str = "",
+    who: str,
+) -> dict[str, str]:
+    """Record where a team stands on a proposal; return team, champion, stance, comment.
+
+    The stance is the team's: it is recorded under the team's current champion (from the
+    roster), so a team without a champion, or a retired team, cannot take one. A
+    disagreement needs a comment saying why. Recording again replaces the team's earlier
+    stance (the audit log keeps both).
+    """
+    who = _clean_who(who)
+    stance = (stance or "").strip().lower()
+    if stance not in STANCES:
+        raise InvalidDefinition(f"A stance is agree, disagree or abstain, not {stance!r}.")
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise InvalidDefinition(f"The comment is longer than {MAX_COMMENT} characters.")
+    if stance == "disagree" and not comment:
+        raise InvalidDefinition(
+            "A disagreement needs a comment saying why, so the definition can be improved."
+        )
+    from ddq.roster import current_champion
+
+    with transaction(con):
+        row = _load(con, version)
+        if row["status"] != PROPOSED:
+            raise Conflict(
+                f"Version {version} is {row['status']}; stances are taken on proposals only."
+            )
+        found = _team(con, team)
+        if not found["active"]:
+            raise Conflict(f"{found['name']} is retired; it cannot take a stance.")
+        champion = current_champion(con, found["id"])
+        if champion is None:
+            raise Conflict(
+                f"{found['name']} has no champion, so it cannot take a stance; name its "
+                "champion on the roster first."
+            )
+        before = rows(
+            con,
+            "SELECT champion, stance, comment FROM endorsements WHERE version = ? AND team_id = ?",
+            [version, found["id"]],
+        )
+        after = {"champion": champion["person"], "stance": stance, "comment": comment}
+        if before and before[0] == after:
+            return {"team": found["name"], **after}
+        con.execute(
+            "INSERT OR REPLACE INTO endorsements (version, team_id, champion, stance, comment, "
+            "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [version, found["id"], champion["person"], stance, comment, _now()],
+        )
+        audit.record(con, who, "definition.stance", f"{_SUBJECT.format(version)} {found['name']}",
+                     before=before[0] if before else None, after=after)  # fmt: skip
+    return {"team": found["name"], **after}
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def versions(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every version, newest first.
+
+    Each: version, title, status, rationale, examples, rule (dict), rule_json (indented),
+    explanation (plain words), sla_days, effective_from, created_at, created_by,
+    adopted_at, adopted_by, retired_at, based_on (version or None) and in_force (today).
+    """
+    today = today_utc()
+    return [
+        _enrich(r, today) for r in rows(con, f"SELECT {_COLUMNS} {_FROM} ORDER BY d.version DESC")
+    ]
+
+
+def get(con: duckdb.DuckDBPyConnection, version: int) -> dict[str, Any]:
+    """One version, as in :func:`versions`; NotFound when there is no such version."""
+    return _load(con, version)
+
+
+def current(con: duckdb.DuckDBPyConnection, on: dt.date | None = None) -> dict[str, Any] | None:
+    """The definition in force on ``on`` (today, UTC, by default), or None.
+
+    In force: adopted with ``effective_from`` on or before the day and not retired on or
+    before that day (a definition retired today is no longer in force today; one replaced
+    on day D has ``retired_at`` D's midnight, so D belongs to its successor); the newest
+    such. Before the first adoption, and after an adopted
+    definition is retired with nothing to replace it, there is none.
+    """
+    day = on or today_utc()
+    found = rows(
+        con,
+        f"""
+        SELECT {_COLUMNS} {_FROM}
+        WHERE d.effective_from IS NOT NULL AND d.effective_from <= ?
+          AND (d.retired_at IS NULL OR d.retired_at >= ?)
+        ORDER BY d.effective_from DESC, d.version DESC LIMIT 1
+        """,
+        [day, _midnight(day + dt.timedelta(days=1))],
+    )
+    return _enrich(found[0], today_utc()) if found else None
+
+
+def stances(con: duckdb.DuckDBPyConnection, version: int) -> list[dict[str, Any]]:
+    """Where every team stands on ``version``, by area then team.
+
+    One row per active team, plus any retired team that took a stance: team, area,
+    champion (the one recorded with the stance, else the current one; None when the
+    team has none), stance (None: not yet), comment and recorded_at.
+    """
+    _load(con, version)
+    return rows(
+        con,
+        """
+        SELECT t.name AS team, a.name AS area,
+               coalesce(e.champion, c.person) AS champion,
+               e.stance, coalesce(e.comment, '') AS comment, e.recorded_at
+        FROM teams t
+        LEFT JOIN areas a ON a.id = t.area_id
+        LEFT JOIN endorsements e ON e.team_id = t.id AND e.version = ?
+        LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
+        WHERE t.active OR e.stance IS NOT NULL
+        ORDER BY a.name_key NULLS LAST, t.name_key
+        """,
+        [version],
+    )
+
+
+def stance_summary(con: duckdb.DuckDBPyConnection, version: int) -> dict[str, int]:
+    """How many teams agree, disagree, abstain, and have no stance yet (``none``)."""
+    counts = dict.fromkeys((*STANCES, "none"), 0)
+    for row in stances(con, version):
+        counts[row["stance"] or "none"] += 1
+    return counts
+
+
+def compare(con: duckdb.DuckDBPyConnection, a: int, b: int) -> dict[str, Any]:
+    """Two versions side by side: for each (``a``, ``b``) its version, title, status,
+    explanation, rule, rule_json and sla_days; ``changes``: what changed from a to b, in
+    words (:func:`ddq.rules.diff_words`; empty when the rules mean the same)."""
+    old, new = _load(con, a), _load(con, b)
+    keys = ("version", "title", "status", "explanation", "rule", "rule_json", "sla_days")
+    changes = rules.diff_words(old["rule"], new["rule"])
+    if old["sla_days"] != new["sla_days"]:
+        changes.append(
+            f"The SLA changed from {_sla_words(old['sla_days'])} to {_sla_words(new['sla_days'])}."
+        )
+    return {"a": {k: old[k] for k in keys}, "b": {k: new[k] for k in keys}, "changes": changes}
+
+
+def _sla_words(days: int | None) -> str:
+    return "none" if days is None else f"{days} day{'s' if days != 1 else ''}"
+
+
+# ------------------------------------------------------------------------------ impact
+
+
+def bug_type_filter_sql(
+    con: duckdb.DuckDBPyConnection, column: str = "type"
+) -> tuple[str, list[Any]]:
+    """The SQL condition (and its parameters) that keeps the issues counting as bugs.
+
+    From the ``bug_types`` setting: the listed issue types, compared as :mod:`ddq.rules`
+    compares names (case and surrounding whitespace ignored); when the setting is empty,
+    every type whose name contains "bug" ("Bug", "Sub-bug", "bug report"). An issue
+    without a type (NULL or blank, as exports without a type column give) always counts.
+    ``column`` names the type column, qualified if needed (``"b.type"``).
+    """
+    from ddq.settings import as_list
+    from ddq.settings import current as settings
+
+    col = ".".join(quote_ident(part) for part in column.split("."))
+    ws = " || ".join(f"chr({ord(c)})" for c in rules.WHITESPACE)
+    folded = f"lower(trim({col}, {ws}))"
+    listed = list(dict.fromkeys(rules.fold(t) for t in as_list(settings(con)["bug_types"])))
+    missing = f"coalesce({folded}, '') = ''"
+    if listed:
+        marks = ", ".join("?" for _ in listed)
+        return f"({missing} OR {folded} IN ({marks}))", listed
+    return f"({missing} OR contains({folded}, ?))", ["bug"]
+
+
+def impact(
+    con: duckdb.DuckDBPyConnection,
+    version: int,
+    *,
+    against: int | None = None,
+    on: dt.date | None = None,
+    limit: int = DEFAULT_IMPACT_LIMIT,
+) -> dict[str, Any]:
+    """What adopting ``version`` would change, before anyone adopts it.
+
+    Compares ``version`` with the definition in force on ``on`` (or with version
+    ``against``) over the bugs open at the end of ``on`` (today by default): created on
+    or before that day and not resolved by then (resolved NULL, or after the day), of the
+    issue types that count as bugs (:func:`bug_type_filter_sql`). Owners come from
+    :data:`ddq.ownership.OWNERS_SQL`. When nothing is in force, every bug the version
+    makes critical "becomes critical".
+
+    Returns version, title, against (version or None), against_title, on, and:
+
+    - ``teams``: one row per active team (also a retired team that owns open bugs), then
+      ``Unassigned``: team, area, unassigned (bool), open_bugs, critical_before (under the
+      baseline), critical_after (under ``version``), became_critical,
+      became_not_critical and change (after minus before);
+    - ``totals``: the same counts over all rows;
+    - ``changed``: up to ``limit`` bugs that change class (tracker, key, team, summary,
+      priority, severity, type, status, labels, components, becomes: "critical" or
+      "not critical"), by team then key; ``changed_total``: how many there are in all.
+    """
+    day = on or today_utc()
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise InvalidDefinition(f"The limit is a whole number of bugs, not {limit!r}.")
+    draft = _load(con, version)
+    base = _load(con, against) if against is not None else current(con, day)
+    new_sql, new_params = rules.to_sql(draft["rule"], table="b")
+    if base is None:
+        old_sql, old_params = "false", []
+    else:
+        old_sql, old_params = rules.to_sql(base["rule"], table="b")
+    type_sql, type_params = bug_type_filter_sql(con, "b.type")
+    end = _midnight(day + dt.timedelta(days=1))
+    classified = f"""
+        WITH {OWNERS_SQL},
+        classified AS (
+            SELECT b.tracker, b.key, o.team_id, b.summary, b.priority, b.severity, b.type,
+                   b.status, b.labels, b.components,
+                   {old_sql} AS was_critical, {new_sql} AS is_critical
+            FROM bugs b JOIN bug_owners o ON o.tracker = b.tracker AND o.key = b.key
+            WHERE b.created < ? AND (b.resolved IS NULL OR b.resolved >= ? - INTERVAL 100 DAY) AND {type_sql}
+        )
+    """
+    params = [*old_params, *new_params, end, end, *type_params]
+    teams = rows(
+        con,
+        classified
+        + """,
+        per_team AS (
+            SELECT team_id, count(*) AS open_bugs,
+                   count(*) FILTER (was_critical) AS critical_before,
+                   count(*) FILTER (is_critical) AS critical_after,
+                   count(*) FILTER (is_critical AND NOT was_critical) AS became_critical,
+                   count(*) FILTER (was_critical AND NOT is_critical) AS became_not_critical
+            FROM classified GROUP BY team_id
+        ),
+        shown AS (
+            SELECT id, name, area_id, name_key FROM teams
+            WHERE active OR id IN (SELECT team_id FROM per_team)
+            UNION ALL SELECT NULL, ?, NULL, NULL
+        )
+        SELECT s.name AS team, a.name AS area, s.id IS NULL AS unassigned,
+               coalesce(p.open_bugs, 0) AS open_bugs,
+               coalesce(p.critical_before, 0) AS critical_before,
+               coalesce(p.critical_after, 0) AS critical_after,
+               coalesce(p.became_critical, 0) AS became_critical,
+               coalesce(p.became_not_critical, 0) AS became_not_critical,
+               coalesce(p.critical_after, 0) - coalesce(p.critical_before, 0) AS change
+        FROM shown s
+        LEFT JOIN per_team p ON p.team_id IS NOT DISTINCT FROM s.id
+        LEFT JOIN areas a ON a.id = s.area_id
+        ORDER BY s.id IS NULL, a.name_key NULLS LAST, s.name_key
+        """,
+        [*params, UNASSIGNED],
+    )
+    changed = rows(
+        con,
+        classified
+        + """
+        SELECT c.tracker, c.key, coalesce(t.name, ?) AS team, c.summary, c.priority,
+               c.severity, c.type, c.status, c.labels, c.components,
+               CASE WHEN c.is_critical THEN 'critical' ELSE 'not critical' END AS becomes
+        FROM classified c LEFT JOIN teams t ON t.id = c.team_id
+        WHERE c.was_critical <> c.is_critical
+        ORDER BY c.team_id IS NULL, t.name_key, c.key, c.tracker
+        LIMIT ?
+        """,
+        [*params, UNASSIGNED, limit],
+    )
+    count_keys = ("open_bugs", "critical_before", "critical_after", "became_critical",
+                  "became_not_critical", "change")  # fmt: skip
+    totals = {k: sum(t[k] for t in teams) for k in count_keys}
+    return {
+        "version": version,
+        "title": draft["title"],
+        "against": None if base is None else base["version"],
+        "against_title": None if base is None else base["title"],
+        "on": day,
+        "teams": teams,
+        "totals": totals,
+        "changed": changed,
+        "changed_total": totals["became_critical"] + totals["became_not_critical"],
+        "limit": limit,
+    }

@@ -1,0 +1,952 @@
+"""Importing bugs from tracker exports, all or nothing (or without the broken rows).
+
+Three kinds of file: a Jira "Export CSV" (display-name headers; repeated ``Labels`` and
+``Component/s`` columns merged into lists, in order; the ``Generated at ...`` footer
+dropped), GitHub issues JSON (:mod:`ddq.ingest.github`), and any other CSV through a
+column mapping (field -> header; guessed by :func:`guess_mapping`, saved as a named preset
+with :func:`save_mapping`).
+
+The machinery is the metrics importer's: the file is staged with physical line numbers
+(:mod:`ddq.ingest.csvfile`), every cell is typed and checked with set-based SQL (dates by
+:mod:`ddq.ingest.dates`), and an accepted file is applied in one transaction that records
+in the ledger what it added, and in ``bug_overwrites`` the rows it replaced, so that
+:func:`ddq.ledger.undo` restores them. A bug is known by (tracker, key): a re-import
+updates it, and an identical row is left alone.
+
+A file with broken rows is rejected with every problem named by its line. With
+``skip_bad_rows`` the good rows are imported and each skipped row is kept, with its line
+and reason, in ``import_skipped``.
+
+An export without resolution dates still says which bugs are done: a bug whose status is
+one of the ``done_statuses`` setting (compared case-insensitively) is taken as resolved at
+its last update, and marked ``resolved_estimated``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ddq import audit, ledger, settings
+from ddq.db import quote_ident, quote_literal, rows, scalar, transaction
+from ddq.errors import DdqError, NotFound
+from ddq.ingest import dates, github
+from ddq.ingest.csvfile import (
+    decode,
+    detect_delimiter,
+    drop_staged,
+    read_upload,
+    sha256_of,
+    stage_csv,
+)
+from ddq.ingest.problems import ImportRejected, Problem, shorten
+from ddq.metrics import today_utc
+
+if TYPE_CHECKING:
+    import duckdb
+
+Progress = Callable[[str, float], None]
+
+KIND = "bugs"
+JIRA = "jira"
+GITHUB = "github"
+CSV = "csv"
+FORMATS = (JIRA, GITHUB, CSV)
+
+# The fields a column mapping can fill, in the order people read them.
+FIELDS: tuple[str, ...] = (
+    "key", "created", "resolved", "updated", "status", "type", "priority", "severity",
+    "labels", "components", "team", "project", "summary", "description",
+)  # fmt: skip
+LIST_FIELDS = ("labels", "components")
+DATE_FIELDS = ("created", "resolved", "updated")
+TEXT_FIELDS = ("project", "type", "status", "priority", "severity", "summary", "team")
+REQUIRED = ("key", "created")
+# The bugs table's columns, in its order (bug_overwrites has overwritten_by first).
+BUG_COLUMNS: tuple[str, ...] = (
+    "tracker", "key", "project", "type", "status", "priority", "severity", "labels",
+    "components", "created", "resolved", "resolved_estimated", "updated", "summary",
+    "description", "team_name", "import_id",
+)  # fmt: skip
+# The columns whose difference makes a re-imported bug "changed".
+_CONTENT = [c for c in BUG_COLUMNS if c not in ("tracker", "key", "import_id")]
+
+# Folded header names (see fold_header) for each field, best first. Jira's display names
+# are among them, so a Jira export needs no mapping.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "key": ("issuekey", "key", "issueid", "id", "number", "issuenumber", "issue", "bugid",
+            "bug", "ticket", "ticketid", "ticketnumber", "no", "nr"),
+    "created": ("created", "createdat", "createddate", "creationdate", "datecreated",
+                "createdon", "opened", "openedat", "opendate", "dateopened", "reported",
+                "reportedat", "reporteddate", "submitted", "submittedat"),
+    "resolved": ("resolved", "resolvedat", "resolveddate", "resolutiondate", "dateresolved",
+                 "resolvedon", "closed", "closedat", "closeddate", "dateclosed", "closedon",
+                 "fixedat", "fixeddate", "done", "doneat", "completed", "completedat"),
+    "updated": ("updated", "updatedat", "lastupdated", "updateddate", "dateupdated",
+                "modified", "lastmodified", "modifiedat", "changed", "changedat",
+                "lastchanged"),
+    "status": ("status", "state", "issuestatus", "bugstatus"),
+    "type": ("issuetype", "type", "bugtype", "kind", "category", "workitemtype"),
+    "priority": ("priority", "prio", "bugpriority"),
+    "severity": ("severity", "bugseverity", "sev", "impact"),
+    "labels": ("labels", "label", "tags", "tag", "keywords"),
+    "components": ("components", "component", "modules", "module", "subsystem"),
+    "team": ("team", "teamname", "owningteam", "squad"),
+    "project": ("projectkey", "project", "product", "repository", "repo"),
+    "summary": ("summary", "title", "subject", "shortdescription", "shortdesc", "headline"),
+    "description": ("description", "body", "details", "longdescription"),
+}  # fmt: skip
+_CUSTOM_FIELD = re.compile(r"^\s*custom\s*field\s*\((.*)\)\s*$", re.IGNORECASE)
+_FOOTER = re.compile(rb'"?Generated at ')  # matched at a line's start
+_PROBLEM_FETCH_LIMIT = 1000
+PREVIEW_ROWS = 20
+_SKIPPED_SHOWN = 10
+_STAGED = "bugs_staged"
+_TEMP_TABLES = ("bugs_typed", "bugs_matched", "bugs_dups", "bugs_skipped")
+
+
+class InvalidMapping(DdqError):
+    """A column mapping that names unknown fields or cannot be read."""
+
+
+# --- column mappings -----------------------------------------------------------------------
+
+
+def fold_header(name: str) -> str:
+    """A header as mappings compare it: ``Custom field (X)`` is X; case and punctuation go."""
+    text = name.strip()
+    if match := _CUSTOM_FIELD.match(text):
+        text = match[1]
+    return re.sub(r"[^0-9a-z#]+", "", text.lower())
+
+
+def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
+    """The column mapping that the headers suggest: field -> header (first one spelt so)."""
+    by_fold: dict[str, str] = {}
+    for header in headers:
+        by_fold.setdefault(fold_header(header), header)
+    guessed: dict[str, str] = {}
+    taken: set[str] = set()
+    for field_name in FIELDS:
+        for synonym in SYNONYMS[field_name]:
+            header = by_fold.get(synonym)
+            if header is not None and header not in taken:
+                guessed[field_name] = header
+                taken.add(header)
+                break
+    return guessed
+
+
+def check_mapping(mapping: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """A mapping as stored: known fields only, each to a header; empty entries dropped."""
+    try:
+        pairs = dict(mapping)
+    except (TypeError, ValueError) as exc:
+        raise InvalidMapping(
+            "A column mapping is a JSON object of field: header, like "
+            '{"key": "Issue key", "created": "Created"}.'
+        ) from exc
+    clean: dict[str, str] = {}
+    for field_name, header in pairs.items():
+        name = str(field_name).strip().lower()
+        if name not in FIELDS:
+            raise InvalidMapping(
+                f"Unknown field {field_name!r} in the column mapping; the fields are: "
+                + ", ".join(FIELDS)
+                + "."
+            )
+        if header is None or (isinstance(header, str) and not header.strip()):
+            continue
+        if not isinstance(header, str):
+            raise InvalidMapping(
+                f"The column mapping gives {field_name!r} a {type(header).__name__}; "
+                "give the column's header as text."
+            )
+        clean[name] = header.strip()
+    return clean
+
+
+def read_mapping_file(path: Path) -> dict[str, str]:
+    """A column mapping from a JSON file: ``{"key": "IssueId", "created": "created", ...}``."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise InvalidMapping(f"Cannot read the mapping file {path}: {exc.strerror}.") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
+        raise InvalidMapping(
+            f"The mapping file {path} is not valid JSON{where}; write it like "
+            '{"key": "IssueId", "created": "created"}.'
+        ) from exc
+    if not isinstance(loaded, dict):
+        raise InvalidMapping(f"The mapping file {path} must hold one JSON object (field: header).")
+    return check_mapping(loaded)
+
+
+def save_mapping(
+    con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping[str, Any], *, who: str
+) -> dict[str, str]:
+    """Store a named column mapping (replacing one of the same name); return it as stored."""
+    label = name.strip()
+    if not label or len(label) > 80:
+        raise InvalidMapping("Name the mapping with 1 to 80 characters.")
+    clean = check_mapping(mapping)
+    missing = [f for f in REQUIRED if f not in clean]
+    if missing:
+        raise InvalidMapping(
+            f"The mapping must name the column for {' and '.join(missing)}: every bug "
+            "needs a key and a creation date."
+        )
+    before = scalar(con, "SELECT mapping FROM csv_mappings WHERE name = ?", [label])
+    with transaction(con):
+        con.execute(
+            "INSERT OR REPLACE INTO csv_mappings (name, mapping, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?)",
+            [label, json.dumps(clean, ensure_ascii=False), ledger.utc_now(), who],
+        )
+        audit.record(con, who, "bug_mapping.save", label,
+                     before=json.loads(before) if before else None, after=clean)  # fmt: skip
+    return clean
+
+
+def load_mapping(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    """A saved column mapping, by name."""
+    stored = scalar(con, "SELECT mapping FROM csv_mappings WHERE name = ?", [name.strip()])
+    if stored is None:
+        known = mapping_names(con)
+        hint = f"; saved mappings: {', '.join(known)}" if known else "; none is saved yet"
+        raise NotFound(f"There is no saved column mapping {name!r}{hint}.")
+    return json.loads(stored)
+
+
+def mapping_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r["name"] for r in rows(con, "SELECT name FROM csv_mappings ORDER BY lower(name)")]
+
+
+def resolve_mapping(con: duckdb.DuckDBPyConnection, text: str) -> dict[str, str]:
+    """``--mapping``: a JSON file if one exists at that path, else a saved preset's name."""
+    path = Path(text)
+    if path.is_file():
+        return read_mapping_file(path)
+    if text.strip().lower().endswith(".json"):
+        raise InvalidMapping(f"There is no mapping file {text}.")
+    return load_mapping(con, text)
+
+
+def csv_headers(data: bytes) -> list[str]:
+    """The header names of a CSV file's first line (for editing a mapping before import)."""
+    import csv
+
+    text, _ = decode(data[:65536], "upload")
+    line = text.removeprefix("\ufeff").splitlines()[0] if text.strip() else ""
+    if not line:
+        return []
+    return [h.strip() for h in next(csv.reader([line], delimiter=detect_delimiter(line)))]
+
+
+# --- the result ----------------------------------------------------------------------------
+
+
+@dataclass
+class BugsImport:
+    """What an import of a bug export did, or (dry run) would do."""
+
+    file_name: str
+    sha256: str
+    format: str
+    rows_read: int
+    added: int
+    updated: int
+    unchanged: int
+    skipped: list[Problem] = field(default_factory=list)  # the first few
+    skipped_count: int = 0
+    estimated: int = 0  # resolution times taken from the last update
+    done_without_time: int = 0  # done by status, with no date to take
+    created_range: tuple[dt.datetime, dt.datetime] | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    footer_dropped: bool = False
+    pull_requests: int = 0
+    no_repository: int = 0
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    import_id: int | None = None
+    dry_run: bool = False
+
+    @property
+    def bugs(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def counts(self) -> dict[str, int]:
+        """The headline numbers of a preview, labelled for people."""
+        return {"Rows": self.rows_read, "New": self.added, "Changed": self.updated,
+                "Unchanged": self.unchanged, "Skipped": self.skipped_count}  # fmt: skip
+
+    def notes(self) -> list[str]:
+        """What else a person should know before applying."""
+        found = []
+        kind = {JIRA: "Jira export", GITHUB: "GitHub issues", CSV: "CSV file"}[self.format]
+        span = ""
+        if self.created_range:
+            first, last = self.created_range
+            span = f", created {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        found.append(f"{kind}: {self.bugs} issue(s){span}.")
+        if self.format == CSV and self.mapping:
+            found.append(
+                "Columns: " + ", ".join(f"{f} ← {h}" for f, h in self.mapping.items()) + "."
+            )
+        if self.estimated:
+            found.append(
+                f"{self.estimated} resolution time(s) are estimated from the last update: the "
+                "file gives no resolution date for them, but their status means done."
+            )
+        if self.done_without_time:
+            found.append(
+                f"{self.done_without_time} bug(s) have a done status but neither a resolution "
+                "nor an update date; they count as open."
+            )
+        if self.skipped_count:
+            shown = "; ".join(str(p) for p in self.skipped)
+            more = self.skipped_count - len(self.skipped)
+            found.append(
+                f"{self.skipped_count} row(s) skipped (kept in the ledger with their reasons): "
+                + shown
+                + (f"; and {more} more" if more > 0 else "")
+                + "."
+            )
+        if self.footer_dropped:
+            found.append("The export's 'Generated at ...' footer line is not an issue; left out.")
+        if self.pull_requests:
+            found.append(f"{self.pull_requests} pull request(s) left out: they are not issues.")
+        if self.no_repository:
+            found.append(
+                f"{self.no_repository} issue(s) do not name their repository, so their key is "
+                "#number only; add url to `gh issue list --json` to key them by repository."
+            )
+        return found
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.added or self.updated)
+
+    def summary(self) -> str:
+        counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        extra = ""
+        if self.skipped_count:
+            lines = ", ".join(str(p.line) for p in self.skipped)
+            more = ", ..." if self.skipped_count > len(self.skipped) else ""
+            extra += f"; {self.skipped_count} row(s) skipped (line {lines}{more})"
+        if self.estimated:
+            extra += f"; {self.estimated} resolution time(s) estimated from the last update"
+        if self.dry_run:
+            return f"dry run of {self.file_name}: would be {counts}{extra}; nothing was changed"
+        return f"import {self.import_id}: {counts}{extra}"
+
+
+# --- reading the file ----------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """A staged file, whatever its format: SQL for each field over the table ``table``."""
+
+    table: str
+    exprs: dict[str, str]  # field -> SQL (text; VARCHAR[] for list fields)
+    headers: dict[str, str]  # field -> the name problems give it
+    rows_read: int
+    sha256: str
+    fatal: list[Problem] = field(default_factory=list)  # never skippable
+    bad_rows: list[Problem] = field(default_factory=list)  # rows not staged (ragged)
+    json_items: bool = False
+    footer_dropped: bool = False
+    pull_requests: int = 0
+    no_repository: int = 0
+    mapping: dict[str, str] = field(default_factory=dict)
+
+
+def _drop_footer(data: bytes) -> tuple[bytes, bool]:
+    """The file without Jira's last line ``Generated at ... by ... using JIRA ...``."""
+    end = len(data)
+    while end and data[end - 1] in b"\r\n \t":
+        end -= 1
+    start = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)) + 1
+    if start == 0 or not _FOOTER.match(data, start):
+        return data, False
+    # An even number of quotes before it: the line is a record, not inside a quoted field.
+    if data.count(b'"', 0, start) % 2:
+        return data, False
+    return data[:start], True
+
+
+def _unquote(expr: str) -> str:
+    """SQL: remove the ``'`` that a formula-safe export put before ``= + - @`` (csvfile)."""
+    return (
+        f"CASE WHEN starts_with({expr}, '''') AND regexp_matches({expr}, '^''+[=+\\-@\\t\\r]') "
+        f"THEN {expr}[2:] ELSE {expr} END"
+    )
+
+
+def _clean(column: str) -> str:
+    """SQL for a cell's text: trimmed, unquoted, NULL when empty."""
+    trimmed = f"trim({quote_ident(column)})"
+    return f"nullif({_unquote(trimmed)}, '')"
+
+
+def _split_cell(column: str) -> str:
+    """SQL for a list cell of a mapped CSV: values separated by ';' or ','."""
+    cell = _unquote(f"trim({quote_ident(column)})")
+    parts = f"string_split(replace({cell}, ',', ';'), ';')"
+    return (
+        f"coalesce(list_filter(list_transform({parts}, lambda v: nullif(trim(v), '')), "
+        "lambda v: v IS NOT NULL), [])"
+    )
+
+
+def _resolve_columns(
+    header: list[str], columns: list[str], mapping: dict[str, str], file_name: str
+) -> dict[str, list[str]]:
+    """field -> the staged columns of its header (every column spelt so, in order)."""
+    by_exact: dict[str, list[str]] = {}
+    by_fold: dict[str, list[str]] = {}
+    for column, name in zip(columns, header, strict=True):
+        by_exact.setdefault(name, []).append(column)
+        by_fold.setdefault(fold_header(name), []).append(column)
+    found: dict[str, list[str]] = {}
+    problems = []
+    for field_name, wanted in mapping.items():
+        matched = by_exact.get(wanted) or by_fold.get(fold_header(wanted))
+        if not matched:
+            problems.append(
+                Problem(
+                    1,
+                    wanted,
+                    None,
+                    f"the column mapping takes {field_name} from this column, which the "
+                    f"file does not have; its columns are: {', '.join(header)}",
+                )  # fmt: skip
+            )
+        else:
+            found[field_name] = matched
+    if problems:
+        raise ImportRejected(file_name, problems)
+    return found
+
+
+def _stage_csv_file(
+    con: duckdb.DuckDBPyConnection,
+    source: Path | bytes,
+    data: bytes,
+    file_name: str,
+    fmt: str,
+    mapping: dict[str, str] | None,
+) -> _Source:
+    if github.looks_like_json(data):
+        raise ImportRejected(file_name, [Problem(0, "", None,
+            "this is a JSON file, not CSV; import it as GitHub issues (--format github)")])  # fmt: skip
+    trimmed, footer = _drop_footer(data) if fmt == JIRA else (data, False)
+    on_disk = source if isinstance(source, Path) and not footer else None
+    staged = stage_csv(con, trimmed, file_name, path=on_disk, table=_STAGED)
+    sha = sha256_of(data) if footer else staged.sha256
+    if fmt == JIRA:
+        chosen = guess_mapping(staged.header)
+        if mapping:
+            chosen = {k: v for k, v in chosen.items() if k not in mapping} | mapping
+    else:
+        chosen = dict(mapping) if mapping else guess_mapping(staged.header)
+    missing = [f for f in REQUIRED if f not in chosen]
+    if missing:
+        what = " and ".join({"key": "issue key", "created": "creation date"}[f] for f in missing)
+        hint = (
+            "a Jira export has Issue key (or Key) and Created columns; for another tracker's "
+            "CSV use the CSV format with a column mapping"
+            if fmt == JIRA
+            else "give a column mapping that names them (--mapping)"
+        )
+        raise ImportRejected(file_name, [Problem(1, "", ",".join(staged.header),
+            f"no column for the {what}; {hint}")])  # fmt: skip
+    by_field = _resolve_columns(staged.header, staged.columns, chosen, file_name)
+    names = dict(zip(staged.columns, staged.header, strict=True))
+    exprs: dict[str, str] = {}
+    for field_name, cols in by_field.items():
+        if field_name in LIST_FIELDS:
+            if fmt == JIRA:  # one value per repeated column
+                cells = ", ".join(_clean(c) for c in cols)
+                exprs[field_name] = f"list_filter([{cells}], lambda v: v IS NOT NULL)"
+            else:
+                parts = [_split_cell(c) for c in cols]
+                exprs[field_name] = (
+                    parts[0] if len(parts) == 1 else f"flatten([{', '.join(parts)}])"
+                )
+        elif field_name == "description":  # kept exactly, line breaks and spaces included
+            cells = [f"nullif({_unquote(quote_ident(c))}, '')" for c in cols]
+            exprs[field_name] = cells[0] if len(cells) == 1 else f"coalesce({', '.join(cells)})"
+        elif field_name in DATE_FIELDS:
+            cells = [f"nullif(trim({quote_ident(c)}), '')" for c in cols]
+            exprs[field_name] = cells[0] if len(cells) == 1 else f"coalesce({', '.join(cells)})"
+        else:
+            cells = [_clean(c) for c in cols]
+            exprs[field_name] = cells[0] if len(cells) == 1 else f"coalesce({', '.join(cells)})"
+    fatal = [p for p in staged.problems if p.reason.startswith("cannot be read as CSV")]
+    bad = [p for p in staged.problems if p not in fatal]
+    return _Source(
+        table=_STAGED,
+        exprs=exprs,
+        headers={f: names[cols[0]] for f, cols in by_field.items()},
+        rows_read=staged.rows + len(bad),
+        sha256=sha,
+        fatal=fatal,
+        bad_rows=bad,
+        footer_dropped=footer,
+        mapping={f: names[cols[0]] for f, cols in by_field.items()},
+    )
+
+
+def _stage_json_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str) -> _Source:
+    import pyarrow as pa
+
+    issues = github.parse_issues(data, file_name)
+    arrays = {
+        "line": pa.array(issues.lines, pa.int64()),
+        "item": pa.array(issues.items, pa.int64()),
+        "labels": pa.array(issues.labels, pa.list_(pa.string())),
+    }
+    arrays |= {c: pa.array(v, pa.string()) for c, v in issues.columns.items()}
+    staged = pa.table(arrays)  # noqa: F841 - read by the query below
+    drop_staged(con, _STAGED)
+    con.execute(f"CREATE TEMP TABLE {_STAGED} AS SELECT * FROM staged")
+    exprs = {c: quote_ident(c) for c in github.COLUMNS} | {"labels": "labels"}
+    headers = {
+        "key": issues.headers.get("number", "number"),
+        "created": issues.headers.get("created", "created_at"),
+        "resolved": issues.headers.get("resolved", "closed_at"),
+        "updated": issues.headers.get("updated", "updated_at"),
+    }
+    return _Source(
+        table=_STAGED,
+        exprs=exprs,
+        headers=headers,
+        rows_read=issues.count + len(issues.problems),
+        sha256=sha256_of(data),
+        bad_rows=issues.problems,
+        json_items=True,
+        pull_requests=issues.pull_requests,
+        no_repository=issues.no_repository,
+    )
+
+
+# --- typing and checking -------------------------------------------------------------------
+
+_EMPTY_KEY = "the key is empty; every issue needs one"
+_EMPTY_CREATED = "the creation date is empty; every issue needs one"
+_NOT_A_DATE = f"not a date and time; write it like {dates.EXAMPLES}"
+_FUTURE = "the creation date is in the future; check the date format (day and month swapped?)"
+
+
+def _samples(con: duckdb.DuckDBPyConnection, source: _Source, field_name: str) -> list[str]:
+    expr = source.exprs[field_name]
+    return [
+        v
+        for (v,) in con.execute(
+            f"SELECT v FROM (SELECT {expr} AS v FROM {source.table} LIMIT 5000) "
+            f"WHERE v IS NOT NULL LIMIT {dates.SAMPLE_SIZE}"
+        ).fetchall()
+    ]
+
+
+def _type_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: _Source,
+    tracker: str,
+    done: list[str],
+    latest: dt.datetime,
+) -> None:
+    """The table ``bugs_typed``: one row per staged row, typed, with its problems."""
+    e = source.exprs
+
+    def text(name: str) -> str:
+        return e.get(name, "NULL::VARCHAR")
+
+    def listed(name: str) -> str:
+        return e.get(name, "[]::VARCHAR[]")
+
+    item = "item" if source.json_items else "NULL::BIGINT"
+    parsed = {
+        name: dates.timestamp_sql(
+            f"{name}_raw",
+            dates.choose_format(con, _samples(con, source, name)) if name in e else None,
+        )
+        for name in DATE_FIELDS
+    }
+    done_sql = "list_contains(?::VARCHAR[], lower(status))"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE bugs_typed AS
+        WITH s AS (
+            SELECT line, {item} AS item,
+                   {text("key")} AS key, {text("project")} AS project, {text("type")} AS type,
+                   {text("status")} AS status, {text("priority")} AS priority,
+                   {text("severity")} AS severity, {listed("labels")} AS labels,
+                   {listed("components")} AS components, {text("summary")} AS summary,
+                   {text("description")} AS description, {text("team")} AS team_name,
+                   {text("created")} AS created_raw, {text("resolved")} AS resolved_raw,
+                   {text("updated")} AS updated_raw
+            FROM {source.table}
+        ),
+        p AS (
+            SELECT *, {parsed["created"]} AS created, {parsed["resolved"]} AS resolved_given,
+                   {parsed["updated"]} AS updated, {done_sql} AS done
+            FROM s
+        )
+        SELECT line, item, {quote_literal(tracker)} AS tracker, key,
+               coalesce(project, CASE WHEN contains(key, '-') THEN split_part(key, '-', 1) END)
+                   AS project,
+               type, status, priority, severity, labels, components, created,
+               coalesce(resolved_given, CASE WHEN done THEN updated END) AS resolved,
+               resolved_given IS NULL AND done AND updated IS NOT NULL AS resolved_estimated,
+               updated, summary, description, team_name,
+               resolved_given IS NULL AND done AND updated IS NULL AS done_without_time,
+               CASE WHEN key IS NULL THEN {quote_literal(_EMPTY_KEY)} END AS key_problem,
+               CASE WHEN created_raw IS NULL THEN {quote_literal(_EMPTY_CREATED)}
+                    WHEN created IS NULL THEN {quote_literal(_NOT_A_DATE)}
+                    WHEN created > ?::TIMESTAMP THEN {quote_literal(_FUTURE)} END
+                   AS created_problem,
+               CASE WHEN created_problem IS NOT NULL THEN created_raw END AS created_bad,
+               CASE WHEN resolved_raw IS NOT NULL AND resolved_given IS NULL
+                    THEN {quote_literal(_NOT_A_DATE)} END AS resolved_problem,
+               CASE WHEN resolved_problem IS NOT NULL THEN resolved_raw END AS resolved_bad,
+               CASE WHEN updated_raw IS NOT NULL AND updated IS NULL
+                    THEN {quote_literal(_NOT_A_DATE)} END AS updated_problem,
+               CASE WHEN updated_problem IS NOT NULL THEN updated_raw END AS updated_bad
+        FROM p
+        """,
+        [done, latest],
+    )
+
+
+_CHECKS = (  # (field, problem column, bad value column)
+    ("key", "key_problem", "NULL::VARCHAR"),
+    ("created", "created_problem", "created_bad"),
+    ("resolved", "resolved_problem", "resolved_bad"),
+    ("updated", "updated_problem", "updated_bad"),
+)
+_ANY_PROBLEM = " OR ".join(f"{p} IS NOT NULL" for _, p, _ in _CHECKS)
+
+
+def _where(line: int, item: int | None) -> str:
+    return f" (item {item})" if item is not None else ""
+
+
+def _row_problems(
+    con: duckdb.DuckDBPyConnection, source: _Source
+) -> tuple[list[Problem], int, int]:
+    """The cell problems (up to a limit), how many more, and how many rows have any."""
+    total, bad_rows = con.execute(
+        "SELECT " + " + ".join(f"count({p})" for _, p, _ in _CHECKS)
+        + f", count(*) FILTER ({_ANY_PROBLEM}) FROM bugs_typed"
+    ).fetchone()  # fmt: skip
+    if not total:
+        return [], 0, 0
+    union = " UNION ALL ".join(
+        f"SELECT line, item, {quote_literal(f)} AS field, {bad} AS raw, {p} AS reason "
+        f"FROM bugs_typed WHERE {p} IS NOT NULL"
+        for f, p, bad in _CHECKS
+    )
+    found = [
+        Problem(line, source.headers.get(f, f), raw, reason + _where(line, item))
+        for line, item, f, raw, reason in con.execute(
+            f"SELECT * FROM ({union}) ORDER BY line, item, field LIMIT {_PROBLEM_FETCH_LIMIT}"
+        ).fetchall()
+    ]
+    return found, max(0, total - _PROBLEM_FETCH_LIMIT), bad_rows
+
+
+def _find_duplicates(con: duckdb.DuckDBPyConnection) -> int:
+    """The table ``bugs_dups``: keys on more than one row, with their rows in file order."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE bugs_dups AS
+        SELECT key, list(line ORDER BY item, line) AS lines,
+               list(item ORDER BY item, line) AS items
+        FROM bugs_typed WHERE key IS NOT NULL
+        GROUP BY key HAVING count(*) > 1
+    """)
+    return scalar(con, "SELECT count(*) FROM bugs_dups")
+
+
+def _duplicate_reason(key: str, lines: list[int], items: list[int | None]) -> str:
+    if items[0] is not None:
+        where = ", ".join(f"item {i} (line {n})" for n, i in zip(lines, items, strict=True))
+        return f"issue {key} appears more than once: {where}; keep one per issue"
+    return (
+        f"issue {key} is also on line {lines[0]} (lines {', '.join(map(str, lines))}); "
+        "keep one row per issue"
+    )
+
+
+def _duplicate_problems(con: duckdb.DuckDBPyConnection, key_header: str) -> list[Problem]:
+    found = []
+    for key, lines, items in con.execute(
+        f"SELECT key, lines, items FROM bugs_dups ORDER BY lines[2] LIMIT {_PROBLEM_FETCH_LIMIT}"
+    ).fetchall():
+        reason = _duplicate_reason(key, lines, items)
+        found += [Problem(line, key_header, key, reason) for line in lines[1:]]
+    return found
+
+
+def _skip_reason_sql(source: _Source) -> str:
+    """SQL: why a row with problems is skipped, as Problem's text without the line."""
+    parts = []
+    for f, p, bad in _CHECKS:
+        header = quote_literal(f"column {source.headers.get(f, f)}")
+        value = (
+            f"coalesce(', value ''' || CASE WHEN length({bad}) > 60 "
+            f"THEN left({bad}, 59) || '…' ELSE {bad} END || '''', '')"
+        )
+        parts.append(f"CASE WHEN {p} IS NOT NULL THEN {header} || {value} || ': ' || {p} END")
+    where = "coalesce(' (item ' || item || ')', '')"
+    return f"concat_ws('; ', {', '.join(parts)}) || {where}"
+
+
+def _skip_bad_rows(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
+    """Move every row with a problem (then every repeated key) out of ``bugs_typed``."""
+    con.execute("CREATE OR REPLACE TEMP TABLE bugs_skipped (line BIGINT, reason VARCHAR)")
+    con.executemany(
+        "INSERT INTO bugs_skipped VALUES (?, ?)",
+        [(p.line, str(p).split(": ", 1)[1] if p.line else str(p)) for p in source.bad_rows],
+    )
+    con.execute(
+        f"INSERT INTO bugs_skipped SELECT line, {_skip_reason_sql(source)} "
+        f"FROM bugs_typed WHERE {_ANY_PROBLEM}"
+    )
+    con.execute(f"DELETE FROM bugs_typed WHERE {_ANY_PROBLEM}")
+    if _find_duplicates(con):
+        later = []
+        for key, lines, items in con.execute("SELECT key, lines, items FROM bugs_dups").fetchall():
+            reason = f"column {source.headers['key']}, value {shorten(key)!r}: " + (
+                _duplicate_reason(key, lines, items)
+            )
+            later += [(line, item, reason) for line, item in zip(lines[1:], items[1:], strict=True)]
+        con.executemany("INSERT INTO bugs_skipped VALUES (?, ?)", [(n, r) for n, _, r in later])
+        con.execute(
+            """
+            DELETE FROM bugs_typed t USING bugs_dups d
+            WHERE t.key = d.key AND coalesce(t.item, t.line) <> coalesce(d.items[1], d.lines[1])
+            """
+        )
+
+
+def _skipped_problems(con: duckdb.DuckDBPyConnection) -> tuple[list[Problem], int]:
+    count = scalar(con, "SELECT count(*) FROM bugs_skipped")
+    shown = [
+        Problem(line, "", None, reason)
+        for line, reason in con.execute(
+            f"SELECT line, reason FROM bugs_skipped ORDER BY line LIMIT {_SKIPPED_SHOWN}"
+        ).fetchall()
+    ]
+    return shown, count
+
+
+# --- comparing and applying ----------------------------------------------------------------
+
+
+def _classify(con: duckdb.DuckDBPyConnection, tracker: str) -> tuple[int, int, int]:
+    """(rows, changed, unchanged): how the file's bugs compare with the stored ones."""
+    total = scalar(con, "SELECT count(*) FROM bugs_typed")
+    stored = scalar(con, "SELECT count(*) FROM bugs WHERE tracker = ?", [tracker])
+    differs = " OR ".join(f"t.{c} IS DISTINCT FROM b.{c}" for c in _CONTENT)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE bugs_matched AS
+        SELECT t.key, ({differs}) AS differs
+        FROM bugs_typed t JOIN bugs b ON b.tracker = ? AND b.key = t.key
+        {"" if stored else "WHERE false"}
+        """,
+        [tracker],
+    )
+    changed, unchanged = con.execute(
+        "SELECT count(*) FILTER (differs), count(*) FILTER (NOT differs) FROM bugs_matched"
+    ).fetchone()
+    return total, changed, unchanged
+
+
+def _preview(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return rows(
+        con,
+        f"""
+        SELECT t.line, t.key, t.type, t.status, t.priority,
+               array_to_string(t.components, '; ') AS components,
+               strftime(t.created, '%Y-%m-%d %H:%M') AS created,
+               strftime(t.resolved, '%Y-%m-%d %H:%M')
+                   || CASE WHEN t.resolved_estimated THEN ' (estimated)' ELSE '' END AS resolved,
+               t.summary,
+               CASE WHEN m.key IS NULL THEN 'new' WHEN m.differs THEN 'changed'
+                    ELSE 'unchanged' END AS change
+        FROM (SELECT * FROM bugs_typed ORDER BY item, line LIMIT {PREVIEW_ROWS}) t
+        LEFT JOIN bugs_matched m USING (key)
+        ORDER BY t.item, t.line
+        """,
+    )
+
+
+def _apply(con: duckdb.DuckDBPyConnection, result: BugsImport, tracker: str, who: str) -> None:
+    columns = ", ".join(BUG_COLUMNS)
+    with transaction(con):
+        import_id = ledger.start(
+            con, kind=KIND, file_name=result.file_name, sha256=result.sha256, who=who
+        )
+        if result.updated:
+            con.execute(
+                f"""
+                INSERT INTO bug_overwrites (overwritten_by, {columns})
+                SELECT ?, {", ".join(f"b.{c}" for c in BUG_COLUMNS)}
+                FROM bugs b JOIN bugs_matched m ON b.tracker = ? AND b.key = m.key
+                WHERE m.differs
+                """,
+                [import_id, tracker],
+            )
+            con.execute(
+                """
+                DELETE FROM bugs WHERE tracker = ? AND key IN (
+                    SELECT key FROM bugs_matched WHERE differs)
+                """,
+                [tracker],
+            )
+        values = ", ".join(f"t.{c}" for c in BUG_COLUMNS if c != "import_id")
+        if result.added or result.updated:
+            con.execute(
+                f"""
+                INSERT INTO bugs ({columns})
+                SELECT {values}, ? FROM bugs_typed t
+                {
+                    "ANTI JOIN (SELECT key FROM bugs_matched WHERE NOT differs) u USING (key)"
+                    if result.unchanged
+                    else ""
+                }
+                """,
+                [import_id],
+            )
+        if result.skipped_count:
+            con.execute(
+                "INSERT INTO import_skipped (import_id, line, reason) "
+                "SELECT ?, line, reason FROM bugs_skipped ORDER BY line",
+                [import_id],
+            )
+        ledger.finish(
+            con,
+            import_id,
+            rows_read=result.rows_read,
+            added=result.added,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+        audit.record(con, who, "bugs.import", result.file_name, after={
+            "import_id": import_id, "format": result.format, "added": result.added,
+            "updated": result.updated, "unchanged": result.unchanged,
+            "skipped": result.skipped_count, "estimated": result.estimated,
+        })  # fmt: skip
+    result.import_id = import_id
+
+
+# --- the import ----------------------------------------------------------------------------
+
+
+def import_bugs(
+    con: duckdb.DuckDBPyConnection,
+    source: Path | bytes,
+    *,
+    file_name: str | None = None,
+    who: str,
+    format: str = JIRA,  # noqa: A002 - the option's name everywhere else
+    mapping: Mapping[str, Any] | Iterable[tuple[str, Any]] | str | None = None,
+    skip_bad_rows: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+) -> BugsImport:
+    """Check a bug export and, unless ``dry_run``, apply it in one transaction.
+
+    ``format`` is ``jira``, ``github`` or ``csv``; ``mapping`` (field -> header, or a saved
+    mapping's name) says which column holds what in a CSV file (guessed when not given;
+    for a Jira export it overrides the guess). Raises :class:`ImportRejected` listing every
+    problem when anything is wrong (with ``skip_bad_rows``, only when nothing can be read);
+    the database is then left exactly as it was.
+    """
+    report = progress or (lambda stage, fraction: None)
+    fmt = (format or JIRA).strip().lower()
+    if fmt not in FORMATS:
+        raise InvalidMapping(f"Unknown bug export format {format!r}; use jira, github or csv.")
+    name = file_name or (source.name if isinstance(source, Path) else "upload")
+    if isinstance(mapping, str):
+        chosen = load_mapping(con, mapping)
+    else:
+        chosen = check_mapping(mapping) if mapping is not None else None
+    tracker = fmt
+    report("reading", 0.0)
+    data = read_upload(source)
+    try:
+        if fmt == GITHUB:
+            staged = _stage_json_file(con, data, name)
+        else:
+            staged = _stage_csv_file(con, source, data, name, fmt, chosen)
+        if staged.fatal:
+            raise ImportRejected(name, staged.fatal + staged.bad_rows)
+        report("checking", 0.3)
+        done = [s.lower() for s in settings.as_list(settings.current(con)["done_statuses"])]
+        latest = dt.datetime.combine((today or today_utc()) + dt.timedelta(days=2), dt.time())
+        _type_rows(con, staged, tracker, done, latest)
+        key_header = staged.headers.get("key", "key")
+        if skip_bad_rows:
+            _skip_bad_rows(con, staged)
+        else:
+            problems, hidden, _ = _row_problems(con, staged)
+            if _find_duplicates(con):
+                problems += _duplicate_problems(con, key_header)
+            problems += staged.bad_rows
+            if problems:
+                raise ImportRejected(name, problems, hidden=hidden)
+            con.execute("CREATE OR REPLACE TEMP TABLE bugs_skipped (line BIGINT, reason VARCHAR)")
+        report("comparing", 0.6)
+        total, changed, unchanged = _classify(con, tracker)
+        if total == 0:
+            reason = (
+                "the file has no issues"
+                if staged.rows_read == 0
+                else "every row has a problem; there is nothing to import"
+            )
+            raise ImportRejected(name, [Problem(0, "", None, reason)])
+        skipped, skipped_count = _skipped_problems(con)
+        estimated, without, first, last = con.execute(
+            "SELECT count(*) FILTER (resolved_estimated), count(*) FILTER (done_without_time), "
+            "min(created), max(created) FROM bugs_typed"
+        ).fetchone()
+        result = BugsImport(
+            file_name=name,
+            sha256=staged.sha256,
+            format=fmt,
+            rows_read=staged.rows_read,
+            added=total - changed - unchanged,
+            updated=changed,
+            unchanged=unchanged,
+            skipped=skipped,
+            skipped_count=skipped_count,
+            estimated=estimated,
+            done_without_time=without,
+            created_range=(first, last) if first else None,
+            mapping=staged.mapping,
+            footer_dropped=staged.footer_dropped,
+            pull_requests=staged.pull_requests,
+            no_repository=staged.no_repository,
+            preview=_preview(con),
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            report("applying", 0.75)
+            _apply(con, result, tracker, who)
+        report("done", 1.0)
+        return result
+    finally:
+        drop_staged(con, _STAGED)
+        for table in _TEMP_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")

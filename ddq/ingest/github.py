@@ -1,0 +1,212 @@
+"""Reading GitHub issues from JSON: the REST ``/issues`` list and ``gh issue list --json``.
+
+The REST API lists pull requests among issues (they carry a ``pull_request`` key); they
+are skipped. ``gh`` writes the same data with camelCase names (``createdAt``) and upper
+case states (``OPEN``). Pages of ``gh api --paginate`` (arrays one after another) and a
+search result (``{"items": [...]}``) are read too.
+
+Each issue is found with the physical line it starts on, so that problems name a line as
+they do for CSV files, plus its position in the list ("item 5") for one-line JSON.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ddq.ingest.problems import ImportRejected, Problem
+
+# field -> the names REST and gh give it, in order of preference.
+_NAMES: dict[str, tuple[str, ...]] = {
+    "number": ("number",),
+    "title": ("title",),
+    "state": ("state",),
+    "labels": ("labels",),
+    "created": ("created_at", "createdAt"),
+    "resolved": ("closed_at", "closedAt"),
+    "updated": ("updated_at", "updatedAt"),
+    "body": ("body",),
+    "type": ("type", "issueType"),
+}
+_REPO_IN_URL = re.compile(
+    r"^https?://(?:api\.)?github\.[^/]+/(?:repos/)?([^/]+/[^/#?]+?)(?:\.git)?(?:/|$)"
+)
+COLUMNS = (
+    "key", "project", "type", "status", "summary", "description", "created", "resolved",
+    "updated",
+)  # fmt: skip
+
+
+@dataclass
+class GithubIssues:
+    """The issues of a GitHub JSON file, as columns, and what was left out."""
+
+    lines: list[int] = field(default_factory=list)
+    items: list[int] = field(default_factory=list)
+    columns: dict[str, list[str | None]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
+    labels: list[list[str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # items that are not issues
+    pull_requests: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # field -> JSON name seen
+    no_repository: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+
+def looks_like_json(data: bytes) -> bool:
+    return data.removeprefix(codecs.BOM_UTF8).lstrip()[:1] in (b"[", b"{")
+
+
+def _fail(file_name: str, text: str, at: int, reason: str) -> ImportRejected:
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return ImportRejected(
+        file_name, [Problem(line, "", None, f"not valid JSON at column {column}: {reason}")]
+    )
+
+
+def _values(text: str, file_name: str) -> list[tuple[int, int, Any]]:
+    """Every issue-like value in the document: (offset, item number, value)."""
+    decoder = json.JSONDecoder()
+    found: list[tuple[int, int, Any]] = []
+    at, end = 0, len(text)
+
+    def skip_space(i: int) -> int:
+        while i < end and text[i] in " \t\r\n":
+            i += 1
+        return i
+
+    def decode(i: int) -> tuple[Any, int]:
+        try:
+            return decoder.raw_decode(text, i)
+        except json.JSONDecodeError as exc:
+            raise _fail(file_name, text, exc.pos, exc.msg) from exc
+
+    at = skip_space(at)
+    if at == end:
+        raise ImportRejected(file_name, [Problem(0, "", None, "the file is empty")])
+    while at < end:
+        if text[at] == "[":  # a list of issues (possibly one page of several)
+            at = skip_space(at + 1)
+            if at < end and text[at] == "]":
+                at = skip_space(at + 1)
+                continue
+            while True:
+                value, after = decode(at)
+                found.append((at, len(found) + 1, value))
+                at = skip_space(after)
+                if at < end and text[at] == ",":
+                    at = skip_space(at + 1)
+                    continue
+                if at < end and text[at] == "]":
+                    at = skip_space(at + 1)
+                    break
+                raise _fail(file_name, text, at, "expected ',' or ']' after an issue")
+        else:
+            start = at
+            value, after = decode(at)
+            at = skip_space(after)
+            if isinstance(value, dict) and isinstance(value.get("items"), list):
+                # A search result: its items have no offsets of their own.
+                found += [(start, len(found) + 1, item) for item in value["items"]]
+            else:
+                found.append((start, len(found) + 1, value))
+    return found
+
+
+def _first(item: dict[str, Any], name: str, headers: dict[str, str]) -> Any:
+    for candidate in _NAMES[name]:
+        if candidate in item:
+            headers.setdefault(name, candidate)
+            return item[candidate]
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):  # an issue type, {"name": "Bug", ...}
+        value = value.get("name")
+        if value is None:
+            return None
+    text = str(value).strip()
+    return text or None
+
+
+def _repository(item: dict[str, Any]) -> str | None:
+    repo = item.get("repository")
+    if isinstance(repo, dict):
+        name = repo.get("nameWithOwner") or repo.get("full_name")
+        if name:
+            return str(name)
+    for name in ("repository_url", "html_url", "url"):
+        url = item.get(name)
+        if isinstance(url, str) and (match := _REPO_IN_URL.match(url)):
+            return match[1]
+    return None
+
+
+def _is_pull_request(item: dict[str, Any]) -> bool:
+    return "pull_request" in item or bool(item.get("isPullRequest"))
+
+
+def parse_issues(data: bytes, file_name: str) -> GithubIssues:
+    """Read the issues in a GitHub JSON file; a file that is not JSON is rejected."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRejected(
+            file_name, [Problem(line, "", None, "the file is not UTF-8 text, so it is not JSON")]
+        ) from exc
+    issues = GithubIssues()
+    line, counted = 1, 0
+    for offset, number, item in _values(text, file_name):
+        line += text.count("\n", counted, offset)
+        counted = offset
+        where = f"item {number}"
+        if not isinstance(item, dict):
+            issues.problems.append(
+                Problem(line, "", None, f"{where} is not an issue (a JSON object)")
+            )
+            continue
+        if _is_pull_request(item):
+            issues.pull_requests += 1
+            continue
+        raw_number = _first(item, "number", issues.headers)
+        if isinstance(raw_number, bool) or not isinstance(raw_number, int | str):
+            issues.problems.append(Problem(line, "number", None, f"{where} has no issue number"))
+            continue
+        repo = _repository(item)
+        if repo is None:
+            issues.no_repository += 1
+        state = _text(_first(item, "state", issues.headers))
+        labels = []
+        for label in _first(item, "labels", issues.headers) or []:
+            name = _text(label.get("name") if isinstance(label, dict) else label)
+            if name:
+                labels.append(name)
+        values = {
+            "key": f"{repo or ''}#{str(raw_number).strip().lstrip('#')}",
+            "project": repo,
+            "type": _text(_first(item, "type", issues.headers)),
+            "status": state.capitalize() if state else None,
+            "summary": _text(_first(item, "title", issues.headers)),
+            "description": _first(item, "body", issues.headers) or None,
+            "created": _text(_first(item, "created", issues.headers)),
+            "resolved": _text(_first(item, "resolved", issues.headers)),
+            "updated": _text(_first(item, "updated", issues.headers)),
+        }
+        if values["description"] is not None:
+            values["description"] = str(values["description"])
+        for column, value in values.items():
+            issues.columns[column].append(value)
+        issues.labels.append(labels)
+        issues.lines.append(line)
+        issues.items.append(number)
+    return issues
