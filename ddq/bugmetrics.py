@@ -10,8 +10,8 @@ when it is resolved, summed week by week):
   when none were);
 - ``critical_bugs_past_sla``: open at the week's end and older than the definition's SLA.
 
-Each week is computed under the definition in force for it: the one already recorded on
-its values, or else the newest adopted definition effective by that week. So adopting a
+Each week is computed under the newest of: the definition effective by that week, and the
+one already recorded on its values (a definition applied to history on purpose). So adopting a
 new definition changes the weeks from its effective date on, and never silently rewrites
 history; :func:`recompute_history` does that on purpose, recorded and annotated.
 
@@ -111,9 +111,14 @@ def _prepare(con: duckdb.DuckDBPyConnection, last: dt.date, definitions: list[di
         CREATE OR REPLACE TEMP TABLE bug_facts AS
         WITH {OWNERS_SQL}
         SELECT o.team_id, b.created,
-               greatest(b.resolved, b.created) AS resolved,
-               date_trunc('week', b.created)::DATE AS created_week,
-               date_trunc('week', greatest(b.resolved, b.created))::DATE AS resolved_week
+               -- a resolution dated before creation counts at creation (DuckDB's greatest
+               -- would turn a NULL resolution into the creation time, hence the CASE)
+               CASE WHEN b.resolved IS NOT NULL THEN greatest(b.resolved, b.created) END
+                 AS resolved,
+               CASE WHEN b.resolved IS NOT NULL
+                    THEN date_trunc('week', greatest(b.resolved, b.created))::DATE END
+                 AS resolved_week,
+               date_trunc('week', b.created)::DATE AS created_week
                {extra}
         FROM bugs b JOIN bug_owners o USING (tracker, key)
         WHERE o.team_id IS NOT NULL AND date_trunc('week', b.created)::DATE <= ?
@@ -143,7 +148,10 @@ def _week_versions(
         for d in definitions:
             if d["from_week"] <= week:
                 in_force = d["version"]
-        chosen = recorded.get(week, in_force)
+        # The newest decision wins: a definition adopted since, from its effective week on;
+        # a definition applied to history on purpose, for the weeks it was applied to.
+        candidates = [v for v in (recorded.get(week), in_force) if v is not None]
+        chosen = max(candidates) if candidates else None
         if override and week >= override[1]:
             chosen = override[0]
         result[week] = chosen

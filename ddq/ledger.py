@@ -148,10 +148,24 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
         )
         con.execute(
             """
-            UPDATE metric_values SET value = o.old_value, import_id = o.old_import_id
+            UPDATE metric_values SET value = o.old_value, import_id = o.old_import_id,
+                                     definition_version = o.old_definition_version
             FROM import_overwrites o
             WHERE o.import_id = ? AND metric_values.team_id = o.team_id
               AND metric_values.week = o.week AND metric_values.metric = o.metric
+            """,
+            [import_id],
+        )
+        # Values the import removed (a bug-metrics run that no longer produced them) return.
+        con.execute(
+            """
+            INSERT INTO metric_values (team_id, week, metric, value, import_id, definition_version)
+            SELECT o.team_id, o.week, o.metric, o.old_value, o.old_import_id,
+                   o.old_definition_version
+            FROM import_overwrites o
+            ANTI JOIN metric_values mv
+              ON mv.team_id = o.team_id AND mv.week = o.week AND mv.metric = o.metric
+            WHERE o.import_id = ?
             """,
             [import_id],
         )

@@ -1,0 +1,118 @@
+"""Weekly bug metrics on a tiny bug list checked by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ddq import bugmetrics, critical, db, ledger, ownership, roster
+
+TODAY = dt.date(2026, 3, 4)  # last complete week: Monday 2026-02-23
+WEEKS = [dt.date(2026, 1, 5) + dt.timedelta(weeks=i) for i in range(8)]
+BUGS = [
+    # key, created, resolved, priority, type
+    ("A-1", "2026-01-06 10:00", "2026-01-20 10:00", "Critical", "Bug"),
+    ("A-2", "2026-01-07 10:00", None, "Major", "Bug"),
+    ("A-3", "2026-01-13 10:00", "2026-01-14 10:00", "Critical", "Bug"),
+    ("A-4", "2026-02-02 10:00", None, "critical ", "bug"),
+    ("A-5", "2026-02-03 10:00", None, "Critical", "Task"),  # not a bug: never counted
+]
+EXPECTED = {
+    "open_bugs": [2, 2, 1, 1, 2, 2, 2, 2],
+    "open_critical_bugs": [1, 1, 0, 0, 1, 1, 1, 1],
+    "new_critical_bugs": [1, 1, 0, 0, 1, 0, 0, 0],
+    "resolved_critical_bugs": [0, 1, 1, 0, 0, 0, 0, 0],
+    "median_days_to_resolve_critical": [None, 1.0, 14.0, None, None, None, None, None],
+    # SLA 7 days: A-1 passes it in week 2 and is resolved in week 3; A-4 passes it in week 6.
+    "critical_bugs_past_sla": [0, 1, 0, 0, 0, 1, 1, 1],
+}
+
+
+@pytest.fixture
+def con(tmp_path):
+    with db.connect(tmp_path / "b.duckdb") as connection:
+        with db.transaction(connection):
+            roster.ensure_team(connection, "Alpha", None)
+            connection.execute("INSERT INTO imports (kind, file_name, who, imported_at) "
+                               "VALUES ('bugs', 'seed', 't', now())")  # fmt: skip
+            for key, created, resolved, priority, kind in BUGS:
+                connection.execute(
+                    "INSERT INTO bugs (tracker, key, project, type, priority, components, "
+                    "created, resolved, import_id) VALUES ('jira', ?, 'A', ?, ?, ['alpha'], ?, ?, 1)",
+                    [key, kind, priority, created, resolved],
+                )
+        ownership.set_mapping(connection, "component", "alpha", "Alpha", who="t")
+        version = critical.create_draft(
+            connection, title="Critical priority", rule={"field": "priority", "in": ["Critical"]},
+            sla_days=7, who="t",
+        )  # fmt: skip
+        critical.propose(connection, version, who="t")
+        critical.adopt(connection, version, effective_from=dt.date(2026, 1, 5), who="t")
+        yield connection
+
+
+def stored(con) -> dict[str, list[float | None]]:
+    found = {m: [None] * len(WEEKS) for m in EXPECTED}
+    for week, metric, value in con.execute(
+        "SELECT week, metric, value FROM metric_values"
+    ).fetchall():
+        found[metric][WEEKS.index(week)] = value
+    return found
+
+
+def test_every_metric_matches_the_hand_count(con):
+    result = bugmetrics.compute(con, who="t", today=TODAY)
+    assert (result.first_week, result.last_week, result.teams) == (WEEKS[0], WEEKS[-1], 1)
+    assert stored(con) == EXPECTED
+    assert {v for (v,) in con.execute(
+        "SELECT DISTINCT definition_version FROM metric_values WHERE metric <> 'open_bugs'"
+    ).fetchall()} == {1}  # fmt: skip
+    assert result.import_id is not None
+
+
+def test_computing_again_changes_nothing_and_undo_removes_the_values(con):
+    first = bugmetrics.compute(con, who="t", today=TODAY)
+    again = bugmetrics.compute(con, who="t", today=TODAY)
+    assert again.import_id is None and again.added == again.updated == again.removed == 0
+    ledger.undo(con, first.import_id, who="t")
+    assert con.execute("SELECT count(*) FROM metric_values").fetchone() == (0,)
+
+
+def test_a_resolution_later_removes_the_stale_median_and_updates_counts(con):
+    first = bugmetrics.compute(con, who="t", today=TODAY)
+    con.execute("UPDATE bugs SET resolved = NULL WHERE key = 'A-3'")
+    second = bugmetrics.compute(con, who="t", today=TODAY)
+    values = stored(con)
+    assert values["median_days_to_resolve_critical"][1] is None  # no critical resolved that week
+    assert values["open_critical_bugs"][:3] == [1, 2, 1]
+    assert second.removed == 1
+    ledger.undo(con, second.import_id, who="t")
+    assert stored(con) == EXPECTED
+    assert first.import_id < second.import_id
+
+
+def test_a_new_definition_computes_forward_and_history_only_on_purpose(con):
+    bugmetrics.compute(con, who="t", today=TODAY)
+    broader = critical.create_draft(
+        con, title="Critical or major", rule={"field": "priority", "in": ["Critical", "Major"]},
+        sla_days=7, who="t",
+    )  # fmt: skip
+    critical.propose(con, broader, who="t")
+    critical.adopt(con, broader, effective_from=dt.date(2026, 2, 16), who="t")
+    bugmetrics.compute(con, who="t", today=TODAY)
+    values = stored(con)
+    # Weeks before 16 Feb keep v1 (A-2 is Major: not critical then); from 16 Feb A-2 counts.
+    assert values["open_critical_bugs"] == [1, 1, 0, 0, 1, 1, 2, 2]
+    versions = dict(con.execute(
+        "SELECT week, max(definition_version) FROM metric_values "
+        "WHERE metric = 'open_critical_bugs' GROUP BY week"
+    ).fetchall())  # fmt: skip
+    assert [versions[w] for w in WEEKS] == [1] * 6 + [2] * 2
+    result = bugmetrics.recompute_history(con, broader, since=dt.date(2026, 1, 5), who="t",
+                                          today=TODAY)  # fmt: skip
+    assert stored(con)["open_critical_bugs"] == [2, 2, 1, 1, 2, 2, 2, 2]
+    titles = [t for (t,) in con.execute("SELECT title FROM events WHERE kind = 'definition'")
+              .fetchall()]  # fmt: skip
+    assert "History from 2026-01-05 recomputed under definition v2" in titles
+    assert result.import_id is not None
