@@ -480,6 +480,136 @@ def _insert_roster(
     }
 
 
+BUG_WEEKS = 13  # the sample's bug list: the last quarter, enough to discuss definitions
+_CRITICAL = _METRIC_KEYS.index("new_critical_bugs")
+_DAYS = _METRIC_KEYS.index("median_days_to_resolve_critical")
+_PHRASES = ("crash on save", "timeout under load", "wrong total shown", "login loop",
+            "data not refreshed", "memory leak", "broken link", "slow search", "lost upload",
+            "permission denied", "duplicate entries", "export fails")  # fmt: skip
+
+
+def _project(area: str) -> str:
+    letters = "".join(c for c in area.upper() if c.isalpha())
+    return (letters[:3] or "BUG").ljust(3, "X")
+
+
+def _insert_bugs(
+    con: duckdb.DuckDBPyConnection,
+    rng: np.random.Generator,
+    org: _Org,
+    team_ids: list[int],
+    values: np.ndarray,
+    week_dates: np.ndarray,
+    import_id: int,
+    who: str,
+) -> int:
+    """The last quarter's bugs, critical ones as many as the weekly figures say; mappings;
+    an adopted critical-bug definition and a proposal on which the teams disagree.
+
+    The weekly metrics of the sample stay the uploaded figures; the bug list is there to
+    discuss what "critical" means (impact, stances), so the two are close but not equal.
+    """
+    weeks = min(BUG_WEEKS, len(week_dates))
+    first = len(week_dates) - weeks
+    now = np.datetime64(dt.datetime.now(dt.UTC).replace(tzinfo=None), "s")
+    rows: dict[str, list[Any]] = {k: [] for k in (
+        "key", "project", "type", "status", "priority", "labels", "components", "created",
+        "resolved", "summary")}  # fmt: skip
+    numbers: dict[str, int] = {}
+    for t, team in enumerate(org.team_names):
+        project = _project(org.area_names[org.team_area[t]])
+        for w in range(first, len(week_dates)):
+            critical = int(values[t, w, _CRITICAL])
+            other = int(rng.poisson(3))
+            count = critical + other
+            if not count:
+                continue
+            monday = week_dates[w].astype("datetime64[s]")
+            created = monday + rng.integers(0, 5 * 86400, count).astype("timedelta64[s]")
+            mean_days = max(float(values[t, w, _DAYS]), 0.5)
+            delay = rng.exponential([mean_days] * critical + [20.0] * other) * 86400
+            resolved = created + delay.astype("int64").astype("timedelta64[s]")
+            blocker = rng.random(count) < 0.2
+            minor = rng.random(count)
+            tags = rng.random(count)
+            for i in range(count):
+                numbers[project] = numbers.get(project, 0) + 1
+                is_critical = i < critical
+                done = resolved[i] <= now
+                rows["key"].append(f"{project}-{numbers[project]}")
+                rows["project"].append(project)
+                rows["type"].append("Bug" if is_critical or minor[i] < 0.85 else "Improvement")
+                rows["status"].append("Resolved" if done else "Open")
+                rows["priority"].append(
+                    ("Blocker" if blocker[i] else "Critical") if is_critical
+                    else "Major" if minor[i] < 0.5 else "Minor" if minor[i] < 0.9 else "Trivial"
+                )  # fmt: skip
+                rows["labels"].append(["security"] if tags[i] < 0.04 else
+                                      ["data-loss"] if tags[i] < 0.06 else [])  # fmt: skip
+                rows["components"].append([team])
+                rows["created"].append(created[i].astype(dt.datetime))
+                rows["resolved"].append(resolved[i].astype(dt.datetime) if done else None)
+                rows["summary"].append(f"{team}: {_PHRASES[int(tags[i] * 997) % len(_PHRASES)]}")
+    table = pa.table({**rows, "import_id": [import_id] * len(rows["key"])})
+    con.register("_ddq_sample_bugs", table)
+    try:
+        con.execute("""
+            INSERT INTO bugs (tracker, key, project, type, status, priority, labels, components,
+                              created, resolved, summary, import_id)
+            SELECT 'jira', key, project, type, status, priority, labels, components, created,
+                   resolved, summary, import_id FROM _ddq_sample_bugs
+        """)
+    finally:
+        con.unregister("_ddq_sample_bugs")
+    con.executemany(
+        "INSERT OR REPLACE INTO team_mappings (kind, value, value_key, team_id) "
+        "VALUES ('component', ?, ?, ?)",
+        [(name, name.lower(), team_id) for name, team_id in zip(org.team_names, team_ids,
+                                                                 strict=True)],
+    )  # fmt: skip
+    _sample_definitions(con, org, week_dates, who)
+    return len(rows["key"])
+
+
+def _sample_definitions(
+    con: duckdb.DuckDBPyConnection, org: _Org, week_dates: np.ndarray, who: str
+) -> None:
+    """Definition v1 in force from the first week; v2, which adds security and data-loss
+    bugs, proposed, with teams agreeing, disagreeing, abstaining and not yet answering."""
+    from ddq import critical
+
+    if con.execute("SELECT count(*) FROM critical_defs").fetchone()[0]:
+        return  # a reloaded sample keeps the definitions the community already has
+    first = week_dates[0].astype(dt.date)
+    v1 = critical.create_draft(
+        con, title="Blocker and critical priority", who=who, sla_days=14,
+        rule={"field": "priority", "in": ["Blocker", "Critical"]},
+        rationale="What the trackers already call critical: a start everybody can agree on.",
+        examples="Critical: checkout crashes for every user. Not critical: a typo in a label.",
+    )  # fmt: skip
+    critical.propose(con, v1, who=who)
+    critical.adopt(con, v1, effective_from=first, who=who)
+    v2 = critical.create_draft(
+        con, title="Also security and data-loss bugs", who=who, sla_days=14, based_on=v1,
+        rule={"any": [{"field": "priority", "in": ["Blocker", "Critical"]},
+                      {"all": [{"field": "labels", "has_any": ["security", "data-loss"]},
+                               {"field": "type", "in": ["Bug"]}]}]},
+        rationale="A security hole or lost data hurts customers whatever priority it was filed "
+        "with.",
+        examples="Critical: a minor-priority bug labelled data-loss. Not critical: a security "
+        "improvement request.",
+    )  # fmt: skip
+    critical.propose(con, v2, who=who)
+    champions = [t for t in critical.stances(con, v2) if t["champion"]]
+    answers = [("agree", ""), ("disagree", "Labels are applied inconsistently in our tracker."),
+               ("agree", ""), ("abstain", ""), ("agree", ""), (None, "")]  # fmt: skip
+    for i, team in enumerate(champions):
+        stance, comment = answers[i % len(answers)]
+        if stance:
+            critical.record_stance(con, v2, team=team["team"], stance=stance, comment=comment,
+                                   who=who)  # fmt: skip
+
+
 def _insert_values(
     con: duckdb.DuckDBPyConnection,
     team_ids: list[int],
@@ -558,6 +688,7 @@ def fill_demo(
         team_ids, n_areas = _insert_org(con, org, import_id)
         n_values = _insert_values(con, team_ids, week_dates, values, written, import_id)
         roster_story = _insert_roster(con, team_ids, stories, first_week, last_week, import_id)
+        n_bugs = _insert_bugs(con, rng, org, team_ids, values, week_dates, import_id, who)
         ledger.finish(
             con,
             import_id,
@@ -579,6 +710,7 @@ def fill_demo(
         "areas": n_areas,
         "teams": teams,
         "values": n_values,
+        "bugs": n_bugs,
         "first_week": first_week,
         "last_week": last_week,
         "seed": seed,

@@ -148,6 +148,36 @@ def history(team: str) -> list[dict[str, Any]]:
     return _history(team, *_key())
 
 
+@st.cache_data(**_CACHE)
+def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
+    from ddq import critical, ownership
+
+    with db.connect(path) as con:
+        if kind == "versions":
+            return critical.versions(con)
+        if kind == "current":
+            return critical.current(con)
+        if kind == "stances":
+            return critical.stances(con, *args)
+        if kind == "summary":
+            return critical.stance_summary(con, *args)
+        if kind == "impact":
+            return critical.impact(con, *args)
+        if kind == "compare":
+            return critical.compare(con, *args)
+        if kind == "mappings":
+            return ownership.mappings(con)
+        if kind == "unmapped":
+            return ownership.unmapped_values(con)
+    raise ValueError(kind)
+
+
+def critical(kind: str, *args: Any) -> Any:
+    """Cached reads for the Critical bugs page: versions, current, stances, summary,
+    impact, compare, mappings and unmapped."""
+    return _critical(kind, args, *_key())
+
+
 def holds_only_sample() -> bool:
     """True while every applied import is the generated sample organisation."""
     imports = read("imports")

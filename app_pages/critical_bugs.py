@@ -1,0 +1,112 @@
+"""Critical bugs: the shared definition in plain words, proposals, stances, impact, mapping."""
+
+import streamlit as st
+
+from ddq import critical, ownership
+from ddq.errors import DdqError
+from ddq.metrics import today_utc
+from ddq.ui import critical as ui
+from ddq.ui import ledger as ui_ledger
+from ddq.ui import state
+
+st.title("Critical bugs")
+ui_ledger.show_flash()
+
+
+def act(message: str, change, *args, **kwargs) -> None:
+    """Run ``change(con, *args, who=..., **kwargs)``; show its error, or rerun and confirm."""
+    try:
+        with state.connection() as con:
+            change(con, *args, who=state.LOCAL_USER, **kwargs)
+    except DdqError as exc:
+        st.error(str(exc))
+    else:
+        ui_ledger.flash(message)
+        st.rerun()
+
+
+in_force = state.critical("current")
+if in_force:
+    ui.definition(in_force, heading="The definition in force:")
+else:
+    st.info("No definition has been adopted yet: draft one below, propose it to the "
+            "champions, and adopt it when the community agrees.")  # fmt: skip
+
+versions = state.critical("versions")
+proposals = [v for v in versions if v["status"] in ("proposed", "draft")]
+for v in proposals:
+    st.divider()
+    ui.definition(v, heading="Proposal" if v["status"] == "proposed" else "Draft")
+    if in_force:
+        changes = state.critical("compare", in_force["version"], v["version"])["changes"]
+        st.markdown("**Compared with the definition in force:** " +
+                    (" ".join(changes) if changes else "the same meaning."))  # fmt: skip
+    with st.expander("Impact: which open bugs change class", icon=":material/compare_arrows:"):
+        ui.impact(state.critical("impact", v["version"]))
+    if v["status"] == "proposed":
+        st.markdown("**Where the teams stand**")
+        ui.stances(state.critical("stances", v["version"]), state.critical("summary", v["version"]))
+        with st.form(f"stance_{v['version']}"):
+            teams = [r["team"] for r in state.critical("stances", v["version"]) if r["champion"]]
+            team = st.selectbox("Team", teams)
+            stance = st.radio("Stance", critical.STANCES, horizontal=True)
+            comment = st.text_input("Comment (needed when you disagree)")
+            if st.form_submit_button("Record stance"):
+                act(f"Stance of {team} recorded.", critical.record_stance, v["version"],
+                    team=team, stance=stance, comment=comment)  # fmt: skip
+    left, right, third = st.columns(3)
+    if v["status"] == "draft" and left.button(
+        "Propose to the champions", key=f"propose_{v['version']}"
+    ):
+        act(f"Version {v['version']} proposed.", critical.propose, v["version"])
+    if v["status"] == "proposed":
+        day = left.date_input("Effective from", today_utc(), key=f"effective_{v['version']}")
+        if right.button("Adopt", type="primary", key=f"adopt_{v['version']}"):
+            act(f"Version {v['version']} adopted from {day}.", critical.adopt, v["version"],
+                effective_from=day)  # fmt: skip
+    if third.button("Withdraw", key=f"retire_{v['version']}"):
+        act(f"Version {v['version']} withdrawn.", critical.retire, v["version"])
+
+st.divider()
+with st.expander("Draft a new version", icon=":material/edit_note:"), st.form("draft"):
+    title = st.text_input("Title")
+    rule = st.text_area("Rule (JSON)", ui.rule_text(in_force["rule"] if in_force else None),
+                        height=220)  # fmt: skip
+    rationale = st.text_area("Why this definition (plain words)")
+    examples = st.text_area("Examples of bugs it makes critical, and of bugs it does not")
+    sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
+                          value=None, step=1)  # fmt: skip
+    if st.form_submit_button("Save draft", type="primary"):
+        act("Draft saved.", critical.create_draft, title=title, rule=rule,
+            rationale=rationale, examples=examples, sla_days=sla,
+            based_on=in_force["version"] if in_force else None)  # fmt: skip
+
+with st.expander("All versions", icon=":material/history:"):
+    st.dataframe([{"Version": v["version"], "Title": v["title"], "Status": v["status"],
+                   "Effective from": v["effective_from"], "In words": v["explanation"]}
+                  for v in versions], hide_index=True)  # fmt: skip
+    if len(versions) >= 2:
+        numbers = [v["version"] for v in versions]
+        a, b = st.columns(2)
+        first = a.selectbox("Compare", numbers, index=1)
+        second = b.selectbox("with", numbers, index=0)
+        both = state.critical("compare", first, second)
+        a.info(both["a"]["explanation"])
+        b.info(both["b"]["explanation"])
+        for change in both["changes"] or ["The two versions mean the same."]:
+            st.markdown(f"- {change}")
+
+with st.expander("Which team owns a bug", icon=":material/account_tree:"):
+    st.caption("A bug belongs to its first mapped component, else its project, else its first "
+               "mapped label; otherwise it is Unassigned.")  # fmt: skip
+    st.dataframe(state.critical("mappings"), hide_index=True)
+    unmapped = state.critical("unmapped")
+    if unmapped:
+        st.markdown("**Not yet mapped** (most bugs first)")
+        st.dataframe(unmapped, hide_index=True)
+    with st.form("mapping"):
+        kind = st.selectbox("Map a", ownership.KINDS)
+        value = st.text_input("Component, project key or label")
+        team = st.selectbox("to team", state.read("teams"))
+        if st.form_submit_button("Save mapping"):
+            act(f"{kind} {value} mapped to {team}.", ownership.set_mapping, kind, value, team)
