@@ -146,6 +146,13 @@ def assign_champion(
     if not found["active"]:
         raise Conflict(f"{found['name']} is retired; reactivate it before naming a champion.")
     before = current_champion(con, found["id"])
+    ended = scalar(con, "SELECT max(until) FROM champions WHERE team_id = ? AND until IS NOT NULL",
+                   [found["id"]])  # fmt: skip
+    if ended is not None and since < ended:
+        raise InvalidRosterEntry(
+            f"{person} cannot start on {since}: the team's previous champion term ended on "
+            f"{ended}, and terms never overlap. Start on or after {ended}."
+        )
     if before and before["contact"].lower() == contact.strip().lower() and \
             before["person"] == person.strip():  # fmt: skip
         if before["since"] == since:

@@ -363,10 +363,11 @@ def _insert_org(con: duckdb.DuckDBPyConnection, org: _Org, import_id: int) -> tu
             JOIN areas a USING (name_key)
         """).fetchall()
         area_ids = {position: area_id for position, area_id, _ in found}
-        con.executemany(
-            "INSERT INTO import_created_areas (import_id, area_id) VALUES (?, ?)",
-            [(import_id, area_id) for _, area_id, key in found if key not in created_before],
-        )
+        created = [(import_id, area_id) for _, area_id, key in found if key not in created_before]
+        if created:  # a reloaded sample reuses the areas it left behind
+            con.executemany(
+                "INSERT INTO import_created_areas (import_id, area_id) VALUES (?, ?)", created
+            )
         con.executemany(
             "UPDATE areas SET champions_channel = ?, community_channel = ? WHERE id = ?",
             [(_channel(org.area_names[p], "champions"), _channel(org.area_names[p], "quality"),

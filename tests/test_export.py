@@ -133,7 +133,11 @@ def _seed_tricky(path: Path) -> None:
             for week in ("2025-03-03", "2025-03-10"):
                 metric, value = cells[(i + int(week[-1])) % len(cells)]
                 rows.append([team_ids[team], week, metric, value])
-        con.executemany("INSERT INTO metric_values VALUES (?, CAST(? AS DATE), ?, ?, 1)", rows)
+        con.executemany(
+            "INSERT INTO metric_values (team_id, week, metric, value, import_id) "
+            "VALUES (?, CAST(? AS DATE), ?, ?, 1)",
+            rows,
+        )
 
 
 def test_formula_team_names_are_neutralised_in_the_export(make_db):
