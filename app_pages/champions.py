@@ -76,6 +76,35 @@ with st.expander("Edit the roster", icon=":material/edit:"):
             ui_ledger.flash(" ".join(done))
             st.rerun()
 
+with st.expander("Add, retire or bring back a team", icon=":material/group_add:"):
+    with st.form("add_team"):
+        new_team = st.text_input("New team")
+        new_area = st.text_input("Its area (new areas are created)")
+        if st.form_submit_button("Add team"):
+            try:
+                with state.connection() as con:
+                    done = roster.add_team(con, new_team, new_area, who=state.LOCAL_USER)
+            except DdqError as exc:
+                st.error(str(exc))
+            else:
+                ui_ledger.flash(done)
+                st.rerun()
+    every_team = state.read("teams")
+    if every_team:
+        with st.form("retire"):
+            chosen_team = st.selectbox("Team", every_team)
+            active = st.radio("Status", ["active", "retired"], horizontal=True)
+            if st.form_submit_button("Save status"):
+                try:
+                    with state.connection() as con:
+                        done = roster.set_team_active(con, chosen_team, active == "active",
+                                                      who=state.LOCAL_USER)  # fmt: skip
+                except DdqError as exc:
+                    st.error(str(exc))
+                else:
+                    ui_ledger.flash(done)
+                    st.rerun()
+
 with st.expander("Import a roster file", icon=":material/upload_file:"):
     st.caption("`area,team,champion,email,since`, one row per team. Areas and teams are created "
                "as named; a new champion is a handover; an empty champion means the team has "

@@ -65,8 +65,8 @@ class MetricsImport:
     import_id: int | None = None
     dry_run: bool = False
 
-    def counts(self) -> dict[str, int]:
-        """The headline numbers of a preview, labelled for people."""
+    def headline(self) -> dict[str, int]:
+        """The numbers a person checks before applying, labelled for people."""
         return {"Rows": self.rows_read, "Values": self.values, "New": self.added,
                 "Changed": self.updated, "Unchanged": self.unchanged}  # fmt: skip
 

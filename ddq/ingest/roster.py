@@ -137,6 +137,24 @@ class RosterImport:
             "unchanged": self.unchanged,
         }
 
+    def headline(self) -> dict[str, int]:
+        """The numbers a person checks before applying, labelled for people."""
+        return {"Rows": self.rows_read, "New teams": len(self.teams_created),
+                "Handovers": self.handovers, "Changed": self.updated,
+                "Unchanged": self.unchanged}  # fmt: skip
+
+    def notes(self) -> list[str]:
+        found = []
+        if self.areas_created:
+            found.append("These areas will be created: " + ", ".join(self.areas_created) + ".")
+        if self.teams_created:
+            found.append("These teams will be created: " + ", ".join(self.teams_created) + ".")
+        return found
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.added or self.updated)
+
     def summary(self) -> str:
         parts = []
         created = [

@@ -62,7 +62,7 @@ def upload_and_apply(kind: str, label: str, options: dict[str, bool] | None = No
         st.code("\n".join(outcome.problem_lines()), language=None, wrap_lines=True)
         return
     st.subheader("Preview")
-    counts = outcome.counts()
+    counts = outcome.headline()
     for column, (name, number) in zip(st.columns(len(counts)), counts.items(), strict=True):
         column.metric(name, f"{number:,}")
     for note in outcome.notes():

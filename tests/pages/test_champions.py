@@ -136,3 +136,40 @@ def test_settings_show_in_the_sidebar_and_bad_links_are_refused(app_db, page):
     assert [b.proto.label for b in buttons] == [
         "Request coaching"
     ]  # the empty workshop link is hidden
+
+
+def test_a_roster_naming_a_team_twice_is_refused_on_the_page(app_db, page):
+    small_roster(app_db)
+    at = open_page(page, "champions")
+    twice = (b"area,team,champion,email,since\n"
+             b"Core,Alpha,Bo Kim,@bo,2025-06-02\n"
+             b"Core,Alpha,Cy Day,cy@example.com,2025-06-02\n")  # fmt: skip
+    at.file_uploader(key="roster_file_0").set_value(("roster.csv", twice, "text/csv")).run()
+    assert not at.exception
+    lines = at.code[0].value.splitlines()
+    assert any(line.startswith("line 3") and "line 2" in line for line in lines), lines
+    with db.connect(app_db) as con:
+        assert [t["person"] for t in roster.history(con, "Alpha")] == ["Ann Lee"]
+
+
+def test_a_roster_upload_records_a_handover(app_db, page):
+    small_roster(app_db)
+    at = open_page(page, "champions")
+    handover = b"area,team,champion,email,since\nCore,Alpha,Bo Kim,@bo,2025-06-02\n"
+    at.file_uploader(key="roster_file_0").set_value(("roster.csv", handover, "text/csv")).run()
+    assert not at.exception and not at.error
+    next(b for b in at.button if b.label == "Apply import").click().run()
+    assert any("1 handover" in s.value for s in at.success)
+    with db.connect(app_db) as con:
+        assert [t["person"] for t in roster.history(con, "Alpha")] == ["Bo Kim", "Ann Lee"]
+
+
+def test_a_team_can_be_retired_and_leaves_the_roster(app_db, page):
+    small_roster(app_db)
+    at = open_page(page, "champions")
+    form_select = [s for s in at.selectbox if s.label == "Team"][-1]  # the status form's
+    form_select.select("Gamma")
+    next(r for r in at.radio if r.label == "Status").set_value("retired")
+    next(b for b in at.button if b.label == "Save status").click().run()
+    assert any("Gamma is retired" in s.value for s in at.success)
+    assert at.markdown[0].value == "### 1 of 2 teams has no champion"
