@@ -78,12 +78,17 @@ class Computation:
 def _definition_timeline(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Adopted definitions (retired ones too: they were in force once), oldest first."""
     found = con.execute(
-        "SELECT version, rule, sla_days, effective_from FROM critical_defs "
+        "SELECT version, rule, sla_days, effective_from, retired_at FROM critical_defs "
         "WHERE status IN ('adopted', 'retired') AND effective_from IS NOT NULL "
         "ORDER BY effective_from, version"
     ).fetchall()
-    return [{"version": v, "rule": rules.parse(r), "sla_days": s,
-             "from_week": e - dt.timedelta(days=e.weekday())} for v, r, s, e in found]  # fmt: skip
+    return [{"version": v, "rule": rules.parse(r), "sla_days": s, "from_week": _monday(e),
+             "until_week": None if ended is None else _monday(ended.date())}
+            for v, r, s, e, ended in found]  # fmt: skip
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
 
 
 def _bug_filter(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Any]]:
@@ -146,7 +151,8 @@ def _week_versions(
     while week <= last:
         in_force = None
         for d in definitions:
-            if d["from_week"] <= week:
+            # in force from its effective week until the week it was retired (if ever)
+            if d["from_week"] <= week and (d["until_week"] is None or week < d["until_week"]):
                 in_force = d["version"]
         # The newest decision wins: a definition adopted since, from its effective week on;
         # a definition applied to history on purpose, for the weeks it was applied to.

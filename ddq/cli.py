@@ -181,6 +181,73 @@ def import_roster_command(ctx: click.Context, file: Path, dry_run: bool) -> None
             click.echo(f"  line {row['line']}: {row['team']}{area}{champion}: {row['action']}")
 
 
+@import_.command("bugs")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jira", "github", "csv"], case_sensitive=False),
+    default=None,
+    help="The export's kind (default: github for a JSON file, csv with --mapping, else jira).",
+)
+@click.option(
+    "--mapping",
+    metavar="FILE|NAME",
+    help="CSV column mapping: a JSON file of field: header, or a saved mapping's name.",
+)
+@click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Import the good rows; keep each broken row, with its line and reason, in the ledger.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Check the file and say what would change; change nothing."
+)
+@click.pass_context
+def import_bugs_command(
+    ctx: click.Context,
+    file: Path,
+    fmt: str | None,
+    mapping: str | None,
+    skip_bad_rows: bool,
+    dry_run: bool,
+) -> None:
+    """Import bugs from a Jira CSV export, GitHub issues JSON, or any CSV with a mapping.
+
+    A re-import updates bugs by key; every problem is named by its line.
+    """
+    from ddq.ingest.bugs import import_bugs, resolve_mapping
+    from ddq.ingest.github import looks_like_json
+
+    if fmt is None:
+        with file.open("rb") as f:
+            start = f.read(4096)
+        fmt = "github" if looks_like_json(start) else "csv" if mapping else "jira"
+    with _connect(ctx) as con:
+        columns = resolve_mapping(con, mapping) if mapping else None
+        result = import_bugs(
+            con,
+            file,
+            who=_who(),
+            format=fmt.lower(),
+            mapping=columns,
+            skip_bad_rows=skip_bad_rows,
+            dry_run=dry_run,
+            progress=_stage_reporter(),
+        )
+    click.echo(result.summary())
+    for note in result.notes():
+        click.echo(f"  {note}")
+    if dry_run and result.preview:
+        click.echo("first rows:")
+        for row in result.preview:
+            resolved = f", resolved {row['resolved']}" if row["resolved"] else ""
+            click.echo(
+                f"  line {row['line']}: {row['key']} ({row['change']}), created "
+                f"{row['created']}{resolved}: {row['summary'] or ''}"
+            )
+
+
 @main.group()
 def export() -> None:
     """Export data as formula-safe CSV."""
@@ -218,6 +285,67 @@ def export_roster_command(ctx: click.Context, out: Path | None) -> None:
         count = export_roster(con, out)
     if out is not None:
         click.echo(f"wrote {count} teams to {out}", err=True)
+
+
+@export.command("bugs")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.pass_context
+def export_bugs_command(ctx: click.Context, out: Path | None) -> None:
+    """Every bug (key,tracker,team,type,status,...,summary,description), sorted by key."""
+    from ddq.export import export_bugs
+
+    with _connect(ctx) as con:
+        count = export_bugs(con, out)
+    if out is not None:
+        click.echo(f"wrote {count} bugs to {out}", err=True)
+
+
+@main.group()
+def mappings() -> None:
+    """Saved column mappings for bug CSV files from other trackers (field: header)."""
+
+
+@mappings.command("list")
+@click.pass_context
+def mappings_list(ctx: click.Context) -> None:
+    """The saved mappings' names."""
+    from ddq.ingest.bugs import mapping_names
+
+    with _connect(ctx) as con:
+        names = mapping_names(con)
+    click.echo("\n".join(names) if names else "no saved mappings yet")
+
+
+@mappings.command("save")
+@click.argument("name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def mappings_save(ctx: click.Context, name: str, file: Path) -> None:
+    """Save the mapping in a JSON FILE ({"key": "IssueId", ...}) as NAME."""
+    from ddq.ingest.bugs import read_mapping_file, save_mapping
+
+    columns = read_mapping_file(file)
+    with _connect(ctx) as con:
+        stored = save_mapping(con, name, columns, who=_who())
+    click.echo(f"saved mapping {name.strip()!r}: {len(stored)} field(s)")
+
+
+@mappings.command("show")
+@click.argument("name")
+@click.pass_context
+def mappings_show(ctx: click.Context, name: str) -> None:
+    """Print a saved mapping as JSON (the form --mapping and `mappings save` read)."""
+    import json
+
+    from ddq.ingest.bugs import load_mapping
+
+    with _connect(ctx) as con:
+        columns = load_mapping(con, name)
+    click.echo(json.dumps(columns, indent=2, ensure_ascii=False))
 
 
 @main.command()
@@ -269,6 +397,12 @@ def undo(ctx: click.Context, import_id: int) -> None:
             if n
         ]
         click.echo(f"import {import_id} undone: {', '.join(parts) or 'it had changed nothing'}")
+        return
+    if "bugs_removed" in done:  # a bug import
+        click.echo(
+            f"import {import_id} undone: {done['bugs_removed']} added bug(s) removed, "
+            f"{done['bugs_restored']} replaced bug(s) restored"
+        )
         return
     click.echo(
         f"import {import_id} undone: {done['removed']} added values removed, "

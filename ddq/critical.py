@@ -672,7 +672,7 @@ def impact(
                    b.status, b.labels, b.components,
                    {old_sql} AS was_critical, {new_sql} AS is_critical
             FROM bugs b JOIN bug_owners o ON o.tracker = b.tracker AND o.key = b.key
-            WHERE b.created < ? AND (b.resolved IS NULL OR b.resolved >= ? - INTERVAL 100 DAY) AND {type_sql}
+            WHERE b.created < ? AND (b.resolved IS NULL OR b.resolved >= ?) AND {type_sql}
         )
     """
     params = [*old_params, *new_params, end, end, *type_params]

@@ -38,6 +38,7 @@ PAGES = [
     AppPage("/", "Overview", "Overview"),
     AppPage("/trends", "Trends", "Trends"),
     AppPage("/champions", "Champions", "Champions"),
+    AppPage("/critical_bugs", "Critical bugs", "Critical bugs"),
     AppPage("/upload", "Upload", "Upload metrics"),
     AppPage("/settings", "Settings", "Settings"),
 ]
