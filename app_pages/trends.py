@@ -97,6 +97,9 @@ if not view.compared:
     if any(view.partial):
         st.caption("Hollow points: weeks some teams did not report. Their totals are not "
                    "comparable, so they are left out of the limits and signals.")  # fmt: skip
+if view.estimated:
+    st.caption(f"{view.estimated} bugs behind these numbers have no resolution date in their "
+               "export: their resolution is estimated from their last update.")  # fmt: skip
 for gap in view.missing:
     st.caption(f"{fmt.plain(gap['team'])} did not report: "
                + ", ".join(fmt.week(w) for w in gap["weeks"]))  # fmt: skip

@@ -36,6 +36,9 @@ class _Ddq(click.Group):
             ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # `ddq export metrics | head`: the reader has what it wanted
+            sys.stdout = None  # type: ignore[assignment]  # no flush error at exit
+            ctx.exit(0)
         except Exception as exc:
             if os.environ.get("DDQ_DEBUG"):
                 raise
@@ -789,6 +792,94 @@ def critical_compare(ctx: click.Context, a: int, b: int) -> None:
         click.echo(f"rule of version {side['version']}:")
         for text in side["rule_json"].splitlines():
             click.echo(f"  {text}")
+
+
+@main.group()
+def teams() -> None:
+    """Which team owns a bug: map components, project keys or labels to teams."""
+
+
+@teams.command("map")
+@click.argument("kind", type=click.Choice(["component", "project", "label"]))
+@click.argument("value")
+@click.argument("team")
+@click.pass_context
+def teams_map(ctx: click.Context, kind: str, value: str, team: str) -> None:
+    """Map a component, project key or label (VALUE) to TEAM."""
+    from ddq import ownership
+
+    with _connect(ctx) as con:
+        click.echo(ownership.set_mapping(con, kind, value, team, who=_who()))
+
+
+@teams.command("unmap")
+@click.argument("kind", type=click.Choice(["component", "project", "label"]))
+@click.argument("value")
+@click.pass_context
+def teams_unmap(ctx: click.Context, kind: str, value: str) -> None:
+    """Remove a mapping."""
+    from ddq import ownership
+
+    with _connect(ctx) as con:
+        click.echo(ownership.remove_mapping(con, kind, value, who=_who()))
+
+
+@teams.command("mappings")
+@click.pass_context
+def teams_mappings(ctx: click.Context) -> None:
+    """List the mappings, then what unassigned bugs would need mapped."""
+    from ddq import ownership
+
+    with _connect(ctx) as con:
+        found, unmapped = ownership.mappings(con), ownership.unmapped_values(con)
+    for m in found:
+        click.echo(f"{m['kind']:9} {m['value']} -> {m['team']}")
+    if not found:
+        click.echo("no mappings yet")
+    for u in unmapped:
+        click.echo(f"unmapped {u['kind']} {u['value']}: {u['bugs']} bugs")
+
+
+@main.group()
+def bugs() -> None:
+    """Weekly bug metrics computed from the imported bugs."""
+
+
+def _computation(result: Any) -> None:
+    click.echo(result.summary())
+    for note in result.notes:
+        click.echo(note, err=True)
+
+
+@bugs.command("compute")
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
+@click.pass_context
+def bugs_compute(ctx: click.Context, dry_run: bool) -> None:
+    """Compute the weekly bug metrics under the definitions in force (history kept)."""
+    from ddq import bugmetrics
+
+    with _connect(ctx) as con:
+        _computation(bugmetrics.compute(con, who=_who(), dry_run=dry_run))
+
+
+@bugs.command("recompute")
+@click.option(
+    "--definition", "version", type=int, required=True, help="The adopted definition to apply."
+)
+@click.option(
+    "--from",
+    "since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="First day (its ISO week) to recompute.",
+)
+@click.pass_context
+def bugs_recompute(ctx: click.Context, version: int, since: Any) -> None:
+    """Recompute history under a definition, on purpose (recorded and annotated)."""
+    from ddq import bugmetrics
+
+    with _connect(ctx) as con:
+        _computation(bugmetrics.recompute_history(con, version, since=since.date(), who=_who()))
 
 
 if __name__ == "__main__":

@@ -367,6 +367,7 @@ class TrendView:
     compared: dict[str, list[float | None]]  # team -> values, when comparing teams
     events: list[dict[str, Any]]
     missing: list[dict[str, Any]]
+    estimated: int = 0  # bugs behind these numbers whose resolution time is estimated
 
     @property
     def partial(self) -> list[bool]:
@@ -424,6 +425,7 @@ def build_trend(
     chosen = baseline or default_baseline(first, last)
     found_events = events_between(con, first, last, scope)
     missing = missing_reports(con, scope, first, last)
+    estimated = estimated_resolutions(con, scope, metric.key)
     if len(scope.teams) > 1:
         compared: dict[str, list[float | None]] = {}
         for row in team_series(con, scope, metric.key, first, last):
@@ -462,7 +464,7 @@ def build_trend(
         metric, scope, week_list, aggregation, values, rolling_mean(values, rolling_weeks),
         rolling_weeks, reporting, expected,
         [r["q1"] for r in series] if band else None, [r["q3"] for r in series] if band else None,
-        chosen, found, signals, {}, found_events, missing,
+        chosen, found, signals, {}, found_events, missing, estimated,
     )  # fmt: skip
 
 
@@ -472,3 +474,23 @@ def events_between(
     from ddq import events
 
     return events.between(con, first, last, area=scope.area, teams=scope.teams)
+
+
+def estimated_resolutions(con: duckdb.DuckDBPyConnection, scope: Scope, metric: str) -> int:
+    """How many of the scope's bugs feed ``metric`` with a resolution time estimated from
+    their last update (their export had no resolution date); 0 for metrics not from bugs."""
+    from ddq.bugmetrics import METRICS
+    from ddq.ownership import OWNERS_SQL
+
+    if metric not in METRICS:
+        return 0
+    return scalar(
+        con,
+        f"""
+        WITH {OWNERS_SQL}, {_SCOPED_TEAMS}
+        SELECT count(*) FROM bugs b JOIN bug_owners o USING (tracker, key)
+        JOIN scoped s ON s.id = o.team_id
+        WHERE b.resolved_estimated
+        """,
+        _scope_params(scope),
+    )
