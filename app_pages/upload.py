@@ -61,3 +61,18 @@ st.download_button(
     icon=":material/download:",
     on_click="ignore",
 )
+
+st.divider()
+st.subheader("Bug-tracker export")
+st.caption("Bugs are updated by key; the weekly bug metrics are computed from them under the "
+           "critical-bug definition in force.")  # fmt: skip
+formats = {
+    "jira": "Jira CSV export",
+    "github": "GitHub issues JSON",
+    "csv": "Other CSV (map columns)",
+}
+bug_format = st.radio("Format", list(formats), format_func=formats.get, horizontal=True)
+skip = st.checkbox("Import the good rows and skip broken ones (each skipped row is kept in the "
+                   "ledger with its line and reason)")  # fmt: skip
+imports.upload_and_apply("bugs", "Bug export file", {"format": bug_format, "skip_bad_rows": skip},
+                         configure=imports.mapping_editor if bug_format == "csv" else None)  # fmt: skip

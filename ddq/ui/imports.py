@@ -29,6 +29,10 @@ def importer(kind: str) -> Callable[..., Any]:
         from ddq.ingest.roster import import_roster
 
         return import_roster
+    if kind == "bugs":
+        from ddq.ingest.bugs import import_bugs
+
+        return import_bugs
     raise ValueError(kind)
 
 
@@ -38,14 +42,34 @@ def _dry_run(kind: str, _data: bytes, sha256: str, file_name: str,
     with state.connection() as con:
         try:
             return importer(kind)(con, _data, file_name=file_name, who=state.LOCAL_USER,
-                                  dry_run=True, **dict(options))  # fmt: skip
+                                  dry_run=True, **_plain(options))  # fmt: skip
         except ImportRejected as rejected:
             return rejected
 
 
-def upload_and_apply(kind: str, label: str, options: dict[str, bool] | None = None) -> None:
-    """File uploader, preview (or every problem by line), and an Apply button."""
-    chosen = tuple(sorted((options or {}).items()))
+def _hashable(value: Any) -> Any:
+    """Options as cache keys: a mapping becomes a sorted tuple of pairs."""
+    return tuple(sorted(value.items())) if isinstance(value, dict) else value
+
+
+def _plain(options: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """Back from cache keys: the mapping option is a dict again."""
+    return {k: dict(v) if k == "mapping" and v is not None else v for k, v in options}
+
+
+def upload_and_apply(
+    kind: str,
+    label: str,
+    options: dict[str, Any] | None = None,
+    configure: Callable[[bytes], dict[str, Any] | None] | None = None,
+) -> Any:
+    """File uploader, preview (or every problem by line), and an Apply button.
+
+    ``configure`` sees the uploaded bytes before the dry run and returns more options
+    (say, a column mapping it lets the person edit), or None when it needs more input.
+    Returns the applied result's summary on the run after applying, else None.
+    """
+    options = dict(options or {})
     # A new key after each apply empties the uploader, so the applied file's preview goes.
     generation = st.session_state.get(f"{kind}_generation", 0)
     upload = st.file_uploader(label, type=["csv", "tsv", "txt", "json"],
@@ -54,6 +78,12 @@ def upload_and_apply(kind: str, label: str, options: dict[str, bool] | None = No
     if upload is None:
         return
     data = upload.getvalue()
+    if configure is not None:
+        more = configure(data)
+        if more is None:
+            return None
+        options |= more
+    chosen = tuple(sorted((k, _hashable(v)) for k, v in options.items()))
     sha = hashlib.sha256(data).hexdigest()
     outcome = _dry_run(kind, data, sha, upload.name, chosen, state.version())
     if isinstance(outcome, ImportRejected):
@@ -65,7 +95,7 @@ def upload_and_apply(kind: str, label: str, options: dict[str, bool] | None = No
     counts = outcome.headline()
     for column, (name, number) in zip(st.columns(len(counts)), counts.items(), strict=True):
         column.metric(name, f"{number:,}")
-    for note in outcome.notes():
+    for note in outcome.notes():  # what else to know before applying
         st.caption(note)
     st.dataframe(pd.DataFrame(outcome.preview), hide_index=True)
     idle = not outcome.changes_anything
@@ -76,13 +106,60 @@ def upload_and_apply(kind: str, label: str, options: dict[str, bool] | None = No
     try:
         with state.connection() as con:
             result = importer(kind)(
-                con, data, file_name=upload.name, who=state.LOCAL_USER, **dict(chosen),
+                con, data, file_name=upload.name, who=state.LOCAL_USER, **_plain(chosen),
                 progress=lambda stage, done: bar.progress(done, stage.capitalize() + "…"),
             )  # fmt: skip
+            message = f"Applied: {result.summary()}."
+            if kind == "bugs":  # the weekly bug metrics follow the bugs they come from
+                from ddq import bugmetrics
+
+                message += (
+                    f" Bug metrics: {bugmetrics.compute(con, who=state.LOCAL_USER).summary()}."
+                )
     except DdqError as exc:
         bar.empty()
         st.error(str(exc))
-        return
-    ui_ledger.flash(f"Applied: {result.summary()}.")
+        return None
+    ui_ledger.flash(message)
     st.session_state[f"{kind}_generation"] = generation + 1
     st.rerun()
+
+
+def mapping_editor(data: bytes) -> dict[str, Any] | None:
+    """Which column holds which field of a bug: guessed from the headers, editable, savable."""
+    from ddq.ingest import bugs
+
+    headers = bugs.csv_headers(data)
+    presets = state.read("mapping_names")
+    preset = st.selectbox("Column mapping", ["guessed from the file's headers", *presets],
+                          key="mapping_preset")  # fmt: skip
+    if preset in presets:
+        with state.connection() as con:
+            start = bugs.load_mapping(con, preset)
+    else:
+        start = bugs.guess_mapping(headers)
+    choices = ["", *headers]
+    mapping = {}
+    columns = st.columns(4)
+    for i, field_name in enumerate(bugs.FIELDS):
+        default = start.get(field_name, "")
+        mapping[field_name] = columns[i % 4].selectbox(
+            field_name, choices, index=choices.index(default) if default in choices else 0,
+            key=f"mapping_{preset}_{field_name}",
+        )  # fmt: skip
+    mapping = {k: v for k, v in mapping.items() if v}
+    name, save = st.columns([3, 1])
+    label = name.text_input("Save this mapping as", key="mapping_name")
+    if save.button("Save mapping", disabled=not label.strip()):
+        try:
+            with state.connection() as con:
+                bugs.save_mapping(con, label, mapping, who=state.LOCAL_USER)
+        except DdqError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Mapping {label!r} saved.")
+    missing = [f for f in bugs.REQUIRED if f not in mapping]
+    if missing:
+        st.warning("Choose the column for " + " and ".join(missing) + " to preview the import.")
+        return None
+    return {"mapping": mapping}

@@ -69,6 +69,10 @@ def _simple(kind: str, path: str, stamp: tuple[int, int]) -> Any:
             return roster.areas_detail(con)
         if kind == "settings":
             return settings.current(con)
+        if kind == "mapping_names":
+            from ddq.ingest.bugs import mapping_names
+
+            return mapping_names(con)
     raise ValueError(kind)
 
 
