@@ -146,3 +146,67 @@ def _cell(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return formula_safe(str(value))
+
+
+BUG_COLUMNS = (
+    "key", "tracker", "team", "type", "status", "priority", "severity", "labels", "components",
+    "created", "resolved", "summary", "description",
+)  # fmt: skip
+_FORMULA_START_SQL = "'^''*[=+\\-@\\t\\r]'"
+
+
+def export_bugs(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None) -> int:
+    """Write every bug as ``key,tracker,team,...,summary,description``; return the count.
+
+    One line per bug, sorted by tracker and key (numbers in keys in numeric order). The
+    team is the bug's owner (see :mod:`ddq.ownership`), or ``Unassigned``; labels and
+    components are joined with ``; ``; timestamps are UTC ``YYYY-MM-DD HH:MM:SS``. Every
+    text cell is formula-safe. ``out`` is a file path, an open text stream, or None for
+    standard output.
+    """
+    import duckdb
+
+    from ddq.db import quote_literal
+    from ddq.ownership import OWNERS_SQL, UNASSIGNED
+
+    # Only the few cells that start like a formula go through Python's formula_safe, so
+    # the export escapes exactly as every other ddq CSV does.
+    udf = "ddq_formula_safe"
+
+    def safe(expr: str) -> str:
+        return f"CASE WHEN regexp_matches({expr}, {_FORMULA_START_SQL}) THEN {udf}({expr}) ELSE {expr} END"
+
+    def when(expr: str) -> str:
+        return f"strftime({expr}, '%Y-%m-%d %H:%M:%S')"
+
+    query = f"""
+        WITH {OWNERS_SQL}
+        SELECT {safe("b.key")} AS key, b.tracker,
+               {safe(f"coalesce(t.name, {quote_literal(UNASSIGNED)})")} AS team,
+               {safe("b.type")} AS type, {safe("b.status")} AS status,
+               {safe("b.priority")} AS priority, {safe("b.severity")} AS severity,
+               {safe("nullif(array_to_string(b.labels, '; '), '')")} AS labels,
+               {safe("nullif(array_to_string(b.components, '; '), '')")} AS components,
+               {when("b.created")} AS created, {when("b.resolved")} AS resolved,
+               {safe("b.summary")} AS summary, {safe("b.description")} AS description
+        FROM bugs b
+        JOIN bug_owners o USING (tracker, key)
+        LEFT JOIN teams t ON t.id = o.team_id
+        ORDER BY b.tracker, regexp_replace(b.key, '[0-9]+$', ''),
+                 TRY_CAST(regexp_extract(b.key, '[0-9]+$') AS BIGINT) NULLS FIRST, b.key
+    """
+    con.create_function(udf, formula_safe, [duckdb.sqltype("VARCHAR")],
+                        duckdb.sqltype("VARCHAR"), side_effects=False)  # fmt: skip
+    try:
+        with tempfile.TemporaryDirectory(prefix="ddq-export-") as tmp:
+            target = out if isinstance(out, Path) else Path(tmp) / "export.csv"
+            count = con.execute(
+                f"COPY ({query}) TO '{_sql_path(target)}' (HEADER, DELIMITER ',', QUOTE '\"')"
+            ).fetchone()[0]
+            if not isinstance(out, Path):
+                stream = out or sys.stdout
+                with target.open(encoding="utf-8", newline="") as f:
+                    shutil.copyfileobj(f, stream)
+    finally:
+        con.remove_function(udf)
+    return count

@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     import duckdb
 
 ROSTER = "roster"
+BUGS = "bugs"
+# The bugs table's columns; bug_overwrites holds the same after its overwritten_by.
+_BUG_COLUMNS = (
+    "tracker, key, project, type, status, priority, severity, labels, components, created, "
+    "resolved, resolved_estimated, updated, summary, description, team_name, import_id"
+)
 
 
 def utc_now() -> dt.datetime:
@@ -113,6 +119,8 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
         )
     if entry["kind"] == ROSTER:
         return _undo_roster(con, entry, who=who)
+    if entry["kind"] == BUGS:
+        return _undo_bugs(con, entry, who=who)
     blockers = undo_blockers(con, import_id)
     if blockers:
         later = ", ".join(str(b) for b in blockers)
@@ -408,3 +416,74 @@ def _undo_roster(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], *, who: 
         audit.record(con, who, "roster.undo", entry["file_name"],
                      before={"import_id": import_id}, after=done)  # fmt: skip
     return done
+
+
+def bugs_undo_blockers(con: duckdb.DuckDBPyConnection, import_id: int) -> list[int]:
+    """Later imports, still applied, that replaced bugs this bug import stored."""
+    return [
+        r["overwritten_by"]
+        for r in rows(
+            con,
+            """
+            SELECT DISTINCT o.overwritten_by FROM bug_overwrites o
+            JOIN imports i ON i.id = o.overwritten_by
+            WHERE o.import_id = ? AND i.status = 'applied'
+            ORDER BY o.overwritten_by
+            """,
+            [import_id],
+        )
+    ]
+
+
+def _undo_bugs(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], *, who: str) -> dict:
+    """Remove the bugs a bug import added and put back the rows it replaced, exactly.
+
+    Refused while a later import that replaced some of its bugs is still applied: undo
+    that one first, so that no later row is lost.
+    """
+    import_id = entry["id"]
+    blockers = bugs_undo_blockers(con, import_id)
+    if blockers:
+        later = ", ".join(str(b) for b in blockers)
+        raise Conflict(
+            f"Import {import_id} cannot be undone yet: later import(s) {later} changed bugs it "
+            f"stored. Undo {later} first (newest first), then import {import_id}."
+        )
+    with transaction(con):
+        stored = scalar(con, "SELECT count(*) FROM bugs WHERE import_id = ?", [import_id])
+        restored = scalar(
+            con, "SELECT count(*) FROM bug_overwrites WHERE overwritten_by = ?", [import_id]
+        )
+        con.execute("DELETE FROM bugs WHERE import_id = ?", [import_id])
+        con.execute(
+            f"INSERT INTO bugs ({_BUG_COLUMNS}) SELECT {_BUG_COLUMNS} FROM bug_overwrites "
+            "WHERE overwritten_by = ?",
+            [import_id],
+        )
+        now = utc_now()
+        con.execute(
+            "UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
+            [now, who, import_id],
+        )
+        events.add(
+            con,
+            kind=events.UNDO,
+            happened_at=now,
+            import_id=import_id,
+            title=f"Import {import_id} undone",
+            details=f"{entry['file_name']}, by {who}",
+        )
+        done = {"removed": stored - restored, "restored": restored, "teams_removed": 0,
+                "bugs_removed": stored - restored, "bugs_restored": restored}  # fmt: skip
+        audit.record(con, who, "bugs.undo", entry["file_name"],
+                     before={"import_id": import_id}, after=done)  # fmt: skip
+    return done
+
+
+def skipped_rows(con: duckdb.DuckDBPyConnection, import_id: int) -> list[dict[str, Any]]:
+    """The rows an import skipped (``--skip-bad-rows``): line and reason, in file order."""
+    return rows(
+        con,
+        "SELECT line, reason FROM import_skipped WHERE import_id = ? ORDER BY line",
+        [import_id],
+    )

@@ -263,6 +263,25 @@ def _m005_bugs_and_definitions(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m006_targets(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- One target per team and metric: where it started (the baseline), where it should
+        -- be and by when. ddq.progress is the only writer; every change is in the audit log.
+        CREATE TABLE targets (
+            team_id INTEGER NOT NULL,
+            metric VARCHAR NOT NULL,
+            baseline DOUBLE,                    -- NULL: computed when read, as the mean of
+            baseline_from DATE,                 -- the weeks baseline_from to baseline_to, or
+            baseline_to DATE,                   -- of the first 4 reported weeks when unset
+            target DOUBLE NOT NULL,
+            due DATE NOT NULL,
+            set_at TIMESTAMP NOT NULL,          -- UTC
+            set_by VARCHAR NOT NULL,
+            PRIMARY KEY (team_id, metric)
+        );
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -271,6 +290,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (3, "roster", _m003_roster),
     (4, "roster since changes", _m004_roster_since),
     (5, "bugs and critical-bug definitions", _m005_bugs_and_definitions),
+    (6, "targets", _m006_targets),
 ]
 
 

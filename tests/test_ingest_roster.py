@@ -728,7 +728,7 @@ def test_undo_is_refused_after_a_champion_changed_by_hand(make_db):
     load(path, ROSTER)
     load(path, HEADER + "Core,Payments,,,\nCore,Search,Bob,@bob,2025-01-06\n")
     with db.connect(path) as con:
-        roster.assign_champion(con, "Payments", "Gus", "@gus", D(2025, 5, 5), who="coach")
+        roster.assign_champion(con, "Payments", "Gus", "@gus", D(2026, 3, 4), who="coach")
     before = state(path)
     with pytest.raises(Conflict) as caught:
         undo(path, 2)

@@ -65,7 +65,6 @@ FIELDS: tuple[str, ...] = (
 )  # fmt: skip
 LIST_FIELDS = ("labels", "components")
 DATE_FIELDS = ("created", "resolved", "updated")
-TEXT_FIELDS = ("project", "type", "status", "priority", "severity", "summary", "team")
 REQUIRED = ("key", "created")
 # The bugs table's columns, in its order (bug_overwrites has overwritten_by first).
 BUG_COLUMNS: tuple[str, ...] = (
@@ -103,11 +102,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _CUSTOM_FIELD = re.compile(r"^\s*custom\s*field\s*\((.*)\)\s*$", re.IGNORECASE)
 _FOOTER = re.compile(rb'"?Generated at ')  # matched at a line's start
+_WHITESPACE = "' \t\r\n'"
 _PROBLEM_FETCH_LIMIT = 1000
 PREVIEW_ROWS = 20
 _SKIPPED_SHOWN = 10
 _STAGED = "bugs_staged"
-_TEMP_TABLES = ("bugs_typed", "bugs_matched", "bugs_dups", "bugs_skipped")
+_TEMP_TABLES = ("bugs_checked", "bugs_matched", "bugs_dups", "bugs_skipped")
 
 
 class InvalidMapping(DdqError):
@@ -309,14 +309,14 @@ class BugsImport:
                 "nor an update date; they count as open."
             )
         if self.skipped_count:
-            shown = "; ".join(str(p) for p in self.skipped)
-            more = self.skipped_count - len(self.skipped)
             found.append(
-                f"{self.skipped_count} row(s) skipped (kept in the ledger with their reasons): "
-                + shown
-                + (f"; and {more} more" if more > 0 else "")
-                + "."
+                f"{self.skipped_count} row(s) skipped; the ledger keeps each with its line "
+                "and reason:"
             )
+            found += [str(p) for p in self.skipped]
+            more = self.skipped_count - len(self.skipped)
+            if more > 0:
+                found.append(f"... and {more} more skipped row(s).")
         if self.footer_dropped:
             found.append("The export's 'Generated at ...' footer line is not an issue; left out.")
         if self.pull_requests:
@@ -338,7 +338,8 @@ class BugsImport:
         if self.skipped_count:
             lines = ", ".join(str(p.line) for p in self.skipped)
             more = ", ..." if self.skipped_count > len(self.skipped) else ""
-            extra += f"; {self.skipped_count} row(s) skipped (line {lines}{more})"
+            word = "line" if self.skipped_count == 1 else "lines"
+            extra += f"; {self.skipped_count} row(s) skipped ({word} {lines}{more})"
         if self.estimated:
             extra += f"; {self.estimated} resolution time(s) estimated from the last update"
         if self.dry_run:
@@ -389,20 +390,31 @@ def _unquote(expr: str) -> str:
     )
 
 
+def _ref(column: str) -> str:
+    """A staged column as the queries below name it (the staged table is aliased ``s``)."""
+    return "s." + quote_ident(column)
+
+
 def _clean(column: str) -> str:
-    """SQL for a cell's text: trimmed, unquoted, NULL when empty."""
-    trimmed = f"trim({quote_ident(column)})"
-    return f"nullif({_unquote(trimmed)}, '')"
+    """SQL for a cell's text: trimmed, unquoted, NULL when empty.
+
+    Most cells need none of it; a cheap look at the first and last character sends only
+    the others (space or control character at either end, a leading quote) the long way.
+    """
+    col = _ref(column)
+    trimmed = f"trim({col}, {_WHITESPACE})"
+    return (
+        f"CASE WHEN ascii({col}) <= 39 OR ascii(right({col}, 1)) <= 32 "
+        f"THEN nullif({_unquote(trimmed)}, '') ELSE {col} END"
+    )
 
 
 def _split_cell(column: str) -> str:
     """SQL for a list cell of a mapped CSV: values separated by ';' or ','."""
-    cell = _unquote(f"trim({quote_ident(column)})")
+    cell = _unquote(f"trim({_ref(column)}, {_WHITESPACE})")
     parts = f"string_split(replace({cell}, ',', ';'), ';')"
-    return (
-        f"coalesce(list_filter(list_transform({parts}, lambda v: nullif(trim(v), '')), "
-        "lambda v: v IS NOT NULL), [])"
-    )
+    values = f"list_transform({parts}, lambda v: nullif(trim(v, {_WHITESPACE}), ''))"
+    return f"coalesce(list_filter({values}, lambda v: v IS NOT NULL), [])"
 
 
 def _resolve_columns(
@@ -426,7 +438,7 @@ def _resolve_columns(
                     None,
                     f"the column mapping takes {field_name} from this column, which the "
                     f"file does not have; its columns are: {', '.join(header)}",
-                )  # fmt: skip
+                )
             )
         else:
             found[field_name] = matched
@@ -446,7 +458,7 @@ def _stage_csv_file(
     if github.looks_like_json(data):
         raise ImportRejected(file_name, [Problem(0, "", None,
             "this is a JSON file, not CSV; import it as GitHub issues (--format github)")])  # fmt: skip
-    trimmed, footer = _drop_footer(data) if fmt == JIRA else (data, False)
+    trimmed, footer = _drop_footer(data)
     on_disk = source if isinstance(source, Path) and not footer else None
     staged = stage_csv(con, trimmed, file_name, path=on_disk, table=_STAGED)
     sha = sha256_of(data) if footer else staged.sha256
@@ -481,10 +493,10 @@ def _stage_csv_file(
                     parts[0] if len(parts) == 1 else f"flatten([{', '.join(parts)}])"
                 )
         elif field_name == "description":  # kept exactly, line breaks and spaces included
-            cells = [f"nullif({_unquote(quote_ident(c))}, '')" for c in cols]
+            cells = [f"nullif({_unquote(_ref(c))}, '')" for c in cols]
             exprs[field_name] = cells[0] if len(cells) == 1 else f"coalesce({', '.join(cells)})"
         elif field_name in DATE_FIELDS:
-            cells = [f"nullif(trim({quote_ident(c)}), '')" for c in cols]
+            cells = [f"nullif({_ref(c)}, '')" for c in cols]  # parsing trims
             exprs[field_name] = cells[0] if len(cells) == 1 else f"coalesce({', '.join(cells)})"
         else:
             cells = [_clean(c) for c in cols]
@@ -517,7 +529,7 @@ def _stage_json_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str
     staged = pa.table(arrays)  # noqa: F841 - read by the query below
     drop_staged(con, _STAGED)
     con.execute(f"CREATE TEMP TABLE {_STAGED} AS SELECT * FROM staged")
-    exprs = {c: quote_ident(c) for c in github.COLUMNS} | {"labels": "labels"}
+    exprs = {c: _ref(c) for c in github.COLUMNS} | {"labels": _ref("labels")}
     headers = {
         "key": issues.headers.get("number", "number"),
         "created": issues.headers.get("created", "created_at"),
@@ -543,6 +555,13 @@ _EMPTY_KEY = "the key is empty; every issue needs one"
 _EMPTY_CREATED = "the creation date is empty; every issue needs one"
 _NOT_A_DATE = f"not a date and time; write it like {dates.EXAMPLES}"
 _FUTURE = "the creation date is in the future; check the date format (day and month swapped?)"
+_CHECKS = (  # (field, problem column, bad value column)
+    ("key", "key_problem", "NULL::VARCHAR"),
+    ("created", "created_problem", "created_bad"),
+    ("resolved", "resolved_problem", "resolved_bad"),
+    ("updated", "updated_problem", "updated_bad"),
+)
+_ANY_PROBLEM = "(" + " OR ".join(f"{p} IS NOT NULL" for _, p, _ in _CHECKS) + ")"
 
 
 def _samples(con: duckdb.DuckDBPyConnection, source: _Source, field_name: str) -> list[str]:
@@ -550,20 +569,23 @@ def _samples(con: duckdb.DuckDBPyConnection, source: _Source, field_name: str) -
     return [
         v
         for (v,) in con.execute(
-            f"SELECT v FROM (SELECT {expr} AS v FROM {source.table} LIMIT 5000) "
+            f"SELECT v FROM (SELECT {expr} AS v FROM {source.table} s LIMIT 5000) "
             f"WHERE v IS NOT NULL LIMIT {dates.SAMPLE_SIZE}"
         ).fetchall()
     ]
 
 
-def _type_rows(
+def _rows_sql(
     con: duckdb.DuckDBPyConnection,
     source: _Source,
     tracker: str,
     done: list[str],
     latest: dt.datetime,
-) -> None:
-    """The table ``bugs_typed``: one row per staged row, typed, with its problems."""
+) -> str:
+    """SQL for every staged row as a bug, with its problems (one SELECT, no parameters).
+
+    ``pos`` says which row it is: its line in a CSV file, its item in a JSON list.
+    """
     e = source.exprs
 
     def text(name: str) -> str:
@@ -572,7 +594,7 @@ def _type_rows(
     def listed(name: str) -> str:
         return e.get(name, "[]::VARCHAR[]")
 
-    item = "item" if source.json_items else "NULL::BIGINT"
+    item = "s.item" if source.json_items else "NULL::BIGINT"
     parsed = {
         name: dates.timestamp_sql(
             f"{name}_raw",
@@ -580,12 +602,11 @@ def _type_rows(
         )
         for name in DATE_FIELDS
     }
-    done_sql = "list_contains(?::VARCHAR[], lower(status))"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE bugs_typed AS
-        WITH s AS (
-            SELECT line, {item} AS item,
+    done_list = "[" + ", ".join(quote_literal(s) for s in done) + "]::VARCHAR[]"
+    prefix = "CASE WHEN contains(key, '-') THEN split_part(key, '-', 1) END"
+    return f"""
+        WITH r AS (
+            SELECT {item if source.json_items else "s.line"} AS pos, s.line, {item} AS item,
                    {text("key")} AS key, {text("project")} AS project, {text("type")} AS type,
                    {text("status")} AS status, {text("priority")} AS priority,
                    {text("severity")} AS severity, {listed("labels")} AS labels,
@@ -593,86 +614,115 @@ def _type_rows(
                    {text("description")} AS description, {text("team")} AS team_name,
                    {text("created")} AS created_raw, {text("resolved")} AS resolved_raw,
                    {text("updated")} AS updated_raw
-            FROM {source.table}
+            FROM {source.table} s
         ),
         p AS (
             SELECT *, {parsed["created"]} AS created, {parsed["resolved"]} AS resolved_given,
-                   {parsed["updated"]} AS updated, {done_sql} AS done
-            FROM s
+                   {parsed["updated"]} AS updated,
+                   coalesce(list_contains({done_list}, lower(status)), false) AS done
+            FROM r
         )
-        SELECT line, item, {quote_literal(tracker)} AS tracker, key,
-               coalesce(project, CASE WHEN contains(key, '-') THEN split_part(key, '-', 1) END)
-                   AS project,
-               type, status, priority, severity, labels, components, created,
+        SELECT pos, line, item, {quote_literal(tracker)} AS tracker, key,
+               coalesce(project, {prefix}) AS project, type, status, priority, severity,
+               labels, components, created,
                coalesce(resolved_given, CASE WHEN done THEN updated END) AS resolved,
                resolved_given IS NULL AND done AND updated IS NOT NULL AS resolved_estimated,
                updated, summary, description, team_name,
                resolved_given IS NULL AND done AND updated IS NULL AS done_without_time,
                CASE WHEN key IS NULL THEN {quote_literal(_EMPTY_KEY)} END AS key_problem,
-               CASE WHEN created_raw IS NULL THEN {quote_literal(_EMPTY_CREATED)}
-                    WHEN created IS NULL THEN {quote_literal(_NOT_A_DATE)}
-                    WHEN created > ?::TIMESTAMP THEN {quote_literal(_FUTURE)} END
-                   AS created_problem,
+               CASE WHEN created IS NOT NULL THEN
+                        CASE WHEN created > {quote_literal(latest.isoformat(sep=" "))}::TIMESTAMP
+                             THEN {quote_literal(_FUTURE)} END
+                    WHEN created_raw IS NULL OR trim(created_raw, {_WHITESPACE}) = ''
+                        THEN {quote_literal(_EMPTY_CREATED)}
+                    ELSE {quote_literal(_NOT_A_DATE)} END AS created_problem,
                CASE WHEN created_problem IS NOT NULL THEN created_raw END AS created_bad,
-               CASE WHEN resolved_raw IS NOT NULL AND resolved_given IS NULL
+               CASE WHEN resolved_given IS NULL AND trim(resolved_raw, {_WHITESPACE}) <> ''
                     THEN {quote_literal(_NOT_A_DATE)} END AS resolved_problem,
                CASE WHEN resolved_problem IS NOT NULL THEN resolved_raw END AS resolved_bad,
-               CASE WHEN updated_raw IS NOT NULL AND updated IS NULL
+               CASE WHEN updated IS NULL AND trim(updated_raw, {_WHITESPACE}) <> ''
                     THEN {quote_literal(_NOT_A_DATE)} END AS updated_problem,
                CASE WHEN updated_problem IS NOT NULL THEN updated_raw END AS updated_bad
         FROM p
-        """,
-        [done, latest],
+    """
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, rows_sql: str) -> None:
+    """The table ``bugs_checked``: what the checks need of each row (``skip``: left out).
+
+    Only the key, status and timestamps are computed here: DuckDB leaves out the text
+    columns that this table does not keep.
+    """
+    problem_columns = ", ".join(f"{p}, {bad}" if "::" not in bad else p for _, p, bad in _CHECKS)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE bugs_checked AS
+        SELECT pos, line, item, key, created, resolved_estimated, done_without_time,
+               {problem_columns}, false AS skip
+        FROM ({rows_sql})
+    """)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE bugs_skipped (pos BIGINT, line BIGINT, reason VARCHAR)"
     )
 
 
-_CHECKS = (  # (field, problem column, bad value column)
-    ("key", "key_problem", "NULL::VARCHAR"),
-    ("created", "created_problem", "created_bad"),
-    ("resolved", "resolved_problem", "resolved_bad"),
-    ("updated", "updated_problem", "updated_bad"),
-)
-_ANY_PROBLEM = " OR ".join(f"{p} IS NOT NULL" for _, p, _ in _CHECKS)
+def _define_bugs(con: duckdb.DuckDBPyConnection, rows_sql: str) -> None:
+    """The view ``bugs_typed``: the bugs to store, computed from the staged rows as read.
+
+    Computing them afresh (rather than keeping them in a table since the checks) lets
+    DuckDB stream a million bugs straight into the bugs table, on every core.
+    """
+    skipped = scalar(con, "SELECT count(*) FROM bugs_skipped")
+    where = "WHERE pos NOT IN (SELECT pos FROM bugs_skipped)" if skipped else ""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW bugs_typed AS
+        SELECT line, item, {", ".join(c for c in BUG_COLUMNS if c != "import_id")}
+        FROM ({rows_sql}) {where}
+    """)
 
 
-def _where(line: int, item: int | None) -> str:
+def _where(item: int | None) -> str:
     return f" (item {item})" if item is not None else ""
 
 
-def _row_problems(
-    con: duckdb.DuckDBPyConnection, source: _Source
-) -> tuple[list[Problem], int, int]:
-    """The cell problems (up to a limit), how many more, and how many rows have any."""
-    total, bad_rows = con.execute(
-        "SELECT " + " + ".join(f"count({p})" for _, p, _ in _CHECKS)
-        + f", count(*) FILTER ({_ANY_PROBLEM}) FROM bugs_typed"
-    ).fetchone()  # fmt: skip
+def _row_problems(con: duckdb.DuckDBPyConnection, source: _Source) -> tuple[list[Problem], int]:
+    """The cell problems (up to a limit) and how many more there are."""
+    total = scalar(
+        con, "SELECT " + " + ".join(f"count({p})" for _, p, _ in _CHECKS) + " FROM bugs_checked"
+    )
     if not total:
-        return [], 0, 0
+        return [], 0
     union = " UNION ALL ".join(
         f"SELECT line, item, {quote_literal(f)} AS field, {bad} AS raw, {p} AS reason "
-        f"FROM bugs_typed WHERE {p} IS NOT NULL"
+        f"FROM bugs_checked WHERE {p} IS NOT NULL"
         for f, p, bad in _CHECKS
     )
     found = [
-        Problem(line, source.headers.get(f, f), raw, reason + _where(line, item))
+        Problem(line, source.headers.get(f, f), raw, reason + _where(item))
         for line, item, f, raw, reason in con.execute(
             f"SELECT * FROM ({union}) ORDER BY line, item, field LIMIT {_PROBLEM_FETCH_LIMIT}"
         ).fetchall()
     ]
-    return found, max(0, total - _PROBLEM_FETCH_LIMIT), bad_rows
+    return found, max(0, total - _PROBLEM_FETCH_LIMIT)
 
 
 def _find_duplicates(con: duckdb.DuckDBPyConnection) -> int:
-    """The table ``bugs_dups``: keys on more than one row, with their rows in file order."""
+    """The table ``bugs_dups``: keys on more than one kept row, with those rows in order."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE bugs_dups AS
-        SELECT key, list(line ORDER BY item, line) AS lines,
-               list(item ORDER BY item, line) AS items
-        FROM bugs_typed WHERE key IS NOT NULL
+        SELECT key FROM bugs_checked WHERE key IS NOT NULL AND NOT skip
         GROUP BY key HAVING count(*) > 1
     """)
-    return scalar(con, "SELECT count(*) FROM bugs_dups")
+    count = scalar(con, "SELECT count(*) FROM bugs_dups")
+    if count:  # rare: only then gather where each one is
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE bugs_dups AS
+            SELECT key, list(line ORDER BY item, line) AS lines,
+                   list(item ORDER BY item, line) AS items
+            FROM bugs_checked SEMI JOIN bugs_dups USING (key)
+            WHERE NOT skip
+            GROUP BY key
+        """)
+    return count
 
 
 def _duplicate_reason(key: str, lines: list[int], items: list[int | None]) -> str:
@@ -700,41 +750,40 @@ def _skip_reason_sql(source: _Source) -> str:
     parts = []
     for f, p, bad in _CHECKS:
         header = quote_literal(f"column {source.headers.get(f, f)}")
-        value = (
-            f"coalesce(', value ''' || CASE WHEN length({bad}) > 60 "
-            f"THEN left({bad}, 59) || '…' ELSE {bad} END || '''', '')"
-        )
+        shown = f"CASE WHEN length({bad}) > 60 THEN left({bad}, 59) || '…' ELSE {bad} END"
+        value = f"coalesce(', value ' || chr(39) || {shown} || chr(39), '')"
         parts.append(f"CASE WHEN {p} IS NOT NULL THEN {header} || {value} || ': ' || {p} END")
     where = "coalesce(' (item ' || item || ')', '')"
     return f"concat_ws('; ', {', '.join(parts)}) || {where}"
 
 
 def _skip_bad_rows(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
-    """Move every row with a problem (then every repeated key) out of ``bugs_typed``."""
-    con.execute("CREATE OR REPLACE TEMP TABLE bugs_skipped (line BIGINT, reason VARCHAR)")
-    con.executemany(
-        "INSERT INTO bugs_skipped VALUES (?, ?)",
-        [(p.line, str(p).split(": ", 1)[1] if p.line else str(p)) for p in source.bad_rows],
-    )
+    """Mark every row with a problem (then every repeat of a key) skipped, saying why."""
+    if source.bad_rows:  # never staged, so at no position among the staged rows
+        con.executemany(
+            "INSERT INTO bugs_skipped VALUES (0, ?, ?)",
+            [(p.line, str(p).split(": ", 1)[1]) for p in source.bad_rows],
+        )
     con.execute(
-        f"INSERT INTO bugs_skipped SELECT line, {_skip_reason_sql(source)} "
-        f"FROM bugs_typed WHERE {_ANY_PROBLEM}"
+        f"INSERT INTO bugs_skipped SELECT pos, line, {_skip_reason_sql(source)} "
+        f"FROM bugs_checked WHERE {_ANY_PROBLEM}"
     )
-    con.execute(f"DELETE FROM bugs_typed WHERE {_ANY_PROBLEM}")
+    con.execute(f"UPDATE bugs_checked SET skip = true WHERE {_ANY_PROBLEM}")
     if _find_duplicates(con):
         later = []
         for key, lines, items in con.execute("SELECT key, lines, items FROM bugs_dups").fetchall():
             reason = f"column {source.headers['key']}, value {shorten(key)!r}: " + (
                 _duplicate_reason(key, lines, items)
             )
-            later += [(line, item, reason) for line, item in zip(lines[1:], items[1:], strict=True)]
-        con.executemany("INSERT INTO bugs_skipped VALUES (?, ?)", [(n, r) for n, _, r in later])
-        con.execute(
-            """
-            DELETE FROM bugs_typed t USING bugs_dups d
-            WHERE t.key = d.key AND coalesce(t.item, t.line) <> coalesce(d.items[1], d.lines[1])
-            """
-        )
+            later += [
+                (item if item is not None else line, line, reason)
+                for line, item in zip(lines[1:], items[1:], strict=True)
+            ]
+        con.executemany("INSERT INTO bugs_skipped VALUES (?, ?, ?)", later)
+        con.execute("""
+            UPDATE bugs_checked SET skip = true
+            WHERE pos IN (SELECT pos FROM bugs_skipped)
+        """)
 
 
 def _skipped_problems(con: duckdb.DuckDBPyConnection) -> tuple[list[Problem], int]:
@@ -753,15 +802,15 @@ def _skipped_problems(con: duckdb.DuckDBPyConnection) -> tuple[list[Problem], in
 
 def _classify(con: duckdb.DuckDBPyConnection, tracker: str) -> tuple[int, int, int]:
     """(rows, changed, unchanged): how the file's bugs compare with the stored ones."""
-    total = scalar(con, "SELECT count(*) FROM bugs_typed")
+    total = scalar(con, "SELECT count(*) FROM bugs_checked WHERE NOT skip")
     stored = scalar(con, "SELECT count(*) FROM bugs WHERE tracker = ?", [tracker])
     differs = " OR ".join(f"t.{c} IS DISTINCT FROM b.{c}" for c in _CONTENT)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE bugs_matched AS
         SELECT t.key, ({differs}) AS differs
-        FROM bugs_typed t JOIN bugs b ON b.tracker = ? AND b.key = t.key
-        {"" if stored else "WHERE false"}
+        FROM {"bugs_typed" if stored else "(SELECT * FROM bugs_typed WHERE false)"} t
+        JOIN bugs b ON b.tracker = ? AND b.key = t.key
         """,
         [tracker],
     )
@@ -783,7 +832,7 @@ def _preview(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                t.summary,
                CASE WHEN m.key IS NULL THEN 'new' WHEN m.differs THEN 'changed'
                     ELSE 'unchanged' END AS change
-        FROM (SELECT * FROM bugs_typed ORDER BY item, line LIMIT {PREVIEW_ROWS}) t
+        FROM (SELECT * FROM bugs_typed LIMIT {PREVIEW_ROWS}) t
         LEFT JOIN bugs_matched m USING (key)
         ORDER BY t.item, t.line
         """,
@@ -815,15 +864,11 @@ def _apply(con: duckdb.DuckDBPyConnection, result: BugsImport, tracker: str, who
             )
         values = ", ".join(f"t.{c}" for c in BUG_COLUMNS if c != "import_id")
         if result.added or result.updated:
+            unchanged = "ANTI JOIN (SELECT key FROM bugs_matched WHERE NOT differs) u USING (key)"
             con.execute(
                 f"""
                 INSERT INTO bugs ({columns})
-                SELECT {values}, ? FROM bugs_typed t
-                {
-                    "ANTI JOIN (SELECT key FROM bugs_matched WHERE NOT differs) u USING (key)"
-                    if result.unchanged
-                    else ""
-                }
+                SELECT {values}, ? FROM bugs_typed t {unchanged if result.unchanged else ""}
                 """,
                 [import_id],
             )
@@ -858,7 +903,7 @@ def import_bugs(
     *,
     file_name: str | None = None,
     who: str,
-    format: str = JIRA,  # noqa: A002 - the option's name everywhere else
+    format: str = JIRA,
     mapping: Mapping[str, Any] | Iterable[tuple[str, Any]] | str | None = None,
     skip_bad_rows: bool = False,
     dry_run: bool = False,
@@ -876,7 +921,7 @@ def import_bugs(
     report = progress or (lambda stage, fraction: None)
     fmt = (format or JIRA).strip().lower()
     if fmt not in FORMATS:
-        raise InvalidMapping(f"Unknown bug export format {format!r}; use jira, github or csv.")
+        raise DdqError(f"Unknown bug export format {format!r}; use jira, github or csv.")
     name = file_name or (source.name if isinstance(source, Path) else "upload")
     if isinstance(mapping, str):
         chosen = load_mapping(con, mapping)
@@ -895,18 +940,19 @@ def import_bugs(
         report("checking", 0.3)
         done = [s.lower() for s in settings.as_list(settings.current(con)["done_statuses"])]
         latest = dt.datetime.combine((today or today_utc()) + dt.timedelta(days=2), dt.time())
-        _type_rows(con, staged, tracker, done, latest)
+        rows_sql = _rows_sql(con, staged, tracker, done, latest)
+        _check_rows(con, rows_sql)
         key_header = staged.headers.get("key", "key")
         if skip_bad_rows:
             _skip_bad_rows(con, staged)
         else:
-            problems, hidden, _ = _row_problems(con, staged)
+            problems, hidden = _row_problems(con, staged)
             if _find_duplicates(con):
                 problems += _duplicate_problems(con, key_header)
             problems += staged.bad_rows
             if problems:
                 raise ImportRejected(name, problems, hidden=hidden)
-            con.execute("CREATE OR REPLACE TEMP TABLE bugs_skipped (line BIGINT, reason VARCHAR)")
+        _define_bugs(con, rows_sql)
         report("comparing", 0.6)
         total, changed, unchanged = _classify(con, tracker)
         if total == 0:
@@ -919,7 +965,7 @@ def import_bugs(
         skipped, skipped_count = _skipped_problems(con)
         estimated, without, first, last = con.execute(
             "SELECT count(*) FILTER (resolved_estimated), count(*) FILTER (done_without_time), "
-            "min(created), max(created) FROM bugs_typed"
+            "min(created), max(created) FROM bugs_checked WHERE NOT skip"
         ).fetchone()
         result = BugsImport(
             file_name=name,
@@ -947,6 +993,7 @@ def import_bugs(
         report("done", 1.0)
         return result
     finally:
+        con.execute("DROP VIEW IF EXISTS temp.main.bugs_typed")
         drop_staged(con, _STAGED)
         for table in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")

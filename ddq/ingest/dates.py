@@ -96,8 +96,8 @@ def timestamp_sql(raw: str, usual: tuple[str, bool] | None) -> str:
 
     ``raw`` is evaluated several times, so pass a column name, not a costly expression.
     """
-    trimmed = f"trim({raw})"
-    squeezed = f"regexp_replace(trim({raw}), '\\s+', ' ', 'g')"
+    trimmed = f"trim({raw}, ' \t\r\n')"
+    squeezed = f"regexp_replace({trimmed}, '\\s+', ' ', 'g')"
     attempts = []
     if usual is not None:
         attempts.append(_parse(raw, usual[0], usual[1]))

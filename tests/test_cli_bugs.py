@@ -1,0 +1,107 @@
+"""`ddq import bugs`, `ddq export bugs` and `ddq mappings`: the real command, as a subprocess."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import query
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+needs_realdata = pytest.mark.skipif(
+    not REALDATA.is_dir(),
+    reason=f"the real tracker exports are not here ({REALDATA}); CI always has them",
+)
+
+
+def ok(result) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@needs_realdata
+def test_import_the_real_exports_then_undo_and_export(db_path, make_db, run_ddq, tmp_path):
+    make_db()
+    jira = REALDATA / "asf_jira_export.csv"
+
+    dry = ok(run_ddq("import", "bugs", jira, "--dry-run"))
+    assert dry.splitlines()[0] == (
+        "dry run of asf_jira_export.csv: would be 100 added, 0 updated, 0 unchanged; 100 "
+        "resolution time(s) estimated from the last update; nothing was changed"
+    )
+    assert "  line 2: HAMA-895 (new), created 2014-03-22 07:59, resolved 2014-03-22 16:16 " \
+           "(estimated): Please delete old releases from mirroring system" in dry  # fmt: skip
+    assert query(db_path, "SELECT count(*) FROM bugs") == [(0,)]
+
+    out = ok(run_ddq("import", "bugs", jira, "--format", "jira"))
+    assert out.startswith("import 1: 100 added, 0 updated, 0 unchanged")
+    assert ok(run_ddq("import", "bugs", jira)).startswith(
+        "import 2: 0 added, 0 updated, 100 unchanged"
+    )
+
+    target = tmp_path / "bugs.csv"
+    exported = run_ddq("export", "bugs", "--out", target)
+    assert exported.returncode == 0 and exported.stderr.strip() == f"wrote 100 bugs to {target}"
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == (
+        "key,tracker,team,type,status,priority,severity,labels,components,created,resolved,"
+        "summary,description"
+    )
+    assert "CXF-352,jira,Unassigned,Task,Closed,Major,,,,2007-01-04 17:11:00,2014-03-22 06:25:00," \
+           "Update WS-A MessageID and WS-RM Acknowledgement headers in resent messages," in lines  # fmt: skip
+
+    assert (
+        ok(run_ddq("undo", "1"))
+        == "import 1 undone: 100 added bug(s) removed, 0 replaced bug(s) restored\n"
+    )
+    assert query(db_path, "SELECT count(*) FROM bugs") == [(0,)]
+
+
+@needs_realdata
+def test_the_derby_file_through_a_saved_mapping(db_path, make_db, run_ddq, write_file):
+    make_db()
+    derby = REALDATA / "ohira_highimpact_derby.csv"
+    mapping = write_file("derby.json", json.dumps({
+        "key": "IssueId", "created": "created", "resolved": "resolved", "status": "status",
+        "type": "type", "priority": "priority", "components": "component",
+        "summary": "summary",
+    }))  # fmt: skip
+
+    refused = run_ddq("import", "bugs", derby, "--mapping", mapping)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.splitlines() == [
+        "ohira_highimpact_derby.csv: 3 problems; nothing was imported. Fix the file and try again.",
+        "  line 494: has 36 fields where the header has 32; check for a missing or extra comma",
+        "  line 495: has 33 fields where the header has 32; check for a missing or extra comma",
+        "  line 498: has 34 fields where the header has 32; check for a missing or extra comma",
+    ]
+
+    assert (
+        ok(run_ddq("mappings", "save", "derby", mapping)) == "saved mapping 'derby': 8 field(s)\n"
+    )
+    assert ok(run_ddq("mappings", "list")) == "derby\n"
+    assert json.loads(ok(run_ddq("mappings", "show", "derby")))["components"] == "component"
+
+    out = ok(run_ddq("import", "bugs", derby, "--format", "csv", "--mapping", "derby",
+                     "--skip-bad-rows"))  # fmt: skip
+    assert out.splitlines()[0] == (
+        "import 1: 997 added, 0 updated, 0 unchanged; 3 row(s) skipped (lines 494, 495, 498)"
+    )
+    assert query(db_path, "SELECT line FROM import_skipped ORDER BY line") == [
+        (494,),
+        (495,),
+        (498,),
+    ]
+    assert query(db_path, "SELECT count(*), count(DISTINCT key) FROM bugs") == [(997, 997)]
+
+
+def test_bad_arguments_say_what_to_do(make_db, run_ddq, write_file):
+    make_db()
+    issues = write_file("issues.json", '[{"number": 1, "title": "x", "state": "open", '
+                                       '"created_at": "2024-01-01T00:00:00Z"}]')  # fmt: skip
+    # A JSON file is taken as GitHub issues without being told.
+    assert ok(run_ddq("import", "bugs", issues)).startswith("import 1: 1 added")
+    unknown = run_ddq("import", "bugs", issues, "--format", "csv", "--mapping", "nope")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "There is no saved column mapping 'nope'; none is saved yet."
