@@ -567,7 +567,7 @@ def test_an_applied_import_is_in_the_ledger_and_the_audit_log(make_db):
     audit = query(path, "SELECT who, action, subject, after FROM audit_log")
     assert audit[0][:3] == ("tester", "bugs.import", "jira.csv")
     assert json.loads(audit[0][3])["import_id"] == result.import_id
-    assert result.counts() == {"Rows": 3, "New": 3, "Changed": 0, "Unchanged": 0, "Skipped": 0}
+    assert result.headline() == {"Rows": 3, "New": 3, "Changed": 0, "Unchanged": 0, "Skipped": 0}
 
 
 # --- export --------------------------------------------------------------------------------

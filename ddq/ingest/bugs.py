@@ -280,7 +280,7 @@ class BugsImport:
     def bugs(self) -> int:
         return self.added + self.updated + self.unchanged
 
-    def counts(self) -> dict[str, int]:
+    def headline(self) -> dict[str, int]:
         """The headline numbers of a preview, labelled for people."""
         return {"Rows": self.rows_read, "New": self.added, "Changed": self.updated,
                 "Unchanged": self.unchanged, "Skipped": self.skipped_count}  # fmt: skip
