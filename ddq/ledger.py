@@ -88,6 +88,17 @@ def get(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any]:
     return found[0]
 
 
+def _mark_undone(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], who: str) -> None:
+    """Close an undo (inside its transaction): the ledger row, and an event for the charts."""
+    now = utc_now()
+    con.execute(
+        "UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
+        [now, who, entry["id"]],
+    )
+    events.add(con, kind=events.UNDO, happened_at=now, import_id=entry["id"],
+               title=f"Import {entry['id']} undone", details=f"{entry['file_name']}, by {who}")  # fmt: skip
+
+
 def undo_blockers(con: duckdb.DuckDBPyConnection, import_id: int) -> list[int]:
     """Later imports, still applied, that changed values this import set."""
     return [
@@ -203,19 +214,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
             """,
             [import_id],
         )
-        now = utc_now()
-        con.execute(
-            "UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
-            [now, who, import_id],
-        )
-        events.add(
-            con,
-            kind=events.UNDO,
-            happened_at=now,
-            import_id=import_id,
-            title=f"Import {import_id} undone",
-            details=f"{entry['file_name']}, by {who}",
-        )
+        _mark_undone(con, entry, who)
     return {"removed": removed, "restored": restored, "teams_removed": teams_removed}
 
 
@@ -397,19 +396,7 @@ def _undo_roster(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], *, who: 
     _refuse_roster_conflicts(con, entry, changes)
     with transaction(con):
         done = _reverse_roster_changes(con, import_id, changes)
-        now = utc_now()
-        con.execute(
-            "UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
-            [now, who, import_id],
-        )
-        events.add(
-            con,
-            kind=events.UNDO,
-            happened_at=now,
-            import_id=import_id,
-            title=f"Import {import_id} undone",
-            details=f"{entry['file_name']}, by {who}",
-        )
+        _mark_undone(con, entry, who)
         # The keys the metrics undo reports, for callers that show either kind.
         done["removed"] = done["terms_removed"]
         done["restored"] = done["terms_reopened"] + done["starts_restored"]
@@ -460,19 +447,7 @@ def _undo_bugs(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], *, who: st
             "WHERE overwritten_by = ?",
             [import_id],
         )
-        now = utc_now()
-        con.execute(
-            "UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
-            [now, who, import_id],
-        )
-        events.add(
-            con,
-            kind=events.UNDO,
-            happened_at=now,
-            import_id=import_id,
-            title=f"Import {import_id} undone",
-            details=f"{entry['file_name']}, by {who}",
-        )
+        _mark_undone(con, entry, who)
         done = {"removed": stored - restored, "restored": restored, "teams_removed": 0,
                 "bugs_removed": stored - restored, "bugs_restored": restored}  # fmt: skip
         audit.record(con, who, "bugs.undo", entry["file_name"],
