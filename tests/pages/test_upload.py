@@ -86,3 +86,38 @@ def test_creating_teams_is_a_choice(app_db, page):
     next(c for c in at.checkbox if c.label.startswith("Create teams")).check().run()
     assert not at.error
     assert any("will be created: Payments" in c.value for c in at.caption)
+
+
+REALDATA = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "realdata"
+
+
+def test_a_jira_export_is_imported_and_its_metrics_computed(app_db, page):
+    import pytest
+
+    source = REALDATA / "asf_jira_export.csv"
+    if not source.exists():
+        pytest.skip(f"{source} is not here")
+    at = page("app_pages/upload.py").run()
+    bug_uploader = next(u for u in at.file_uploader if u.label == "Bug export file")
+    bug_uploader.set_value(("asf.csv", source.read_bytes(), "text/csv")).run()
+    assert not at.exception and not at.error
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["New"] == "100"
+    assert any("estimated" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Apply import" and b.key == "bugs_apply").click().run()
+    assert any("Applied: import 1" in s.value and "Bug metrics:" in s.value for s in at.success)
+    with db.connect(app_db) as con:
+        assert con.execute("SELECT count(*) FROM bugs").fetchone() == (100,)
+
+
+def test_a_mapped_csv_needs_its_key_and_created_columns(app_db, page):
+    at = page("app_pages/upload.py").run()
+    next(r for r in at.radio if r.label == "Format").set_value("csv").run()
+    data = b"Ref,When,Level\nX-1,2025-01-06 10:00,P1\n"  # headers nothing can guess
+    next(u for u in at.file_uploader if u.label == "Bug export file").set_value(
+        ("other.csv", data, "text/csv")).run()  # fmt: skip
+    assert any("Choose the column for key" in w.value for w in at.warning)
+    next(s for s in at.selectbox if s.label == "key").select("Ref")
+    next(s for s in at.selectbox if s.label == "created").select("When").run()
+    assert not at.warning and not at.error
+    assert {m.label: m.value for m in at.metric}["New"] == "1"
