@@ -18,6 +18,7 @@ navigation = st.navigation(
             "app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
         ),
         st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:"),
+        st.Page("app_pages/progress.py", title="Progress", icon=":material/flag:"),
         st.Page("app_pages/champions.py", title="Champions", icon=":material/groups:"),
         st.Page("app_pages/critical_bugs.py", title="Critical bugs", icon=":material/bug_report:"),
         st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),

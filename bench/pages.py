@@ -32,6 +32,10 @@ PAGES = [
      {"metric": "open_bugs", "scope": "Teams", "weeks": "52",
       "team": ["Checkout", "Billing", "Fraud Detection", "Payment Gateway", "Search Ranking",
                "Catalog", "Recommendations", "Query Understanding", "Identity", "Observability"]}),
+    ("progress (one team)", "app_pages/progress.py", {"team": "Billing"}),
+    ("progress (area grid, targets on 3 metrics)", "app_pages/progress.py", {"area": "Platform"}),
+    ("champions", "app_pages/champions.py", {}),
+    ("critical bugs", "app_pages/critical_bugs.py", {}),
     ("upload", "app_pages/upload.py", {}),
 ]  # fmt: skip
 WARM_GOAL_MS = 150

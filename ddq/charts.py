@@ -235,3 +235,46 @@ def compare_figure(
 def standalone_html(fig: go.Figure) -> str:
     """The figure as one HTML file with Plotly's JavaScript inside: it opens offline."""
     return fig.to_html(include_plotlyjs=True, full_html=True)
+
+
+STATUS_COLOURS = {
+    "achieved": BETTER, "on track": "#56B4E9", "at risk": PALETTE[1], "off track": WORSE,
+    "no data": NEUTRAL, "no target": "#BFBFBF",
+}  # fmt: skip
+
+
+def progress_figure(
+    metric: MetricDef,
+    weeks: Sequence[dt.date],
+    history: Sequence[float | None],
+    *,
+    baseline: float | None,
+    target: float | None,
+    due: dt.date | None,
+    projection: float | None,
+    status: str,
+) -> go.Figure:
+    """A small chart of one team's metric: its weeks, the path projected to the due date,
+    the baseline and the target."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=weeks, y=history, mode="lines+markers", name="weekly",
+                             line={"color": PALETTE[0], "width": 2}, marker={"size": 5},
+                             connectgaps=False, hovertemplate="%{x|%d %b}: %{y:,.4~g}<extra></extra>"))  # fmt: skip
+    reported = [(w, v) for w, v in zip(weeks, history, strict=True) if v is not None]
+    if due is not None and projection is not None and reported:
+        last_week, last_value = reported[-1]
+        fig.add_trace(go.Scatter(x=[last_week, due], y=[last_value, projection], mode="lines",
+                                 name="projection", hoverinfo="skip",
+                                 line={"color": STATUS_COLOURS.get(status, NEUTRAL), "width": 2,
+                                       "dash": "dash"}))  # fmt: skip
+    for value, name, colour in ((baseline, "baseline", NEUTRAL), (target, "target", BETTER)):
+        if value is not None:
+            fig.add_hline(y=value, line={"color": colour, "width": 1.5, "dash": "dot"},
+                          annotation_text=name, annotation_position="top left",
+                          annotation_font={"size": 13, "color": colour})  # fmt: skip
+    fig.update_layout(template=TEMPLATE, height=220, showlegend=False,
+                      margin={"l": 40, "r": 10, "t": 10, "b": 30},
+                      yaxis_title=None, font={"size": 14})  # fmt: skip
+    if metric.unit == PERCENT:
+        fig.update_yaxes(rangemode="normal")
+    return fig

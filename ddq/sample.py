@@ -690,6 +690,9 @@ def fill_demo(
         n_values = _insert_values(con, team_ids, week_dates, values, written, import_id)
         roster_story = _insert_roster(con, team_ids, stories, first_week, last_week, import_id)
         n_bugs = _insert_bugs(con, rng, org, team_ids, values, week_dates, import_id, who)
+        from ddq.progress import make_scale_targets
+
+        make_scale_targets(con, today=today, who=who)  # targets set a quarter ago, 3 metrics
         ledger.finish(
             con,
             import_id,

@@ -25,9 +25,9 @@ def tenure(days: int | None) -> str:
     return f"{years} y {months} m" if years else f"{months} m"
 
 
-def trends_link(team: str) -> str:
-    """The team's trends, until the Progress page exists (relative, so it works anywhere)."""
-    return "./trends?" + urlencode({"scope": "Teams", "team": team})
+def progress_link(team: str) -> str:
+    """The team's progress page (relative, so it works behind any host name)."""
+    return "./progress?" + urlencode({"team": team})
 
 
 def matches(row: dict[str, Any], query: str) -> bool:
@@ -58,7 +58,7 @@ def table(rows: list[dict[str, Any]]) -> None:
             "Since": r["since"],
             "Tenure": tenure(r["tenure_days"]),
             "Also champions": ", ".join(r["also_champions"]),
-            "Trends": trends_link(r["team"]),
+            "Progress": progress_link(r["team"]),
         }
         for r in rows
     ])  # fmt: skip
@@ -67,7 +67,7 @@ def table(rows: list[dict[str, Any]]) -> None:
         frame, hide_index=True,
         column_config={
             "Since": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            "Trends": st.column_config.LinkColumn(display_text="open trends"),
+            "Progress": st.column_config.LinkColumn(display_text="open progress"),
         },
     )  # fmt: skip
 

@@ -182,6 +182,20 @@ def critical(kind: str, *args: Any) -> Any:
     return _critical(kind, args, *_key())
 
 
+@st.cache_data(**_CACHE)
+def _progress(team: str | None, area: str | None, today: dt.date, path: str,
+              stamp: tuple[int, int]) -> list:  # fmt: skip
+    from ddq import progress
+
+    with db.connect(path) as con:
+        return progress.progress_for(con, team=team, area=area, today=today)
+
+
+def progress(team: str | None = None, area: str | None = None) -> list[Any]:
+    """Cached progress of one team, an area, or (both None) every team."""
+    return _progress(team, area, metrics.today_utc(), *_key())
+
+
 def holds_only_sample() -> bool:
     """True while every applied import is the generated sample organisation."""
     imports = read("imports")

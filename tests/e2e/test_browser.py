@@ -37,6 +37,7 @@ class AppPage:
 PAGES = [
     AppPage("/", "Overview", "Overview"),
     AppPage("/trends", "Trends", "Trends"),
+    AppPage("/progress", "Progress", "Progress"),
     AppPage("/champions", "Champions", "Champions"),
     AppPage("/critical_bugs", "Critical bugs", "Critical bugs"),
     AppPage("/upload", "Upload", "Upload metrics"),

@@ -57,7 +57,7 @@ def test_teams_without_a_champion_come_first_and_shared_champions_are_said(app_d
     assert list(core["Team"]) == ["Beta", "Alpha"]
     assert core["Champion"].iloc[0] == "— no champion —"
     assert core["Also champions"].iloc[1] == "Gamma"
-    assert core["Trends"].iloc[1] == "./trends?scope=Teams&team=Alpha"
+    assert core["Progress"].iloc[1] == "./progress?team=Alpha"
     assert at.subheader[1].value == "No area"
 
 

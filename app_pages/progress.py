@@ -1,0 +1,89 @@
+"""Progress: each champion's team against its baseline and targets, and an area at a glance."""
+
+import streamlit as st
+
+from ddq import progress as core
+from ddq.errors import DdqError
+from ddq.metrics import today_utc
+from ddq.ui import ledger as ui_ledger
+from ddq.ui import params, state
+from ddq.ui import progress as ui
+from ddq.ui.format import plain
+
+st.title("Progress")
+ui_ledger.show_flash()
+teams = state.read("teams")
+if not teams:
+    st.info("No teams yet: import a roster on the Champions page.")
+    st.stop()
+areas = state.read("areas")
+roster = {r["team"]: r for r in state.roster_rows()}
+
+notes = params.seed("team", None, allowed=teams) + params.seed("area", None, allowed=areas)
+for note in notes:
+    st.caption(note)
+view = "Area" if st.session_state.get("area") and not st.session_state.get("team") else "Team"
+mode = st.radio("View", ["Team", "Area"], index=["Team", "Area"].index(view), horizontal=True)
+with st.popover("How the status is decided"):
+    st.markdown(core.STATUS_RULES)
+
+if mode == "Team":
+    label = {t: f"{t} — {roster[t]['champion']}" if t in roster and roster[t]["champion"] else t
+             for t in teams}  # fmt: skip
+    team = st.selectbox("Champion's team", teams, key="team", format_func=label.get,
+                        index=None, placeholder="Choose a team or its champion")  # fmt: skip
+    if team:
+        rows = state.progress(team=team)
+        champion = roster.get(team, {}).get("champion")
+        st.subheader(
+            plain(team) + (f" · champion {plain(champion)}" if champion else " · no champion")
+        )
+        with_target = [r for r in rows if r.has_target]
+        if not with_target:
+            st.info("This team has no targets yet: set one below.")
+        for start in range(0, len(with_target), 3):
+            for column, row in zip(st.columns(3), with_target[start : start + 3], strict=False):
+                with column:
+                    ui.card(row)
+        untargeted = [r.metric.label for r in rows if not r.has_target]
+        if untargeted:
+            st.caption("Reported without a target: " + ", ".join(untargeted) + ".")
+    params.publish({"team": team})
+else:
+    area = st.selectbox("Area", areas, key="area", index=None, placeholder="Choose an area")
+    if area:
+        rows = state.progress(area=area)
+        ui.area_grid(rows)
+        no_champion = sorted({r.team for r in rows if not r.champion})
+        no_target = sorted({r.team for r in rows} - {r.team for r in rows if r.has_target})
+        if no_champion:
+            st.warning("No champion: " + ", ".join(plain(t) for t in no_champion))
+        if no_target:
+            st.warning("No targets: " + ", ".join(plain(t) for t in no_target))
+    params.publish({"area": area})
+
+st.divider()
+with st.expander("Set a target", icon=":material/flag:"):
+    catalog = state.read("catalog")
+    with st.form("target"):
+        scope = st.radio("For", ["one team", "every team of an area"], horizontal=True)
+        who_for = st.selectbox("Team", teams) if scope == "one team" else None
+        area_for = st.selectbox("Area", areas) if scope != "one team" else None
+        metric = st.selectbox("Metric", [m.key for m in catalog],
+                              format_func=lambda k: state.metric(k).label)  # fmt: skip
+        target = st.number_input("Target", value=0.0, step=1.0)
+        due = st.date_input("Due", min_value=today_utc())
+        if st.form_submit_button("Save target", type="primary"):
+            try:
+                with state.connection() as con:
+                    if scope == "one team":
+                        done = core.set_target(con, who_for, metric, target=target, due=due,
+                                               who=state.LOCAL_USER)  # fmt: skip
+                    else:
+                        done = core.adopt_area_target(con, area_for, metric, target=target,
+                                                      due=due, who=state.LOCAL_USER)  # fmt: skip
+            except DdqError as exc:
+                st.error(str(exc))
+            else:
+                ui_ledger.flash(str(done))
+                st.rerun()

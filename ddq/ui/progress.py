@@ -1,0 +1,57 @@
+"""Pieces of the Progress page: a card per metric, the area grid, the target forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ddq import charts
+from ddq.ui.format import number, plain
+
+BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off track": "red",
+         "no data": "gray", "no target": "gray"}  # fmt: skip
+
+
+def _value(value: float | None, unit: str) -> str:
+    return "—" if value is None else number(value, unit)
+
+
+def card(row: Any) -> None:
+    """One metric of one team: status, baseline to current to target, pace, projection."""
+    metric = row.metric
+    with st.container(border=True):
+        st.markdown(f"**{metric.label}** :{BADGE.get(row.status, 'gray')}-badge[{row.status}]")
+        st.markdown(f"{_value(row.baseline, metric.unit)} → **{_value(row.current, metric.unit)}**"
+                    f" → {_value(row.target, metric.unit)}"
+                    + (f" by {row.due:%d %b %Y}" if row.due else ""))  # fmt: skip
+        st.caption(plain(row.reason))
+        weeks = [row.as_of - dt.timedelta(weeks=len(row.history) - 1 - i)
+                 for i in range(len(row.history))]  # fmt: skip
+        if row.history:
+            st.plotly_chart(
+                charts.progress_figure(metric, weeks, row.history, baseline=row.baseline,
+                                       target=row.target, due=row.due, projection=row.projection,
+                                       status=row.status),
+                theme=None, config={"displayModeBar": False}, key=f"progress_{row.team}_{metric.key}",
+            )  # fmt: skip
+        if row.weeks_since_signal is not None:
+            st.caption(f"Last improvement signal {row.weeks_since_signal} week(s) ago.")
+
+
+def area_grid(rows: list[Any]) -> None:
+    """Teams by metrics, each cell the status, coloured."""
+    if not rows:
+        st.caption("No teams here yet.")
+        return
+    frame = pd.DataFrame([{"Team": r.team, "metric": r.metric.label, "status": r.status}
+                          for r in rows])  # fmt: skip
+    grid = frame.pivot_table(index="Team", columns="metric", values="status", aggfunc="first")
+    grid = grid.fillna("").reset_index()
+    colours = {k: f"background-color: {v}; color: white" for k, v in charts.STATUS_COLOURS.items()}
+    colours["no target"] = "color: #8C8C8C"
+    colours["no data"] = "background-color: #E6E6E6; color: #262730"
+    styled = grid.style.map(lambda v: colours.get(v, ""))
+    st.dataframe(styled, hide_index=True)
