@@ -39,6 +39,9 @@ PAGES = [
     ("upload", "app_pages/upload.py", {}),
 ]  # fmt: skip
 WARM_GOAL_MS = 150
+# Goals that differ from WARM_GOAL_MS (None: the page has no stated goal).
+GOALS_MS = {"progress (area grid, targets on 3 metrics)": 300, "progress (one team)": None,
+            "champions": None, "critical bugs": None, "upload": None}  # fmt: skip
 FIGURE_GOAL_KB = 300
 
 
@@ -99,14 +102,16 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.system()} {platform.release()}")  # fmt: skip
     print()
-    print("| page | cold run (ms) | warm run (ms) | figure JSON (KB) | goals met |")
-    print("|---|---:|---:|---:|---|")
+    print("| page | cold run (ms) | warm run (ms) | figure JSON (KB) | warm goal (ms) | met |")
+    print("|---|---:|---:|---:|---:|---|")
     for label, cold, warm, size in results:
-        ok = warm * 1000 <= WARM_GOAL_MS and size / 1024 <= FIGURE_GOAL_KB
+        goal = GOALS_MS.get(label, WARM_GOAL_MS)
+        ok = (goal is None or warm * 1000 <= goal) and size / 1024 <= FIGURE_GOAL_KB
         print(f"| {label} | {cold * 1000:.0f} | {warm * 1000:.0f} | {size / 1024:.1f} | "
-              f"{'yes' if ok else 'no'} |")  # fmt: skip
+              f"{goal or '—'} | {'yes' if ok else 'no'} |")  # fmt: skip
     print()
-    print(f"Goals: warm run at most {WARM_GOAL_MS} ms, figure JSON at most {FIGURE_GOAL_KB} KB.")
+    print(f"Goals: warm run at most {WARM_GOAL_MS} ms unless the table says otherwise, figure "
+          f"JSON at most {FIGURE_GOAL_KB} KB.")  # fmt: skip
 
 
 if __name__ == "__main__":
