@@ -19,6 +19,7 @@ navigation = st.navigation(
         ),
         st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:"),
         st.Page("app_pages/progress.py", title="Progress", icon=":material/flag:"),
+        st.Page("app_pages/meeting.py", title="Meeting", icon=":material/co_present:"),
         st.Page("app_pages/champions.py", title="Champions", icon=":material/groups:"),
         st.Page("app_pages/critical_bugs.py", title="Critical bugs", icon=":material/bug_report:"),
         st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),

@@ -196,6 +196,30 @@ def progress(team: str | None = None, area: str | None = None) -> list[Any]:
     return _progress(team, area, metrics.today_utc(), *_key())
 
 
+@st.cache_data(**_CACHE)
+def _meeting(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
+    from ddq import meeting
+
+    with db.connect(path) as con:
+        if kind == "list":
+            return meeting.meetings(con)
+        if kind == "get":
+            return meeting.get_meeting(con, *args)
+        if kind == "team":
+            return meeting.team_view(con, *args)
+        if kind == "health":
+            return meeting.community_health(con, areas=args[0])
+        if kind == "summary":
+            return meeting.summary_markdown(con, *args)
+    raise ValueError(kind)
+
+
+def meeting(kind: str, *args: Any) -> Any:
+    """Cached meeting reads (list, get, team, health, summary): a room of viewers
+    refreshing every 30 seconds costs one query per change, not one per viewer."""
+    return _meeting(kind, args, *_key())
+
+
 def holds_only_sample() -> bool:
     """True while every applied import is the generated sample organisation."""
     imports = read("imports")

@@ -1,0 +1,93 @@
+"""The weekly meeting: a live, team-by-team walk-through with notes, actions and attendance."""
+
+import streamlit as st
+
+from ddq import meeting as core
+from ddq.metrics import today_utc
+from ddq.ui import meeting as ui
+from ddq.ui import params, state
+
+REFRESH_SECONDS = 30  # new notes and uploads reach every laptop in the room within this
+
+st.title("Weekly meeting")
+listed = state.meeting("list")
+ids = [m["id"] for m in listed]
+params.seed("meeting", ids[0] if ids else None, parse=int, allowed=ids)
+label = {m["id"]: f"{m['held_on']:%d %b %Y} · {m['scope']} ({m['status']})" for m in listed}
+chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.get, index=None,
+                      placeholder="Choose a meeting, or start one below")  # fmt: skip
+
+with (st.expander("Start a meeting", expanded=not ids, icon=":material/play_circle:"),
+      st.form("start")):  # fmt: skip
+    day = st.date_input("Date", today_utc())
+    areas = st.multiselect("Areas (none: the whole program)", state.read("areas"))
+    order = st.selectbox("Order of the teams", core.ORDERS, format_func=core.ORDER_WORDS.get)
+    if st.form_submit_button("Start", type="primary") and ui.act(
+        "Meeting started.", core.create_meeting, held_on=day, areas=areas, order=order
+    ):
+        st.session_state.pop("meeting", None)
+        st.rerun()
+
+if chosen is None:
+    st.stop()
+meeting = state.meeting("get", chosen)
+teams = [t["team"] for t in meeting["teams"]]
+if not teams:
+    st.info("No teams in this meeting's scope.")
+    st.stop()
+params.seed("team", meeting["current_team"] or teams[0], allowed=teams)
+editable = meeting["status"] == "open"
+
+with st.sidebar:
+    ui.health(state.meeting("health", tuple(meeting["scope_areas"])))
+
+position = teams.index(st.session_state["team"]) if st.session_state.get("team") in teams else 0
+back, where, forward = st.columns([1, 4, 1])
+if back.button("◀ Previous", disabled=position == 0):
+    st.session_state["team"] = teams[position - 1]
+    ui.act("", core.set_position, chosen, position - 1) if editable else None
+    st.rerun()
+if forward.button("Next ▶", disabled=position == len(teams) - 1):
+    st.session_state["team"] = teams[position + 1]
+    ui.act("", core.set_position, chosen, position + 1) if editable else None
+    st.rerun()
+team = teams[position]
+where.markdown(f"### Team {position + 1} of {len(teams)}: {ui.plain(team)}")
+params.publish({"meeting": chosen, "team": team})
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def presenter() -> None:
+    """The team on screen, re-read every REFRESH_SECONDS (cached: one query per change)."""
+    view = state.meeting("team", chosen, team)
+    champion = view["champion"] or "no champion"
+    st.caption(f"Champion: {champion} · {meeting['scope']} · {meeting['held_on']:%d %b %Y}")
+    if editable and view["champion"]:
+        here = st.toggle("Champion present", bool(view["present"]), key=f"present_{team}")
+        if here != bool(view["present"]):
+            ui.act("Attendance saved.", core.set_attendance, chosen, team, here)
+    ui.metrics(view)
+    left, right = st.columns(2)
+    with left:
+        ui.notes(view, chosen, editable)
+    with right:
+        ui.actions(view, chosen, editable)
+
+
+presenter()
+
+st.divider()
+with st.expander("Summary for Slack", icon=":material/summarize:"):
+    summary = state.meeting("summary", chosen)
+    st.code(summary, language="markdown", wrap_lines=True)
+    st.download_button("Download summary", summary, f"meeting-{meeting['held_on']}.md",
+                       "text/markdown", icon=":material/download:")  # fmt: skip
+if editable:
+    leader = st.checkbox("The area head or another leader attended",
+                         bool(meeting["leader_present"]))  # fmt: skip
+    if leader != bool(meeting["leader_present"]):
+        ui.act("Saved.", core.set_leader, chosen, leader, meeting["leader_name"])
+    if st.button("Finish the meeting", type="primary") and ui.act(
+        "Meeting finished.", core.finish, chosen
+    ):
+        st.rerun()

@@ -1,0 +1,105 @@
+"""Pieces of the meeting page: the team being presented, notes, actions, community health."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from ddq import meeting as core
+from ddq.errors import DdqError
+from ddq.ui import state
+from ddq.ui.format import number, plain
+
+__all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
+
+BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off track": "red"}
+
+
+def act(message: str, change: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+    """Run one change through ddq as the local user; show its error. True when it worked."""
+    try:
+        with state.connection() as con:
+            change(con, *args, who=state.LOCAL_USER, **kwargs)
+    except DdqError as exc:
+        st.error(str(exc))
+        return False
+    st.toast(message)
+    return True
+
+
+def metrics(view: dict[str, Any]) -> None:
+    """The team's numbers this week against last week, with target status and sparklines."""
+    shown = [m for m in view["metrics"] if m["value"] is not None]
+    for start in range(0, len(shown), 4):
+        for column, m in zip(st.columns(4), shown[start : start + 4], strict=False):
+            metric = m["metric"]
+            status = (
+                f" :{BADGE[m['status']]}-badge[{m['status']}]" if m.get("status") in BADGE else ""
+            )
+            column.metric(
+                metric.label + status, number(m["value"], metric.unit),
+                delta=None if m["change"] is None else number(m["change"], metric.unit, signed=True),
+                delta_color="inverse" if metric.lower_is_better else "normal",
+                chart_data=[v for v in m["history"] if v is not None] or None, border=True,
+                help=None if m.get("target") is None else
+                f"Target {number(m['target'], metric.unit)} by {m['due']:%d %b %Y}: {m['reason']}",
+            )  # fmt: skip
+
+
+def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
+    """What the team is doing, the feedback it wants, the feedback it got."""
+    for kind in core.NOTE_KINDS:
+        label = core.NOTE_LABELS[kind]
+        text = view["notes"][kind]
+        if not editable:
+            st.markdown(f"**{label}**")
+            st.text(text or "—")
+            continue
+        key = f"note_{meeting_id}_{view['team']}_{kind}"
+        value = st.text_area(label, text, key=key, height=90)
+        saved = value != text and st.button(f"Save {label.lower()}", key=key + "_save")
+        if saved and act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value):
+            st.rerun()
+
+
+def actions(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
+    """Open action items (carried forward until done) and a form to add one."""
+    st.markdown("**Action items**")
+    if not view["open_actions"]:
+        st.caption("No open actions.")
+    for a in view["open_actions"]:
+        left, right = st.columns([5, 1])
+        overdue = " · :red[overdue]" if a.get("overdue") else ""
+        left.markdown(f"{plain(a['text'])} — {plain(a['owner'])}, due {a['due']:%d %b}{overdue}")
+        done = editable and right.button("Done", key=f"done_{a['id']}")
+        if done and act("Action done.", core.set_action_status, a["id"], core.DONE,
+                        meeting_id=meeting_id):  # fmt: skip
+            st.rerun()
+    if editable:
+        with st.form(f"action_{meeting_id}_{view['team']}", clear_on_submit=True):
+            text = st.text_input("New action")
+            owner, due = st.columns(2)
+            who = owner.text_input("Owner", view["champion"] or "")
+            when = due.date_input("Due")
+            if st.form_submit_button("Add action") and act(
+                "Action added.", core.add_action, team=view["team"], text=text, owner=who,
+                due=when, meeting_id=meeting_id,
+            ):  # fmt: skip
+                st.rerun()
+
+
+def health(found: dict[str, Any]) -> None:
+    """Community health for the side panel."""
+    st.markdown("**Community health**")
+    leader = found["leader"]
+    st.caption(f"A leader attended {leader['attended']} of the last {leader['meetings']} meetings.")
+    rates = [a for a in found["attendance"] if a["rate"] is not None]
+    for a in sorted(rates, key=lambda a: a["rate"])[:8]:
+        st.caption(f"{plain(a['champion'])}: {a['rate']:.0%} of {a['marked']} meetings")
+    if found["not_presented"]:
+        st.caption("Not presented for 4+ weeks: " + ", ".join(
+            plain(t["team"]) for t in found["not_presented"][:10]))  # fmt: skip
+    if found["overdue"]:
+        st.caption(f"{len(found['overdue'])} overdue action item(s).")
