@@ -882,5 +882,503 @@ def bugs_recompute(ctx: click.Context, version: int, since: Any) -> None:
         _computation(bugmetrics.recompute_history(con, version, since=since.date(), who=_who()))
 
 
+# ---------------------------------------------------------------- targets and progress
+
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@main.group()
+def target() -> None:
+    """Targets per team and metric: a baseline, a value to reach and a due date."""
+
+
+@target.command("set")
+@click.argument("team")
+@click.argument("metric")
+@click.option("--target", "value", type=float, required=True, help="The value to reach.")
+@click.option("--due", type=_DAY, required=True, help="By when (YYYY-MM-DD).")
+@click.option(
+    "--baseline",
+    type=float,
+    default=None,
+    help="The starting value (default: the mean of the team's first 4 reported weeks).",
+)
+@click.option(
+    "--baseline-from", type=_DAY, default=None, help="Baseline: the mean from this day..."
+)
+@click.option("--baseline-to", type=_DAY, default=None, help="...to this day (YYYY-MM-DD).")
+@click.pass_context
+def target_set(
+    ctx: click.Context,
+    team: str,
+    metric: str,
+    value: float,
+    due: Any,
+    baseline: float | None,
+    baseline_from: Any,
+    baseline_to: Any,
+) -> None:
+    """Set or change TEAM's target for METRIC (its key or label).
+
+    The whole target is replaced: without --baseline or a baseline period, the baseline is
+    the mean of the team's first 4 reported weeks. Refused when the target is worse than
+    the baseline (equal holds the line), outside what the metric can take, or due in the past.
+    """
+    from ddq import progress
+
+    if (baseline_from is None) != (baseline_to is None):
+        raise click.UsageError("Give both --baseline-from and --baseline-to, or neither.")
+    period = None if baseline_from is None else (baseline_from.date(), baseline_to.date())
+    with _connect(ctx) as con:
+        message = progress.set_target(
+            con, team, metric, target=value, due=due.date(), who=_who(), baseline=baseline,
+            baseline_period=period,
+        )  # fmt: skip
+    click.echo(message)
+
+
+@target.command("area")
+@click.argument("area")
+@click.argument("metric")
+@click.option("--target", "value", type=float, required=True, help="The value to reach.")
+@click.option("--due", type=_DAY, required=True, help="By when (YYYY-MM-DD).")
+@click.option("--team", "teams", multiple=True, help="Only these teams of the area (repeat).")
+@click.pass_context
+def target_area(
+    ctx: click.Context, area: str, metric: str, value: float, due: Any, teams: tuple[str, ...]
+) -> None:
+    """Give every active team of AREA the same target for METRIC, in one step."""
+    from ddq import progress
+
+    with _connect(ctx) as con:
+        done = progress.adopt_area_target(
+            con, area, metric, target=value, due=due.date(), who=_who(), teams=teams or None
+        )
+    click.echo(done["message"])
+
+
+@target.command("remove")
+@click.argument("team")
+@click.argument("metric")
+@click.pass_context
+def target_remove(ctx: click.Context, team: str, metric: str) -> None:
+    """Remove TEAM's target for METRIC (the audit log keeps it)."""
+    from ddq import progress
+
+    with _connect(ctx) as con:
+        click.echo(progress.remove_target(con, team, metric, who=_who()))
+
+
+def _table(header: list[str], lines: list[list[str]], right: set[int]) -> None:
+    """Print an aligned table: columns as wide as their widest cell, numbers to the right."""
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+    for row in [header, *lines]:
+        cells = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        click.echo("  ".join(cells).rstrip())
+
+
+@target.command("list")
+@click.option("--team", default=None, help="Only this team.")
+@click.option("--area", default=None, help="Only this area's teams.")
+@click.pass_context
+def target_list(ctx: click.Context, team: str | None, area: str | None) -> None:
+    """Every target with its baseline, value, due date and who set it."""
+    from ddq import progress
+
+    with _connect(ctx) as con:
+        found = progress.targets(con, team=team, area=area)
+    if not found:
+        click.echo(
+            "no targets yet; set one with `ddq target set TEAM METRIC --target V --due DATE`"
+        )
+        return
+    _table(
+        ["team", "metric", "baseline", "target", "due", "set by", "set (UTC)", "baseline source"],
+        [
+            [t["team"] + ("" if t["active"] else " (retired)"), t["metric"],
+             progress.fmt(t["baseline"]), progress.fmt(t["target"]), str(t["due"]),
+             t["set_by"], f"{t['set_at']:%Y-%m-%d %H:%M}", t["baseline_source"]]
+            for t in found
+        ],
+        right={2, 3},
+    )  # fmt: skip
+
+
+@main.command()
+@click.option("--team", default=None, help="Only this team.")
+@click.option("--area", default=None, help="Only this area's teams.")
+@click.option("--all", "show_all", is_flag=True, help="Also list reported metrics without target.")
+@click.option("--changes", is_flag=True, help="Only the statuses that changed since last week.")
+@click.pass_context
+def progress(
+    ctx: click.Context, team: str | None, area: str | None, show_all: bool, changes: bool
+) -> None:
+    """Each team's progress toward its targets: on track, at risk, off track, achieved."""
+    from ddq import progress as prog
+
+    if changes:
+        if team is not None:
+            raise click.UsageError("--changes works for the organisation or an --area.")
+        with _connect(ctx) as con:
+            found = prog.status_changes(con, area=area)
+        if not found:
+            click.echo("no status changed since last week")
+            return
+        _table(
+            ["team", "metric", "last week", "this week", "why"],
+            [[c["team"], c["metric"].key, c["before"], c["after"],
+              c["reason"] + (" (target changed this week)" if c["target_changed"] else "")]
+             for c in found],
+            right=set(),
+        )  # fmt: skip
+        return
+    with _connect(ctx) as con:
+        found = prog.progress_for(con, team=team, area=area)
+    shown = [p for p in found if show_all or p.has_target]
+    if not shown:
+        click.echo(
+            "no targets yet; set one with `ddq target set TEAM METRIC --target V --due DATE`"
+        )
+    else:
+        click.echo(f"as of the week of {shown[0].as_of}")
+        _table(
+            ["team", "metric", "baseline", "current", "target", "due", "slope/week", "status",
+             "why"],
+            [[p.team, p.metric.key, prog.fmt(p.baseline), prog.fmt(p.current),
+              prog.fmt(p.target), str(p.due or "-"), prog.fmt(p.slope, signed=True), p.status,
+              p.reason]
+             for p in shown],
+            right={2, 3, 4, 6},
+        )  # fmt: skip
+    hidden = len(found) - len(shown)
+    if hidden:
+        click.echo(f"{hidden} reported metric(s) have no target; --all lists them")
+
+
+# ---------------------------------------------------------------- the weekly meeting
+
+
+@main.group()
+def meeting() -> None:
+    """The weekly meeting: agenda, attendance, notes, action items and the summary."""
+
+
+def _meeting_id(con: Any, meeting_id: int | None, day: Any, areas: tuple[str, ...]) -> int:
+    """The meeting named by --id, else by --date (and --area), else the latest held (of
+    the --area scope)."""
+    from ddq import meeting as mt
+    from ddq.errors import NotFound
+    from ddq.metrics import today_utc
+    from ddq.org import name_key
+
+    if meeting_id is not None:
+        return mt.get_meeting(con, meeting_id)["id"]
+    if day is None:
+        wanted = sorted(name_key(a) for a in areas)
+        held = [
+            m for m in mt.meetings(con)
+            if m["held_on"] <= today_utc()
+            and (not areas or sorted(name_key(a) for a in m["scope_areas"]) == wanted)
+        ]  # fmt: skip
+        if not held:
+            raise NotFound("No meeting has been held yet; start one with `ddq meeting start`.")
+        return held[0]["id"]
+    if areas:
+        found = mt.meeting_on(con, day.date(), areas)
+        if found is None:
+            raise NotFound(f"There is no meeting on {day.date()} for {mt.scope_label(areas)}.")
+        return found["id"]
+    same_day = [m for m in mt.meetings(con) if m["held_on"] == day.date()]
+    if not same_day:
+        raise NotFound(f"There is no meeting on {day.date()}; `ddq meeting list` shows them.")
+    if len(same_day) > 1:
+        choices = "; ".join(f"meeting {m['id']}: {m['scope']}" for m in same_day)
+        raise click.UsageError(f"{len(same_day)} meetings on {day.date()} ({choices}); "
+                               "name one with --id or --area.")  # fmt: skip
+    return same_day[0]["id"]
+
+
+@meeting.command("start")
+@click.option("--date", "day", type=_DAY, default=None, help="The meeting's date (default: today).")
+@click.option("--area", "areas", multiple=True, help="An area it covers (repeat; none: all).")
+@click.option(
+    "--order",
+    type=click.Choice(["area", "movers", "status", "rotation"]),
+    default="area",
+    show_default=True,
+    help="The agenda's order.",
+)
+@click.option("--title", default=None, help="A title for the summary.")
+@click.pass_context
+def meeting_start(
+    ctx: click.Context, day: Any, areas: tuple[str, ...], order: str, title: str | None
+) -> None:
+    """Create a meeting and its agenda; print its id and the teams in order."""
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        meeting_id = mt.create_meeting(
+            con, held_on=None if day is None else day.date(), areas=areas, order=order,
+            title=title, who=_who(),
+        )  # fmt: skip
+        found = mt.get_meeting(con, meeting_id)
+    click.echo(
+        f"meeting {meeting_id} on {found['held_on']} ({found['scope']}), "
+        f"{len(found['teams'])} teams, {mt.ORDER_WORDS[order]}:"
+    )
+    for t in found["teams"]:
+        click.echo(f"  {t['position'] + 1}. {t['team']} ({t['champion'] or 'no champion'})")
+
+
+@meeting.command("list")
+@click.option("--limit", type=int, default=None, help="Only the newest N meetings.")
+@click.pass_context
+def meeting_list(ctx: click.Context, limit: int | None) -> None:
+    """Every meeting, newest first."""
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        found = mt.meetings(con, limit)
+    if not found:
+        click.echo("no meetings yet; start one with `ddq meeting start`")
+        return
+    _table(
+        ["id", "date", "scope", "status", "presented", "present", "leader", "title"],
+        [[str(m["id"]), str(m["held_on"]), m["scope"], m["status"],
+          f"{m['presented']} of {m['teams']}", f"{m['present']} of {m['champions']}",
+          {True: m["leader_name"] or "yes", False: "no", None: "-"}[m["leader_present"]],
+          m["title"]]
+         for m in found],
+        right={0},
+    )  # fmt: skip
+
+
+@meeting.command("show")
+@click.argument("meeting_id", type=int)
+@click.pass_context
+def meeting_show(ctx: click.Context, meeting_id: int) -> None:
+    """A meeting: its agenda with attendance, and who is presenting."""
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        found = mt.get_meeting(con, meeting_id)
+    title = f": {found['title']}" if found["title"] else ""
+    click.echo(f"meeting {found['id']} on {found['held_on']}{title} ({found['scope']}), "
+               f"{found['status']}, agenda {mt.ORDER_WORDS[found['agenda_order']]}")  # fmt: skip
+    leader = {True: f"present ({found['leader_name'] or 'unnamed'})", False: "absent",
+              None: "not marked"}[found["leader_present"]]  # fmt: skip
+    click.echo(f"leader: {leader}")
+    for t in found["teams"]:
+        mark = ">" if t["position"] == found["current_position"] else " "
+        champion = t["champion"] or "no champion"
+        present = {True: "present", False: "absent", None: "not marked"}[t["present"]]
+        presented = "presented" if t["presented"] else "not presented"
+        attended = "" if t["champion"] is None else f", {present}"
+        click.echo(f"{mark} {t['position'] + 1}. {t['team']}: {champion}{attended}, {presented}")
+
+
+@meeting.command("goto")
+@click.argument("meeting_id", type=int)
+@click.argument("team")
+@click.pass_context
+def meeting_goto(ctx: click.Context, meeting_id: int, team: str) -> None:
+    """Present TEAM (its name, or its place on the agenda from 1) in the meeting."""
+    from ddq import meeting as mt
+    from ddq.org import name_key
+
+    with _connect(ctx) as con:
+        found = mt.get_meeting(con, meeting_id)
+        by_name = [t["position"] for t in found["teams"] if name_key(t["team"]) == name_key(team)]
+        if by_name:
+            position = by_name[0]
+        elif team.strip().isdigit():
+            position = int(team) - 1
+        else:
+            raise click.UsageError(f"{team!r} is neither a team on the agenda nor its number.")
+        click.echo(mt.set_position(con, meeting_id, position, _who()))
+
+
+@meeting.command("note")
+@click.argument("meeting_id", type=int)
+@click.argument("team")
+@click.argument("text")
+@click.option(
+    "--kind",
+    type=click.Choice(["doing", "feedback_wanted", "feedback_given"]),
+    required=True,
+    help="What we're doing, feedback wanted, or feedback given.",
+)
+@click.pass_context
+def meeting_note(ctx: click.Context, meeting_id: int, team: str, text: str, kind: str) -> None:
+    """Write TEAM's note for the meeting (TEXT; - reads standard input; "" removes it)."""
+    from ddq import meeting as mt
+
+    if text == "-":
+        text = sys.stdin.read()
+    with _connect(ctx) as con:
+        click.echo(mt.set_note(con, meeting_id, team, kind, text, _who()))
+
+
+@meeting.command("attend")
+@click.argument("meeting_id", type=int)
+@click.argument("team")
+@click.option("--absent", is_flag=True, help="Mark the champion absent (default: present).")
+@click.pass_context
+def meeting_attend(ctx: click.Context, meeting_id: int, team: str, absent: bool) -> None:
+    """Mark TEAM's champion present (or --absent) at the meeting."""
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        click.echo(mt.set_attendance(con, meeting_id, team, not absent, _who()))
+
+
+@meeting.command("leader")
+@click.argument("meeting_id", type=int)
+@click.option("--name", default=None, help="Who (default for one area: its head).")
+@click.option("--absent", is_flag=True, help="No leader attended.")
+@click.pass_context
+def meeting_leader(ctx: click.Context, meeting_id: int, name: str | None, absent: bool) -> None:
+    """Record that the area head or another leader attended (or --absent)."""
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        click.echo(mt.set_leader(con, meeting_id, not absent, name, _who()))
+
+
+@meeting.command("finish")
+@click.argument("meeting_id", type=int)
+@click.pass_context
+def meeting_finish(ctx: click.Context, meeting_id: int) -> None:
+    """Finish the meeting (champions not marked present are recorded absent)."""
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        click.echo(mt.finish(con, meeting_id, _who()))
+
+
+@meeting.command("summary")
+@click.option("--date", "day", type=_DAY, default=None, help="The meeting of this date.")
+@click.option("--id", "meeting_id", type=int, default=None, help="The meeting with this id.")
+@click.option("--area", "areas", multiple=True, help="The meeting of these areas (repeat).")
+@click.pass_context
+def meeting_summary(
+    ctx: click.Context, day: Any, meeting_id: int | None, areas: tuple[str, ...]
+) -> None:
+    """Print a meeting's summary in Markdown, for Slack (default: the latest meeting held)."""
+    from ddq import meeting as mt
+
+    if day is not None and meeting_id is not None:
+        raise click.UsageError("Give --date or --id, not both.")
+    with _connect(ctx) as con:
+        text = mt.summary_markdown(con, _meeting_id(con, meeting_id, day, areas))
+    click.echo(text, nl=False)
+
+
+@meeting.command("health")
+@click.option("--area", "areas", multiple=True, help="Only these areas' teams (repeat).")
+@click.option("--date", "day", type=_DAY, default=None, help="As of this day (default: today).")
+@click.pass_context
+def meeting_health(ctx: click.Context, areas: tuple[str, ...], day: Any) -> None:
+    """Community health: attendance, leaders, teams not presented, overdue actions."""
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        health = mt.community_health(con, as_of=None if day is None else day.date(), areas=areas)
+    leader = health["leader"]
+    click.echo(f"as of {health['as_of']}: a leader attended {leader['attended']} of the last "
+               f"{leader['meetings']} meeting(s)")  # fmt: skip
+    for a in health["attendance"]:
+        rate = "-" if a["rate"] is None else f"{a['rate']:.0%}"
+        click.echo(f"  {a['champion']} ({', '.join(a['teams'])}): {a['present']} of "
+                   f"{a['marked']} marked meeting(s), {rate}")  # fmt: skip
+    for r in health["not_presented"]:
+        when = "never" if r["last_presented"] is None else f"last on {r['last_presented']}"
+        click.echo(f"not presented for {mt.NOT_PRESENTED_WEEKS}+ weeks: {r['team']} ({when})")
+    for a in health["overdue"]:
+        click.echo(f"overdue: action {a['id']} {a['team']}: {a['text']} (owner {a['owner']}, "
+                   f"due {a['due']})")  # fmt: skip
+
+
+@meeting.group("action")
+def meeting_action() -> None:
+    """Action items: raised for a team, carried to every meeting until done or dropped."""
+
+
+@meeting_action.command("add")
+@click.argument("team")
+@click.argument("text")
+@click.option("--owner", required=True, help="Who will do it.")
+@click.option("--due", type=_DAY, required=True, help="By when (YYYY-MM-DD).")
+@click.option("--meeting", "meeting_id", type=int, default=None, help="Raised in this meeting.")
+@click.pass_context
+def meeting_action_add(
+    ctx: click.Context, team: str, text: str, owner: str, due: Any, meeting_id: int | None
+) -> None:
+    """Raise an action item for TEAM."""
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        action_id = mt.add_action(con, team=team, text=text, owner=owner, due=due.date(),
+                                  meeting_id=meeting_id, who=_who())  # fmt: skip
+    click.echo(f"action {action_id} raised for {team}, due {due.date()}")
+
+
+def _close_action(ctx: click.Context, action_id: int, status: str, meeting_id: int | None) -> None:
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        click.echo(mt.set_action_status(con, action_id, status, _who(), meeting_id=meeting_id))
+
+
+@meeting_action.command("done")
+@click.argument("action_id", type=int)
+@click.option("--meeting", "meeting_id", type=int, default=None, help="Closed in this meeting.")
+@click.pass_context
+def meeting_action_done(ctx: click.Context, action_id: int, meeting_id: int | None) -> None:
+    """Mark an action item done."""
+    _close_action(ctx, action_id, "done", meeting_id)
+
+
+@meeting_action.command("drop")
+@click.argument("action_id", type=int)
+@click.option("--meeting", "meeting_id", type=int, default=None, help="Dropped in this meeting.")
+@click.pass_context
+def meeting_action_drop(ctx: click.Context, action_id: int, meeting_id: int | None) -> None:
+    """Drop an action item (it will not be done)."""
+    _close_action(ctx, action_id, "dropped", meeting_id)
+
+
+@meeting_action.command("reopen")
+@click.argument("action_id", type=int)
+@click.pass_context
+def meeting_action_reopen(ctx: click.Context, action_id: int) -> None:
+    """Open a done or dropped action item again."""
+    _close_action(ctx, action_id, "open", None)
+
+
+@meeting_action.command("list")
+@click.option("--team", default=None, help="Only this team's.")
+@click.pass_context
+def meeting_action_list(ctx: click.Context, team: str | None) -> None:
+    """The open action items, by due date."""
+    from ddq import meeting as mt
+
+    with _connect(ctx) as con:
+        found = mt.open_actions(con, team=team)
+    if not found:
+        click.echo("no open action items")
+        return
+    _table(
+        ["id", "team", "due", "owner", "action"],
+        [[str(a["id"]), a["team"], str(a["due"]) + (" (overdue)" if a["overdue"] else ""),
+          a["owner"], a["text"].replace("\n", " ")]
+         for a in found],
+        right={0},
+    )  # fmt: skip
+
+
 if __name__ == "__main__":
     main()

@@ -214,6 +214,8 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
             """,
             [import_id],
         )
+        # Targets of the teams removed just now go with them.
+        con.execute("DELETE FROM targets WHERE team_id NOT IN (SELECT id FROM teams)")
         _mark_undone(con, entry, who)
     return {"removed": removed, "restored": restored, "teams_removed": teams_removed}
 

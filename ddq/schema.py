@@ -282,6 +282,76 @@ def _m006_targets(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m007_meetings(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- The weekly community meetings. ddq.meeting is the only writer; every change is in
+        -- the audit log. One meeting per date and scope (scope_key: the areas' name keys,
+        -- sorted, as JSON; [] is the whole program).
+        CREATE SEQUENCE meeting_ids START 1;
+        CREATE TABLE meetings (
+            id INTEGER PRIMARY KEY DEFAULT nextval('meeting_ids'),
+            held_on DATE NOT NULL,
+            title VARCHAR NOT NULL DEFAULT '',
+            scope_areas VARCHAR[] NOT NULL DEFAULT [],  -- area names; empty: the whole program
+            scope_key VARCHAR NOT NULL,
+            agenda_order VARCHAR NOT NULL
+                CHECK (agenda_order IN ('area', 'movers', 'status', 'rotation')),
+            agenda INTEGER[] NOT NULL,          -- team ids, in the order they present
+            current_position INTEGER,           -- 0-based index into agenda; NULL: not started
+            leader_present BOOLEAN,             -- NULL: not marked yet
+            leader_name VARCHAR,
+            status VARCHAR NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'finished')),
+            created_at TIMESTAMP NOT NULL,      -- UTC
+            created_by VARCHAR NOT NULL,
+            finished_at TIMESTAMP,
+            UNIQUE (held_on, scope_key)
+        );
+        -- Each agenda team's champion (as of the meeting) and whether they were there.
+        CREATE TABLE attendance (
+            meeting_id INTEGER NOT NULL,
+            team_id INTEGER NOT NULL,
+            champion VARCHAR,                   -- NULL: the team had no champion
+            present BOOLEAN,                    -- NULL: not marked yet (finishing marks absent)
+            PRIMARY KEY (meeting_id, team_id)
+        );
+        CREATE TABLE meeting_notes (
+            meeting_id INTEGER NOT NULL,
+            team_id INTEGER NOT NULL,
+            kind VARCHAR NOT NULL CHECK (kind IN ('doing', 'feedback_wanted', 'feedback_given')),
+            text VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            updated_by VARCHAR NOT NULL,
+            PRIMARY KEY (meeting_id, team_id, kind)
+        );
+        -- Action items stay open, carried from meeting to meeting, until done or dropped.
+        -- raised_on and closed_on are days (the meeting's date when raised or closed in one)
+        -- so that what was open as of a meeting can be told again later.
+        CREATE SEQUENCE action_ids START 1;
+        CREATE TABLE action_items (
+            id INTEGER PRIMARY KEY DEFAULT nextval('action_ids'),
+            team_id INTEGER NOT NULL,
+            meeting_id INTEGER,                 -- where it was raised; NULL: between meetings
+            text VARCHAR NOT NULL,
+            owner VARCHAR NOT NULL,
+            due DATE NOT NULL,
+            status VARCHAR NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'dropped')),
+            raised_on DATE NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL,
+            closed_on DATE,
+            closed_at TIMESTAMP,
+            closed_in_meeting INTEGER
+        );
+        -- The teams a meeting reached (the presenter view showed them).
+        CREATE TABLE presented (
+            meeting_id INTEGER NOT NULL,
+            team_id INTEGER NOT NULL,
+            presented_at TIMESTAMP NOT NULL,    -- UTC, the first time it was shown
+            PRIMARY KEY (meeting_id, team_id)
+        );
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -291,6 +361,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (4, "roster since changes", _m004_roster_since),
     (5, "bugs and critical-bug definitions", _m005_bugs_and_definitions),
     (6, "targets", _m006_targets),
+    (7, "meetings", _m007_meetings),
 ]
 
 
