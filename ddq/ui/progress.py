@@ -49,6 +49,10 @@ def area_grid(rows: list[Any]) -> None:
     frame = pd.DataFrame([{"Team": r.team, "metric": r.metric.label, "status": r.status}
                           for r in rows])  # fmt: skip
     grid = frame.pivot_table(index="Team", columns="metric", values="status", aggfunc="first")
+    # Metrics someone set a target for first, each group in catalog order.
+    order = list(dict.fromkeys(r.metric.label for r in rows))
+    targeted = {r.metric.label for r in rows if r.has_target}
+    grid = grid[sorted(order, key=lambda label: (label not in targeted, order.index(label)))]
     grid = grid.fillna("").reset_index()
     colours = {k: f"background-color: {v}; color: white" for k, v in charts.STATUS_COLOURS.items()}
     colours["no target"] = "color: #8C8C8C"
