@@ -1,5 +1,7 @@
 """The weekly meeting: a live, team-by-team walk-through with notes, actions and attendance."""
 
+import os
+
 import streamlit as st
 
 from ddq import meeting as core
@@ -7,7 +9,8 @@ from ddq.metrics import today_utc
 from ddq.ui import meeting as ui
 from ddq.ui import params, state
 
-REFRESH_SECONDS = 30  # new notes and uploads reach every laptop in the room within this
+# New notes and uploads reach every laptop in the room within this (tests set it shorter).
+REFRESH_SECONDS = int(os.environ.get("DDQ_MEETING_REFRESH", "30"))
 
 st.title("Weekly meeting")
 listed = state.meeting("list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -57,7 +58,9 @@ def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
             st.markdown(f"**{label}**")
             st.text(text or "—")
             continue
-        key = f"note_{meeting_id}_{view['team']}_{kind}"
+        # The saved text is part of the key: when someone else saves, every laptop's box shows
+        # it on the next refresh (a box being typed in then starts again from the saved text).
+        key = f"note_{meeting_id}_{view['team']}_{kind}_{zlib.crc32(text.encode())}"
         value = st.text_area(label, text, key=key, height=90)
         saved = value != text and st.button(f"Save {label.lower()}", key=key + "_save")
         if saved and act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value):

@@ -110,7 +110,9 @@ class StreamlitServer:
             "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false",
         ]  # fmt: skip
-        env = {**os.environ, "DDQ_DB": str(self.db_path), "DDQ_LOCK_WAIT": "15"}
+        env = {**os.environ, "DDQ_DB": str(self.db_path), "DDQ_LOCK_WAIT": "15",
+               # the meeting page refreshes itself every few seconds instead of 30 here
+               "DDQ_MEETING_REFRESH": "3"}  # fmt: skip
         env.pop("DDQ_DEBUG", None)
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(

@@ -38,6 +38,7 @@ PAGES = [
     AppPage("/", "Overview", "Overview"),
     AppPage("/trends", "Trends", "Trends"),
     AppPage("/progress", "Progress", "Progress"),
+    AppPage("/meeting", "Meeting", "Weekly meeting"),
     AppPage("/champions", "Champions", "Champions"),
     AppPage("/critical_bugs", "Critical bugs", "Critical bugs"),
     AppPage("/upload", "Upload", "Upload metrics"),
@@ -188,3 +189,32 @@ def test_a_rejected_upload_lists_its_problems_and_changes_nothing(
     expect(page.get_by_role("button", name="Apply import")).to_have_count(0)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert snapshot(app.db_path) == before
+
+
+def test_a_note_written_on_one_laptop_shows_on_another_without_reloading(
+    page: Page, app: App
+) -> None:
+    from ddq import meeting as core
+
+    with db.connect(app.db_path, wait_s=15) as con:
+        found = core.meetings(con)
+        meeting_id = found[0]["id"] if found else core.create_meeting(con, who="e2e")
+        team = core.get_meeting(con, meeting_id)["teams"][0]["team"]
+    url = f"/meeting?meeting={meeting_id}&team={team.replace(' ', '+')}"
+    other = page.context.new_page()
+    try:
+        open_page(page, app, url)
+        open_page(other, app, url)
+        note = f"Pairing on flaky tests {dt.datetime.now():%H%M%S}"
+        box = page.get_by_label("What we're doing")
+        box.fill(note)
+        box.press("Tab")
+        page.get_by_role("button", name="Save what we're doing").click()
+        # No reload of the other page: its fragment refreshes itself (every 3 s in tests).
+        other.wait_for_function(
+            "note => [...document.querySelectorAll('textarea')].some(t => t.value === note)",
+            arg=note, timeout=20_000,
+        )  # fmt: skip
+        expect(other.locator(EXCEPTION)).to_have_count(0)
+    finally:
+        other.close()
