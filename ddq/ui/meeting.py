@@ -26,7 +26,8 @@ def act(message: str, change: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     except DdqError as exc:
         st.error(str(exc))
         return False
-    st.toast(message)
+    if message:
+        st.toast(message)
     return True
 
 

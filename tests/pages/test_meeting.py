@@ -1,0 +1,71 @@
+"""Walking a meeting through AppTest: start, move, notes, an action, attendance, finish."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ddq import db, roster
+from ddq import meeting as core
+
+MONDAY = dt.date(2026, 11, 16)
+
+
+def small_org(path):
+    with db.connect(path) as con:
+        with db.transaction(con):
+            area = roster.ensure_area(con, "Core")[0]
+            for team in ("Alpha", "Beta"):
+                roster.ensure_team(con, team, area)
+        roster.assign_champion(con, "Alpha", "Ann Lee", "ann@example.com", dt.date(2025, 1, 6),
+                               who="t")  # fmt: skip
+        roster.assign_champion(con, "Beta", "Bo Kim", "@bo", dt.date(2025, 1, 6), who="t")
+
+
+def open_page(page, **query):
+    at = page("app.py")
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page("app_pages/meeting.py")
+    return at.run()
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_a_meeting_is_walked_and_its_open_action_carries_forward(app_db, page):
+    small_org(app_db)
+    at = open_page(page)
+    assert not at.exception
+    next(d for d in at.date_input if d.label == "Date").set_value(MONDAY)
+    button(at, "Start").click().run()
+    assert not at.exception and not at.error
+    assert at.markdown[0].value.startswith("### Team 1 of 2: Alpha")
+    # Notes, attendance and an action for Alpha.
+    next(t for t in at.text_area if t.label == "What we're doing").input("Pairing on flaky tests")
+    at.run()
+    button(at, "Save what we're doing").click().run()
+    next(t for t in at.toggle if t.label == "Champion present").set_value(True).run()
+    next(t for t in at.text_input if t.label == "New action").input("Triage old criticals")
+    next(t for t in at.text_input if t.label == "Owner").input("Ann Lee")
+    next(d for d in at.date_input if d.label == "Due").set_value(MONDAY + dt.timedelta(days=14))
+    button(at, "Add action").click().run()
+    assert not at.error, [e.value for e in at.error]
+    # On to Beta, then finish.
+    button(at, "Next ▶").click().run()
+    assert "Team 2 of 2: Beta" in at.markdown[0].value
+    next(c for c in at.checkbox if c.label.startswith("The area head")).check().run()
+    button(at, "Finish the meeting").click().run()
+    with db.connect(app_db) as con:
+        first = core.meetings(con)[0]
+        assert first["status"] == "finished"
+        summary = core.summary_markdown(con, first["id"])
+        assert "Pairing on flaky tests" in summary and "Triage old criticals" in summary
+        # Next week's meeting: Alpha's open action is carried forward.
+        later = core.create_meeting(con, held_on=MONDAY + dt.timedelta(weeks=1), who="t")
+        view = core.team_view(con, later, "Alpha")
+    assert [a["text"] for a in view["open_actions"]] == ["Triage old criticals"]
+    at = open_page(page, meeting=str(later), team="Alpha")
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Triage old criticals" in shown
