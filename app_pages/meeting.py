@@ -56,6 +56,9 @@ if forward.button("Next ▶", disabled=position == len(teams) - 1):
     st.rerun()
 team = teams[position]
 where.markdown(f"### Team {position + 1} of {len(teams)}: {ui.plain(team)}")
+box = st.sidebar.number_input("Time-box per team (minutes, 0: none)", 0, 30, 0, key="timebox")
+if box:
+    ui.countdown(team, box)
 params.publish({"meeting": chosen, "team": team})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -92,6 +93,23 @@ def actions(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
                 due=when, meeting_id=meeting_id,
             ):  # fmt: skip
                 st.rerun()
+
+
+def countdown(team: str, minutes: int) -> None:
+    """A visible countdown of the team's time-box, from when this laptop opened the team."""
+    started = st.session_state.setdefault(f"timebox_start_{team}", time.monotonic())
+
+    @st.fragment(run_every=1)
+    def tick() -> None:
+        left = minutes * 60 - (time.monotonic() - started)
+        if left > 0:
+            st.metric("Time left for this team", f"{int(left) // 60}:{int(left) % 60:02d}")
+        else:
+            st.metric("Time left for this team", "0:00", delta="time is up",
+                      delta_color="inverse")  # fmt: skip
+
+    with st.sidebar:  # drawn from outside the fragment: a fragment keeps to its own container
+        tick()
 
 
 def health(found: dict[str, Any]) -> None:
