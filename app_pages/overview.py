@@ -42,7 +42,7 @@ for i, h in enumerate(headlines):
             fmt.number(h["value"], metric.unit),
             delta=None if h["previous"] is None
             else fmt.number(h["value"] - h["previous"], metric.unit, signed=True),
-            delta_color="inverse" if metric.lower_is_better else "normal",
+            **fmt.delta_style(metric, None if h["previous"] is None else h["value"] - h["previous"]),
             delta_description="vs week before",
             help=f"{metric.description} The {how} the {h['reporting']} of {h['expected']} "
             "teams that reported.",

@@ -52,3 +52,10 @@ def plain(text: str) -> str:
         else:
             escaped.append(char)
     return "".join(escaped)
+
+
+def delta_style(metric: MetricDef, change: float | None) -> dict[str, str]:
+    """st.metric's delta colour and arrow: by the metric's direction, grey with no arrow at 0."""
+    if change == 0:
+        return {"delta_color": "off", "delta_arrow": "off"}
+    return {"delta_color": "inverse" if metric.lower_is_better else "normal"}

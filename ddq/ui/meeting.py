@@ -12,7 +12,7 @@ import streamlit as st
 from ddq import meeting as core
 from ddq.errors import DdqError
 from ddq.ui import state
-from ddq.ui.format import number, plain
+from ddq.ui.format import delta_style, number, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
 
@@ -44,7 +44,7 @@ def metrics(view: dict[str, Any]) -> None:
             column.metric(
                 metric.label + status, number(m["value"], metric.unit),
                 delta=None if m["change"] is None else number(m["change"], metric.unit, signed=True),
-                delta_color="inverse" if metric.lower_is_better else "normal",
+                **delta_style(metric, m["change"]),
                 chart_data=[v for v in m["history"] if v is not None] or None, border=True,
                 help=None if m.get("target") is None else
                 f"Target {number(m['target'], metric.unit)} by {m['due']:%d %b %Y}: {m['reason']}",
