@@ -83,7 +83,8 @@ def presenter() -> None:
 presenter()
 
 st.divider()
-with st.expander("Summary for Slack", icon=":material/summarize:"):
+# Built on request: a whole-program summary reads every team (seconds for hundreds of teams).
+if st.toggle("Summary for Slack", key=f"summary_{chosen}"):
     summary = state.meeting("summary", chosen)
     st.code(summary, language="markdown", wrap_lines=True)
     st.download_button("Download summary", summary, f"meeting-{meeting['held_on']}.md",
