@@ -2,15 +2,20 @@
 
 import streamlit as st
 
+from ddq.errors import DdqError
 from ddq.ui import sidebar, state
 
 st.set_page_config(
     page_title="ddq · quality community", page_icon=":material/monitoring:", layout="wide"
 )
 
-created = state.ensure_database()
-state.sample_banner(created)
-sidebar.community()
+try:
+    created = state.ensure_database()
+    state.sample_banner(created)
+    sidebar.community()
+except DdqError as problem:  # an unreadable or busy database: say what to do, no traceback
+    st.error(str(problem), icon=":material/error:")
+    st.stop()
 
 navigation = st.navigation(
     [

@@ -105,10 +105,19 @@ def connect(
     path: str | os.PathLike[str] | None = None, *, wait_s: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the database (creating and migrating it on first use) for one unit of work."""
+    import duckdb
+
     resolved = resolve_path(path)
     con = _open(resolved, lock_wait_seconds() if wait_s is None else wait_s)
     try:
-        _ensure_migrated(con, resolved)
+        try:
+            _ensure_migrated(con, resolved)
+        except duckdb.Error as exc:  # a damaged file can open, then fail on its first read
+            raise DatabaseUnreadable(
+                f"Cannot read the database {resolved}: {exc}. It may be damaged: restore it "
+                "from a backup, point ddq at another file with --db or $DDQ_DB, or move it "
+                "aside and run `ddq init`."
+            ) from exc
         yield con
     finally:
         con.close()
