@@ -34,7 +34,7 @@ from ddq import audit, events, rules
 from ddq.db import quote_ident, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound
 from ddq.metrics import EARLIEST_WEEK, today_utc
-from ddq.org import closest_name, name_key
+from ddq.org import find_team
 from ddq.ownership import OWNERS_SQL, UNASSIGNED
 
 if TYPE_CHECKING:
@@ -431,13 +431,7 @@ def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
                                "is adopted.")  # fmt: skip
 
 
-def _team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
-    found = rows(con, "SELECT id, name, active FROM teams WHERE name_key = ?", [name_key(team)])
-    if not found:
-        guess = closest_name(team, [r["name"] for r in rows(con, "SELECT name FROM teams")])
-        hint = f" Did you mean {guess!r}?" if guess else ""
-        raise NotFound(f"There is no team {team!r}.{hint}")
-    return found[0]
+_team = find_team  # one lookup for every module: see ddq.org.find_team
 
 
 def record_stance(

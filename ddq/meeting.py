@@ -33,7 +33,7 @@ from ddq import audit
 from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound
 from ddq.metrics import DAYS, EARLIEST_WEEK, PERCENT, MetricDef, catalog, today_utc
-from ddq.org import closest_name, name_key
+from ddq.org import closest_name, find_team, name_key
 from ddq.trends import Scope, headlines, latest_complete_week
 
 if TYPE_CHECKING:
@@ -106,18 +106,7 @@ def _day_problem(day: dt.date, what: str) -> str | None:
 # ---------------------------------------------------------------------------- lookups
 
 
-def _team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
-    found = rows(
-        con,
-        "SELECT t.id, t.name, t.name_key, t.active, a.name AS area, a.name_key AS area_key "
-        "FROM teams t LEFT JOIN areas a ON a.id = t.area_id WHERE t.name_key = ?",
-        [name_key(team)],
-    )
-    if not found:
-        guess = closest_name(team, [r["name"] for r in rows(con, "SELECT name FROM teams")])
-        hint = f" Did you mean {guess!r}?" if guess else ""
-        raise NotFound(f"There is no team {team!r}.{hint}")
-    return found[0]
+_team = find_team  # one lookup for every module: see ddq.org.find_team
 
 
 def _scope(con: duckdb.DuckDBPyConnection, areas: Iterable[str]) -> tuple[list[str], list[str]]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ddq.db import rows
+from ddq.errors import NotFound
 
 if TYPE_CHECKING:
     import duckdb
@@ -21,6 +22,25 @@ def closest_name(name: str, candidates: list[str]) -> str | None:
     by_key = {name_key(c): c for c in candidates}
     match = difflib.get_close_matches(name_key(name), list(by_key), n=1, cutoff=0.6)
     return by_key[match[0]] if match else None
+
+
+def find_team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
+    """A team by name (case and spacing ignored), with its area; NotFound names the closest.
+
+    Keys: id, name, name_key, active, area_id, area (name or None), area_key.
+    """
+    found = rows(
+        con,
+        "SELECT t.id, t.name, t.name_key, t.active, t.area_id, a.name AS area, "
+        "a.name_key AS area_key FROM teams t LEFT JOIN areas a ON a.id = t.area_id "
+        "WHERE t.name_key = ?",
+        [name_key(team)],
+    )
+    if not found:
+        guess = closest_name(team, [r["name"] for r in rows(con, "SELECT name FROM teams")])
+        hint = f" Did you mean {guess!r}?" if guess else ""
+        raise NotFound(f"There is no team {team!r}.{hint}")
+    return found[0]
 
 
 def teams(con: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -74,7 +74,7 @@ from ddq.metrics import (
     fold_name,
     today_utc,
 )
-from ddq.org import closest_name, name_key
+from ddq.org import closest_name, find_team, name_key
 from ddq.trends import latest_complete_week
 
 if TYPE_CHECKING:
@@ -220,18 +220,7 @@ def _better_or_equal(metric: MetricDef, value: float, than: float) -> bool:
 # ---------------------------------------------------------------------------- lookups
 
 
-def _team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
-    found = rows(
-        con,
-        "SELECT t.id, t.name, t.active, a.name AS area FROM teams t "
-        "LEFT JOIN areas a ON a.id = t.area_id WHERE t.name_key = ?",
-        [name_key(team)],
-    )
-    if not found:
-        guess = closest_name(team, [r["name"] for r in rows(con, "SELECT name FROM teams")])
-        hint = f" Did you mean {guess!r}?" if guess else ""
-        raise NotFound(f"There is no team {team!r}.{hint}")
-    return found[0]
+_team = find_team  # one lookup for every module: see ddq.org.find_team
 
 
 def _area(con: duckdb.DuckDBPyConnection, area: str) -> dict[str, Any]:

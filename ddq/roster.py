@@ -15,7 +15,7 @@ from ddq import audit
 from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound
 from ddq.metrics import EARLIEST_WEEK, today_utc
-from ddq.org import closest_name, name_key
+from ddq.org import find_team, name_key
 
 if TYPE_CHECKING:
     import duckdb
@@ -59,15 +59,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
-    found = rows(con, "SELECT id, name, active, area_id FROM teams WHERE name_key = ?",
-                 [name_key(team)])  # fmt: skip
-    if not found:
-        names = [r["name"] for r in rows(con, "SELECT name FROM teams")]
-        guess = closest_name(team, names)
-        hint = f" Did you mean {guess!r}?" if guess else ""
-        raise NotFound(f"There is no team {team!r}.{hint}")
-    return found[0]
+_team = find_team  # one lookup for every module: see ddq.org.find_team
 
 
 def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> dict[str, Any] | None:
