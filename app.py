@@ -31,4 +31,12 @@ navigation = st.navigation(
         st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
     ]
 )
-navigation.run()
+try:
+    navigation.run()
+except Exception as problem:  # a damaged file or a full disk met mid-page: say so, no traceback
+    from ddq.db import storage_problem
+
+    explained = storage_problem(problem, state.db_path())
+    if explained is None:
+        raise
+    st.error(str(explained), icon=":material/error:")

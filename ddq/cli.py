@@ -42,6 +42,12 @@ class _Ddq(click.Group):
         except Exception as exc:
             if os.environ.get("DDQ_DEBUG"):
                 raise
+            from ddq.db import storage_problem
+
+            problem = storage_problem(exc, ctx.obj)
+            if problem is not None:
+                click.echo(str(problem), err=True)
+                ctx.exit(1)
             click.echo(
                 f"ddq: unexpected error: {type(exc).__name__}: {exc}\n"
                 "Set DDQ_DEBUG=1 to see the traceback, and report it.",

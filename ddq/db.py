@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ddq.errors import DatabaseBusy, DatabaseUnreadable
+from ddq.errors import DatabaseBusy, DatabaseUnreadable, DdqError
 
 if TYPE_CHECKING:
     import duckdb
@@ -172,6 +172,27 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 def quote_ident(name: str) -> str:
     """Quote a dynamic identifier (values never go through here: they are parameters)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def storage_problem(exc: BaseException, path: str | os.PathLike[str] | None) -> DdqError | None:
+    """The user's words for a storage error met mid-query (a damaged file, a full disk).
+
+    DuckDB reports these from whichever query first touches the bad block or needs space;
+    they are not bugs in ddq, so the CLI and the app say what happened and what to do.
+    """
+    message = str(exc)
+    where = resolve_path(path)
+    if "No space left" in message:
+        return DdqError(
+            f"The disk holding {where} is full (No space left on device); nothing was changed. "
+            "Free some space and try again."
+        )
+    if "Corrupt database" in message or "checksum" in message:
+        return DatabaseUnreadable(
+            f"The database {where} is damaged ({message.splitlines()[0]}). Restore it from a "
+            "backup, or point ddq at another file with --db or $DDQ_DB."
+        )
+    return None
 
 
 def quote_literal(value: str) -> str:

@@ -434,9 +434,35 @@ def _damaged(kind: str, real: Path, folder: Path) -> Path:
     elif kind == "zeroed":  # the second half of the file overwritten with zeros
         half = len(data) // 2
         path.write_bytes(data[:half] + bytes(len(data) - half))
+    elif kind == "values-block":  # the block holding the stored values zeroed, nothing else
+        path.write_bytes(_zero_block_of(real, data, "metric_values", "value"))
     else:
         raise ValueError(kind)
     return path
+
+
+def _zero_block_of(real: Path, data: bytes, table: str, column: str) -> bytes:
+    """``data`` (the file ``real``) with the first block of ``table.column`` zeroed.
+
+    DuckDB's file is three 4 KB headers, then blocks of ``block_size`` bytes by id; its
+    ``storage_info`` names the blocks a column's segments live in.
+    """
+    import duckdb
+
+    con = duckdb.connect(str(real), read_only=True)
+    try:
+        size = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
+        block = con.execute(
+            "SELECT min(block_id) FROM pragma_storage_info(?) "
+            "WHERE column_name = ? AND persistent AND block_id >= 0",
+            [table, column],
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert block is not None, f"{table}.{column} has no block on disk"
+    start = 3 * 4096 + block * size
+    assert start + size <= len(data), (start, size, len(data))
+    return data[:start] + bytes(size) + data[start + size :]
 
 
 DAMAGED = [
@@ -476,7 +502,32 @@ def test_every_command_on_a_damaged_file_says_what_to_do(
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name], "files left behind"
 
 
-@pytest.mark.parametrize("kind", ["not-duckdb", "truncated"])
+def test_a_damaged_block_of_values_is_reported_not_crashed_on(
+    real_db: Path, tmp_path: Path
+) -> None:
+    """Damage that only the commands reading the values meet: they must say so clearly.
+
+    (``ddq imports`` does not read the values and may well succeed.)
+    """
+    path = _damaged("values-block", real_db, tmp_path)
+    for command in (["check"], ["export", "metrics"]):
+        result = _ddq(path, *command, lock_wait=2, timeout=30)
+        output = result.stdout + result.stderr
+        said = f"`ddq {' '.join(command)}`: exit {result.returncode}, output {output!r}"
+        assert result.returncode == 1, said  # 3 means "unexpected error: a bug"
+        assert "Traceback" not in output and "unexpected error" not in output, said
+        assert str(path) in output, said
+        assert "backup" in output or "--db" in output, said  # what to do
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "not-duckdb",
+        "truncated",
+        "values-block",
+    ],
+)
 def test_the_app_on_a_damaged_file_shows_an_error_not_a_traceback(
     kind: str, real_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
