@@ -67,16 +67,7 @@ def export_metrics(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = N
         JOIN safe_metrics m ON m.key = mv.metric
         ORDER BY t.sort_key, t.name, mv.week, mv.metric
     """
-    with tempfile.TemporaryDirectory(prefix="ddq-export-") as tmp:
-        target = out if isinstance(out, Path) else Path(tmp) / "export.csv"
-        count = con.execute(
-            f"COPY ({query}) TO '{_sql_path(target)}' (HEADER, DELIMITER ',', QUOTE '\"')"
-        ).fetchone()[0]
-        if not isinstance(out, Path):
-            stream = out or sys.stdout
-            with target.open(encoding="utf-8", newline="") as f:
-                shutil.copyfileobj(f, stream)
-    return count
+    return _copy_csv(con, query, out)
 
 
 ROSTER_COLUMNS = ("area", "team", "champion", "email", "since")
@@ -114,6 +105,19 @@ def export_roster(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = No
     else:
         write(out or sys.stdout)
     return len(found)
+
+
+def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, out: Path | TextIO | None) -> int:
+    """Write a query's rows as CSV with DuckDB's COPY to a file, a stream or stdout."""
+    with tempfile.TemporaryDirectory(prefix="ddq-export-") as tmp:
+        target = out if isinstance(out, Path) else Path(tmp) / "export.csv"
+        count = con.execute(
+            f"COPY ({query}) TO '{_sql_path(target)}' (HEADER, DELIMITER ',', QUOTE '\"')"
+        ).fetchone()[0]
+        if not isinstance(out, Path):
+            with target.open(encoding="utf-8", newline="") as f:
+                shutil.copyfileobj(f, out or sys.stdout)
+    return count
 
 
 def _sql_path(path: Path) -> str:
@@ -198,15 +202,6 @@ def export_bugs(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None
     con.create_function(udf, formula_safe, [duckdb.sqltype("VARCHAR")],
                         duckdb.sqltype("VARCHAR"), side_effects=False)  # fmt: skip
     try:
-        with tempfile.TemporaryDirectory(prefix="ddq-export-") as tmp:
-            target = out if isinstance(out, Path) else Path(tmp) / "export.csv"
-            count = con.execute(
-                f"COPY ({query}) TO '{_sql_path(target)}' (HEADER, DELIMITER ',', QUOTE '\"')"
-            ).fetchone()[0]
-            if not isinstance(out, Path):
-                stream = out or sys.stdout
-                with target.open(encoding="utf-8", newline="") as f:
-                    shutil.copyfileobj(f, stream)
+        return _copy_csv(con, query, out)
     finally:
         con.remove_function(udf)
-    return count
