@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from ddq.access import ADMIN, EDITOR
 from ddq.errors import DdqError
-from ddq.ui import sidebar, state
+from ddq.ui import auth, sidebar, state
 
 st.set_page_config(
     page_title="ddq · quality community", page_icon=":material/monitoring:", layout="wide"
@@ -13,10 +14,12 @@ try:
     created = state.ensure_database()
     state.sample_banner(created)
     sidebar.community()
+    actor = auth.panel()
 except DdqError as problem:  # an unreadable or busy database: say what to do, no traceback
     st.error(str(problem), icon=":material/error:")
     st.stop()
 
+# A page that would only offer changes is left out for a role that cannot make them.
 navigation = st.navigation(
     [
         st.Page(
@@ -27,10 +30,13 @@ navigation = st.navigation(
         st.Page("app_pages/meeting.py", title="Meeting", icon=":material/co_present:"),
         st.Page("app_pages/champions.py", title="Champions", icon=":material/groups:"),
         st.Page("app_pages/critical_bugs.py", title="Critical bugs", icon=":material/bug_report:"),
-        st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
-        st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
+        *([st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:")]
+          if actor.may(EDITOR) else []),
+        *([st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
+           st.Page("app_pages/audit.py", title="Audit log", icon=":material/history:")]
+          if actor.may(ADMIN) else []),
     ]
-)
+)  # fmt: skip
 try:
     navigation.run()
 except Exception as problem:  # a damaged file or a full disk met mid-page: say so, no traceback

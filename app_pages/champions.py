@@ -3,9 +3,9 @@
 import streamlit as st
 
 from ddq import roster
-from ddq.errors import DdqError
+from ddq.errors import DdqError, StaleEdit
 from ddq.metrics import today_utc
-from ddq.ui import imports, params, state
+from ddq.ui import auth, imports, params, state
 from ddq.ui import ledger as ui_ledger
 from ddq.ui import roster as ui
 from ddq.ui.format import plain
@@ -50,12 +50,20 @@ if rows:
 
 st.divider()
 ui_ledger.show_flash()
+if not auth.may_edit("change the roster"):
+    st.stop()
 with st.expander("Edit the roster", icon=":material/edit:"):
     st.caption("One row per team: change the champion (a handover), clear it (the team has none), "
                "or move the team to another area. Every change is checked, then saved at once.")  # fmt: skip
-    before = ui.editor_frame(rows)
+    # The editor keeps the rows as they were when the person began editing, so that a save
+    # on top of someone else's newer change is noticed (and refused) instead of undoing it.
+    editor_key = f"roster_editor_{st.session_state.get('roster_generation', 0)}"
+    if not st.session_state.get(editor_key, {}).get("edited_rows"):
+        st.session_state["roster_seen"] = rows
+    seen = st.session_state.get("roster_seen", rows)
+    before = ui.editor_frame(seen)
     after = st.data_editor(
-        before, hide_index=True, disabled=["team"], key="roster_editor",
+        before, hide_index=True, disabled=["team"], key=editor_key,
         column_config={
             "area": st.column_config.TextColumn("Area", max_chars=roster.MAX_NAME),
             "champion": st.column_config.TextColumn("Champion", max_chars=roster.MAX_NAME),
@@ -65,11 +73,18 @@ with st.expander("Edit the roster", icon=":material/edit:"):
                                                  format="YYYY-MM-DD"),
         },
     )  # fmt: skip
+    if "roster_stale" in st.session_state:
+        st.error(st.session_state.pop("roster_stale"), icon=":material/sync_problem:")
     edits = ui.edited_rows(before, after)
     if st.button("Save roster changes", type="primary", disabled=not edits):
         try:
             with state.connection() as con:
-                done = roster.apply_edits(con, edits, who=state.LOCAL_USER)
+                done = roster.apply_edits(con, edits, who=auth.current(),
+                                          expected={r["team"]: r for r in seen})  # fmt: skip
+        except StaleEdit as exc:  # start again from the new values, and say what changed
+            st.session_state["roster_generation"] = st.session_state.get("roster_generation", 0) + 1
+            st.session_state["roster_stale"] = str(exc)
+            st.rerun()
         except DdqError as exc:
             st.error(str(exc))
         else:
@@ -83,7 +98,7 @@ with st.expander("Add, retire or bring back a team", icon=":material/group_add:"
         if st.form_submit_button("Add team"):
             try:
                 with state.connection() as con:
-                    done = roster.add_team(con, new_team, new_area, who=state.LOCAL_USER)
+                    done = roster.add_team(con, new_team, new_area, who=auth.current())
             except DdqError as exc:
                 st.error(str(exc))
             else:
@@ -98,7 +113,7 @@ with st.expander("Add, retire or bring back a team", icon=":material/group_add:"
                 try:
                     with state.connection() as con:
                         done = roster.set_team_active(con, chosen_team, active == "active",
-                                                      who=state.LOCAL_USER)  # fmt: skip
+                                                      who=auth.current())  # fmt: skip
                 except DdqError as exc:
                     st.error(str(exc))
                 else:

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from ddq import critical, ownership
+from ddq.access import EDITOR
 from ddq.errors import DdqError
 from ddq.metrics import today_utc
+from ddq.ui import auth, state
 from ddq.ui import critical as ui
 from ddq.ui import ledger as ui_ledger
-from ddq.ui import state
 
 st.title("Critical bugs")
 ui_ledger.show_flash()
@@ -17,7 +18,7 @@ def act(message: str, change, *args, **kwargs) -> None:
     """Run ``change(con, *args, who=..., **kwargs)``; show its error, or rerun and confirm."""
     try:
         with state.connection() as con:
-            change(con, *args, who=state.LOCAL_USER, **kwargs)
+            change(con, *args, who=auth.current(), **kwargs)
     except DdqError as exc:
         st.error(str(exc))
     else:
@@ -25,6 +26,7 @@ def act(message: str, change, *args, **kwargs) -> None:
         st.rerun()
 
 
+editor = auth.current().may(EDITOR)
 in_force = state.critical("current")
 if in_force:
     ui.definition(in_force, heading="The definition in force:")
@@ -46,6 +48,8 @@ for v in proposals:
     if v["status"] == "proposed":
         st.markdown("**Where the teams stand**")
         ui.stances(state.critical("stances", v["version"]), state.critical("summary", v["version"]))
+        if not editor:
+            continue
         with st.form(f"stance_{v['version']}"):
             teams = [r["team"] for r in state.critical("stances", v["version"]) if r["champion"]]
             team = st.selectbox("Team", teams)
@@ -54,6 +58,8 @@ for v in proposals:
             if st.form_submit_button("Record stance"):
                 act(f"Stance of {team} recorded.", critical.record_stance, v["version"],
                     team=team, stance=stance, comment=comment)  # fmt: skip
+    if not editor:
+        continue
     left, right, third = st.columns(3)
     if v["status"] == "draft" and left.button(
         "Propose to the champions", key=f"propose_{v['version']}"
@@ -68,18 +74,25 @@ for v in proposals:
         act(f"Version {v['version']} withdrawn.", critical.retire, v["version"])
 
 st.divider()
-with st.expander("Draft a new version", icon=":material/edit_note:"), st.form("draft"):
-    title = st.text_input("Title")
-    rule = st.text_area("Rule (JSON)", ui.rule_text(in_force["rule"] if in_force else None),
-                        height=220)  # fmt: skip
-    rationale = st.text_area("Why this definition (plain words)")
-    examples = st.text_area("Examples of bugs it makes critical, and of bugs it does not")
-    sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
-                          value=None, step=1)  # fmt: skip
-    if st.form_submit_button("Save draft", type="primary"):
-        act("Draft saved.", critical.create_draft, title=title, rule=rule,
-            rationale=rationale, examples=examples, sla_days=sla,
-            based_on=in_force["version"] if in_force else None)  # fmt: skip
+
+
+def draft_form() -> None:
+    with st.expander("Draft a new version", icon=":material/edit_note:"), st.form("draft"):
+        title = st.text_input("Title")
+        rule = st.text_area("Rule (JSON)", ui.rule_text(in_force["rule"] if in_force else None),
+                            height=220)  # fmt: skip
+        rationale = st.text_area("Why this definition (plain words)")
+        examples = st.text_area("Examples of bugs it makes critical, and of bugs it does not")
+        sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
+                              value=None, step=1)  # fmt: skip
+        if st.form_submit_button("Save draft", type="primary"):
+            act("Draft saved.", critical.create_draft, title=title, rule=rule,
+                rationale=rationale, examples=examples, sla_days=sla,
+                based_on=in_force["version"] if in_force else None)  # fmt: skip
+
+
+if auth.may_edit("draft, propose or adopt a definition, or record a stance"):
+    draft_form()
 
 with st.expander("All versions", icon=":material/history:"):
     st.dataframe([{"Version": v["version"], "Title": v["title"], "Status": v["status"],
@@ -104,9 +117,11 @@ with st.expander("Which team owns a bug", icon=":material/account_tree:"):
     if unmapped:
         st.markdown("**Not yet mapped** (most bugs first)")
         st.dataframe(unmapped, hide_index=True)
-    with st.form("mapping"):
-        kind = st.selectbox("Map a", ownership.KINDS)
-        value = st.text_input("Component, project key or label")
-        team = st.selectbox("to team", state.read("teams"))
-        if st.form_submit_button("Save mapping"):
-            act(f"{kind} {value} mapped to {team}.", ownership.set_mapping, kind, value, team)
+    if editor:
+        with st.form("mapping"):
+            kind = st.selectbox("Map a", ownership.KINDS)
+            value = st.text_input("Component, project key or label")
+            team = st.selectbox("to team", state.read("teams"))
+            if st.form_submit_button("Save mapping"):
+                act(f"{kind} {value} mapped to {team}.", ownership.set_mapping, kind, value,
+                    team)  # fmt: skip

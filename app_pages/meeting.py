@@ -5,9 +5,10 @@ import os
 import streamlit as st
 
 from ddq import meeting as core
+from ddq.access import EDITOR
 from ddq.metrics import today_utc
+from ddq.ui import auth, params, state
 from ddq.ui import meeting as ui
-from ddq.ui import params, state
 
 # New notes and uploads reach every laptop in the room within this (tests set it shorter).
 REFRESH_SECONDS = int(os.environ.get("DDQ_MEETING_REFRESH", "30"))
@@ -20,16 +21,20 @@ label = {m["id"]: f"{m['held_on']:%d %b %Y} · {m['scope']} ({m['status']})" for
 chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.get, index=None,
                       placeholder="Choose a meeting, or start one below")  # fmt: skip
 
-with (st.expander("Start a meeting", expanded=not ids, icon=":material/play_circle:"),
-      st.form("start")):  # fmt: skip
-    day = st.date_input("Date", today_utc())
-    areas = st.multiselect("Areas (none: the whole program)", state.read("areas"))
-    order = st.selectbox("Order of the teams", core.ORDERS, format_func=core.ORDER_WORDS.get)
-    if st.form_submit_button("Start", type="primary") and ui.act(
-        "Meeting started.", core.create_meeting, held_on=day, areas=areas, order=order
-    ):
-        st.session_state.pop("meeting", None)
-        st.rerun()
+can_edit = auth.current().may(EDITOR)
+if can_edit:
+    with (st.expander("Start a meeting", expanded=not ids, icon=":material/play_circle:"),
+          st.form("start")):  # fmt: skip
+        day = st.date_input("Date", today_utc())
+        areas = st.multiselect("Areas (none: the whole program)", state.read("areas"))
+        order = st.selectbox("Order of the teams", core.ORDERS, format_func=core.ORDER_WORDS.get)
+        if st.form_submit_button("Start", type="primary") and ui.act(
+            "Meeting started.", core.create_meeting, held_on=day, areas=areas, order=order
+        ):
+            st.session_state.pop("meeting", None)
+            st.rerun()
+elif not ids:
+    auth.may_edit("start a meeting")
 
 if chosen is None:
     st.stop()
@@ -39,7 +44,8 @@ if not teams:
     st.info("No teams in this meeting's scope.")
     st.stop()
 params.seed("team", meeting["current_team"] or teams[0], allowed=teams)
-editable = meeting["status"] == "open"
+# Moving through the agenda, notes, actions and attendance: editors, while it is open.
+editable = meeting["status"] == "open" and can_edit
 
 with st.sidebar:
     ui.health(state.meeting("health", tuple(meeting["scope_areas"])))

@@ -5,8 +5,8 @@ import streamlit as st
 from ddq import progress as core
 from ddq.errors import DdqError
 from ddq.metrics import today_utc
+from ddq.ui import auth, params, state
 from ddq.ui import ledger as ui_ledger
-from ddq.ui import params, state
 from ddq.ui import progress as ui
 from ddq.ui.format import plain
 
@@ -40,7 +40,7 @@ if mode == "Team":
         )
         with_target = [r for r in rows if r.has_target]
         if not with_target:
-            st.info("This team has no targets yet: set one below.")
+            st.info("This team has no targets yet.")
         for start in range(0, len(with_target), 3):
             for column, row in zip(st.columns(3), with_target[start : start + 3], strict=False):
                 with column:
@@ -63,6 +63,8 @@ else:
     params.publish({"area": area})
 
 st.divider()
+if not auth.may_edit("set targets"):
+    st.stop()
 with st.expander("Set a target", icon=":material/flag:"):
     catalog = state.read("catalog")
     with st.form("target"):
@@ -78,10 +80,10 @@ with st.expander("Set a target", icon=":material/flag:"):
                 with state.connection() as con:
                     if scope == "one team":
                         done = core.set_target(con, who_for, metric, target=target, due=due,
-                                               who=state.LOCAL_USER)  # fmt: skip
+                                               who=auth.current())  # fmt: skip
                     else:
                         done = core.adopt_area_target(con, area_for, metric, target=target,
-                                                      due=due, who=state.LOCAL_USER)  # fmt: skip
+                                                      due=due, who=auth.current())  # fmt: skip
             except DdqError as exc:
                 st.error(str(exc))
             else:

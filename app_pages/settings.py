@@ -3,12 +3,15 @@
 import streamlit as st
 
 from ddq import roster, settings
+from ddq.access import ADMIN
 from ddq.errors import DdqError
+from ddq.ui import auth, state
 from ddq.ui import ledger as ui_ledger
-from ddq.ui import state
 
 st.title("Settings")
 ui_ledger.show_flash()
+if not auth.may_edit("change the settings", ADMIN):  # only in an admin's navigation anyway
+    st.stop()
 
 values = state.read("settings")
 with st.form("community"):
@@ -19,7 +22,7 @@ with st.form("community"):
     if st.form_submit_button("Save settings", type="primary"):
         try:
             with state.connection() as con:
-                settings.update(con, entered, who=state.LOCAL_USER)
+                settings.update(con, entered, who=auth.current())
         except DdqError as exc:
             st.error(str(exc))
         else:
@@ -41,7 +44,7 @@ if details:
         if st.form_submit_button("Save area", type="primary"):
             try:
                 with state.connection() as con:
-                    roster.update_area(con, chosen, who=state.LOCAL_USER, **fields)
+                    roster.update_area(con, chosen, who=auth.current(), **fields)
             except DdqError as exc:
                 st.error(str(exc))
             else:

@@ -4,10 +4,12 @@ import streamlit as st
 
 from ddq.export import export_metrics
 from ddq.templates import metrics_long_template, metrics_wide_template
-from ddq.ui import imports, state
+from ddq.ui import auth, imports, state
 from ddq.ui import ledger as ui_ledger
 
 st.title("Upload metrics")
+if not auth.may_edit("upload files"):  # only in an editor's navigation anyway
+    st.stop()
 st.caption("A file is checked in full before anything changes: it lands whole, or not at all.")
 
 with st.expander("CSV templates and format", icon=":material/description:"):

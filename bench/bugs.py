@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ddq.access import ADMIN, Actor
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -126,7 +128,7 @@ def bare_load(path: Path, csv_path: Path) -> None:
 
 def ddq_import(path: Path, csv_path: Path, rows: int) -> None:
     with db.connect(path) as con:
-        result = import_bugs(con, csv_path, who="bench", format="jira")
+        result = import_bugs(con, csv_path, who=Actor("bench", ADMIN), format="jira")
     assert result.added == rows, result.summary()
 
 
@@ -204,21 +206,23 @@ def bench_metrics(folder: Path, args: argparse.Namespace) -> list[str]:
                 [first, args.rows],
             )
         version = critical.create_draft(
-            con, title="Blocker and critical", who="bench", sla_days=14,
+            con, title="Blocker and critical", who=Actor("bench", ADMIN), sla_days=14,
             rule={"field": "priority", "in": ["Blocker", "Critical"]},
         )  # fmt: skip
-        critical.propose(con, version, who="bench")
-        critical.adopt(con, version, effective_from=first, who="bench")
+        critical.propose(con, version, who=Actor("bench", ADMIN))
+        critical.adopt(con, version, effective_from=first, who=Actor("bench", ADMIN))
     lines = [f"{args.rows:,} bugs for 500 teams over 260 weeks "
              f"(made in {time.perf_counter() - started:.1f} s)"]  # fmt: skip
     timings = []
     for i in range(args.repeat):
         with db.connect(path) as con:
-            seconds = time_it(lambda con=con: bugmetrics.compute(con, who="bench", dry_run=True))
+            seconds = time_it(
+                lambda con=con: bugmetrics.compute(con, who=Actor("bench", ADMIN), dry_run=True)
+            )
         timings.append(seconds)
         if i == 0:
             with db.connect(path) as con:
-                written = bugmetrics.compute(con, who="bench")
+                written = bugmetrics.compute(con, who=Actor("bench", ADMIN))
             lines.append(f"first run writes {written.values:,} weekly values "
                          f"({written.teams} teams)")  # fmt: skip
     median = statistics.median(timings)

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ddq.access import ADMIN, Actor
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -94,7 +96,7 @@ def bare_load(path: Path, csv_path: Path) -> None:
 
 def ddq_import(path: Path, csv_path: Path) -> None:
     with db.connect(path) as con:
-        result = import_metrics(con, csv_path, who="bench")
+        result = import_metrics(con, csv_path, who=Actor("bench", ADMIN))
     assert result.added > 0, result.summary()
 
 

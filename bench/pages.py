@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ddq.access import ADMIN, Actor
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # (label, page file, query parameters)
@@ -88,7 +90,7 @@ def main() -> None:
         from ddq.meeting import create_meeting
 
         with db.connect(path) as con:  # the meeting the presenter view benchmark opens
-            create_meeting(con, who="bench")
+            create_meeting(con, who=Actor("bench", ADMIN))
         os.chdir(ROOT)
         run_page("app_pages/overview.py", {})  # imports and first connection, not measured
         results = []

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddq import events, ledger, rules
 from ddq import values as values_store
+from ddq.access import EDITOR, requires
 from ddq.db import quote_ident, transaction
 from ddq.ownership import OWNERS_SQL
 from ddq.trends import latest_complete_week
@@ -268,6 +269,7 @@ def _past_sla(version: int) -> str:
     """
 
 
+@requires(EDITOR, "compute bug metrics")
 def compute(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -349,6 +351,7 @@ def _stale(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date) -> Non
     )
 
 
+@requires(EDITOR, "recompute bug metrics")
 def recompute_history(
     con: duckdb.DuckDBPyConnection, version: int, *, since: dt.date, who: str,
     today: dt.date | None = None,

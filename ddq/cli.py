@@ -17,12 +17,19 @@ import click
 from ddq.errors import DdqError
 
 
-def _who() -> str:
-    """The CLI acts for the operating-system user who runs it."""
+def _who() -> Any:
+    """The CLI acts as a local admin, in the name of the operating-system user running it.
+
+    Whoever can run ddq on this machine can open the database file anyway; the name makes
+    the audit log and the ledger say who did it.
+    """
+    from ddq.access import ADMIN, Actor
+
     try:
-        return getpass.getuser()
+        name = getpass.getuser()
     except (KeyError, OSError):
-        return f"uid {os.getuid()}"
+        name = f"uid {os.getuid()}"
+    return Actor(name, ADMIN, via="cli")
 
 
 class _Ddq(click.Group):
@@ -436,6 +443,74 @@ def check(ctx: click.Context) -> None:
         click.echo(f"{len(failed)} of {len(findings)} checks failed", err=True)
         ctx.exit(1)
     click.echo(f"all {len(findings)} checks passed")
+
+
+@main.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only changes on or after this day (YYYY-MM-DD, UTC).")  # fmt: skip
+@click.option("--who", "by", default=None, help="Only changes by this person.")
+@click.option(
+    "--action", default=None, help="Only this kind of change, e.g. roster or import.metrics."
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the newest N changes.")
+@click.option("--full", is_flag=True, help="Show each change's before and after in full.")
+@click.pass_context
+def audit(ctx: click.Context, since: Any, by: str | None, action: str | None, limit: int | None,
+          full: bool) -> None:  # fmt: skip
+    """The audit log: who changed what and when, newest first. Nothing can edit it."""
+    from ddq import audit as log
+
+    with _connect(ctx) as con:
+        found = log.entries(con, since=since.date() if since else None, who=by, action=action,
+                            limit=limit)  # fmt: skip
+    if not found:
+        click.echo("no audit entries" + (" match" if since or by or action else " yet"))
+        return
+    for e in found:
+        role = f" ({e['role']})" if e["role"] else ""
+        click.echo(f"{e['id']:>6}  {e['happened_at']:%Y-%m-%d %H:%M:%S}  {e['who']}{role}  "
+                   f"{e['action']}  {e['subject']}")  # fmt: skip
+        change = log.describe(e)
+        if change:
+            click.echo("        " + (change if full else _shorten(change, 160)))
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@main.group()
+def role() -> None:
+    """Who may edit and administer when people sign in with their company account."""
+
+
+@role.command("list")
+@click.pass_context
+def role_list(ctx: click.Context) -> None:
+    """Everyone given a role in the database (anyone else is a viewer)."""
+    from ddq import access
+
+    with _connect(ctx) as con:
+        found = access.stored_roles(con)
+    if not found:
+        click.echo("nobody has a role in the database: everyone who signs in is a viewer, "
+                   "except people the app's configuration names")  # fmt: skip
+        return
+    _table(["email", "role", "granted by", "granted (UTC)"],
+           [[r["email"], r["role"], r["granted_by"], f"{r['granted_at']:%Y-%m-%d %H:%M}"]
+            for r in found])  # fmt: skip
+
+
+@role.command("set")
+@click.argument("email")
+@click.argument("role_name", metavar="ROLE", type=click.Choice(["viewer", "editor", "admin"]))
+@click.pass_context
+def role_set(ctx: click.Context, email: str, role_name: str) -> None:
+    """Give EMAIL a ROLE (viewer takes their role away)."""
+    from ddq import access
+
+    with _connect(ctx) as con:
+        click.echo(access.set_role(con, email, role_name, who=_who()))
 
 
 # ---------------------------------------------------------------- critical-bug definitions

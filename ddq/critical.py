@@ -31,6 +31,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit, events, rules
+from ddq.access import EDITOR, requires
 from ddq.db import quote_ident, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound
 from ddq.metrics import EARLIEST_WEEK, today_utc
@@ -202,6 +203,7 @@ def _stance_count(con: duckdb.DuckDBPyConnection, version: int) -> int:
 # ----------------------------------------------------------------------------- writing
 
 
+@requires(EDITOR, "draft a critical-bug definition")
 def create_draft(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -250,6 +252,7 @@ def create_draft(
     return version
 
 
+@requires(EDITOR, "edit a draft critical-bug definition")
 def update_draft(
     con: duckdb.DuckDBPyConnection, version: int, *, who: str, **fields: Any
 ) -> list[str]:
@@ -306,6 +309,7 @@ def update_draft(
     return list(changed)
 
 
+@requires(EDITOR, "propose a critical-bug definition")
 def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     """Put a draft to the champions: from now on each team's champion can take a stance."""
     who = _clean_who(who)
@@ -320,6 +324,7 @@ def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
                      before={"status": DRAFT}, after={"status": PROPOSED})  # fmt: skip
 
 
+@requires(EDITOR, "adopt a critical-bug definition")
 def adopt(
     con: duckdb.DuckDBPyConnection, version: int, *, effective_from: dt.date, who: str
 ) -> int | None:
@@ -396,6 +401,7 @@ def adopt(
     return replaced[-1]["version"] if replaced else None
 
 
+@requires(EDITOR, "retire a critical-bug definition")
 def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     """Retire a version now: an adopted one stops being in force, a draft or proposal is
     abandoned. Nothing replaces a retired adopted definition until another is adopted.
@@ -434,6 +440,7 @@ def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
 _team = find_team  # one lookup for every module: see ddq.org.find_team
 
 
+@requires(EDITOR, "record a team's stance on a definition")
 def record_stance(
     con: duckdb.DuckDBPyConnection,
     version: int,

@@ -26,3 +26,25 @@ class NotFound(DdqError):
 
 class Conflict(DdqError):
     """The request cannot be carried out without losing or overwriting something."""
+
+
+class StaleEdit(Conflict):
+    """Someone else changed the record since this person opened it; nothing was saved."""
+
+
+def stale(what: str, changes: list[str]) -> StaleEdit:
+    """The error for an edit made on values that have changed since: what changed, to what."""
+    return StaleEdit(
+        f"Nothing was saved: {what} changed since you opened it ({'; '.join(changes)}). "
+        "You now see the new values; make your change again if it is still needed."
+    )
+
+
+def changed_since(expected: dict, current: dict, keys: object) -> list[str]:
+    """``key: now 'x' (was 'y')`` for each of ``keys`` whose current value is not the expected one."""
+    return [
+        f"{key.replace('_', ' ')}: now {current.get(key) or '(empty)'!s} "
+        f"(was {expected.get(key) or '(empty)'!s})"
+        for key in keys  # type: ignore[attr-defined]
+        if key in expected and (expected.get(key) or "") != (current.get(key) or "")
+    ]

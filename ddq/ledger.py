@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit, events
+from ddq.access import EDITOR, requires
 from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, NotFound
 
@@ -116,6 +117,7 @@ def undo_blockers(con: duckdb.DuckDBPyConnection, import_id: int) -> list[int]:
     ]
 
 
+@requires(EDITOR, "undo an import")
 def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[str, int]:
     """Restore exactly what the values were before the import; return what was restored.
 

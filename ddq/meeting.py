@@ -30,8 +30,9 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit
+from ddq.access import EDITOR, requires
 from ddq.db import rows, scalar, transaction
-from ddq.errors import Conflict, DdqError, NotFound
+from ddq.errors import Conflict, DdqError, NotFound, stale
 from ddq.metrics import DAYS, EARLIEST_WEEK, PERCENT, MetricDef, catalog, today_utc
 from ddq.org import closest_name, find_team, name_key
 from ddq.trends import Scope, headlines, latest_complete_week
@@ -256,6 +257,7 @@ def _order_agenda(
 # ---------------------------------------------------------------------------- meetings
 
 
+@requires(EDITOR, "start a meeting")
 def create_meeting(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -414,6 +416,7 @@ def meeting_on(
     return None if found is None else get_meeting(con, found)
 
 
+@requires(EDITOR, "move through a meeting")
 def set_position(con: duckdb.DuckDBPyConnection, meeting_id: int, position: int, who: str) -> str:
     """Show the team at ``position`` (0-based) of the agenda: the previous or the next one,
     or any other. The team is recorded as presented in this meeting."""
@@ -437,6 +440,7 @@ def set_position(con: duckdb.DuckDBPyConnection, meeting_id: int, position: int,
     return f"Now presenting: {team} ({position + 1} of {size})."
 
 
+@requires(EDITOR, "take attendance")
 def set_attendance(
     con: duckdb.DuckDBPyConnection, meeting_id: int, team: str, present: bool | None, who: str
 ) -> str:
@@ -483,6 +487,7 @@ def set_attendance(
     return f"{champion} ({found['name']}): {words}."
 
 
+@requires(EDITOR, "record the meeting's leader")
 def set_leader(
     con: duckdb.DuckDBPyConnection,
     meeting_id: int,
@@ -523,13 +528,23 @@ def set_leader(
     return "No leader attended." if present is False else "Leader attendance not marked."
 
 
+@requires(EDITOR, "write meeting notes")
 def set_note(
-    con: duckdb.DuckDBPyConnection, meeting_id: int, team: str, kind: str, text: str, who: str
+    con: duckdb.DuckDBPyConnection,
+    meeting_id: int,
+    team: str,
+    kind: str,
+    text: str,
+    who: str,
+    *,
+    expected: str | None = None,
 ) -> str:
     """Write the team's note of one kind for the meeting (empty text removes it).
 
     Notes may be written before the meeting (what we're doing, feedback wanted), during
     it, and corrected after it. The text is kept as given, blank space around it removed.
+    ``expected`` is the text the writer started from: when someone else has saved another
+    text since, nothing is saved and StaleEdit shows theirs.
     """
     if kind not in NOTE_KINDS:
         _refuse(f"unknown kind of note {kind!r}; choose one of {', '.join(NOTE_KINDS)}")
@@ -544,6 +559,9 @@ def set_note(
     )
     if (before or "") == value:
         return f"{NOTE_LABELS[kind]} for {found['name']} is unchanged."
+    if expected is not None and (before or "") != expected.strip():
+        raise stale(f"{found['name']}'s {NOTE_LABELS[kind].lower()}",
+                    [f"it now reads {before or '(empty)'!r}"])  # fmt: skip
     with transaction(con):
         if value:
             con.execute(
@@ -570,6 +588,7 @@ def set_note(
     return f"{NOTE_LABELS[kind]} for {found['name']} {verb}."
 
 
+@requires(EDITOR, "finish a meeting")
 def finish(con: duckdb.DuckDBPyConnection, meeting_id: int, who: str) -> str:
     """Finish the meeting: champions not marked present are absent, as is an unmarked
     leader. Notes, attendance and actions may still be corrected afterwards."""
@@ -611,6 +630,7 @@ def _action_row(con: duckdb.DuckDBPyConnection, action_id: int) -> dict[str, Any
     return found[0]
 
 
+@requires(EDITOR, "add an action item")
 def add_action(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -660,6 +680,7 @@ def add_action(
     return action_id
 
 
+@requires(EDITOR, "close or reopen an action item")
 def set_action_status(
     con: duckdb.DuckDBPyConnection,
     action_id: int,

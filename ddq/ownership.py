@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit
+from ddq.access import EDITOR, requires
 from ddq.db import rows, scalar, transaction
 from ddq.errors import DdqError, NotFound
 from ddq.org import name_key
@@ -72,6 +73,7 @@ def value_key(value: str) -> str:
     return value.strip().lower()
 
 
+@requires(EDITOR, "map owners to teams")
 def set_mapping(
     con: duckdb.DuckDBPyConnection, kind: str, value: str, team: str, *, who: str
 ) -> str:
@@ -100,6 +102,7 @@ def set_mapping(
     return f"{kind} {value.strip()!r} now belongs to {team_row[0]['name']}."
 
 
+@requires(EDITOR, "map owners to teams")
 def remove_mapping(con: duckdb.DuckDBPyConnection, kind: str, value: str, *, who: str) -> str:
     before = scalar(con, "SELECT value FROM team_mappings WHERE kind = ? AND value_key = ?",
                     [kind, value_key(value)])  # fmt: skip

@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ddq import audit, xmr
+from ddq.access import EDITOR, requires
 from ddq.db import rows, transaction
 from ddq.errors import Conflict, DdqError, NotFound
 from ddq.metrics import (
@@ -393,6 +394,7 @@ def _upsert(
     )  # fmt: skip
 
 
+@requires(EDITOR, "set a target")
 def set_target(
     con: duckdb.DuckDBPyConnection,
     team: str,
@@ -461,6 +463,7 @@ def set_target(
     return f"Target for {found['name']}, {m.key} {verb} {fmt(target)} by {due} ({base})."
 
 
+@requires(EDITOR, "remove a target")
 def remove_target(con: duckdb.DuckDBPyConnection, team: str, metric: str, *, who: str) -> str:
     """Remove a team's target for a metric (the audit log keeps what it was)."""
     found = _team(con, team)
@@ -477,6 +480,7 @@ def remove_target(con: duckdb.DuckDBPyConnection, team: str, metric: str, *, who
     )
 
 
+@requires(EDITOR, "set an area's targets")
 def adopt_area_target(
     con: duckdb.DuckDBPyConnection,
     area: str,
@@ -1056,12 +1060,13 @@ def status_changes(
 # ---------------------------------------------------------------------------- scale data
 
 
+@requires(EDITOR, "set targets")
 def make_scale_targets(
     con: duckdb.DuckDBPyConnection,
     metrics: Sequence[str] = ("open_critical_bugs", "test_pass_rate", "escaped_defects"),
     *,
     today: dt.date | None = None,
-    who: str = "ddq sample",
+    who: str,
     improvement: float = 0.25,
 ) -> int:
     """Give every active team a sensible target on each of ``metrics``; return how many.

@@ -12,8 +12,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit
+from ddq.access import ADMIN, EDITOR, requires
 from ddq.db import rows, scalar, transaction
-from ddq.errors import Conflict, DdqError, NotFound
+from ddq.errors import Conflict, DdqError, NotFound, changed_since, stale
 from ddq.metrics import EARLIEST_WEEK, today_utc
 from ddq.org import find_team, name_key
 
@@ -124,6 +125,7 @@ def _validate_champion(person: str, contact: str, since: dt.date) -> None:
             raise InvalidRosterEntry(problem[0].upper() + problem[1:] + ".")
 
 
+@requires(EDITOR, "change a team's champion")
 def assign_champion(
     con: duckdb.DuckDBPyConnection, team: str, person: str, contact: str, since: dt.date, *,
     who: str,
@@ -166,6 +168,7 @@ def assign_champion(
     return f"{person} is now the champion of {found['name']}."
 
 
+@requires(EDITOR, "change a team's champion")
 def remove_champion(
     con: duckdb.DuckDBPyConnection, team: str, *, who: str, until: dt.date | None = None
 ) -> str:
@@ -218,8 +221,20 @@ def ensure_team(
 AREA_FIELDS = ("head", "champions_channel", "community_channel", "coaching_url", "workshop_url")
 
 
-def update_area(con: duckdb.DuckDBPyConnection, area: str, *, who: str, **fields: str) -> None:
-    """Set an area's head, channels and request links (validated like the settings)."""
+@requires(ADMIN, "change an area's details")
+def update_area(
+    con: duckdb.DuckDBPyConnection,
+    area: str,
+    *,
+    who: str,
+    expected: dict[str, str] | None = None,
+    **fields: str,
+) -> None:
+    """Set an area's head, channels and request links (validated like the settings).
+
+    ``expected``: the values the person saw; a field they changed that someone else has
+    changed since is refused with StaleEdit, and nothing is saved.
+    """
     from ddq.settings import validate
 
     unknown = set(fields) - set(AREA_FIELDS)
@@ -238,6 +253,10 @@ def update_area(con: duckdb.DuckDBPyConnection, area: str, *, who: str, **fields
         raise NotFound(f"There is no area {area!r}.")
     before = {k: found[0][k] or "" for k in clean}
     changed = {k: v for k, v in clean.items() if before[k] != v}
+    stale_keys = [k for k in changed if k in (expected or {})
+                  and clean[k] != (expected[k] or "") and before[k] != (expected[k] or "")]  # fmt: skip
+    if stale_keys:
+        raise stale(f"area {found[0]['name']}", changed_since(expected, before, stale_keys))
     if not changed:
         return
     assignments = ", ".join(f"{k} = ?" for k in changed)
@@ -248,6 +267,7 @@ def update_area(con: duckdb.DuckDBPyConnection, area: str, *, who: str, **fields
                      before={k: before[k] for k in changed}, after=changed)  # fmt: skip
 
 
+@requires(EDITOR, "retire or reactivate a team")
 def set_team_active(con: duckdb.DuckDBPyConnection, team: str, active: bool, *, who: str) -> str:
     """Retire a team (ending its champion's term) or bring it back."""
     found = _team(con, team)
@@ -319,6 +339,7 @@ def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     )
 
 
+@requires(EDITOR, "move a team to another area")
 def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
     """Put a team in another area (created if new), or in none with ``area`` None or ""."""
     found = _team(con, team)
@@ -332,6 +353,7 @@ def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, wh
     return f"{found['name']} moved to {area or 'no area'}."
 
 
+@requires(EDITOR, "add a team")
 def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
     """Create a team (and its area when new)."""
     problem = name_problem(team, "team name")
@@ -347,14 +369,21 @@ def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who
     return f"{team} added."
 
 
+@requires(EDITOR, "edit the roster")
 def apply_edits(
-    con: duckdb.DuckDBPyConnection, edits: list[dict[str, Any]], *, who: str
+    con: duckdb.DuckDBPyConnection,
+    edits: list[dict[str, Any]],
+    *,
+    who: str,
+    expected: dict[str, dict[str, Any]] | None = None,
 ) -> list[str]:
     """Apply edited roster rows (team, area, champion, contact, since) all or none.
 
     Each row is compared with the team's current state: a new area moves the team, a new
     person is a handover, an emptied champion ends the term. Every row is validated first;
     any problem raises InvalidRosterEntry naming the team, and nothing is changed.
+    ``expected`` maps a team to the row the person saw when they began editing; when any
+    edited team has changed since, StaleEdit says how, and nothing is changed.
     """
     problems = []
     for edit in edits:
@@ -373,6 +402,7 @@ def apply_edits(
         raise InvalidRosterEntry("Nothing was saved. " + "; ".join(problems) + ".")
     done = []
     with transaction(con):
+        _refuse_stale(con, [e["team"] for e in edits], expected or {})
         for edit in edits:
             team = edit["team"]
             found = _team(con, team)
@@ -387,3 +417,33 @@ def apply_edits(
             else:
                 done.append(remove_champion(con, team, who=who))
     return done
+
+
+def _refuse_stale(
+    con: duckdb.DuckDBPyConnection, teams: list[str], expected: dict[str, dict[str, Any]]
+) -> None:
+    """StaleEdit when a team's roster row is no longer the one the person saw."""
+    if not expected:
+        return
+    now = {r["team"]: r for r in roster(con)}
+    changes = []
+    for team in teams:
+        seen = expected.get(team)
+        if seen is None:
+            continue
+        current = now.get(team, {})
+        fields = {"area": current.get("area"), "champion": current.get("champion"),
+                  "contact": current.get("contact"), "since": current.get("since")}  # fmt: skip
+        was = {k: seen.get(k) for k in fields}
+        keys = [k for k in fields if _same(was[k]) != _same(fields[k])]
+        if keys:
+            changes.append(f"{team}: " + ", ".join(changed_since(was, fields, keys)))
+    if changes:
+        raise stale("the roster", changes)
+
+
+def _same(value: Any) -> Any:
+    """A roster value as compared: text trimmed and case-folded, empty as None."""
+    if isinstance(value, str):
+        return " ".join(value.split()).casefold() or None
+    return value

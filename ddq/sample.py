@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from ddq import db, ledger
+from ddq.access import ADMIN, SYSTEM, Actor, requires
 from ddq.errors import Conflict, DdqError
 from ddq.metrics import DEFAULT_CATALOG, EARLIEST_WEEK, current_week
 from ddq.org import name_key
@@ -676,6 +677,7 @@ def _insert_values(
     return table.num_rows
 
 
+@requires(ADMIN, "load the sample data")
 def fill_demo(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -683,7 +685,7 @@ def fill_demo(
     weeks: int = 104,
     seed: int = 7,
     today: dt.date | None = None,
-    who: str = "ddq demo",
+    who: Actor,
 ) -> dict[str, Any]:
     """Fill an empty database with a sample organisation, as one undoable import.
 
@@ -787,7 +789,7 @@ def ensure_sample_database(path: str | os.PathLike[str]) -> bool:
         try:
             with db.connect(target) as con:
                 opened = True
-                fill_demo(con)
+                fill_demo(con, who=SYSTEM)
         except Conflict:
             return False  # another process created and filled it first
         except BaseException:

@@ -352,6 +352,22 @@ def _m007_meetings(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m008_roles(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- Roles of people who sign in with OpenID Connect, by lower-case email; anyone not
+        -- here is a viewer (unless the app's configuration names them). ddq.access is the
+        -- only writer, and every change is in the audit log.
+        CREATE TABLE user_roles (
+            email VARCHAR PRIMARY KEY,
+            role VARCHAR NOT NULL CHECK (role IN ('editor', 'admin')),
+            granted_by VARCHAR NOT NULL,
+            granted_at TIMESTAMP NOT NULL       -- UTC
+        );
+        -- The role the person acted in, next to who they were.
+        ALTER TABLE audit_log ADD COLUMN role VARCHAR;
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -362,6 +378,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "bugs and critical-bug definitions", _m005_bugs_and_definitions),
     (6, "targets", _m006_targets),
     (7, "meetings", _m007_meetings),
+    (8, "roles", _m008_roles),
 ]
 
 

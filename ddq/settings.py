@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ddq import audit
+from ddq.access import ADMIN, requires
 from ddq.db import rows, transaction
-from ddq.errors import DdqError
+from ddq.errors import DdqError, changed_since, stale
 
 if TYPE_CHECKING:
     import duckdb
@@ -81,15 +82,32 @@ def current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {s.key: stored.get(s.key, s.default) for s in SETTINGS}
 
 
-def update(con: duckdb.DuckDBPyConnection, changes: dict[str, str], *, who: str) -> dict[str, str]:
-    """Validate and store changed settings, all or none, with an audit row; return them all."""
+@requires(ADMIN, "change the settings")
+def update(
+    con: duckdb.DuckDBPyConnection,
+    changes: dict[str, str],
+    *,
+    who: str,
+    expected: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Validate and store changed settings, all or none, with an audit row; return them all.
+
+    ``expected`` holds the values the person saw when they began editing: when one they
+    changed has since been changed by someone else, nothing is saved (StaleEdit says what
+    it is now), so no change is silently lost.
+    """
     clean = {key: validate(key, value) for key, value in changes.items()}
-    before = current(con)
-    changed = {k: v for k, v in clean.items() if before[k] != v}
-    if not changed:
-        return before
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with transaction(con):
+        before = current(con)
+        changed = {k: v for k, v in clean.items() if before[k] != v}
+        # Changed by this person (from what they saw) and, meanwhile, by someone else.
+        stale_keys = [k for k in changed if k in (expected or {})
+                      and clean[k] != expected[k] and before[k] != expected[k]]  # fmt: skip
+        if stale_keys:
+            raise stale("the settings", changed_since(expected, before, stale_keys))
+        if not changed:
+            return before
         for key, value in changed.items():
             con.execute(
                 "INSERT OR REPLACE INTO settings (key, value, updated_at, updated_by) "

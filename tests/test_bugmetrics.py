@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from ddq import bugmetrics, critical, db, ledger, ownership, roster
+from ddq.access import ADMIN, Actor
 
 TODAY = dt.date(2026, 3, 4)  # last complete week: Monday 2026-02-23
 WEEKS = [dt.date(2026, 1, 5) + dt.timedelta(weeks=i) for i in range(8)]
@@ -42,13 +43,15 @@ def con(tmp_path):
                     "created, resolved, import_id) VALUES ('jira', ?, 'A', ?, ?, ['alpha'], ?, ?, 1)",
                     [key, kind, priority, created, resolved],
                 )
-        ownership.set_mapping(connection, "component", "alpha", "Alpha", who="t")
+        ownership.set_mapping(connection, "component", "alpha", "Alpha", who=Actor("t", ADMIN))
         version = critical.create_draft(
             connection, title="Critical priority", rule={"field": "priority", "in": ["Critical"]},
-            sla_days=7, who="t",
+            sla_days=7, who=Actor("t", ADMIN),
         )  # fmt: skip
-        critical.propose(connection, version, who="t")
-        critical.adopt(connection, version, effective_from=dt.date(2026, 1, 5), who="t")
+        critical.propose(connection, version, who=Actor("t", ADMIN))
+        critical.adopt(
+            connection, version, effective_from=dt.date(2026, 1, 5), who=Actor("t", ADMIN)
+        )
         yield connection
 
 
@@ -62,7 +65,7 @@ def stored(con) -> dict[str, list[float | None]]:
 
 
 def test_every_metric_matches_the_hand_count(con):
-    result = bugmetrics.compute(con, who="t", today=TODAY)
+    result = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
     assert (result.first_week, result.last_week, result.teams) == (WEEKS[0], WEEKS[-1], 1)
     assert stored(con) == EXPECTED
     assert {v for (v,) in con.execute(
@@ -72,35 +75,35 @@ def test_every_metric_matches_the_hand_count(con):
 
 
 def test_computing_again_changes_nothing_and_undo_removes_the_values(con):
-    first = bugmetrics.compute(con, who="t", today=TODAY)
-    again = bugmetrics.compute(con, who="t", today=TODAY)
+    first = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
+    again = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
     assert again.import_id is None and again.added == again.updated == again.removed == 0
-    ledger.undo(con, first.import_id, who="t")
+    ledger.undo(con, first.import_id, who=Actor("t", ADMIN))
     assert con.execute("SELECT count(*) FROM metric_values").fetchone() == (0,)
 
 
 def test_a_resolution_later_removes_the_stale_median_and_updates_counts(con):
-    first = bugmetrics.compute(con, who="t", today=TODAY)
+    first = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
     con.execute("UPDATE bugs SET resolved = NULL WHERE key = 'A-3'")
-    second = bugmetrics.compute(con, who="t", today=TODAY)
+    second = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
     values = stored(con)
     assert values["median_days_to_resolve_critical"][1] is None  # no critical resolved that week
     assert values["open_critical_bugs"][:3] == [1, 2, 1]
     assert second.removed == 1
-    ledger.undo(con, second.import_id, who="t")
+    ledger.undo(con, second.import_id, who=Actor("t", ADMIN))
     assert stored(con) == EXPECTED
     assert first.import_id < second.import_id
 
 
 def test_a_new_definition_computes_forward_and_history_only_on_purpose(con):
-    bugmetrics.compute(con, who="t", today=TODAY)
+    bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
     broader = critical.create_draft(
         con, title="Critical or major", rule={"field": "priority", "in": ["Critical", "Major"]},
-        sla_days=7, who="t",
+        sla_days=7, who=Actor("t", ADMIN),
     )  # fmt: skip
-    critical.propose(con, broader, who="t")
-    critical.adopt(con, broader, effective_from=dt.date(2026, 2, 16), who="t")
-    bugmetrics.compute(con, who="t", today=TODAY)
+    critical.propose(con, broader, who=Actor("t", ADMIN))
+    critical.adopt(con, broader, effective_from=dt.date(2026, 2, 16), who=Actor("t", ADMIN))
+    bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
     values = stored(con)
     # Weeks before 16 Feb keep v1 (A-2 is Major: not critical then); from 16 Feb A-2 counts.
     assert values["open_critical_bugs"] == [1, 1, 0, 0, 1, 1, 2, 2]
@@ -109,7 +112,7 @@ def test_a_new_definition_computes_forward_and_history_only_on_purpose(con):
         "WHERE metric = 'open_critical_bugs' GROUP BY week"
     ).fetchall())  # fmt: skip
     assert [versions[w] for w in WEEKS] == [1] * 6 + [2] * 2
-    result = bugmetrics.recompute_history(con, broader, since=dt.date(2026, 1, 5), who="t",
+    result = bugmetrics.recompute_history(con, broader, since=dt.date(2026, 1, 5), who=Actor("t", ADMIN),
                                           today=TODAY)  # fmt: skip
     assert stored(con)["open_critical_bugs"] == [2, 2, 1, 1, 2, 2, 2, 2]
     titles = [t for (t,) in con.execute("SELECT title FROM events WHERE kind = 'definition'")

@@ -8,6 +8,7 @@ import pytest
 from conftest import TODAY
 
 from ddq import db
+from ddq.access import ADMIN, Actor
 from ddq.check import run_checks
 from ddq.ingest.metrics import import_metrics
 
@@ -19,14 +20,14 @@ def good_db(make_db) -> Path:
             con,
             b"team,week,open_bugs,test_pass_rate\nAlpha,2025-03-03,3,99.5\nBeta,2025-03-03,1,\n",
             file_name="m.csv",
-            who="tester",
+            who=Actor("tester", ADMIN),
             today=TODAY,
         )
         import_metrics(
             con,
             b"team,week,metric,value\nAlpha,2025-03-03,open_bugs,4\n",
             file_name="n.csv",
-            who="tester",
+            who=Actor("tester", ADMIN),
             today=TODAY,
         )
     return path

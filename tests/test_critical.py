@@ -11,11 +11,12 @@ import pytest
 from conftest import query
 
 from ddq import audit, critical, db, events, ownership, roster, rules, settings
+from ddq.access import ADMIN, Actor
 from ddq.errors import Conflict, NotFound
 from ddq.metrics import today_utc
 from ddq.rules import InvalidRule
 
-WHO = "coach"
+WHO = Actor("coach", ADMIN)
 OLD = {"any": [{"field": "priority", "in": ["Blocker"]},
                {"field": "labels", "has_any": ["customer"]}]}  # fmt: skip
 NEW = {"any": [{"field": "priority", "in": ["Blocker", "Critical"]},
@@ -308,7 +309,7 @@ def test_recording_again_replaces_the_stance_under_the_new_champion_and_is_audit
     critical.record_stance(con, version, team="Payments", stance="agree", who=WHO)
     roster.assign_champion(con, "Payments", "Dee", "dee@example.com", MAR, who=WHO)
     done = critical.record_stance(con, version, team="Payments", stance="abstain",
-                                  comment="Dee needs time", who="dee")  # fmt: skip
+                                  comment="Dee needs time", who=Actor("dee", ADMIN))  # fmt: skip
     assert done["champion"] == "Dee"
     assert con.execute("SELECT count(*), any_value(champion), any_value(stance) "
                        "FROM endorsements").fetchone() == (1, "Dee", "abstain")  # fmt: skip
@@ -361,11 +362,11 @@ def test_adoption_and_retirement_are_events_on_the_trend_charts(con):
 
 
 def test_every_change_writes_the_audit_log(con):
-    version = critical.create_draft(con, title="T", rule=OLD, who="ann")
-    critical.update_draft(con, version, who="bob", sla_days=10)
-    critical.propose(con, version, who="cy")
-    critical.adopt(con, version, effective_from=MAR, who="dee")
-    critical.retire(con, version, who="eve")
+    version = critical.create_draft(con, title="T", rule=OLD, who=Actor("ann", ADMIN))
+    critical.update_draft(con, version, who=Actor("bob", ADMIN), sla_days=10)
+    critical.propose(con, version, who=Actor("cy", ADMIN))
+    critical.adopt(con, version, effective_from=MAR, who=Actor("dee", ADMIN))
+    critical.retire(con, version, who=Actor("eve", ADMIN))
     trail = audit.entries(con, subject="definition v1")
     assert [(e["who"], e["action"]) for e in reversed(trail)] == [
         ("ann", "definition.draft"), ("bob", "definition.update"), ("cy", "definition.propose"),

@@ -10,6 +10,7 @@ import pytest
 from conftest import TODAY, query
 
 from ddq import db
+from ddq.access import ADMIN, Actor
 from ddq.export import export_metrics, formula_safe
 from ddq.ingest.csvfile import strip_export_quote
 from ddq.ingest.metrics import import_metrics
@@ -35,7 +36,9 @@ TRICKY_TEAMS = [
 def load(path: Path, content: str | bytes, **kwargs):
     data = content.encode("utf-8") if isinstance(content, str) else content
     with db.connect(path) as con:
-        return import_metrics(con, data, file_name="m.csv", who="tester", today=TODAY, **kwargs)
+        return import_metrics(
+            con, data, file_name="m.csv", who=Actor("tester", ADMIN), today=TODAY, **kwargs
+        )
 
 
 def exported(path: Path) -> str:

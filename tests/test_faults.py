@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from ddq import db
+from ddq.access import ADMIN, SYSTEM, Actor
 from ddq.check import run_checks
 from ddq.ingest.metrics import import_metrics
 from ddq.metrics import DEFAULT_CATALOG, current_week
@@ -121,7 +122,7 @@ def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = folder / "base.duckdb"
     with db.connect(path) as con:
         con.execute("INSERT INTO teams (name, name_key) VALUES (?, ?)", [BASE_TEAM, "base team"])
-        import_metrics(con, _write_base_csv(folder / "base.csv"), who="test")
+        import_metrics(con, _write_base_csv(folder / "base.csv"), who=Actor("test", ADMIN))
     assert not path.with_name(path.name + ".wal").exists()
     return path
 
@@ -419,7 +420,7 @@ def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("faults-real") / "real.duckdb"
     with db.connect(path) as con:
-        fill_demo(con, teams=8, weeks=52)
+        fill_demo(con, teams=8, weeks=52, who=SYSTEM)
     assert not _wal(path).exists()
     return path
 
@@ -631,7 +632,7 @@ def test_a_write_failure_inside_the_import_transaction_changes_nothing(
         patch.setattr(step, _no_space)
         with db.connect(target) as con:
             with pytest.raises(OSError, match="No space left on device"):
-                import_metrics(con, small_csv, who="test", create_teams=True)
+                import_metrics(con, small_csv, who=Actor("test", ADMIN), create_teams=True)
             # The connection is clean again: no transaction left open, temp tables gone.
             assert con.execute("SELECT count(*) FROM teams").fetchone()[0] == 1
         result = CliRunner().invoke(
@@ -643,4 +644,7 @@ def test_a_write_failure_inside_the_import_transaction_changes_nothing(
     assert state["base"] == sorted(BASE_ROWS) and state["failed_checks"] == []
     assert state["new_values"] == 0 and state["imports"] == [] and state["new_teams"] == 0
     with db.connect(target) as con:  # and the import goes through once the disk has room
-        assert import_metrics(con, small_csv, who="test", create_teams=True).added == 2000
+        assert (
+            import_metrics(con, small_csv, who=Actor("test", ADMIN), create_teams=True).added
+            == 2000
+        )

@@ -13,6 +13,7 @@ import pytest
 from conftest import TODAY, query
 
 from ddq import db, ledger, settings
+from ddq.access import ADMIN, Actor
 from ddq.errors import Conflict, NotFound
 from ddq.export import export_bugs, formula_safe
 from ddq.ingest.bugs import (
@@ -44,7 +45,9 @@ def load(
         content.encode("utf-8") if isinstance(content, str) else content
     )  # fmt: skip
     with db.connect(path) as con:
-        return import_bugs(con, source, file_name=name, who="tester", today=TODAY, **kwargs)
+        return import_bugs(
+            con, source, file_name=name, who=Actor("tester", ADMIN), today=TODAY, **kwargs
+        )
 
 
 def rejected(path: Path, content: str | bytes | Path, **kwargs) -> ImportRejected:
@@ -220,7 +223,7 @@ def test_offsets_become_utc_whatever_the_session_time_zone(make_db):
     with db.connect(path) as con:
         con.execute("SET TimeZone = 'America/New_York'")
         import_bugs(con, (JIRA_HEADER + "AB-1,a,Bug,Open,Major,2004/09/28 01:20:46 +0100,,\n"
-                          ).encode(), who="t", today=TODAY)  # fmt: skip
+                          ).encode(), who=Actor("t", ADMIN), today=TODAY)  # fmt: skip
         assert con.execute("SELECT created::VARCHAR FROM bugs").fetchone()[0] == (
             "2004-09-28 00:20:46"
         )
@@ -311,7 +314,7 @@ def test_done_statuses_decide_estimated_resolutions_case_insensitively(make_db):
     assert (result.estimated, result.done_without_time) == (1, 1)
     assert any("neither a resolution nor an update date" in n for n in result.notes())
     with db.connect(path) as con:
-        settings.update(con, {"done_statuses": "Shipped"}, who="t")
+        settings.update(con, {"done_statuses": "Shipped"}, who=Actor("t", ADMIN))
     load(path, text)
     stored = bugs(path)
     assert stored["AB-4"]["resolved"] == at("2014-03-23 10:00")
@@ -439,10 +442,15 @@ def test_mappings_are_guessed_from_common_header_names():
 def test_mapping_presets_are_saved_loaded_and_listed(make_db):
     path = make_db()
     with db.connect(path) as con:
-        save_mapping(con, "Derby", {"key": "IssueId", "created": "created", "team": ""}, who="t")
-        save_mapping(con, "bugzilla", {"key": "Bug ID", "created": "Opened"}, who="t")
+        save_mapping(
+            con,
+            "Derby",
+            {"key": "IssueId", "created": "created", "team": ""},
+            who=Actor("t", ADMIN),
+        )
+        save_mapping(con, "bugzilla", {"key": "Bug ID", "created": "Opened"}, who=Actor("t", ADMIN))
         save_mapping(con, "Derby", {"key": "IssueId", "created": "created", "status": "status"},
-                     who="t")  # fmt: skip
+                     who=Actor("t", ADMIN))  # fmt: skip
         assert mapping_names(con) == ["bugzilla", "Derby"]
         assert load_mapping(con, "Derby") == {
             "key": "IssueId", "created": "created", "status": "status",
@@ -450,7 +458,7 @@ def test_mapping_presets_are_saved_loaded_and_listed(make_db):
         with pytest.raises(NotFound, match="saved mappings: bugzilla, Derby"):
             load_mapping(con, "nope")
         with pytest.raises(InvalidMapping, match="key and a creation date"):
-            save_mapping(con, "x", {"key": "IssueId"}, who="t")
+            save_mapping(con, "x", {"key": "IssueId"}, who=Actor("t", ADMIN))
         actions = con.execute(
             "SELECT action, subject FROM audit_log ORDER BY id"
         ).fetchall()  # fmt: skip
@@ -487,7 +495,7 @@ def test_a_mapping_naming_a_missing_column_is_rejected(make_db):
 def test_a_preset_name_can_be_given_as_the_mapping(make_db):
     path = make_db()
     with db.connect(path) as con:
-        save_mapping(con, "tickets", {"key": "Ticket", "created": "Opened"}, who="t")
+        save_mapping(con, "tickets", {"key": "Ticket", "created": "Opened"}, who=Actor("t", ADMIN))
     assert load(path, "Ticket,Opened\nT-1,2024-05-11\n", format="csv", mapping="tickets").added == 1
 
 
@@ -535,12 +543,12 @@ def test_undo_restores_replaced_bugs_and_removes_added_ones_newest_first(make_db
     second = load(path, V2)
     with db.connect(path) as con:
         with pytest.raises(Conflict, match=f"later import\\(s\\) {second.import_id}"):
-            ledger.undo(con, first.import_id, who="t")
-        done = ledger.undo(con, second.import_id, who="t")
+            ledger.undo(con, first.import_id, who=Actor("t", ADMIN))
+        done = ledger.undo(con, second.import_id, who=Actor("t", ADMIN))
     assert (done["removed"], done["restored"]) == (1, 1)
     assert bugs(path) == after_first
     with db.connect(path) as con:
-        assert ledger.undo(con, first.import_id, who="t")["removed"] == 3
+        assert ledger.undo(con, first.import_id, who=Actor("t", ADMIN))["removed"] == 3
         actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
     assert bugs(path) == {}
     assert actions == ["bugs.import", "bugs.import", "bugs.undo", "bugs.undo"]
@@ -581,7 +589,7 @@ def test_the_bug_export_has_its_exact_format(make_db):
                '=HYPERLINK("x"),"two\nlines"\n'
                "AB-9,2024/05/11 15:26:00 +0200,,Open,Task,,,,,,@home,\n")  # fmt: skip
     with db.connect(path) as con:
-        set_mapping(con, "component", "Checkout", "Payments", who="t")
+        set_mapping(con, "component", "Checkout", "Payments", who=Actor("t", ADMIN))
         out = io.StringIO()
         assert export_bugs(con, out) == 2
     assert out.getvalue() == (

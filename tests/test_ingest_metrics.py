@@ -11,6 +11,7 @@ import pytest
 from conftest import TODAY, query
 
 from ddq import db, ledger
+from ddq.access import ADMIN, Actor
 from ddq.ingest.metrics import MetricsImport, import_metrics
 from ddq.ingest.problems import ImportRejected, Problem
 
@@ -34,7 +35,9 @@ def load(
 ) -> MetricsImport:
     data = content.encode("utf-8") if isinstance(content, str) else content
     with db.connect(path) as con:
-        return import_metrics(con, data, file_name=name, who="tester", today=today, **kwargs)
+        return import_metrics(
+            con, data, file_name=name, who=Actor("tester", ADMIN), today=today, **kwargs
+        )
 
 
 def rejected(path: Path, content: str | bytes, **kwargs) -> ImportRejected:
@@ -165,7 +168,7 @@ def test_a_source_path_is_read_and_named_after_the_file(make_db, write_file):
     path = make_db("Alpha")
     source = write_file("week10.csv", HEADER + "Alpha,2025-03-03,open_bugs,2\n")
     with db.connect(path) as con:
-        result = import_metrics(con, source, who="tester", today=TODAY)
+        result = import_metrics(con, source, who=Actor("tester", ADMIN), today=TODAY)
     assert result.file_name == "week10.csv"
     assert query(path, "SELECT file_name FROM imports") == [("week10.csv",)]
 

@@ -12,6 +12,7 @@ import pytest
 from conftest import TODAY, query
 
 from ddq import db, ledger, roster
+from ddq.access import ADMIN, Actor
 from ddq.check import run_checks
 from ddq.errors import Conflict
 from ddq.export import export_roster
@@ -43,7 +44,9 @@ def load(
 ) -> RosterImport:
     data = content.encode("utf-8") if isinstance(content, str) else content
     with db.connect(path) as con:
-        return import_roster(con, data, file_name=name, who="tester", today=today, **kwargs)
+        return import_roster(
+            con, data, file_name=name, who=Actor("tester", ADMIN), today=today, **kwargs
+        )
 
 
 def rejected(path: Path, content: str | bytes, **kwargs) -> list[str]:
@@ -94,7 +97,7 @@ def roster_state(path: Path) -> tuple:
 
 def undo(path: Path, import_id: int) -> dict:
     with db.connect(path) as con:
-        return ledger.undo(con, import_id, who="undoer")
+        return ledger.undo(con, import_id, who=Actor("undoer", ADMIN))
 
 
 def failing_checks(path: Path) -> list[str]:
@@ -426,7 +429,7 @@ def test_a_retired_team_is_rejected(make_db):
     path = make_db()
     load(path, ROSTER)
     with db.connect(path) as con:
-        roster.set_team_active(con, "Mobile", False, who="coach")
+        roster.set_team_active(con, "Mobile", False, who=Actor("coach", ADMIN))
     assert rejected(path, HEADER + "Edge,mobile,,,\n") == [
         "line 2, column team, value 'mobile': the team is retired; reactivate it before naming "
         "it in a roster, or remove this line"
@@ -584,7 +587,9 @@ def test_imports_never_leave_a_team_two_current_champions(make_db):
     for day, person in ((D(2025, 3, 3), "Dee"), (D(2025, 4, 7), "Eve"), (D(2025, 4, 7), "Finn")):
         load(path, HEADER + f"Core,Payments,{person},{person.lower()}@example.com,{day}\n")
     with db.connect(path) as con:
-        roster.assign_champion(con, "Payments", "Gus", "@gus", D(2025, 5, 5), who="coach")
+        roster.assign_champion(
+            con, "Payments", "Gus", "@gus", D(2025, 5, 5), who=Actor("coach", ADMIN)
+        )
     load(path, HEADER + "Core,Payments,Hal,hal@example.com,2025-06-02\n")
     assert query(
         path, "SELECT max(n) FROM (SELECT count(*) AS n FROM champions WHERE until IS NULL "
@@ -639,8 +644,8 @@ def test_export_leaves_out_retired_teams_and_shows_teams_without_a_champion(make
     path = make_db()
     load(path, ROSTER)
     with db.connect(path) as con:
-        roster.set_team_active(con, "Search", False, who="coach")
-        roster.remove_champion(con, "Tools", who="coach")
+        roster.set_team_active(con, "Search", False, who=Actor("coach", ADMIN))
+        roster.remove_champion(con, "Tools", who=Actor("coach", ADMIN))
     assert exported(path) == (
         HEADER + "Core,Payments,Ann Lee,ann@example.com,2025-01-06\nEdge,Mobile,,,\n,Tools,,,\n"
     )
@@ -728,7 +733,9 @@ def test_undo_is_refused_after_a_champion_changed_by_hand(make_db):
     load(path, ROSTER)
     load(path, HEADER + "Core,Payments,,,\nCore,Search,Bob,@bob,2025-01-06\n")
     with db.connect(path) as con:
-        roster.assign_champion(con, "Payments", "Gus", "@gus", D(2026, 3, 4), who="coach")
+        roster.assign_champion(
+            con, "Payments", "Gus", "@gus", D(2026, 3, 4), who=Actor("coach", ADMIN)
+        )
     before = state(path)
     with pytest.raises(Conflict) as caught:
         undo(path, 2)
@@ -740,7 +747,9 @@ def test_undo_is_refused_after_a_champion_changed_by_hand(make_db):
     assert state(path) == before
     # A start date changed by hand counts too, though it leaves no timestamp on the term.
     with db.connect(path) as con:
-        roster.assign_champion(con, "Search", "Bob", "@bob", D(2025, 1, 13), who="coach")
+        roster.assign_champion(
+            con, "Search", "Bob", "@bob", D(2025, 1, 13), who=Actor("coach", ADMIN)
+        )
     with pytest.raises(Conflict, match="the champions or areas of Payments, Search changed"):
         undo(path, 2)
 
@@ -750,11 +759,11 @@ def test_undo_is_refused_after_a_moved_team_was_changed_by_hand(make_db):
     load(path, ROSTER)
     load(path, HEADER + "Edge,Search,,,\n")  # moves Search and ends Bob's term
     with db.connect(path) as con:
-        roster.set_team_active(con, "Search", False, who="coach")
+        roster.set_team_active(con, "Search", False, who=Actor("coach", ADMIN))
     with pytest.raises(Conflict, match="the champions or areas of Search changed after it"):
         undo(path, 2)
     with db.connect(path) as con:
-        roster.set_team_active(con, "Search", True, who="coach")
+        roster.set_team_active(con, "Search", True, who=Actor("coach", ADMIN))
     load(path, HEADER + "Edge,Mobile,Eve,@eve,2025-03-03\n")  # another team: no conflict
     with pytest.raises(Conflict, match="Search changed after it"):
         undo(path, 2)
@@ -768,7 +777,7 @@ def test_undo_keeps_a_created_team_that_other_data_now_uses(make_db):
             con,
             b"team,week,metric,value\nMobile,2025-03-03,open_bugs,2\n",
             file_name="m.csv",
-            who="tester",
+            who=Actor("tester", ADMIN),
             today=TODAY,
         )
     done = undo(path, 1)
@@ -784,7 +793,7 @@ def test_a_metrics_undo_keeps_a_team_the_roster_has_since_given_a_champion(make_
             con,
             b"team,week,metric,value\nMobile,2025-03-03,open_bugs,2\n",
             file_name="m.csv",
-            who="tester",
+            who=Actor("tester", ADMIN),
             today=TODAY,
             create_teams=True,
         )

@@ -9,6 +9,7 @@ import pytest
 from conftest import TODAY, query
 
 from ddq import db, ledger
+from ddq.access import ADMIN, Actor
 from ddq.check import run_checks
 from ddq.errors import Conflict, NotFound
 from ddq.export import export_metrics
@@ -20,12 +21,12 @@ HEADER = "team,week,metric,value\n"
 def load(path: Path, content: str, *, name: str = "m.csv", **kwargs) -> int:
     with db.connect(path) as con:
         result = import_metrics(
-            con, content.encode(), file_name=name, who="tester", today=TODAY, **kwargs
+            con, content.encode(), file_name=name, who=Actor("tester", ADMIN), today=TODAY, **kwargs
         )
     return result.import_id
 
 
-def undo(path: Path, import_id: int, who: str = "undoer") -> dict[str, int]:
+def undo(path: Path, import_id: int, who: str = Actor("undoer", ADMIN)) -> dict[str, int]:
     with db.connect(path) as con:
         return ledger.undo(con, import_id, who=who)
 
@@ -124,7 +125,7 @@ def test_an_import_whose_overwriter_was_undone_can_be_undone(make_db):
 def test_undo_twice_is_refused(make_db):
     path = make_db("Alpha")
     first = load(path, HEADER + "Alpha,2025-03-03,open_bugs,1\n")
-    undo(path, first, who="ann")
+    undo(path, first, who=Actor("ann", ADMIN))
     with pytest.raises(
         Conflict, match=r"^Import 1 was already undone on \d{4}-\d\d-\d\d \d\d:\d\d UTC by ann\.$"
     ):

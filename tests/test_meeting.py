@@ -10,6 +10,7 @@ import pytest
 
 from ddq import audit, db, progress, roster
 from ddq import meeting as mt
+from ddq.access import ADMIN, EDITOR, Actor
 from ddq.errors import Conflict, NotFound
 from ddq.meeting import InvalidMeeting
 
@@ -19,7 +20,8 @@ BEFORE = dt.date(2026, 2, 25)  # a Wednesday; the week before HELD
 HELD = dt.date(2026, 3, 4)  # a Wednesday of 2026-W10: latest complete week 2026-02-23
 NEXT = dt.date(2026, 3, 11)
 LAST_WEEK = dt.date(2026, 2, 23)
-WHO = "host"
+WHO = Actor("host", ADMIN)
+ANN = Actor("ann", ADMIN)
 
 
 def day(week: int) -> dt.date:
@@ -62,10 +64,14 @@ def make_org(con) -> None:
                            ("Search", platform)):  # fmt: skip
             roster.ensure_team(con, team, area)
     since = dt.date(2025, 6, 2)
-    roster.assign_champion(con, "Checkout", "Ann Lee", "ann@example.com", since, who="test")
-    roster.assign_champion(con, "Ledger", "Bo Chen", "@bo", since, who="test")
-    roster.assign_champion(con, "Infra", "Cy Diaz", "cy@example.com", since, who="test")
-    roster.update_area(con, "Payments", head="Dana Head", who="test")
+    roster.assign_champion(
+        con, "Checkout", "Ann Lee", "ann@example.com", since, who=Actor("test", ADMIN)
+    )
+    roster.assign_champion(con, "Ledger", "Bo Chen", "@bo", since, who=Actor("test", ADMIN))
+    roster.assign_champion(
+        con, "Infra", "Cy Diaz", "cy@example.com", since, who=Actor("test", ADMIN)
+    )
+    roster.update_area(con, "Payments", head="Dana Head", who=Actor("test", ADMIN))
     # Open critical bugs: 4 weeks before the latest complete week -> that week.
     # Checkout 16 -> 12 (-4), Ledger 6 -> 5 (-1), Infra 9 -> 3 (-6).
     add_values(con, "Checkout", "open_critical_bugs",
@@ -92,11 +98,11 @@ def test_walk_a_meeting(con):
     assert [t["champion"] for t in found["teams"]] == ["Ann Lee", "Bo Chen"]
 
     # The champion writes before the meeting; nothing is presented yet.
-    mt.set_note(con, meeting_id, "Checkout", "doing", "  Daily triage\nwith on-call  ", "ann")
+    mt.set_note(con, meeting_id, "Checkout", "doing", "  Daily triage\nwith on-call  ", ANN)
     assert not any(t["presented"] for t in mt.get_meeting(con, meeting_id)["teams"])
 
     assert mt.set_position(con, meeting_id, 0, WHO) == "Now presenting: Checkout (1 of 2)."
-    mt.set_note(con, meeting_id, "Checkout", "feedback_wanted", "Is a bug bash worth it?", "ann")
+    mt.set_note(con, meeting_id, "Checkout", "feedback_wanted", "Is a bug bash worth it?", ANN)
     mt.set_note(con, meeting_id, "Checkout", "feedback_given", "Try it for a month.", WHO)
     action = mt.add_action(con, team="Checkout", text="Run a bug bash", owner="Ann Lee",
                            due=dt.date(2026, 3, 18), meeting_id=meeting_id, who=WHO)  # fmt: skip
@@ -175,7 +181,7 @@ def test_attendance_needs_a_champion_and_follows_a_handover(con):
     with pytest.raises(Conflict, match="Search has no champion"):
         mt.set_attendance(con, meeting_id, "Search", True, WHO)
     roster.assign_champion(con, "Infra", "Eve Ng", "eve@example.com", dt.date(2026, 3, 2),
-                           who="test")  # fmt: skip
+                           who=Actor("test", ADMIN))  # fmt: skip
     assert mt.set_attendance(con, meeting_id, "Infra", True, WHO) == "Eve Ng (Infra): present."
     assert mt.set_attendance(con, meeting_id, "Infra", None, WHO) == "Eve Ng (Infra): not marked."
 
@@ -328,7 +334,7 @@ def fixed_meetings(con) -> int:
     """Two whole-program meetings with notes, actions and attendance; the second's id."""
     make_org(con)
     progress.set_target(con, "Checkout", "open_critical_bugs", target=8,
-                        due=dt.date(2026, 6, 29), who="test", today=HELD)  # fmt: skip
+                        due=dt.date(2026, 6, 29), who=Actor("test", ADMIN), today=HELD)  # fmt: skip
     first = mt.create_meeting(con, held_on=BEFORE, who=WHO)
     mt.set_position(con, first, 0, WHO)  # Checkout
     overdue = mt.add_action(con, team="Ledger", text="Automate the smoke tests",
@@ -343,8 +349,8 @@ def fixed_meetings(con) -> int:
 
     second = mt.create_meeting(con, held_on=HELD, order="rotation",
                                title="Weekly champions sync", who=WHO)  # fmt: skip
-    mt.set_note(con, second, "Ledger", "doing", "Pairing on the reconciliation job.", "bo")
-    mt.set_note(con, second, "Ledger", "feedback_wanted", "Is a weekly bug bash worth it?", "bo")
+    mt.set_note(con, second, "Ledger", "doing", "Pairing on the reconciliation job.", Actor("bo", EDITOR))
+    mt.set_note(con, second, "Ledger", "feedback_wanted", "Is a weekly bug bash worth it?", Actor("bo", EDITOR))
     mt.set_position(con, second, 0, WHO)  # Ledger
     mt.set_note(con, second, "Ledger", "feedback_given",
                 "Try it for a month.\nShare the numbers next time.", WHO)  # fmt: skip

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ddq import db, progress, roster, trends
+from ddq.access import ADMIN, SYSTEM, Actor
 from ddq.errors import Conflict, DdqError, NotFound
 from ddq.metrics import DEFAULT_CATALOG, MetricDef, catalog
 from ddq.progress import (
@@ -118,7 +119,9 @@ def test_status_of_constructed_series(con, direction, values, target, status, wo
         metric, values, target = HIGHER, mirrored(values), 100.0 - target
         words = words.replace("-", "+").replace("++", "+")
     add_series(con, "Checkout", metric, values)
-    progress.set_target(con, "Checkout", metric, target=target, due=DUE, who="t", today=TODAY)
+    progress.set_target(
+        con, "Checkout", metric, target=target, due=DUE, who=Actor("t", ADMIN), today=TODAY
+    )
     p = one(con, "Checkout")
     assert (p.status, p.metric.key) == (status, metric), p.reason
     assert words in p.reason
@@ -126,7 +129,9 @@ def test_status_of_constructed_series(con, direction, values, target, status, wo
 
 def test_the_figures_behind_an_on_track_status(con):
     add_series(con, "Checkout", LOWER, lower_series(-0.5))
-    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who="t", today=TODAY)
+    progress.set_target(
+        con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY
+    )
     p = one(con, "Checkout")
     assert p.baseline == 20
     assert p.current == pytest.approx(12.75)  # mean of 13.5, 13, 12.5 and 12
@@ -144,7 +149,7 @@ def test_the_figures_behind_an_on_track_status(con):
 
 def test_half_the_pace_is_at_risk_and_says_by_how_much(con):
     add_series(con, "Checkout", HIGHER, mirrored(lower_series(-0.25)))
-    progress.set_target(con, "Checkout", HIGHER, target=100 - (16.375 - 8.75), due=DUE, who="t",
+    progress.set_target(con, "Checkout", HIGHER, target=100 - (16.375 - 8.75), due=DUE, who=Actor("t", ADMIN),
                         today=TODAY)  # fmt: skip
     p = one(con, "Checkout")
     assert p.status == AT_RISK
@@ -156,7 +161,9 @@ def test_a_missed_due_date_is_off_track_and_an_achieved_one_stays_achieved(con):
     add_series(con, "Checkout", LOWER, lower_series(-0.25))
     add_series(con, "Billing", LOWER, [20.0] * 4 + [3.0] * 16)
     for team in ("Checkout", "Billing"):
-        progress.set_target(con, team, LOWER, target=4, due=w(2), who="t", today=w(20))
+        progress.set_target(
+            con, team, LOWER, target=4, due=w(2), who=Actor("t", ADMIN), today=w(20)
+        )
     assert one(con, "Checkout").status == OFF_TRACK
     assert one(con, "Checkout").reason == f"missed the due date {w(2)}: at 16.4, target 4"
     assert one(con, "Billing").status == ACHIEVED
@@ -170,7 +177,7 @@ def test_noise_without_a_trend_is_off_track_and_a_clear_trend_through_noise_is_n
         con, "Steady", LOWER, [v + n for v, n in zip(lower_series(-0.8), noise, strict=True)]
     )
     for team in ("Noisy", "Steady"):
-        progress.set_target(con, team, LOWER, target=4, due=DUE, who="t", today=TODAY,
+        progress.set_target(con, team, LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY,
                             baseline=20)  # fmt: skip
     noisy, steady = one(con, "Noisy"), one(con, "Steady")
     assert noisy.status == OFF_TRACK
@@ -242,7 +249,9 @@ def test_one_wild_week_does_not_throw_a_team_off_track(con):
     values = lower_series(-0.5)
     values[12] = 60.0  # 7 weeks ago: a bad week, not the trend
     add_series(con, "Checkout", LOWER, values)
-    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who="t", today=TODAY)
+    progress.set_target(
+        con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY
+    )
     p = one(con, "Checkout")
     assert p.slope == pytest.approx(-0.5)
     assert p.status == ON_TRACK
@@ -250,7 +259,9 @@ def test_one_wild_week_does_not_throw_a_team_off_track(con):
 
 def test_the_default_baseline_is_the_mean_of_the_first_4_reported_weeks(con):
     add_series(con, "Checkout", LOWER, [None, 10, None, 12, 14, 16, *[9] * 14])
-    message = progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who="t", today=TODAY)
+    message = progress.set_target(
+        con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY
+    )
     assert message == (
         f"Target for Checkout, open_critical_bugs set: 4 by {DUE} (baseline 13, mean of the "
         f"first 4 reported weeks ({w(18)} to {w(14)}))."
@@ -266,7 +277,9 @@ def test_the_default_baseline_is_the_mean_of_the_first_4_reported_weeks(con):
 
 def test_without_4_reported_weeks_there_is_no_baseline_yet(con):
     add_series(con, "Checkout", LOWER, [12, 11, 10])
-    message = progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who="t", today=TODAY)
+    message = progress.set_target(
+        con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY
+    )
     assert "the baseline is not known yet" in message
     p = one(con, "Checkout")
     assert (p.status, p.baseline) == (NO_DATA, None)
@@ -274,13 +287,13 @@ def test_without_4_reported_weeks_there_is_no_baseline_yet(con):
 
 def test_a_chosen_baseline_period_or_value(con):
     add_series(con, "Checkout", LOWER, [30, 30, 30, 30, 20, 18, 16, *[10] * 13])
-    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who="t", today=TODAY,
+    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY,
                         baseline_period=(w(15), w(13) + dt.timedelta(days=6)))  # fmt: skip
     p = one(con, "Checkout")
     assert p.baseline == 18  # weeks 15 to 13 ago: 20, 18, 16
     assert p.baseline_source == f"mean of {w(15)} to {w(13) + dt.timedelta(days=6)}"
     assert p.share == pytest.approx((18 - 10) / 14)
-    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who="t", today=TODAY,
+    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY,
                         baseline=25)  # fmt: skip
     p = one(con, "Checkout")
     assert (p.baseline, p.baseline_source) == (25, "set by hand")
@@ -295,10 +308,10 @@ def test_validation_says_what_is_wrong(con):
     add_series(con, "Checkout", LOWER, [10] * 8)
     add_series(con, "Checkout", HIGHER, [90] * 8)
     add_series(con, "Old Team", LOWER, [10] * 8)
-    roster.set_team_active(con, "Old Team", False, who="t")
+    roster.set_team_active(con, "Old Team", False, who=Actor("t", ADMIN))
 
     def refused(error, *args, **kwargs):
-        kwargs = {"target": 4, "due": DUE, "who": "t", "today": TODAY, **kwargs}
+        kwargs = {"target": 4, "due": DUE, "who": Actor("t", ADMIN), "today": TODAY, **kwargs}
         with pytest.raises(error) as caught:
             progress.set_target(con, *args, **kwargs)
         return str(caught.value)
@@ -343,7 +356,7 @@ def test_validation_says_what_is_wrong(con):
     )
     # Holding the line (a target equal to the baseline) is accepted; a metric by its label too.
     assert "set: 10" in progress.set_target(con, "checkout", "Open critical bugs", target=10,
-                                            due=DUE, who="t", today=TODAY)  # fmt: skip
+                                            due=DUE, who=Actor("t", ADMIN), today=TODAY)  # fmt: skip
     assert db.scalar(con, "SELECT count(*) FROM targets") == 1
 
 
@@ -353,17 +366,19 @@ def test_invalid_target_is_a_ddq_error():
 
 def test_every_change_is_in_the_audit_log(con):
     add_series(con, "Checkout", LOWER, [10] * 8)
-    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who="ann", today=TODAY)
+    progress.set_target(
+        con, "Checkout", LOWER, target=4, due=DUE, who=Actor("ann", ADMIN), today=TODAY
+    )
     assert "already has this target" in progress.set_target(
-        con, "Checkout", LOWER, target=4, due=DUE, who="ann", today=TODAY
+        con, "Checkout", LOWER, target=4, due=DUE, who=Actor("ann", ADMIN), today=TODAY
     )
     assert "changed to 5" in progress.set_target(
-        con, "Checkout", LOWER, target=5, due=DUE, who="bob", today=TODAY
+        con, "Checkout", LOWER, target=5, due=DUE, who=Actor("bob", ADMIN), today=TODAY
     )
-    assert progress.remove_target(con, "Checkout", LOWER, who="cy") == (
+    assert progress.remove_target(con, "Checkout", LOWER, who=Actor("cy", ADMIN)) == (
         f"Target for Checkout, open_critical_bugs removed (it was 5 by {DUE})."
     )
-    assert progress.remove_target(con, "Checkout", LOWER, who="cy") == (
+    assert progress.remove_target(con, "Checkout", LOWER, who=Actor("cy", ADMIN)) == (
         "Checkout has no target for open_critical_bugs."
     )
     log = db.rows(con, "SELECT who, action, subject, before, after FROM audit_log ORDER BY id")
@@ -386,8 +401,8 @@ def test_an_area_target_goes_to_every_active_team_at_once(con):
     add_series(con, "Billing", HIGHER, [97] * 8, area="Payments")
     add_series(con, "Refunds", HIGHER, [85] * 8, area="Payments")
     add_series(con, "Search", HIGHER, [70] * 8, area="Discovery")
-    roster.set_team_active(con, "Refunds", False, who="t")
-    done = progress.adopt_area_target(con, "payments", HIGHER, target=95, due=DUE, who="t",
+    roster.set_team_active(con, "Refunds", False, who=Actor("t", ADMIN))
+    done = progress.adopt_area_target(con, "payments", HIGHER, target=95, due=DUE, who=Actor("t", ADMIN),
                                       today=TODAY)  # fmt: skip
     assert done["teams"] == ["Billing", "Checkout"]
     assert done["already"] == ["Billing"]
@@ -401,7 +416,7 @@ def test_an_area_target_goes_to_every_active_team_at_once(con):
     assert db.scalar(con, "SELECT count(*) FROM audit_log WHERE action = 'target.set'") == 2
     assert [p.status for p in progress.progress_for(con, area="Payments", today=TODAY)
             if p.has_target] == [ACHIEVED, OFF_TRACK]  # fmt: skip
-    again = progress.adopt_area_target(con, "Payments", HIGHER, target=95, due=DUE, who="t",
+    again = progress.adopt_area_target(con, "Payments", HIGHER, target=95, due=DUE, who=Actor("t", ADMIN),
                                        today=TODAY)  # fmt: skip
     assert (again["teams"], again["unchanged"]) == ([], ["Billing", "Checkout"])
 
@@ -409,25 +424,27 @@ def test_an_area_target_goes_to_every_active_team_at_once(con):
 def test_an_area_target_is_all_or_nothing(con):
     add_series(con, "Checkout", HIGHER, [80] * 8, area="Payments")
     with pytest.raises(NotFound, match="Not active teams of Payments: Search"):
-        progress.adopt_area_target(con, "Payments", HIGHER, target=95, due=DUE, who="t",
+        progress.adopt_area_target(con, "Payments", HIGHER, target=95, due=DUE, who=Actor("t", ADMIN),
                                    teams=["Checkout", "Search"], today=TODAY)  # fmt: skip
     with pytest.raises(NotFound, match=r"There is no area 'Paymnts'\. Did you mean 'Payments'"):
-        progress.adopt_area_target(con, "Paymnts", HIGHER, target=95, due=DUE, who="t",
+        progress.adopt_area_target(con, "Paymnts", HIGHER, target=95, due=DUE, who=Actor("t", ADMIN),
                                    today=TODAY)  # fmt: skip
     with pytest.raises(InvalidTarget, match="outside 0 to 100"):
-        progress.adopt_area_target(con, "Payments", HIGHER, target=195, due=DUE, who="t",
+        progress.adopt_area_target(con, "Payments", HIGHER, target=195, due=DUE, who=Actor("t", ADMIN),
                                    today=TODAY)  # fmt: skip
     assert db.scalar(con, "SELECT count(*) FROM targets") == 0
-    done = progress.adopt_area_target(con, "Payments", HIGHER, target=95, due=DUE, who="t",
+    done = progress.adopt_area_target(con, "Payments", HIGHER, target=95, due=DUE, who=Actor("t", ADMIN),
                                       teams=["checkout"], today=TODAY)  # fmt: skip
     assert done["teams"] == ["Checkout"]
 
 
 def test_an_area_target_keeps_a_teams_own_baseline(con):
     add_series(con, "Checkout", HIGHER, [80] * 8, area="Payments")
-    progress.set_target(con, "Checkout", HIGHER, target=90, due=DUE, who="t", today=TODAY,
+    progress.set_target(con, "Checkout", HIGHER, target=90, due=DUE, who=Actor("t", ADMIN), today=TODAY,
                         baseline=75)  # fmt: skip
-    progress.adopt_area_target(con, "Payments", HIGHER, target=95, due=DUE, who="t", today=TODAY)
+    progress.adopt_area_target(
+        con, "Payments", HIGHER, target=95, due=DUE, who=Actor("t", ADMIN), today=TODAY
+    )
     [listed] = progress.targets(con, area="Payments", today=TODAY)
     assert (listed["baseline"], listed["target"]) == (75, 95)
 
@@ -440,7 +457,9 @@ def test_reported_metrics_without_a_target_are_listed_as_such(con):
     add_series(con, "Checkout", HIGHER, [90] * 20, area="Payments")
     add_series(con, "Billing", "open_bugs", [5] * 20, area="Payments")
     add_series(con, "Search", LOWER, [5] * 20, area="Discovery")
-    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who="t", today=TODAY)
+    progress.set_target(
+        con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY
+    )
     found = progress.progress_for(con, area="Payments", today=TODAY)
     assert [(p.team, p.metric.key, p.status) for p in found] == [
         ("Billing", "open_bugs", NO_TARGET),
@@ -450,7 +469,7 @@ def test_reported_metrics_without_a_target_are_listed_as_such(con):
     assert found[0].reason == "no target set" and found[0].current is None
     with pytest.raises(NotFound, match="Did you mean 'Checkout'"):
         progress.progress_for(con, team="Checkot", today=TODAY)
-    roster.set_team_active(con, "Billing", False, who="t")
+    roster.set_team_active(con, "Billing", False, who=Actor("t", ADMIN))
     with pytest.raises(Conflict, match="Billing is retired"):
         progress.progress_for(con, team="billing", today=TODAY)
     assert [p.team for p in progress.progress_for(con, area="Payments", today=TODAY)] == [
@@ -462,8 +481,10 @@ def test_reported_metrics_without_a_target_are_listed_as_such(con):
 def test_champion_and_area_come_along(con):
     add_series(con, "Checkout", LOWER, lower_series(-0.5), area="Payments")
     roster.assign_champion(con, "Checkout", "Ann Lee", "ann@example.com", dt.date(2025, 1, 6),
-                           who="t")  # fmt: skip
-    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who="t", today=TODAY)
+                           who=Actor("t", ADMIN))  # fmt: skip
+    progress.set_target(
+        con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY
+    )
     p = one(con, "Checkout")
     assert (p.team, p.area, p.champion) == ("Checkout", "Payments", "Ann Lee")
 
@@ -474,7 +495,9 @@ def test_status_changes_name_the_teams_that_moved_since_last_week(con):
     add_series(con, "Checkout", LOWER, slipped, area="Payments")
     add_series(con, "Billing", LOWER, lower_series(-0.8), area="Payments")
     for team in ("Checkout", "Billing"):
-        progress.set_target(con, team, LOWER, target=4, due=DUE, who="t", today=w(1, TODAY))
+        progress.set_target(
+            con, team, LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=w(1, TODAY)
+        )
     assert one(con, "Checkout", today=TODAY - dt.timedelta(days=7)).status == ON_TRACK
     assert one(con, "Checkout").status == AT_RISK
     changes = progress.status_changes(con, today=TODAY, area="Payments")
@@ -498,7 +521,7 @@ def test_weeks_since_the_last_improvement_signal(con):
     add_series(con, "Calm", LOWER, [*base, *[10.0, 12.0] * 5])
     for team, metric in (("Drop", LOWER), ("Drop", HIGHER), ("Run", HIGHER), ("Calm", LOWER)):
         progress.set_target(con, team, metric, target=5 if metric == LOWER else 20, due=DUE,
-                            who="t", today=TODAY, baseline=11)  # fmt: skip
+                            who=Actor("t", ADMIN), today=TODAY, baseline=11)  # fmt: skip
     assert one(con, "Drop", LOWER).weeks_since_signal == 6  # 4 is below the lower limit
     assert one(con, "Drop", HIGHER).weeks_since_signal is None  # for a pass rate it is worse
     assert one(con, "Run", HIGHER).weeks_since_signal == 0  # 8 weeks above the centre line
@@ -541,9 +564,9 @@ def test_the_vectorised_signals_match_the_xmr_module():
 def test_scale_targets_give_every_active_team_three_targets(con):
     from ddq.sample import fill_demo
 
-    fill_demo(con, teams=12, weeks=40, today=TODAY)
+    fill_demo(con, teams=12, weeks=40, today=TODAY, who=SYSTEM)
     con.execute("DELETE FROM targets")  # the sample may set its own
-    assert progress.make_scale_targets(con, today=TODAY, who="bench") == 36
+    assert progress.make_scale_targets(con, today=TODAY, who=Actor("bench", ADMIN)) == 36
     found = [p for p in progress.progress_for(con, today=TODAY) if p.has_target]
     assert len(found) == 36
     assert {p.metric.key for p in found} == {"open_critical_bugs", "test_pass_rate",
@@ -551,7 +574,9 @@ def test_scale_targets_give_every_active_team_three_targets(con):
     assert all(p.status in progress.STATUSES and p.reason for p in found)
     assert db.rows(con, "SELECT action, count(*) AS n FROM audit_log WHERE who = 'bench' "
                         "GROUP BY action") == [{"action": "target.set", "n": 36}]  # fmt: skip
-    assert progress.make_scale_targets(con, today=TODAY, who="bench") == 36  # replaced, not added
+    assert (
+        progress.make_scale_targets(con, today=TODAY, who=Actor("bench", ADMIN)) == 36
+    )  # replaced, not added
     assert db.scalar(con, "SELECT count(*) FROM targets") == 36
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ddq import bugmetrics, critical, db, ownership, roster
+from ddq.access import ADMIN, Actor
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 DERBY = REALDATA / "ohira_highimpact_derby.csv"
@@ -66,18 +67,18 @@ def test_weekly_open_critical_bugs_match_an_independent_count(tmp_path):
         with db.transaction(con):
             for team in TEAMS.values():
                 roster.ensure_team(con, team, None)
-        result = import_bugs(con, DERBY, who="t", format="csv", mapping=MAPPING,
+        result = import_bugs(con, DERBY, who=Actor("t", ADMIN), format="csv", mapping=MAPPING,
                              skip_bad_rows=True)  # fmt: skip
         assert result.import_id is not None
         for component, team in TEAMS.items():
-            ownership.set_mapping(con, "component", component, team, who="t")
+            ownership.set_mapping(con, "component", component, team, who=Actor("t", ADMIN))
         version = critical.create_draft(
-            con, title="Blocker or critical", who="t",
+            con, title="Blocker or critical", who=Actor("t", ADMIN),
             rule={"field": "priority", "in": ["Blocker", "Critical"]},
         )  # fmt: skip
-        critical.propose(con, version, who="t")
-        critical.adopt(con, version, effective_from=dt.date(2004, 1, 5), who="t")
-        bugmetrics.compute(con, who="t", today=TODAY)
+        critical.propose(con, version, who=Actor("t", ADMIN))
+        critical.adopt(con, version, effective_from=dt.date(2004, 1, 5), who=Actor("t", ADMIN))
+        bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
         stored: dict[str, dict[dt.date, int]] = {}
         for team, week, value in con.execute(
             "SELECT t.name, mv.week, mv.value FROM metric_values mv JOIN teams t ON t.id = mv.team_id "

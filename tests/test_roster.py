@@ -9,6 +9,7 @@ import pytest
 from conftest import TODAY, query
 
 from ddq import db, roster
+from ddq.access import ADMIN, Actor
 from ddq.check import run_checks
 from ddq.errors import Conflict, NotFound
 from ddq.roster import InvalidRosterEntry
@@ -16,7 +17,10 @@ from ddq.roster import InvalidRosterEntry
 D = dt.date
 
 
-def assign(path, team, person, contact, since, who="coach"):
+COACH = Actor("coach", ADMIN)
+
+
+def assign(path, team, person, contact, since, who=COACH):
     with db.connect(path) as con:
         return roster.assign_champion(con, team, person, contact, since, who=who)
 
@@ -171,10 +175,13 @@ def test_removing_the_champion_ends_the_term_and_keeps_it(make_db):
     path = make_db("Alpha")
     assign(path, "Alpha", "Ann", "ann@example.com", D(2025, 6, 2))
     with db.connect(path) as con:
-        assert roster.remove_champion(con, "Alpha", who="coach", until=D(2025, 9, 1)) == (
-            "Ann is no longer the champion of Alpha."
+        assert roster.remove_champion(
+            con, "Alpha", who=Actor("coach", ADMIN), until=D(2025, 9, 1)
+        ) == ("Ann is no longer the champion of Alpha.")
+        assert (
+            roster.remove_champion(con, "Alpha", who=Actor("coach", ADMIN))
+            == "Alpha has no champion."
         )
-        assert roster.remove_champion(con, "Alpha", who="coach") == "Alpha has no champion."
         assert roster.current_champion(con, 1) is None
     assert history(path, "Alpha") == [("Ann", "ann@example.com", D(2025, 6, 2), D(2025, 9, 1))]
 
@@ -183,7 +190,10 @@ def test_a_retired_team_gets_no_champion(make_db):
     path = make_db("Alpha")
     assign(path, "Alpha", "Ann", "ann@example.com", D(2025, 6, 2))
     with db.connect(path) as con:
-        assert roster.set_team_active(con, "Alpha", False, who="coach") == "Alpha is retired."
+        assert (
+            roster.set_team_active(con, "Alpha", False, who=Actor("coach", ADMIN))
+            == "Alpha is retired."
+        )
     assert query(path, "SELECT count(*) FROM champions WHERE until IS NULL") == [(0,)]
     with pytest.raises(Conflict, match="Alpha is retired; reactivate it before naming a champion"):
         assign(path, "Alpha", "Bob", "@bob", D(2025, 7, 7))
@@ -201,7 +211,9 @@ def test_two_open_terms_written_behind_ddqs_back_are_reported_not_hidden(make_db
             roster.current_champion(con, 1)
         # and no further handover can be made on top of it
         with pytest.raises(Conflict):
-            roster.assign_champion(con, "Alpha", "Cy", "@cy", D(2025, 8, 4), who="coach")
+            roster.assign_champion(
+                con, "Alpha", "Cy", "@cy", D(2025, 8, 4), who=Actor("coach", ADMIN)
+            )
     assert open_terms(path) == [(1, 2)]
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from ddq import db, ledger
+from ddq.access import ADMIN, SYSTEM, Actor
 from ddq.errors import Conflict, DdqError
 from ddq.metrics import COUNT, DAYS, DEFAULT_CATALOG, PERCENT, current_week
 from ddq.org import name_key
@@ -36,7 +37,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
     """The default sample, built once for the tests that only read it."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     with db.connect(path) as con:
-        summary = fill_demo(con, today=TODAY)
+        summary = fill_demo(con, today=TODAY, who=SYSTEM)
     return path, summary
 
 
@@ -84,13 +85,13 @@ def test_same_seed_and_today_give_identical_data(tmp_path: Path) -> None:
     dumps = []
     for name in ("a", "b"):
         with db.connect(tmp_path / f"{name}.duckdb") as con:
-            fill_demo(con, teams=30, weeks=60, seed=11, today=TODAY)
+            fill_demo(con, teams=30, weeks=60, seed=11, today=TODAY, who=SYSTEM)
         dumps.append(_dump(tmp_path / f"{name}.duckdb"))
     assert dumps[0] == dumps[1]
     assert len(dumps[0]["values"]) > 10_000
 
     with db.connect(tmp_path / "other-seed.duckdb") as con:
-        fill_demo(con, teams=30, weeks=60, seed=12, today=TODAY)
+        fill_demo(con, teams=30, weeks=60, seed=12, today=TODAY, who=SYSTEM)
     other = _dump(tmp_path / "other-seed.duckdb")
     assert other["teams"] == dumps[0]["teams"]  # the organisation does not depend on the seed
     assert other["values"] != dumps[0]["values"]
@@ -139,7 +140,7 @@ def test_defaults_make_sixteen_teams_in_four_areas_over_104_weeks(
         entry = ledger.get(con, summary["import_id"])
         assert entry["kind"] == "demo"
         assert entry["file_name"] == "sample organisation (seed 7)"
-        assert entry["who"] == "ddq demo"
+        assert entry["who"] == "ddq sample"
         assert entry["rows_read"] == entry["added"] == summary["values"]
         assert entry["teams_created"] == 16
         assert db.scalar(con, "SELECT list(DISTINCT import_id) FROM metric_values") == [
@@ -155,7 +156,7 @@ def test_defaults_make_sixteen_teams_in_four_areas_over_104_weeks(
 
 def test_without_today_the_sample_ends_in_the_current_week(tmp_path: Path) -> None:
     with db.connect(tmp_path / "now.duckdb") as con:
-        summary = fill_demo(con, teams=2, weeks=8, who="tester")
+        summary = fill_demo(con, teams=2, weeks=8, who=Actor("tester", ADMIN))
         assert summary["last_week"] == current_week()
         assert db.scalar(con, "SELECT max(week) FROM metric_values") == current_week()
         assert ledger.get(con, summary["import_id"])["who"] == "tester"
@@ -285,9 +286,9 @@ def test_teams_improve_at_different_paces(demo: tuple[Path, dict[str, Any]]) -> 
 def test_refuses_a_database_that_holds_data(tmp_path: Path) -> None:
     path = tmp_path / "full.duckdb"
     with db.connect(path) as con:
-        first = fill_demo(con, teams=3, weeks=10, today=TODAY)
+        first = fill_demo(con, teams=3, weeks=10, today=TODAY, who=SYSTEM)
         with pytest.raises(Conflict, match=r"already holds data.*new --db file"):
-            fill_demo(con, teams=3, weeks=10, today=TODAY)
+            fill_demo(con, teams=3, weeks=10, today=TODAY, who=SYSTEM)
         assert len(ledger.list_imports(con)) == 1
         assert db.scalar(con, "SELECT count(*) FROM metric_values") == first["values"]
         assert db.scalar(con, "SELECT count(*) FROM teams") == 3
@@ -296,7 +297,7 @@ def test_refuses_a_database_that_holds_data(tmp_path: Path) -> None:
     with db.connect(only_a_team) as con:
         con.execute("INSERT INTO teams (name, name_key) VALUES ('Real team', 'real team')")
         with pytest.raises(Conflict, match="1 teams, 0 metric values"):
-            fill_demo(con)
+            fill_demo(con, who=SYSTEM)
         assert ledger.list_imports(con) == []
         assert db.scalar(con, "SELECT count(*) FROM areas") == 0
 
@@ -304,14 +305,14 @@ def test_refuses_a_database_that_holds_data(tmp_path: Path) -> None:
 def test_undo_removes_the_sample_and_it_can_be_loaded_again(tmp_path: Path) -> None:
     path = tmp_path / "undo.duckdb"
     with db.connect(path) as con:
-        summary = fill_demo(con, today=TODAY)
-        result = ledger.undo(con, summary["import_id"], who="tester")
+        summary = fill_demo(con, today=TODAY, who=SYSTEM)
+        result = ledger.undo(con, summary["import_id"], who=Actor("tester", ADMIN))
         assert result == {"removed": summary["values"], "restored": 0, "teams_removed": 16}
         assert db.scalar(con, "SELECT count(*) FROM metric_values") == 0
         assert db.scalar(con, "SELECT count(*) FROM teams") == 0
         assert ledger.get(con, summary["import_id"])["status"] == "undone"
         # Undo keeps areas (the ledger does not track them); a new sample reuses them.
-        again = fill_demo(con, today=TODAY)
+        again = fill_demo(con, today=TODAY, who=SYSTEM)
         assert again["values"] == summary["values"]
         assert again["areas"] == 4
         assert db.scalar(con, "SELECT count(*) FROM areas") == 4
@@ -349,7 +350,7 @@ def test_ensure_sample_database_leaves_an_existing_file_alone(tmp_path: Path) ->
 def test_small_and_odd_sizes_work(tmp_path: Path, teams: int, weeks: int) -> None:
     path = tmp_path / "small.duckdb"
     with db.connect(path) as con:
-        summary = fill_demo(con, teams=teams, weeks=weeks, today=TODAY)
+        summary = fill_demo(con, teams=teams, weeks=weeks, today=TODAY, who=SYSTEM)
         names = [n for (n,) in con.execute("SELECT name FROM teams").fetchall()]
     assert summary["teams"] == len(names) == len({name_key(n) for n in names}) == teams
     assert summary["areas"] == area_count(teams)
@@ -372,11 +373,11 @@ def test_small_and_odd_sizes_work(tmp_path: Path, teams: int, weeks: int) -> Non
 def test_refuses_sizes_it_cannot_build(tmp_path: Path) -> None:
     with db.connect(tmp_path / "bad.duckdb") as con:
         with pytest.raises(BadSampleSize, match="at least one team"):
-            fill_demo(con, teams=0)
+            fill_demo(con, teams=0, who=SYSTEM)
         with pytest.raises(BadSampleSize, match="at least one week"):
-            fill_demo(con, weeks=0)
+            fill_demo(con, weeks=0, who=SYSTEM)
         with pytest.raises(DdqError, match="earliest week"):
-            fill_demo(con, weeks=2000, today=TODAY)
+            fill_demo(con, weeks=2000, today=TODAY, who=SYSTEM)
         assert ledger.list_imports(con) == []
 
 
@@ -391,7 +392,7 @@ def test_names_are_believable_and_unique() -> None:
 def test_500_teams_over_five_years(tmp_path: Path) -> None:
     path = tmp_path / "big.duckdb"
     with db.connect(path) as con:
-        summary = fill_demo(con, teams=500, weeks=260, today=TODAY)
+        summary = fill_demo(con, teams=500, weeks=260, today=TODAY, who=SYSTEM)
         stories = summary["stories"]
         weeks_before_join = (stories["late_join_week"] - summary["first_week"]).days // 7
         team_weeks = 500 * 260 - weeks_before_join - 1  # the late joiner and the gap
@@ -422,7 +423,7 @@ def test_ensure_sample_database_removes_a_half_made_file(
 ) -> None:
     import ddq.sample
 
-    def broken(con: Any) -> dict[str, Any]:
+    def broken(con: Any, **_: Any) -> dict[str, Any]:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(ddq.sample, "fill_demo", broken)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from ddq import db, events, trends
+from ddq.access import ADMIN, Actor
 from ddq.export import rows_to_csv
 from ddq.ingest.metrics import import_metrics
 from ddq.metrics import catalog
@@ -29,7 +30,7 @@ def load(con, rows, areas=None):
     text = "team,week,metric,value\n" + "".join(
         f"{t},{w(a).isoformat()},{m},{v}\n" for t, a, m, v in rows
     )
-    import_metrics(con, text.encode(), who="t", create_teams=True, today=TODAY)
+    import_metrics(con, text.encode(), who=Actor("t", ADMIN), create_teams=True, today=TODAY)
     for team, area in (areas or {}).items():
         con.execute(
             "INSERT INTO areas (name, name_key) SELECT ?, lower(?) WHERE NOT EXISTS "

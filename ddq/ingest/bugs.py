@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit, ledger, settings
+from ddq.access import EDITOR, requires
 from ddq.db import quote_ident, quote_literal, rows, scalar, transaction
 from ddq.errors import DdqError, NotFound
 from ddq.ingest import dates, github
@@ -188,6 +189,7 @@ def read_mapping_file(path: Path) -> dict[str, str]:
     return check_mapping(loaded)
 
 
+@requires(EDITOR, "save a column mapping")
 def save_mapping(
     con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping[str, Any], *, who: str
 ) -> dict[str, str]:
@@ -897,6 +899,7 @@ def _apply(con: duckdb.DuckDBPyConnection, result: BugsImport, tracker: str, who
 # --- the import ----------------------------------------------------------------------------
 
 
+@requires(EDITOR, "import bugs")
 def import_bugs(
     con: duckdb.DuckDBPyConnection,
     source: Path | bytes,

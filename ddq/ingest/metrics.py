@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddq import ledger
 from ddq import values as values_store
+from ddq.access import EDITOR, requires
 from ddq.db import quote_ident, quote_literal, temp_table, transaction
 from ddq.ingest.csvfile import drop_staged, read_upload, stage_csv, strip_export_quote
 from ddq.ingest.problems import ImportRejected, Problem
@@ -107,6 +108,7 @@ class _Layout:
     header_names: dict[str, str] = field(default_factory=dict)  # staged column -> header name
 
 
+@requires(EDITOR, "import metrics")
 def import_metrics(
     con: duckdb.DuckDBPyConnection,
     source: Path | bytes,

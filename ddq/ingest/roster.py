@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit, ledger
+from ddq.access import EDITOR, requires
 from ddq.db import rows, transaction
 from ddq.ingest.csvfile import drop_staged, read_upload, stage_csv, strip_export_quote
 from ddq.ingest.problems import ImportRejected, Problem
@@ -184,6 +185,7 @@ def _count(n: int, noun: str) -> str:
     return "" if not n else f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+@requires(EDITOR, "import a roster")
 def import_roster(
     con: duckdb.DuckDBPyConnection,
     source: Path | bytes,

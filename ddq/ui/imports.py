@@ -15,8 +15,8 @@ import streamlit as st
 
 from ddq.errors import DdqError
 from ddq.ingest.problems import ImportRejected
+from ddq.ui import auth, state
 from ddq.ui import ledger as ui_ledger
-from ddq.ui import state
 
 
 def importer(kind: str) -> Callable[..., Any]:
@@ -38,10 +38,10 @@ def importer(kind: str) -> Callable[..., Any]:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _dry_run(kind: str, _data: bytes, sha256: str, file_name: str,
-             options: tuple[tuple[str, bool], ...], stamp: tuple[int, int]) -> Any:  # fmt: skip
+             options: tuple[tuple[str, bool], ...], stamp: tuple[int, int], _who: Any) -> Any:  # fmt: skip
     with state.connection() as con:
         try:
-            return importer(kind)(con, _data, file_name=file_name, who=state.LOCAL_USER,
+            return importer(kind)(con, _data, file_name=file_name, who=_who,
                                   dry_run=True, **_plain(options))  # fmt: skip
         except ImportRejected as rejected:
             return rejected
@@ -85,7 +85,7 @@ def upload_and_apply(
         options |= more
     chosen = tuple(sorted((k, _hashable(v)) for k, v in options.items()))
     sha = hashlib.sha256(data).hexdigest()
-    outcome = _dry_run(kind, data, sha, upload.name, chosen, state.version())
+    outcome = _dry_run(kind, data, sha, upload.name, chosen, state.version(), auth.current())
     if isinstance(outcome, ImportRejected):
         st.error(f"**{upload.name}**: {outcome.count} problem(s). Nothing was imported: fix the "
                  "file and upload it again.", icon=":material/error:")  # fmt: skip
@@ -106,7 +106,7 @@ def upload_and_apply(
     try:
         with state.connection() as con:
             result = importer(kind)(
-                con, data, file_name=upload.name, who=state.LOCAL_USER, **_plain(chosen),
+                con, data, file_name=upload.name, who=auth.current(), **_plain(chosen),
                 progress=lambda stage, done: bar.progress(done, stage.capitalize() + "…"),
             )  # fmt: skip
             message = f"Applied: {result.summary()}."
@@ -114,7 +114,7 @@ def upload_and_apply(
                 from ddq import bugmetrics
 
                 message += (
-                    f" Bug metrics: {bugmetrics.compute(con, who=state.LOCAL_USER).summary()}."
+                    f" Bug metrics: {bugmetrics.compute(con, who=auth.current()).summary()}."
                 )
     except DdqError as exc:
         bar.empty()
@@ -153,7 +153,7 @@ def mapping_editor(data: bytes) -> dict[str, Any] | None:
     if save.button("Save mapping", disabled=not label.strip()):
         try:
             with state.connection() as con:
-                bugs.save_mapping(con, label, mapping, who=state.LOCAL_USER)
+                bugs.save_mapping(con, label, mapping, who=auth.current())
         except DdqError as exc:
             st.error(str(exc))
         else:

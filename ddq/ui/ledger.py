@@ -6,7 +6,7 @@ import streamlit as st
 
 from ddq import ledger
 from ddq.errors import DdqError
-from ddq.ui import state
+from ddq.ui import auth, state
 
 LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "updated",
                   "unchanged", "status"]  # fmt: skip
@@ -51,7 +51,7 @@ def imports_with_undo() -> None:
             return
         try:
             with state.connection() as con:
-                done = ledger.undo(con, int(chosen), who=state.LOCAL_USER)
+                done = ledger.undo(con, int(chosen), who=auth.current())
         except DdqError as exc:
             st.error(str(exc))
             return

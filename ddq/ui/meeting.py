@@ -11,7 +11,7 @@ import streamlit as st
 
 from ddq import meeting as core
 from ddq.errors import DdqError
-from ddq.ui import state
+from ddq.ui import auth, state
 from ddq.ui.format import delta_style, number, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
@@ -20,10 +20,10 @@ BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off trac
 
 
 def act(message: str, change: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-    """Run one change through ddq as the local user; show its error. True when it worked."""
+    """Run one change through ddq as the signed-in user; show its error. True when it worked."""
     try:
         with state.connection() as con:
-            change(con, *args, who=state.LOCAL_USER, **kwargs)
+            change(con, *args, who=auth.current(), **kwargs)
     except DdqError as exc:
         st.error(str(exc))
         return False
@@ -61,12 +61,29 @@ def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
             st.text(text or "—")
             continue
         # The saved text is part of the key: when someone else saves, every laptop's box shows
-        # it on the next refresh (a box being typed in then starts again from the saved text).
-        key = f"note_{meeting_id}_{view['team']}_{kind}_{zlib.crc32(text.encode())}"
+        # it on the next refresh. Text being typed then is not lost silently: it is shown
+        # below the new note, to copy back in. A save racing with theirs is refused.
+        stem = f"note_{meeting_id}_{view['team']}_{kind}_"
+        key = f"{stem}{zlib.crc32(text.encode())}"
+        _overtaken(stem, key, label)
         value = st.text_area(label, text, key=key, height=90)
         saved = value != text and st.button(f"Save {label.lower()}", key=key + "_save")
-        if saved and act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value):
+        if saved and act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value,
+                         expected=text):  # fmt: skip
             st.rerun()
+
+
+def _overtaken(stem: str, key: str, label: str) -> None:
+    """Say so when someone saved this note while this person was typing another text."""
+    for old in [k for k in st.session_state if isinstance(k, str) and k.startswith(stem)]:
+        if old == key or old.endswith("_save"):
+            continue
+        typed = st.session_state.pop(old)
+        base_crc = old.removeprefix(stem)
+        if isinstance(typed, str) and str(zlib.crc32(typed.encode())) != base_crc:
+            st.warning(f"Someone saved the {label.lower()} while you were typing; it now reads "
+                       "as below. What you had typed was not saved:", icon=":material/sync_problem:")  # fmt: skip
+            st.text(typed)
 
 
 def actions(view: dict[str, Any], meeting_id: int, editable: bool) -> None:

@@ -18,8 +18,6 @@ import streamlit as st
 from ddq import db, ledger, metrics, org, roster, settings, trends
 from ddq.sample import ensure_sample_database
 
-# Who acts in the app until sign-in exists: every visitor may edit on a local install.
-LOCAL_USER = "local user"
 _CACHE = {"max_entries": 256, "show_spinner": False}
 
 

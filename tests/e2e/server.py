@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ddq import db
+from ddq.access import SYSTEM
 from ddq.org import name_key
 from ddq.sample import fill_demo
 
@@ -68,7 +69,7 @@ def make_sample_db(
 ) -> dict:
     """A database at ``path`` with the sample organisation, plus ``extra_teams`` (no values)."""
     with db.connect(path) as con:
-        summary = fill_demo(con, teams=teams, weeks=weeks)
+        summary = fill_demo(con, teams=teams, weeks=weeks, who=SYSTEM)
         rows = [(n, name_key(n)) for n in extra_teams]
         if rows:
             con.executemany("INSERT INTO teams (name, name_key) VALUES (?, ?)", rows)

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ddq import db, ledger
+from ddq.access import ADMIN, Actor
 from ddq.export import export_metrics
 from tests.e2e.server import wait_for_app
 
@@ -198,7 +199,7 @@ def test_a_note_written_on_one_laptop_shows_on_another_without_reloading(
 
     with db.connect(app.db_path, wait_s=15) as con:
         found = core.meetings(con)
-        meeting_id = found[0]["id"] if found else core.create_meeting(con, who="e2e")
+        meeting_id = found[0]["id"] if found else core.create_meeting(con, who=Actor("e2e", ADMIN))
         team = core.get_meeting(con, meeting_id)["teams"][0]["team"]
     url = f"/meeting?meeting={meeting_id}&team={team.replace(' ', '+')}"
     other = page.context.new_page()

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from ddq import db
+from ddq.access import ADMIN, Actor
 from ddq.ingest.metrics import import_metrics
 from ddq.metrics import today_utc
 from ddq.trends import latest_complete_week
@@ -24,7 +25,9 @@ def load(path: Path, rows: list[tuple[str, int, str, float]], areas: dict[str, s
         f"{team},{week(ago)},{metric},{value}\n" for team, ago, metric, value in rows
     )
     with db.connect(path) as con:
-        import_metrics(con, text.encode(), file_name="known.csv", who="test", create_teams=True)
+        import_metrics(
+            con, text.encode(), file_name="known.csv", who=Actor("test", ADMIN), create_teams=True
+        )
         for team, area in (areas or {}).items():
             con.execute(
                 "INSERT INTO areas (name, name_key) SELECT ?, lower(?) WHERE NOT EXISTS "

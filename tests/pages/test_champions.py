@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ddq import db, roster
+from ddq.access import ADMIN, SYSTEM, Actor
 from ddq.sample import fill_demo
 
 EVIL_TEAM = "<script>alert('team')</script>"
@@ -19,9 +20,9 @@ def small_roster(path):
             roster.ensure_team(con, "Beta", core)
             roster.ensure_team(con, "Gamma", None)
         roster.assign_champion(con, "Alpha", "Ann Lee", "ann@example.com", dt.date(2025, 1, 6),
-                               who="test")  # fmt: skip
+                               who=Actor("test", ADMIN))  # fmt: skip
         roster.assign_champion(con, "Gamma", "Ann Lee", "ann@example.com", dt.date(2025, 2, 3),
-                               who="test")  # fmt: skip
+                               who=Actor("test", ADMIN))  # fmt: skip
 
 
 def open_page(page, name, **query):
@@ -34,7 +35,7 @@ def open_page(page, name, **query):
 
 def test_the_sample_roster_counts_teams_without_a_champion(tmp_path, monkeypatch, page):
     with db.connect(tmp_path / "s.duckdb") as con:
-        fill_demo(con)
+        fill_demo(con, who=SYSTEM)
     monkeypatch.setenv("DDQ_DB", str(tmp_path / "s.duckdb"))
     at = open_page(page, "champions")
     assert not at.exception
@@ -71,7 +72,7 @@ def test_search_from_the_link_filters_people_and_teams(app_db, page):
 
 
 def _edit(at, row: int, **changes):
-    at.session_state["roster_editor"] = {"edited_rows": {row: changes}, "added_rows": [],
+    at.session_state["roster_editor_0"] = {"edited_rows": {row: changes}, "added_rows": [],
                                          "deleted_rows": []}  # fmt: skip
     return at.run()
 
@@ -108,7 +109,7 @@ def test_html_and_script_in_names_show_as_text(app_db, page):
         with db.transaction(con):
             area = roster.ensure_area(con, EVIL_AREA)[0]
             roster.ensure_team(con, EVIL_TEAM, area)
-        roster.update_area(con, EVIL_AREA, who="t", head="<b>boss</b>")
+        roster.update_area(con, EVIL_AREA, who=Actor("t", ADMIN), head="<b>boss</b>")
     at = open_page(page, "champions")
     assert not at.exception
     assert at.dataframe[0].value["Team"].iloc[0] == EVIL_TEAM

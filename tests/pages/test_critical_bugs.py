@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ddq import critical, db
+from ddq.access import SYSTEM
 from ddq.sample import fill_demo
 
 
@@ -15,7 +16,7 @@ def open_page(page):
 def test_the_sample_shows_the_definition_in_words_and_the_proposal(tmp_path, monkeypatch, page):
     path = tmp_path / "s.duckdb"
     with db.connect(path) as con:
-        fill_demo(con)
+        fill_demo(con, who=SYSTEM)
     monkeypatch.setenv("DDQ_DB", str(path))
     at = open_page(page)
     assert not at.exception
@@ -31,7 +32,7 @@ def test_the_sample_shows_the_definition_in_words_and_the_proposal(tmp_path, mon
 def test_a_stance_is_recorded_from_the_page(tmp_path, monkeypatch, page):
     path = tmp_path / "s.duckdb"
     with db.connect(path) as con:
-        fill_demo(con)
+        fill_demo(con, who=SYSTEM)
     monkeypatch.setenv("DDQ_DB", str(path))
     at = open_page(page)
     form_team = next(s for s in at.selectbox if s.label == "Team")

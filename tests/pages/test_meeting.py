@@ -6,6 +6,7 @@ import datetime as dt
 
 from ddq import db, roster
 from ddq import meeting as core
+from ddq.access import ADMIN, Actor
 
 MONDAY = dt.date(2026, 11, 16)
 
@@ -17,8 +18,10 @@ def small_org(path):
             for team in ("Alpha", "Beta"):
                 roster.ensure_team(con, team, area)
         roster.assign_champion(con, "Alpha", "Ann Lee", "ann@example.com", dt.date(2025, 1, 6),
-                               who="t")  # fmt: skip
-        roster.assign_champion(con, "Beta", "Bo Kim", "@bo", dt.date(2025, 1, 6), who="t")
+                               who=Actor("t", ADMIN))  # fmt: skip
+        roster.assign_champion(
+            con, "Beta", "Bo Kim", "@bo", dt.date(2025, 1, 6), who=Actor("t", ADMIN)
+        )
 
 
 def open_page(page, **query):
@@ -62,7 +65,9 @@ def test_a_meeting_is_walked_and_its_open_action_carries_forward(app_db, page):
         summary = core.summary_markdown(con, first["id"])
         assert "Pairing on flaky tests" in summary and "Triage old criticals" in summary
         # Next week's meeting: Alpha's open action is carried forward.
-        later = core.create_meeting(con, held_on=MONDAY + dt.timedelta(weeks=1), who="t")
+        later = core.create_meeting(
+            con, held_on=MONDAY + dt.timedelta(weeks=1), who=Actor("t", ADMIN)
+        )
         view = core.team_view(con, later, "Alpha")
     assert [a["text"] for a in view["open_actions"]] == ["Triage old criticals"]
     at = open_page(page, meeting=str(later), team="Alpha")

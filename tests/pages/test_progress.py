@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ddq import db, progress
+from ddq.access import SYSTEM
 from ddq.sample import fill_demo
 
 
@@ -12,7 +13,7 @@ from ddq.sample import fill_demo
 def sample(tmp_path, monkeypatch):
     path = tmp_path / "s.duckdb"
     with db.connect(path) as con:
-        fill_demo(con)
+        fill_demo(con, who=SYSTEM)
     monkeypatch.setenv("DDQ_DB", str(path))
     return path
 

@@ -1,0 +1,201 @@
+"""Sign-in: who is using the app, and in which role.
+
+Three modes, chosen by the app's configuration (``.streamlit/secrets.toml`` or the
+environment), in this order:
+
+- **oidc**: an ``[auth]`` section is configured, so people sign in with their company
+  account through ``st.login``; their role comes from ``ddq.access.role_for`` (the
+  ``user_roles`` table, or the ``admins`` and ``editors`` lists of the ``[ddq]`` section or
+  ``DDQ_ADMINS`` / ``DDQ_EDITORS``). Anyone not signed in, or not given a role, is a viewer.
+- **password**: a shared editor and/or admin password is configured (``[ddq]``
+  ``editor_password`` / ``admin_password``, or ``DDQ_EDITOR_PASSWORD`` /
+  ``DDQ_ADMIN_PASSWORD``). Everyone views; whoever types a password and their name acts in
+  that role for the rest of their session. Passwords are compared in constant time.
+- **local**: neither is configured. Everyone who can open the app may change everything, and
+  a banner says so and how to turn sign-in on.
+
+The role decides what the pages offer; ``ddq.access`` enforces it again in every write.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from ddq import access
+from ddq.access import ADMIN, EDITOR, VIEWER, Actor
+from ddq.ui import state
+
+LOCAL, PASSWORD, OIDC = "local", "password", "oidc"
+_SESSION_KEY = "ddq_signed_in"  # (name, role) after a right password
+GUEST = "guest"  # the name of a viewer who has not signed in
+FAILED_SIGN_IN_PAUSE = 1.0  # seconds: slows guessing down without bothering people
+
+
+def _secrets() -> Mapping[str, Any]:
+    """The app's secrets, or nothing when there is no secrets file."""
+    try:
+        if st.secrets.load_if_toml_exists():
+            return st.secrets
+    except Exception:  # an unreadable secrets file is as good as none; Streamlit logs it
+        pass
+    return {}
+
+
+def _ddq_section() -> Mapping[str, Any]:
+    section = _secrets().get("ddq", {})
+    return section if isinstance(section, Mapping) else {}
+
+
+def _setting(key: str) -> str:
+    """A ``[ddq]`` secret, else the ``DDQ_<KEY>`` environment variable, else empty."""
+    value = _ddq_section().get(key)
+    if value is None:
+        value = os.environ.get("DDQ_" + key.upper(), "")
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _providers() -> list[str]:
+    """Named OIDC providers of the ``[auth]`` section; [""] for the default one."""
+    section = _secrets().get("auth", {})
+    if not isinstance(section, Mapping) or not section:
+        return []
+    named = [k for k, v in section.items() if isinstance(v, Mapping) and v.get("client_id")]
+    return named or ([""] if section.get("client_id") or section.get("server_metadata_url") else [])
+
+
+def mode() -> str:
+    if _providers():
+        return OIDC
+    if _setting("editor_password") or _setting("admin_password"):
+        return PASSWORD
+    return LOCAL
+
+
+def _configured_roles() -> dict[str, str]:
+    def names(key: str) -> list[str]:
+        return [n for n in _setting(key).split(",") if n.strip()]
+
+    return access.configured_roles(names("admins"), names("editors"))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _role_of(email: str, configured: tuple[tuple[str, str], ...], path: str,
+             stamp: tuple[int, int]) -> str:  # fmt: skip
+    from ddq import db
+
+    with db.connect(path) as con:
+        return access.role_for(con, email, dict(configured))
+
+
+def current() -> Actor:
+    """The person using this session, with their role (a guest viewer when not signed in)."""
+    how = mode()
+    if how == LOCAL:
+        return Actor("local user", ADMIN, via=LOCAL)
+    if how == OIDC:
+        user = st.user
+        email = user.get("email") if user.get("is_logged_in") else None
+        if not email:
+            return Actor(GUEST, VIEWER, via=OIDC)
+        configured = tuple(sorted(_configured_roles().items()))
+        role = _role_of(str(email), configured, str(state.db_path()), state.version())
+        return Actor(str(email), role, via=OIDC)
+    signed_in = st.session_state.get(_SESSION_KEY)
+    if signed_in:
+        name, role = signed_in
+        return Actor(name, role, via=PASSWORD)
+    return Actor(GUEST, VIEWER, via=PASSWORD)
+
+
+def password_role(typed: str) -> str | None:
+    """The role a typed password opens (admin before editor), or None.
+
+    Both configured passwords are always compared, in constant time, so the time taken
+    says nothing about either.
+    """
+    typed_bytes = typed.encode("utf-8")
+    matches = {}
+    for role in (ADMIN, EDITOR):
+        expected = _setting(f"{role}_password")
+        # An unset password compares against a value nobody can type, taking the same time.
+        candidate = expected.encode("utf-8") if expected else b"\0unset\0"
+        matches[role] = hmac.compare_digest(typed_bytes, candidate) and bool(expected)
+    return ADMIN if matches[ADMIN] else EDITOR if matches[EDITOR] else None
+
+
+def panel() -> Actor:
+    """The sidebar's sign-in box (or the local-mode banner); returns the acting user."""
+    how = mode()
+    actor = current()
+    if how == LOCAL:
+        st.warning(
+            "**Local mode:** sign-in is off, so anyone who can open this app may change "
+            "everything. To turn it on, set an editor and an admin password or configure "
+            "single sign-on (README, *Deployment*).",
+            icon=":material/lock_open:",
+        )
+        return actor
+    with st.sidebar:
+        if actor.may(EDITOR) or actor.name != GUEST:
+            st.caption(f"Signed in as **{_plain(actor.name)}** · {actor.role}")
+            if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+                if how == OIDC:
+                    st.logout()
+                else:
+                    st.session_state.pop(_SESSION_KEY, None)
+                    st.rerun()
+        elif how == OIDC:
+            for provider in _providers():
+                words = "Sign in" + (f" with {provider.title()}" if provider else "")
+                if st.button(words, key=f"sign_in_{provider}", icon=":material/login:"):
+                    st.login(provider or None)
+        else:
+            _password_form()
+    return actor
+
+
+def may_edit(what: str, role: str = EDITOR) -> bool:
+    """True when this person may do ``what``; else one line saying how they could, and False.
+
+    Pages call it before showing any control that changes something, so a viewer sees the
+    numbers and no button that would be refused.
+    """
+    actor = current()
+    if actor.may(role):
+        return True
+    if actor.name == GUEST:
+        st.caption(f"Sign in as an {role} to {what}.")
+    else:
+        st.caption(f"You are signed in as {actor.role}; to {what}, ask an admin for the "
+                   f"{role} role.")  # fmt: skip
+    return False
+
+
+def _password_form() -> None:
+    with st.expander("Sign in to edit", icon=":material/login:"), st.form("sign_in"):
+        name = st.text_input("Your name (the audit log shows it)", max_chars=80)
+        typed = st.text_input("Password", type="password")
+        if st.form_submit_button("Sign in"):
+            role = password_role(typed)
+            if role is None:
+                time.sleep(FAILED_SIGN_IN_PAUSE)
+                st.error("Wrong password. Ask an admin for the editor password.")
+            elif not " ".join(name.split()):
+                st.error("Write your name, so that changes can be traced to you.")
+            else:
+                st.session_state[_SESSION_KEY] = (" ".join(name.split()), role)
+                st.rerun()
+
+
+def _plain(text: str) -> str:
+    from ddq.ui.format import plain
+
+    return plain(text)
