@@ -28,7 +28,7 @@ who = right.text_input("Person (exactly as shown)", placeholder="Anyone")
 text = st.text_input("Containing", placeholder="a team, a person, a file name…")
 
 with state.connection() as con:
-    found = audit.entries(con, since=since, until=until, who=who.strip() or None, action=action,
+    found = audit.entries(con, since=since, until=until, by=who.strip() or None, action=action,
                           text=text.strip() or None, limit=5000)  # fmt: skip
 st.caption(f"{len(found):,} change(s)" + (" (the newest 5,000)" if len(found) == 5000 else ""))
 if found:

@@ -1,10 +1,12 @@
-"""Settings: the community's name, Slack channels and request links; areas' details."""
+"""Settings: the community's name, Slack channels and request links; areas' details (admins)."""
+
+from typing import Any
 
 import streamlit as st
 
 from ddq import roster, settings
 from ddq.access import ADMIN
-from ddq.errors import DdqError
+from ddq.errors import DdqError, StaleEdit
 from ddq.ui import auth, state
 from ddq.ui import ledger as ui_ledger
 
@@ -13,21 +15,54 @@ ui_ledger.show_flash()
 if not auth.may_edit("change the settings", ADMIN):  # only in an admin's navigation anyway
     st.stop()
 
+
+def fields(form: str, current: dict[str, str], labels: dict[str, str]) -> tuple[dict, dict]:
+    """Text inputs for ``labels``, starting from ``current``; returns (entered, as first seen).
+
+    The values a form starts from are kept until it is saved, so that a save made on top
+    of someone else's newer change is refused (and said so) instead of undoing it.
+    """
+    generation = st.session_state.get(f"{form}_generation", 0)
+    seen: dict[str, Any] = st.session_state.setdefault(f"{form}_seen_{generation}", {})
+    entered = {}
+    for key, label in labels.items():
+        widget = f"{form}_{generation}_{key}"
+        if widget not in st.session_state:
+            st.session_state[widget] = current[key] or ""
+            seen[key] = current[key] or ""
+        entered[key] = st.text_input(label, key=widget)
+    return entered, seen
+
+
+def save(form: str, message: str, change, *args: Any, **kwargs: Any) -> None:
+    """Run the change; on success or on a stale edit, start the form again from what is stored."""
+    try:
+        with state.connection() as con:
+            change(con, *args, who=auth.current(), **kwargs)
+    except StaleEdit as exc:
+        st.session_state[f"{form}_stale"] = str(exc)
+    except DdqError as exc:
+        st.error(str(exc))
+        return
+    else:
+        ui_ledger.flash(message)
+    st.session_state[f"{form}_generation"] = st.session_state.get(f"{form}_generation", 0) + 1
+    st.rerun()
+
+
+def stale_notice(form: str) -> None:
+    if f"{form}_stale" in st.session_state:
+        st.error(st.session_state.pop(f"{form}_stale"), icon=":material/sync_problem:")
+
+
 values = state.read("settings")
+st.subheader("The community")
+stale_notice("community")
 with st.form("community"):
-    st.subheader("The community")
-    entered = {s.key: st.text_input(s.label, values[s.key], key=f"setting_{s.key}")
-               for s in settings.SETTINGS}  # fmt: skip
+    entered, seen = fields("community", values, {s.key: s.label for s in settings.SETTINGS})
     st.caption("Empty links are not shown. Links start with https://.")
     if st.form_submit_button("Save settings", type="primary"):
-        try:
-            with state.connection() as con:
-                settings.update(con, entered, who=auth.current())
-        except DdqError as exc:
-            st.error(str(exc))
-        else:
-            ui_ledger.flash("Settings saved.")
-            st.rerun()
+        save("community", "Settings saved.", settings.update, entered, expected=seen)
 
 details = state.read("area_details")
 if details:
@@ -38,15 +73,9 @@ if details:
     labels = {"head": "Area head", "champions_channel": "Slack channel for champions",
               "community_channel": "Slack channel for everyone",
               "coaching_url": "Link to request coaching", "workshop_url": "Link to request a workshop"}  # fmt: skip
+    form = f"area_{chosen}"
+    stale_notice(form)
     with st.form("area"):
-        fields = {k: st.text_input(label, detail[k] or "", key=f"area_{k}")
-                  for k, label in labels.items()}  # fmt: skip
+        entered, seen = fields(form, detail, labels)
         if st.form_submit_button("Save area", type="primary"):
-            try:
-                with state.connection() as con:
-                    roster.update_area(con, chosen, who=auth.current(), **fields)
-            except DdqError as exc:
-                st.error(str(exc))
-            else:
-                ui_ledger.flash(f"{chosen} saved.")
-                st.rerun()
+            save(form, f"{chosen} saved.", roster.update_area, chosen, expected=seen, **entered)

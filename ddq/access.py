@@ -79,6 +79,11 @@ class Actor(str):
 SYSTEM = Actor("ddq sample", ADMIN, via="system")
 
 
+def article(role: str) -> str:
+    """'a viewer', 'an editor', 'an admin'."""
+    return _ARTICLE[role]
+
+
 def check(who: object, role: str, doing: str) -> Actor:
     """``who`` as an Actor whose role includes ``role``; else NotAllowed saying why."""
     if not isinstance(who, Actor):

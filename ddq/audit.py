@@ -54,7 +54,7 @@ def entries(
     *,
     since: dt.date | None = None,
     until: dt.date | None = None,
-    who: str | None = None,
+    by: str | None = None,
     action: str | None = None,
     subject: str | None = None,
     text: str | None = None,
@@ -62,7 +62,7 @@ def entries(
 ) -> list[dict[str, Any]]:
     """Audit rows, newest first, filtered.
 
-    ``since`` and ``until`` are days (UTC, both included); ``who`` matches the person
+    ``since`` and ``until`` are days (UTC, both included); ``by`` matches the person
     exactly (case-insensitively); ``action`` matches an action or its family (``roster``
     matches ``roster.handover``); ``subject`` matches exactly; ``text`` is found anywhere in
     the subject, before or after.
@@ -81,7 +81,7 @@ def entries(
                OR after ILIKE ? ESCAPE '\\')
         ORDER BY id DESC LIMIT ?
         """,
-        [since, since, until, until, who, who, action, action, action, subject, subject,
+        [since, since, until, until, by, by, action, action, action, subject, subject,
          pattern, pattern, pattern, pattern, limit],
     )  # fmt: skip
 

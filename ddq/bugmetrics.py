@@ -25,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ddq import events, ledger, rules
+from ddq import audit, events, ledger, rules
 from ddq import values as values_store
 from ddq.access import EDITOR, requires
 from ddq.db import quote_ident, transaction
@@ -330,6 +330,9 @@ def compute(
             values_store.remove(con, "stale", import_id)
             ledger.finish(con, import_id, rows_read=total, added=comparison.added,
                           updated=comparison.updated + removed, unchanged=comparison.unchanged)  # fmt: skip
+            audit.record(con, who, f"{kind}.compute", "bug metrics",
+                         after={"import_id": import_id, "added": comparison.added,
+                                "updated": comparison.updated, "removed": removed})  # fmt: skip
         result.import_id = import_id
         return result
     finally:

@@ -461,7 +461,7 @@ def audit(ctx: click.Context, since: Any, by: str | None, action: str | None, li
     from ddq import audit as log
 
     with _connect(ctx) as con:
-        found = log.entries(con, since=since.date() if since else None, who=by, action=action,
+        found = log.entries(con, since=since.date() if since else None, by=by, action=action,
                             limit=limit)  # fmt: skip
     if not found:
         click.echo("no audit entries" + (" match" if since or by or action else " yet"))

@@ -120,12 +120,6 @@ def _clean_sla(value: object) -> int | None:
     return value
 
 
-def _clean_who(who: str) -> str:
-    if not isinstance(who, str) or not who.strip():
-        raise InvalidDefinition("Say who makes the change (who is empty).")
-    return who.strip()
-
-
 _COLUMNS = """
     d.version, d.title, d.status, d.rationale, d.examples, d.rule, d.sla_days,
     d.effective_from, d.created_at, d.created_by, d.adopted_at, d.adopted_by, d.retired_at,
@@ -223,7 +217,6 @@ def create_draft(
     is kept in the audit row and shown as ``based_on``; any version may be a base,
     adopted and retired ones included.
     """
-    who = _clean_who(who)
     title = _clean_title(title)
     with transaction(con):
         base = _load(con, based_on) if based_on is not None else None
@@ -267,7 +260,6 @@ def update_draft(
     versions never change (Conflict, nothing written). Setting a field to the value it
     has is not a change and writes nothing.
     """
-    who = _clean_who(who)
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidDefinition(
@@ -312,7 +304,6 @@ def update_draft(
 @requires(EDITOR, "propose a critical-bug definition")
 def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     """Put a draft to the champions: from now on each team's champion can take a stance."""
-    who = _clean_who(who)
     with transaction(con):
         row = _load(con, version)
         if row["status"] == PROPOSED:
@@ -338,7 +329,6 @@ def adopt(
     agreed is shown, not enforced: the community decides in the meeting. Adds an event
     "Definition vN adopted: <title>" on the effective date.
     """
-    who = _clean_who(who)
     if isinstance(effective_from, dt.datetime) or not isinstance(effective_from, dt.date):
         raise InvalidDefinition(f"The effective date must be a date, not {effective_from!r}.")
     if effective_from < EARLIEST_WEEK:
@@ -411,7 +401,6 @@ def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     announced for the future): adopt a later version to replace it, or retire it once it
     is in force.
     """
-    who = _clean_who(who)
     with transaction(con):
         row = _load(con, version)
         if row["status"] == RETIRED:
@@ -457,7 +446,6 @@ def record_stance(
     disagreement needs a comment saying why. Recording again replaces the team's earlier
     stance (the audit log keeps both).
     """
-    who = _clean_who(who)
     stance = (stance or "").strip().lower()
     if stance not in STANCES:
         raise InvalidDefinition(f"A stance is agree, disagree or abstain, not {stance!r}.")

@@ -219,6 +219,10 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
         # Targets of the teams removed just now go with them.
         con.execute("DELETE FROM targets WHERE team_id NOT IN (SELECT id FROM teams)")
         _mark_undone(con, entry, who)
+        audit.record(con, who, f"{entry['kind']}.undo", entry["file_name"],
+                     before={"import_id": entry["id"], "status": "applied"},
+                     after={"status": "undone", "removed": removed, "restored": restored,
+                            "teams_removed": teams_removed})  # fmt: skip
     return {"removed": removed, "restored": restored, "teams_removed": teams_removed}
 
 

@@ -251,10 +251,11 @@ def update_area(
                  [name_key(area)])  # fmt: skip
     if not found:
         raise NotFound(f"There is no area {area!r}.")
+    if expected is not None:  # what the person left as they saw it is not theirs to save
+        clean = {k: v for k, v in clean.items() if k not in expected or v != (expected[k] or "")}
     before = {k: found[0][k] or "" for k in clean}
     changed = {k: v for k, v in clean.items() if before[k] != v}
-    stale_keys = [k for k in changed if k in (expected or {})
-                  and clean[k] != (expected[k] or "") and before[k] != (expected[k] or "")]  # fmt: skip
+    stale_keys = [k for k in changed if k in (expected or {}) and before[k] != (expected[k] or "")]
     if stale_keys:
         raise stale(f"area {found[0]['name']}", changed_since(expected, before, stale_keys))
     if not changed:

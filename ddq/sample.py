@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ddq import db, ledger
+from ddq import audit, db, ledger
 from ddq.access import ADMIN, SYSTEM, Actor, requires
 from ddq.errors import Conflict, DdqError
 from ddq.metrics import DEFAULT_CATALOG, EARLIEST_WEEK, current_week
@@ -739,6 +739,9 @@ def fill_demo(
             unchanged=0,
             teams_created=teams,
         )
+        audit.record(con, who, "demo.load", f"sample organisation (seed {seed})",
+                     after={"import_id": import_id, "teams": teams, "weeks": weeks,
+                            "values": n_values})  # fmt: skip
 
     def name(index: int | None) -> str | None:
         return None if index is None else org.team_names[index]

@@ -97,13 +97,14 @@ def update(
     it is now), so no change is silently lost.
     """
     clean = {key: validate(key, value) for key, value in changes.items()}
+    if expected is not None:  # what the person left as they saw it is not theirs to save
+        clean = {k: v for k, v in clean.items() if k not in expected or v != expected[k]}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with transaction(con):
         before = current(con)
         changed = {k: v for k, v in clean.items() if before[k] != v}
         # Changed by this person (from what they saw) and, meanwhile, by someone else.
-        stale_keys = [k for k in changed if k in (expected or {})
-                      and clean[k] != expected[k] and before[k] != expected[k]]  # fmt: skip
+        stale_keys = [k for k in changed if k in (expected or {}) and before[k] != expected[k]]
         if stale_keys:
             raise stale("the settings", changed_since(expected, before, stale_keys))
         if not changed:

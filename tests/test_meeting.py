@@ -349,8 +349,17 @@ def fixed_meetings(con) -> int:
 
     second = mt.create_meeting(con, held_on=HELD, order="rotation",
                                title="Weekly champions sync", who=WHO)  # fmt: skip
-    mt.set_note(con, second, "Ledger", "doing", "Pairing on the reconciliation job.", Actor("bo", EDITOR))
-    mt.set_note(con, second, "Ledger", "feedback_wanted", "Is a weekly bug bash worth it?", Actor("bo", EDITOR))
+    mt.set_note(
+        con, second, "Ledger", "doing", "Pairing on the reconciliation job.", Actor("bo", EDITOR)
+    )
+    mt.set_note(
+        con,
+        second,
+        "Ledger",
+        "feedback_wanted",
+        "Is a weekly bug bash worth it?",
+        Actor("bo", EDITOR),
+    )
     mt.set_position(con, second, 0, WHO)  # Ledger
     mt.set_note(con, second, "Ledger", "feedback_given",
                 "Try it for a month.\nShare the numbers next time.", WHO)  # fmt: skip

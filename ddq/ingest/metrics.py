@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ddq import ledger
+from ddq import audit, ledger
 from ddq import values as values_store
 from ddq.access import EDITOR, requires
 from ddq.db import quote_ident, quote_literal, temp_table, transaction
@@ -644,4 +644,8 @@ def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> N
             unchanged=result.unchanged,
             teams_created=len(result.teams_created),
         )
+        audit.record(con, who, "metrics.import", result.file_name,
+                     after={"import_id": import_id, "rows": result.rows_read,
+                            "added": result.added, "updated": result.updated,
+                            "teams_created": len(result.teams_created)})  # fmt: skip
     result.import_id = import_id

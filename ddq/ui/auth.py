@@ -174,8 +174,8 @@ def may_edit(what: str, role: str = EDITOR) -> bool:
     if actor.name == GUEST:
         st.caption(f"Sign in as an {role} to {what}.")
     else:
-        st.caption(f"You are signed in as {actor.role}; to {what}, ask an admin for the "
-                   f"{role} role.")  # fmt: skip
+        st.caption(f"You are signed in as {access.article(actor.role)}; to {what}, ask an admin "
+                   f"for the {role} role.")  # fmt: skip
     return False
 
 

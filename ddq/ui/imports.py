@@ -113,9 +113,7 @@ def upload_and_apply(
             if kind == "bugs":  # the weekly bug metrics follow the bugs they come from
                 from ddq import bugmetrics
 
-                message += (
-                    f" Bug metrics: {bugmetrics.compute(con, who=auth.current()).summary()}."
-                )
+                message += f" Bug metrics: {bugmetrics.compute(con, who=auth.current()).summary()}."
     except DdqError as exc:
         bar.empty()
         st.error(str(exc))

@@ -11,6 +11,13 @@ from ddq import db
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def no_sign_in_settings(monkeypatch):
+    """Pages start in local mode unless a test configures sign-in itself."""
+    for name in ("DDQ_EDITOR_PASSWORD", "DDQ_ADMIN_PASSWORD", "DDQ_ADMINS", "DDQ_EDITORS"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def app_db(tmp_path, monkeypatch) -> Path:
     """An empty, migrated database that the app will use."""

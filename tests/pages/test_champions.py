@@ -124,11 +124,11 @@ def test_html_and_script_in_names_show_as_text(app_db, page):
 def test_settings_show_in_the_sidebar_and_bad_links_are_refused(app_db, page):
     at = open_page(page, "settings")
     assert not at.exception
-    at.text_input(key="setting_champions_channel").input("quality-champions")
-    at.text_input(key="setting_coaching_url").input("javascript:alert(1)")
+    at.text_input(key="community_0_champions_channel").input("quality-champions")
+    at.text_input(key="community_0_coaching_url").input("javascript:alert(1)")
     next(b for b in at.button if b.label == "Save settings").click().run()
     assert any("not a web address" in e.value for e in at.error)
-    at.text_input(key="setting_coaching_url").input("https://intranet.example.com/coaching")
+    at.text_input(key="community_0_coaching_url").input("https://intranet.example.com/coaching")
     next(b for b in at.button if b.label == "Save settings").click().run()
     assert not at.error
     sidebar = [*at.sidebar.caption, *at.sidebar.markdown]
@@ -174,3 +174,22 @@ def test_a_team_can_be_retired_and_leaves_the_roster(app_db, page):
     next(b for b in at.button if b.label == "Save status").click().run()
     assert any("Gamma is retired" in s.value for s in at.success)
     assert at.markdown[0].value == "### 1 of 2 teams has no champion"
+
+
+def test_two_editors_on_one_row_the_second_is_told_and_sees_the_new_value(app_db, page):
+    small_roster(app_db)
+    first, second = open_page(page, "champions"), open_page(page, "champions")
+    _edit(first, 1, champion="Bo Kim", contact="@bo", since="2025-06-02")
+    _edit(second, 1, champion="Cy Diaz", contact="@cy", since="2025-07-07")
+    next(b for b in first.button if b.label == "Save roster changes").click().run()
+    next(b for b in second.button if b.label == "Save roster changes").click().run()
+    assert not second.exception
+    assert [e.value for e in second.error] == [
+        "Nothing was saved: the roster changed since you opened it (Alpha: champion: now Bo Kim "
+        "(was Ann Lee), contact: now @bo (was ann@example.com), since: now 2025-06-02 (was "
+        "2025-01-06)). You now see the new values; make your change again if it is still needed."
+    ]
+    editor = next(f for f in second.dataframe if "champion" in f.value.columns).value
+    assert editor.loc[editor["team"] == "Alpha", "champion"].tolist() == ["Bo Kim"]
+    with db.connect(app_db) as con:
+        assert [t["person"] for t in roster.history(con, "Alpha")] == ["Bo Kim", "Ann Lee"]
