@@ -498,7 +498,7 @@ def role_list(ctx: click.Context) -> None:
         return
     _table(["email", "role", "granted by", "granted (UTC)"],
            [[r["email"], r["role"], r["granted_by"], f"{r['granted_at']:%Y-%m-%d %H:%M}"]
-            for r in found])  # fmt: skip
+            for r in found], right=set())  # fmt: skip
 
 
 @role.command("set")
