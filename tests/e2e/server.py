@@ -76,12 +76,19 @@ def make_sample_db(
     return summary
 
 
+# Sign-in configuration from the environment; a server starts in local mode without them.
+SIGN_IN_VARIABLES = ("DDQ_EDITOR_PASSWORD", "DDQ_ADMIN_PASSWORD", "DDQ_ADMINS", "DDQ_EDITORS")
+
+
 class StreamlitServer:
     """``streamlit run app.py`` on a free loopback port against the database ``db_path``."""
 
-    def __init__(self, db_path: Path, log_path: Path) -> None:
+    def __init__(
+        self, db_path: Path, log_path: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.db_path = db_path
         self.log_path = log_path
+        self.extra_env = extra_env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -114,7 +121,9 @@ class StreamlitServer:
         env = {**os.environ, "DDQ_DB": str(self.db_path), "DDQ_LOCK_WAIT": "15",
                # the meeting page refreshes itself every few seconds instead of 30 here
                "DDQ_MEETING_REFRESH": "3"}  # fmt: skip
-        env.pop("DDQ_DEBUG", None)
+        for name in ("DDQ_DEBUG", *SIGN_IN_VARIABLES):  # local mode, unless a test asks
+            env.pop(name, None)
+        env.update(self.extra_env)
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -159,9 +168,11 @@ class StreamlitServer:
 
 
 @contextmanager
-def running_app(db_path: Path, log_path: Path) -> Iterator[StreamlitServer]:
+def running_app(
+    db_path: Path, log_path: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[StreamlitServer]:
     """The app served against ``db_path`` for the duration of the block."""
-    server = StreamlitServer(db_path, log_path)
+    server = StreamlitServer(db_path, log_path, extra_env)
     server.start()
     try:
         yield server

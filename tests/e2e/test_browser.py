@@ -44,6 +44,7 @@ PAGES = [
     AppPage("/critical_bugs", "Critical bugs", "Critical bugs"),
     AppPage("/upload", "Upload", "Upload metrics"),
     AppPage("/settings", "Settings", "Settings"),
+    AppPage("/audit", "Audit log", "Audit log"),
 ]
 PAGE_IDS = [p.nav_label.lower() for p in PAGES]
 
