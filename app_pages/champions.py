@@ -71,7 +71,7 @@ with st.expander("Edit the roster", icon=":material/edit:"):
             with state.connection() as con:
                 done = roster.apply_edits(con, edits, who=state.LOCAL_USER)
         except DdqError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             ui_ledger.flash(" ".join(done))
             st.rerun()
@@ -85,7 +85,7 @@ with st.expander("Add, retire or bring back a team", icon=":material/group_add:"
                 with state.connection() as con:
                     done = roster.add_team(con, new_team, new_area, who=state.LOCAL_USER)
             except DdqError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 ui_ledger.flash(done)
                 st.rerun()
@@ -100,7 +100,7 @@ with st.expander("Add, retire or bring back a team", icon=":material/group_add:"
                         done = roster.set_team_active(con, chosen_team, active == "active",
                                                       who=state.LOCAL_USER)  # fmt: skip
                 except DdqError as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     ui_ledger.flash(done)
                     st.rerun()

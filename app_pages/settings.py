@@ -6,6 +6,7 @@ from ddq import roster, settings
 from ddq.errors import DdqError
 from ddq.ui import ledger as ui_ledger
 from ddq.ui import state
+from ddq.ui.format import plain
 
 st.title("Settings")
 ui_ledger.show_flash()
@@ -21,7 +22,7 @@ with st.form("community"):
             with state.connection() as con:
                 settings.update(con, entered, who=state.LOCAL_USER)
         except DdqError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             ui_ledger.flash("Settings saved.")
             st.rerun()
@@ -43,7 +44,7 @@ if details:
                 with state.connection() as con:
                     roster.update_area(con, chosen, who=state.LOCAL_USER, **fields)
             except DdqError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 ui_ledger.flash(f"{chosen} saved.")
                 st.rerun()

@@ -6,6 +6,7 @@ import datetime as dt
 
 from ddq import db, roster
 from ddq.sample import fill_demo
+from ddq.ui.format import plain
 
 EVIL_TEAM = "<script>alert('team')</script>"
 EVIL_AREA = "<img src=x onerror=alert('area')>"
@@ -83,7 +84,7 @@ def test_a_handover_from_the_editor_keeps_both_terms(app_db, page):
     _edit(at, 1, champion="Bo Kim", contact="@bo", since="2025-06-02")
     next(b for b in at.button if b.label == "Save roster changes").click().run()
     assert not at.exception
-    assert any("Handover on Alpha: Ann Lee to Bo Kim from 2025-06-02" in s.value
+    assert any(plain("Handover on Alpha: Ann Lee to Bo Kim from 2025-06-02") in s.value
                for s in at.success)  # fmt: skip
     with db.connect(app_db) as con:
         terms = roster.history(con, "Alpha")
@@ -98,7 +99,7 @@ def test_an_invalid_edit_saves_nothing_and_says_why(app_db, page):
     at = open_page(page, "champions")
     _edit(at, 0, champion="Cy", contact="not an address", since="2025-06-02")
     next(b for b in at.button if b.label == "Save roster changes").click().run()
-    assert any("Nothing was saved. Beta: not an email address" in e.value for e in at.error)
+    assert any(plain("Nothing was saved. Beta: not an email address") in e.value for e in at.error)
     with db.connect(app_db) as con:
         assert roster.history(con, "Beta") == []
 
