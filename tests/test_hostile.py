@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import io
 import json
-from typing import Any
 
 import duckdb
 import pytest
@@ -30,45 +28,12 @@ from ddq.ingest.metrics import import_metrics
 from ddq.ingest.problems import ImportRejected
 from ddq.metrics import catalog, today_utc
 from ddq.trends import Scope, build_trend, freshness, headlines, latest_complete_week, movers
+from tests.hostile_data import SQL_PAYLOADS, counts, csv_bytes
 
 WHO = "hostile test"  # who acts: one place to change when writes take an acting user
 
-SQL_PAYLOADS = (
-    "x'; DROP TABLE teams; --",
-    "' OR '1'='1",
-    '"; DELETE FROM metric_values; --',
-    "/* */",
-    "\\",
-    "\\'",
-    "%",
-    "_",
-    "‘smart’ “quotes” ＇full＇",
-    "); DROP TABLE areas; --",
-    "? $1 :name",
-    "a'b\"c`d",
-)
 # All of them at once, for the command's arguments (one run each).
 EVERYTHING = "x'; DROP TABLE teams; -- \" OR '1'='1 /* */ \\ % _ ‘’“”"
-
-
-def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Every table of the database with its row count."""
-    names = [n for (n,) in con.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = 'main' AND table_catalog = current_database() "
-        "AND table_type = 'BASE TABLE'"
-    ).fetchall()]  # fmt: skip
-    return {
-        n: con.execute(f"SELECT count(*) FROM {db.quote_ident(n)}").fetchone()[0] for n in names
-    }
-
-
-def csv_bytes(rows: list[list[Any]]) -> bytes:
-    import csv
-
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
-    return out.getvalue().encode("utf-8")
 
 
 @pytest.fixture
