@@ -134,12 +134,12 @@ def test_a_teams_notes_and_the_chart_of_hostile_teams(hostile, page):
     shown = check_page(at)
     assert plain(H.TEAM_SCRIPT) in shown and plain(H.CHAMPION) in shown
 
-    at = open_page(page, "trends", scope="Teams", team=[H.TEAM_SCRIPT, H.TEAM_LINK, H.TEAM_FRAME])
+    at = open_page(page, "trends", scope="Teams", team=[H.TEAM_SCRIPT, H.TEAM_LINK, H.TEAM_ANCHOR])
     check_page(at)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     names = sorted(t["name"] for t in spec["data"])
     assert names == sorted(
-        html.escape(n, quote=False) for n in (H.TEAM_SCRIPT, H.TEAM_LINK, H.TEAM_FRAME)
+        html.escape(n, quote=False) for n in (H.TEAM_SCRIPT, H.TEAM_LINK, H.TEAM_ANCHOR)
     )
     assert all(t["hovertemplate"].startswith("%{fullData.name}") for t in spec["data"])
 
