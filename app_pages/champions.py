@@ -110,3 +110,7 @@ with st.expander("Import a roster file", icon=":material/upload_file:"):
                "as named; a new champion is a handover; an empty champion means the team has "
                "none. Teams the file does not name are left as they are.")  # fmt: skip
     imports.upload_and_apply("roster", "Roster CSV file")
+    if rows:
+        st.download_button("Download the roster (CSV), to edit and import again", ui.roster_csv,
+                           "roster.csv", "text/csv", icon=":material/download:",
+                           on_click="ignore")  # fmt: skip
