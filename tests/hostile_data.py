@@ -48,7 +48,8 @@ TEAM_LINK = f"Team {MD_LINK}"
 TEAM_FRAME = f"Team {IFRAME}"
 TEAM_SVG = f"Team {SVG}"  # left without a champion: named in "Without a champion"
 TEAM_ANCHOR = f"Team {ANCHOR}"  # Plotly would draw the link, were names not escaped
-TEAMS = (TEAM_SCRIPT, TEAM_IMAGE, TEAM_LINK, TEAM_FRAME, TEAM_SVG, TEAM_ANCHOR)
+FORMULA_TEAM = '=HYPERLINK("http://127.0.0.1:9/x","y")'  # for the CSV downloads
+TEAMS = (TEAM_SCRIPT, TEAM_IMAGE, TEAM_LINK, TEAM_FRAME, TEAM_SVG, TEAM_ANCHOR, FORMULA_TEAM)
 CHAMPION = f"Ann {SCRIPT}"
 OTHER_CHAMPION = f"Bo {MD_IMAGE}"
 METRICS_FILE = f"metrics {IMG}.csv"
@@ -121,6 +122,7 @@ def build_hostile_db(path: Path) -> dict[str, Any]:
             [OTHER_AREA, TEAM_FRAME, OTHER_CHAMPION, "@bo", "2025-01-06"],
             [AREA, TEAM_SVG, "", "", ""],
             [OTHER_AREA, TEAM_ANCHOR, CHAMPION, "ann@example.com", "2025-01-06"],
+            [OTHER_AREA, FORMULA_TEAM, "+cmd", "@sum", "2025-01-06"],
         ]
         import_roster(con, csv_bytes(roster_rows), file_name=ROSTER_FILE, who=WHO)
         metric_rows = [["team", "week", "metric", "value"]]

@@ -370,3 +370,11 @@ def test_command_arguments_with_payloads_are_refused_clearly_or_stored(make_db, 
     changed = {k for k in after if after[k] != before[k]}
     assert changed <= {"team_mappings", "critical_defs", "audit_log"}
     assert set(after) == set(before)
+
+
+def test_tables_offer_no_csv_download_of_their_own():
+    """A table's own download writes cells as they are; ddq's download buttons are safe."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True

@@ -9,6 +9,7 @@ opens, no exception box shows, and the payload is on screen as text.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -121,4 +122,39 @@ def test_notes_and_chart_names_are_text_in_the_browser(tab: Page, hostile_app: d
     names = {legend.nth(i).text_content() for i in range(legend.count())}
     assert names == set(teams)
     assert tab.locator(".js-plotly-plot a").count() == 0
+    assert tab.evaluate(INJECTED) == CLEAN
+
+
+def _download(tab: Page, label: str) -> list[dict[str, str]]:
+    button = tab.get_by_role("button", name=label)
+    expect(button).to_be_visible()
+    with tab.expect_download() as started:
+        button.click()
+    with started.value.path().open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_downloads_are_formula_safe_and_tables_offer_none_of_their_own(
+    tab: Page, hostile_app: dict
+):
+    tab.goto(f"{hostile_app['url']}/champions")
+    wait_for_app(tab)
+    table = tab.locator('[data-testid="stDataFrame"]').first
+    table.hover()
+    expect(tab.get_by_role("button", name="Search").first).to_be_visible()
+    expect(tab.get_by_role("button", name="Download as CSV")).to_have_count(0)
+    tab.get_by_text("Import a roster file").click()
+    roster = {
+        r["team"]: r for r in _download(tab, "Download the roster (CSV), to edit and import again")
+    }
+    formula = roster["'" + H.FORMULA_TEAM]
+    assert (formula["champion"], formula["email"]) == ("'+cmd", "'@sum")
+    assert roster[H.TEAM_SCRIPT]["champion"] == H.CHAMPION
+
+    query = urlencode({"metric": "open_bugs", "scope": "Teams",
+                       "team": [H.FORMULA_TEAM, H.TEAM_SCRIPT]}, doseq=True)  # fmt: skip
+    tab.goto(f"{hostile_app['url']}/trends?{query}")
+    wait_for_app(tab)
+    rows = _download(tab, "Data behind the chart (CSV)")
+    assert {r["team"] for r in rows} == {"'" + H.FORMULA_TEAM, H.TEAM_SCRIPT}
     assert tab.evaluate(INJECTED) == CLEAN

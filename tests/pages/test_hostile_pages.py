@@ -221,3 +221,10 @@ def test_the_data_behind_a_chart_of_formula_teams_is_formula_safe(app_db, page, 
     written = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
     assert {r["team"] for r in written} == set(teams.values())
     assert {r["value"] for r in written} == {"3"}
+
+
+def test_the_champions_page_offers_the_formula_safe_roster(hostile, page):
+    at = open_page(page, "champions")
+    check_page(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download the roster (CSV), to edit and import again"]
