@@ -270,6 +270,16 @@ def test_definitions_mappings_presets_settings_and_audit_take_payloads(con):
     for i, name in enumerate(SQL_PAYLOADS, 1):
         assert stored[f"HX-{i}"] == [name] * 4
 
+    # A skipped row's reason names its column: a payload header, quoted into the SQL.
+    odd = {"key": "Key", "created": SQL_PAYLOADS[0]}
+    skipped = import_bugs(con, csv_bytes([["Key", SQL_PAYLOADS[0]], ["HX-900", "2025-01-01"],
+                                          ["HX-901", "not a date"]]),
+                          file_name="skip.csv", who=WHO, format="csv", mapping=odd,
+                          skip_bad_rows=True)  # fmt: skip
+    assert (skipped.added, skipped.skipped_count) == (1, 1)
+    assert f"column {SQL_PAYLOADS[0]}" in str(skipped.skipped[0])
+    con.execute("DELETE FROM bugs WHERE key = 'HX-900'")
+
     for name in SQL_PAYLOADS:
         assert ownership.set_mapping(con, "component", name, owner, who=WHO).endswith(owner + ".")
     assert sorted(m["value"] for m in ownership.mappings(con)) == sorted(SQL_PAYLOADS)
