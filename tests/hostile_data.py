@@ -23,7 +23,7 @@ from ddq.trends import latest_complete_week
 if TYPE_CHECKING:
     import duckdb
 
-# Who acts: one place to change when writing functions take an acting user instead.
+# Who acts in every hostile test: the one place to change when writes take an acting user.
 WHO = "hostile test"
 
 # What a payload does when it works: sets this in the page (the browser test reads it).

@@ -28,9 +28,7 @@ from ddq.ingest.metrics import import_metrics
 from ddq.ingest.problems import ImportRejected
 from ddq.metrics import catalog, today_utc
 from ddq.trends import Scope, build_trend, freshness, headlines, latest_complete_week, movers
-from tests.hostile_data import SQL_PAYLOADS, counts, csv_bytes
-
-WHO = "hostile test"  # who acts: one place to change when writes take an acting user
+from tests.hostile_data import SQL_PAYLOADS, WHO, counts, csv_bytes
 
 # All of them at once, for the command's arguments (one run each).
 EVERYTHING = "x'; DROP TABLE teams; -- \" OR '1'='1 /* */ \\ % _ ‘’“”"

@@ -25,8 +25,7 @@ from ddq.ingest.metrics import import_metrics
 from ddq.ingest.roster import import_roster
 from ddq.metrics import today_utc
 from ddq.trends import Scope, build_trend, latest_complete_week
-
-WHO = "hostile test"
+from tests.hostile_data import WHO
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 # What each hostile cell is written as.
