@@ -74,7 +74,7 @@ with st.expander("Edit the roster", icon=":material/edit:"):
         },
     )  # fmt: skip
     if "roster_stale" in st.session_state:
-        st.error(st.session_state.pop("roster_stale"), icon=":material/sync_problem:")
+        st.error(plain(st.session_state.pop("roster_stale")), icon=":material/sync_problem:")
     edits = ui.edited_rows(before, after)
     if st.button("Save roster changes", type="primary", disabled=not edits):
         try:
@@ -86,7 +86,7 @@ with st.expander("Edit the roster", icon=":material/edit:"):
             st.session_state["roster_stale"] = str(exc)
             st.rerun()
         except DdqError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             ui_ledger.flash(" ".join(done))
             st.rerun()
@@ -100,7 +100,7 @@ with st.expander("Add, retire or bring back a team", icon=":material/group_add:"
                 with state.connection() as con:
                     done = roster.add_team(con, new_team, new_area, who=auth.current())
             except DdqError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 ui_ledger.flash(done)
                 st.rerun()
@@ -115,7 +115,7 @@ with st.expander("Add, retire or bring back a team", icon=":material/group_add:"
                         done = roster.set_team_active(con, chosen_team, active == "active",
                                                       who=auth.current())  # fmt: skip
                 except DdqError as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     ui_ledger.flash(done)
                     st.rerun()
@@ -125,3 +125,7 @@ with st.expander("Import a roster file", icon=":material/upload_file:"):
                "as named; a new champion is a handover; an empty champion means the team has "
                "none. Teams the file does not name are left as they are.")  # fmt: skip
     imports.upload_and_apply("roster", "Roster CSV file")
+    if rows:
+        st.download_button("Download the roster (CSV), to edit and import again", ui.roster_csv,
+                           "roster.csv", "text/csv", icon=":material/download:",
+                           on_click="ignore")  # fmt: skip

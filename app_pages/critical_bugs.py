@@ -9,6 +9,7 @@ from ddq.metrics import today_utc
 from ddq.ui import auth, state
 from ddq.ui import critical as ui
 from ddq.ui import ledger as ui_ledger
+from ddq.ui.format import plain
 
 st.title("Critical bugs")
 ui_ledger.show_flash()
@@ -20,7 +21,7 @@ def act(message: str, change, *args, **kwargs) -> None:
         with state.connection() as con:
             change(con, *args, who=auth.current(), **kwargs)
     except DdqError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
     else:
         ui_ledger.flash(message)
         st.rerun()
@@ -42,7 +43,7 @@ for v in proposals:
     if in_force:
         changes = state.critical("compare", in_force["version"], v["version"])["changes"]
         st.markdown("**Compared with the definition in force:** " +
-                    (" ".join(changes) if changes else "the same meaning."))  # fmt: skip
+                    (" ".join(plain(c) for c in changes) if changes else "the same meaning."))  # fmt: skip
     with st.expander("Impact: which open bugs change class", icon=":material/compare_arrows:"):
         ui.impact(state.critical("impact", v["version"]))
     if v["status"] == "proposed":
@@ -104,10 +105,10 @@ with st.expander("All versions", icon=":material/history:"):
         first = a.selectbox("Compare", numbers, index=1)
         second = b.selectbox("with", numbers, index=0)
         both = state.critical("compare", first, second)
-        a.info(both["a"]["explanation"])
-        b.info(both["b"]["explanation"])
+        a.info(plain(both["a"]["explanation"]))
+        b.info(plain(both["b"]["explanation"]))
         for change in both["changes"] or ["The two versions mean the same."]:
-            st.markdown(f"- {change}")
+            st.markdown(f"- {plain(change)}")
 
 with st.expander("Which team owns a bug", icon=":material/account_tree:"):
     st.caption("A bug belongs to its first mapped component, else its project, else its first "

@@ -72,8 +72,10 @@ params.publish({"meeting": chosen, "team": team})
 def presenter() -> None:
     """The team on screen, re-read every REFRESH_SECONDS (cached: one query per change)."""
     view = state.meeting("team", chosen, team)
-    champion = view["champion"] or "no champion"
-    st.caption(f"Champion: {champion} · {meeting['scope']} · {meeting['held_on']:%d %b %Y}")
+    champion = ui.plain(view["champion"] or "no champion")
+    st.caption(
+        f"Champion: {champion} · {ui.plain(meeting['scope'])} · {meeting['held_on']:%d %b %Y}"
+    )
     if editable and view["champion"]:
         here = st.toggle("Champion present", bool(view["present"]), key=f"present_{team}")
         if here != bool(view["present"]):

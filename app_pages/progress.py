@@ -85,7 +85,7 @@ with st.expander("Set a target", icon=":material/flag:"):
                         done = core.adopt_area_target(con, area_for, metric, target=target,
                                                       due=due, who=auth.current())  # fmt: skip
             except DdqError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 ui_ledger.flash(str(done))
                 st.rerun()

@@ -9,6 +9,7 @@ from ddq.access import ADMIN
 from ddq.errors import DdqError, StaleEdit
 from ddq.ui import auth, state
 from ddq.ui import ledger as ui_ledger
+from ddq.ui.format import plain
 
 st.title("Settings")
 ui_ledger.show_flash()
@@ -42,7 +43,7 @@ def save(form: str, message: str, change, *args: Any, **kwargs: Any) -> None:
     except StaleEdit as exc:
         st.session_state[f"{form}_stale"] = str(exc)
     except DdqError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     else:
         ui_ledger.flash(message)
@@ -52,7 +53,7 @@ def save(form: str, message: str, change, *args: Any, **kwargs: Any) -> None:
 
 def stale_notice(form: str) -> None:
     if f"{form}_stale" in st.session_state:
-        st.error(st.session_state.pop(f"{form}_stale"), icon=":material/sync_problem:")
+        st.error(plain(st.session_state.pop(f"{form}_stale")), icon=":material/sync_problem:")
 
 
 values = state.read("settings")

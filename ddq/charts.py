@@ -8,6 +8,7 @@ in the subtitle. Better is always the palette's bluish green, worse its vermilli
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +43,15 @@ TEMPLATE = go.layout.Template(
 )  # fmt: skip
 
 _UNIT_WORDS = {COUNT: "count", PERCENT: "%", DAYS: "days"}
+
+
+def _text(value: str) -> str:
+    """User text (a team, an area, an event's title) for a chart: shown as typed.
+
+    Plotly reads ``<b>``, ``<a href=...>`` and entities in every text it draws; escaped,
+    a name is only ever text.
+    """
+    return html.escape(value, quote=False)
 
 
 def axis_title(metric: MetricDef) -> str:
@@ -151,7 +161,7 @@ def trend_figure(
     )
     _add_signals(fig, signals)
     _add_events(fig, events)
-    subtitle = f"{scope_label} · weekly {aggregation} · {direction_words(metric)}"
+    subtitle = f"{_text(scope_label)} · weekly {aggregation} · {direction_words(metric)}"
     if limits is None:
         subtitle += " · too few weeks for process limits"
     return _layout(fig, metric.label, subtitle, metric)
@@ -204,7 +214,7 @@ def _add_events(fig: go.Figure, events: Sequence[dict[str, Any]]) -> None:
     """Events as markers along the top edge, one per week, with their titles on hover."""
     by_week: dict[dt.date, list[str]] = {}
     for event in events:
-        by_week.setdefault(event["week"], []).append(event["title"])
+        by_week.setdefault(event["week"], []).append(_text(event["title"]))
     if not by_week:
         return
     fig.add_trace(go.Scatter(
@@ -225,9 +235,10 @@ def compare_figure(
     fig = go.Figure()
     for i, (team, (weeks, values)) in enumerate(series.items()):
         fig.add_trace(go.Scatter(
-            x=weeks, y=values, mode="lines+markers", name=team, connectgaps=False,
+            x=weeks, y=values, mode="lines+markers", name=_text(team), connectgaps=False,
             line={"color": PALETTE[i % len(PALETTE)], "width": 3}, marker={"size": 7},
-            hovertemplate=f"{team}: <b>%{{y:,.4~g}}</b><extra></extra>",
+            # the name from the trace, never inside the template: a "%{...}" in it stays text
+            hovertemplate="%{fullData.name}: <b>%{y:,.4~g}</b><extra></extra>",
         ))  # fmt: skip
     return _layout(fig, metric.label, f"{len(series)} teams · {direction_words(metric)}", metric)
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -80,8 +81,6 @@ def export_roster(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = No
     current champion or empty cells. ``ddq import roster`` reads it back unchanged. ``out``
     is a file path, an open text stream, or None for standard output.
     """
-    import csv
-
     found = con.execute("""
         SELECT a.name, t.name, c.person, c.contact, c.since
         FROM teams t
@@ -92,11 +91,13 @@ def export_roster(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = No
     """).fetchall()
 
     def write(stream: TextIO) -> None:
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(ROSTER_COLUMNS)
+        stream.write(csv_line(ROSTER_COLUMNS))
         for *texts, since in found:
-            writer.writerow(
-                [formula_safe(t) if t else "" for t in texts] + [since.isoformat() if since else ""]
+            stream.write(
+                csv_line(
+                    [formula_safe(t) if t else "" for t in texts]
+                    + [since.isoformat() if since else ""]
+                )
             )
 
     if isinstance(out, Path):
@@ -124,22 +125,34 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def csv_line(cells: Sequence[str]) -> str:
+    """One CSV line ending in ``\\n``; a cell with a comma, quote or line break is quoted.
+
+    Python's csv writer with ``\\n`` line ends leaves a carriage return unquoted, and a
+    spreadsheet starts a new row there: the rest of the cell, ``=...`` perhaps, would be
+    read as a cell of its own (a formula), and the file would not import back.
+    """
+    if len(cells) == 1 and cells[0] == "":
+        return '""\n'
+    return ",".join(_quoted(c) for c in cells) + "\n"
+
+
+def _quoted(cell: str) -> str:
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 def rows_to_csv(rows: list[dict]) -> str:
     """Rows as formula-safe CSV text: the data behind a chart, ready for a spreadsheet.
 
     Dates are ISO, missing values empty, whole numbers without ``.0``.
     """
-    import csv
-    import io
-
     if not rows:
         return ""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([formula_safe(str(c)) for c in rows[0]])
-    for row in rows:
-        writer.writerow([_cell(v) for v in row.values()])
-    return buffer.getvalue()
+    lines = [csv_line([formula_safe(str(c)) for c in rows[0]])]
+    lines += [csv_line([_cell(v) for v in row.values()]) for row in rows]
+    return "".join(lines)
 
 
 def _cell(value: object) -> str:

@@ -25,7 +25,7 @@ def definition(d: dict[str, Any], *, heading: str) -> None:
     since = f", in force since {d['effective_from']:%d %b %Y}" if d.get("effective_from") else ""
     st.markdown(f"#### {heading} v{d['version']}: {plain(d['title'])}")
     st.caption(f"{d['status'].capitalize()}{since} · {sla_words(d['sla_days'])}")
-    st.info(d["explanation"], icon=":material/rule:")
+    st.info(plain(d["explanation"]), icon=":material/rule:")
     if d["rationale"]:
         st.markdown("**Why:** " + plain(d["rationale"]))
     if d["examples"]:

@@ -17,6 +17,7 @@ from ddq.errors import DdqError
 from ddq.ingest.problems import ImportRejected
 from ddq.ui import auth, state
 from ddq.ui import ledger as ui_ledger
+from ddq.ui.format import plain
 
 
 def importer(kind: str) -> Callable[..., Any]:
@@ -87,7 +88,7 @@ def upload_and_apply(
     sha = hashlib.sha256(data).hexdigest()
     outcome = _dry_run(kind, data, sha, upload.name, chosen, state.version(), auth.current())
     if isinstance(outcome, ImportRejected):
-        st.error(f"**{upload.name}**: {outcome.count} problem(s). Nothing was imported: fix the "
+        st.error(f"**{plain(upload.name)}**: {outcome.count} problem(s). Nothing was imported: fix the "
                  "file and upload it again.", icon=":material/error:")  # fmt: skip
         st.code("\n".join(outcome.problem_lines()), language=None, wrap_lines=True)
         return
@@ -96,7 +97,7 @@ def upload_and_apply(
     for column, (name, number) in zip(st.columns(len(counts)), counts.items(), strict=True):
         column.metric(name, f"{number:,}")
     for note in outcome.notes():  # what else to know before applying
-        st.caption(note)
+        st.caption(plain(note))
     st.dataframe(pd.DataFrame(outcome.preview), hide_index=True)
     idle = not outcome.changes_anything
     if not st.button("Apply import", type="primary", disabled=idle, key=f"{kind}_apply",
@@ -116,7 +117,7 @@ def upload_and_apply(
                 message += f" Bug metrics: {bugmetrics.compute(con, who=auth.current()).summary()}."
     except DdqError as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return None
     ui_ledger.flash(message)
     st.session_state[f"{kind}_generation"] = generation + 1
@@ -153,9 +154,9 @@ def mapping_editor(data: bytes) -> dict[str, Any] | None:
             with state.connection() as con:
                 bugs.save_mapping(con, label, mapping, who=auth.current())
         except DdqError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
-            st.success(f"Mapping {label!r} saved.")
+            st.success(plain(f"Mapping {label!r} saved."))
     missing = [f for f in bugs.REQUIRED if f not in mapping]
     if missing:
         st.warning("Choose the column for " + " and ".join(missing) + " to preview the import.")

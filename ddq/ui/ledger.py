@@ -7,6 +7,7 @@ import streamlit as st
 from ddq import ledger
 from ddq.errors import DdqError
 from ddq.ui import auth, state
+from ddq.ui.format import plain
 
 LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "updated",
                   "unchanged", "status"]  # fmt: skip
@@ -21,7 +22,7 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 def imports_with_undo() -> None:
@@ -53,7 +54,7 @@ def imports_with_undo() -> None:
             with state.connection() as con:
                 done = ledger.undo(con, int(chosen), who=auth.current())
         except DdqError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
     flash(f"Import {chosen} undone: {done['removed']} values removed, {done['restored']} restored.")
     st.rerun()

@@ -25,7 +25,7 @@ def act(message: str, change: Callable[..., Any], *args: Any, **kwargs: Any) -> 
         with state.connection() as con:
             change(con, *args, who=auth.current(), **kwargs)
     except DdqError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return False
     if message:
         st.toast(message)

@@ -12,12 +12,15 @@ from typing import Any
 
 import streamlit as st
 
+from ddq.ui.format import plain
+
 
 def seed(key: str, default: Any, *, parse: Callable[[str], Any] = str,
          allowed: Sequence[Any] | None = None) -> list[str]:  # fmt: skip
     """Give the widget ``key`` its value from the URL (or ``default``) once per session.
 
-    Returns warnings for values in the URL that were not valid, to show the user.
+    Returns warnings (Markdown) for values in the URL that were not valid, to show the user:
+    the URL's text in them is escaped, since anyone can write a link.
     """
     if key in st.session_state:
         return []
@@ -30,7 +33,7 @@ def seed(key: str, default: Any, *, parse: Callable[[str], Any] = str,
     except ValueError:
         value = None
     if value is None or (allowed is not None and value not in allowed):
-        return [f"The link's {key}={raw!r} is not available here; showing the default."]
+        return [f"The link's {key}={plain(repr(raw))} is not available here; showing the default."]
     st.session_state[key] = value
     return []
 
@@ -43,7 +46,7 @@ def seed_list(key: str, allowed: Sequence[str], limit: int) -> list[str]:
     chosen = [v for v in wanted if v in allowed][:limit]
     st.session_state[key] = chosen
     dropped = [v for v in wanted if v not in chosen]
-    return [f"Not shown from the link: {', '.join(dropped)}."] if dropped else []
+    return [f"Not shown from the link: {', '.join(plain(v) for v in dropped)}."] if dropped else []
 
 
 def publish(values: dict[str, Any]) -> None:

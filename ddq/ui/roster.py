@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
+from ddq.export import export_roster
+from ddq.ui import state
 from ddq.ui.format import plain
 
 NO_AREA = "No area"
@@ -90,6 +93,14 @@ def area_header(name: str, detail: dict[str, Any] | None) -> None:
     shown = [(url, words) for url, words in links if url]
     for column, (url, words) in zip(st.columns(max(len(shown), 1)), shown, strict=False):
         column.link_button(words, url)
+
+
+def roster_csv() -> bytes:
+    """The roster as ``ddq export roster`` writes it: formula-safe, and it imports back."""
+    buffer = io.StringIO()
+    with state.connection() as con:
+        export_roster(con, buffer)
+    return buffer.getvalue().encode("utf-8")
 
 
 EDIT_COLUMNS = ["team", "area", "champion", "contact", "since"]

@@ -7,6 +7,7 @@ import datetime as dt
 from ddq import db, roster
 from ddq.access import ADMIN, SYSTEM, Actor
 from ddq.sample import fill_demo
+from ddq.ui.format import plain
 
 EVIL_TEAM = "<script>alert('team')</script>"
 EVIL_AREA = "<img src=x onerror=alert('area')>"
@@ -84,7 +85,7 @@ def test_a_handover_from_the_editor_keeps_both_terms(app_db, page):
     _edit(at, 1, champion="Bo Kim", contact="@bo", since="2025-06-02")
     next(b for b in at.button if b.label == "Save roster changes").click().run()
     assert not at.exception
-    assert any("Handover on Alpha: Ann Lee to Bo Kim from 2025-06-02" in s.value
+    assert any(plain("Handover on Alpha: Ann Lee to Bo Kim from 2025-06-02") in s.value
                for s in at.success)  # fmt: skip
     with db.connect(app_db) as con:
         terms = roster.history(con, "Alpha")
@@ -99,7 +100,7 @@ def test_an_invalid_edit_saves_nothing_and_says_why(app_db, page):
     at = open_page(page, "champions")
     _edit(at, 0, champion="Cy", contact="not an address", since="2025-06-02")
     next(b for b in at.button if b.label == "Save roster changes").click().run()
-    assert any("Nothing was saved. Beta: not an email address" in e.value for e in at.error)
+    assert any(plain("Nothing was saved. Beta: not an email address") in e.value for e in at.error)
     with db.connect(app_db) as con:
         assert roster.history(con, "Beta") == []
 
@@ -184,11 +185,11 @@ def test_two_editors_on_one_row_the_second_is_told_and_sees_the_new_value(app_db
     next(b for b in first.button if b.label == "Save roster changes").click().run()
     next(b for b in second.button if b.label == "Save roster changes").click().run()
     assert not second.exception
-    assert [e.value for e in second.error] == [
+    assert [e.value for e in second.error] == [plain(
         "Nothing was saved: the roster changed since you opened it (Alpha: champion: now Bo Kim "
         "(was Ann Lee), contact: now @bo (was ann@example.com), since: now 2025-06-02 (was "
         "2025-01-06)). You now see the new values; make your change again if it is still needed."
-    ]
+    )]  # fmt: skip
     editor = next(f for f in second.dataframe if "champion" in f.value.columns).value
     assert editor.loc[editor["team"] == "Alpha", "champion"].tolist() == ["Bo Kim"]
     with db.connect(app_db) as con:

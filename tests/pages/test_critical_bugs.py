@@ -5,6 +5,7 @@ from __future__ import annotations
 from ddq import critical, db
 from ddq.access import SYSTEM
 from ddq.sample import fill_demo
+from ddq.ui.format import plain
 
 
 def open_page(page):
@@ -21,8 +22,8 @@ def test_the_sample_shows_the_definition_in_words_and_the_proposal(tmp_path, mon
     at = open_page(page)
     assert not at.exception
     words = [i.value for i in at.info]
-    assert "A bug is critical when its priority is Blocker or Critical." in words
-    assert any("has the label security or data-loss" in w for w in words)
+    assert plain("A bug is critical when its priority is Blocker or Critical.") in words
+    assert any(plain("has the label security or data-loss") in w for w in words)
     counts = {m.label: m.value for m in at.metric}
     assert counts["Agree"] == "8" and counts["Disagree"] == "3" and counts["No stance yet"] == "3"
     impact = next(d.value for d in at.dataframe if "Critical under the draft" in d.value.columns)
@@ -43,7 +44,7 @@ def test_a_stance_is_recorded_from_the_page(tmp_path, monkeypatch, page):
                for e in at.error)  # fmt: skip
     next(t for t in at.text_input if t.label.startswith("Comment")).input("Too broad for us")
     next(b for b in at.button if b.label == "Record stance").click().run()
-    assert any("Stance of Catalog recorded." in s.value for s in at.success)
+    assert any(plain("Stance of Catalog recorded.") in s.value for s in at.success)
     with db.connect(path) as con:
         row = next(r for r in critical.stances(con, 2) if r["team"] == "Catalog")
     assert (row["stance"], row["comment"]) == ("disagree", "Too broad for us")

@@ -1,0 +1,160 @@
+"""Hostile text in a real browser: every page over a database full of payloads, nothing runs.
+
+One app (its own server, over tests/hostile_data.py's database) and one tab walk every page,
+some with links naming hostile teams and areas. On each: the payloads' ``window.__pwned``
+is never set, the DOM holds no script, frame, ``onerror`` image, ``onload`` SVG or
+``javascript:`` link of theirs, no request goes to the Markdown image's address, no dialog
+opens, no exception box shows, and the payload is on screen as text.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests import hostile_data as H
+from tests.e2e.server import StreamlitServer, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+EXCEPTION = '[data-testid="stException"]'
+# What the payloads would leave in the DOM had any been rendered as HTML or Markdown.
+INJECTED = """() => ({
+    pwned: window.__pwned === undefined ? null : String(window.__pwned),
+    scripts: [...document.scripts].filter(s => s.textContent.includes("__pwned")).length,
+    frames: [...document.querySelectorAll("iframe")]
+        .filter(f => (f.getAttribute("src") || "").startsWith("javascript:")).length,
+    handlers: document.querySelectorAll("[onerror], [onload]").length,
+    links: [...document.querySelectorAll("a[href]")]
+        .filter(a => a.getAttribute("href").trim().toLowerCase().startsWith("javascript:")).length,
+    images: [...document.querySelectorAll("img")]
+        .filter(i => (i.getAttribute("src") || "").includes("127.0.0.1:9")
+                     || i.getAttribute("src") === "x").length,
+})"""
+CLEAN = {"pwned": None, "scripts": 0, "frames": 0, "handlers": 0, "links": 0, "images": 0}
+
+
+@pytest.fixture(scope="module")
+def hostile_app(_chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    folder = tmp_path_factory.mktemp("hostile-e2e")
+    db_path = folder / "hostile.duckdb"
+    info = H.build_hostile_db(db_path)
+    server = StreamlitServer(db_path, folder / "streamlit.log")
+    server.start()
+    try:
+        yield {"url": server.url, "server": server, **info}
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def tab(
+    browser_context: BrowserContext, hostile_app: dict, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """A new tab that notes requests to the Markdown image's port and any dialog."""
+    page = browser_context.new_page()
+    seen: dict[str, list[str]] = {"requests": [], "dialogs": []}
+    page.on("request", lambda r: seen["requests"].append(r.url) if ":9/" in r.url else None)
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.seen = seen  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "_e2e_call", None)
+        if report is not None and report.failed:
+            print(f"page URL: {page.url}; server: {hostile_app['server'].status()}")
+            print(hostile_app["server"].log()[-5000:])
+        page.close()
+
+
+# (path, query, texts that must be on screen as typed)
+VISITS = [
+    ("/", {}, [H.PROGRAM_NAME, H.TEAM_IMAGE]),
+    ("/", {"area": H.AREA}, [H.TEAM_SCRIPT]),  # the area's movers
+    ("/trends", {"scope": "Teams", "team": [H.TEAM_SCRIPT, H.TEAM_LINK, H.TEAM_FRAME]},
+     [H.TEAM_SCRIPT, H.TEAM_LINK, H.TEAM_FRAME]),
+    ("/trends", {"scope": "Area", "area": H.AREA}, [H.AREA]),
+    ("/trends", {"scope": "Teams", "team": [H.MD_IMAGE, H.SCRIPT], "area": H.MD_LINK},
+     [H.MD_IMAGE, H.SCRIPT]),  # an unknown team in a link: named back, as text
+    ("/progress", {"team": H.TEAM_SCRIPT}, [H.TEAM_SCRIPT, H.CHAMPION]),
+    ("/meeting", {"team": H.TEAM_SCRIPT}, [H.ACTION, H.ACTION_OWNER, H.CHAMPION]),
+    ("/champions", {}, [H.TEAM_SVG, H.AREA, H.LEADER]),
+    ("/champions", {"q": H.SVG}, [H.TEAM_SVG]),
+    ("/critical_bugs", {}, [H.DEFINITION_TITLE, H.IFRAME, H.MD_DIRECTIVE]),
+    ("/upload", {}, [H.PROGRAM_NAME]),
+    ("/settings", {}, [H.PROGRAM_NAME]),
+]  # fmt: skip
+
+
+def test_every_page_shows_hostile_text_and_runs_none_of_it(tab: Page, hostile_app: dict):
+    for path, query, texts in VISITS:
+        where = path + ("?" + urlencode(query, doseq=True) if query else "")
+        tab.goto(hostile_app["url"] + where)
+        wait_for_app(tab)
+        expect(tab.locator("h1").first).to_be_visible()
+        for text in texts:
+            expect(tab.get_by_text(text, exact=False).first).to_be_attached()
+        tab.wait_for_timeout(300)  # an onerror fires once the image has failed to load
+        assert tab.evaluate(INJECTED) == CLEAN, where
+        expect(tab.locator(EXCEPTION)).to_have_count(0)
+    assert tab.seen == {"requests": [], "dialogs": []}  # type: ignore[attr-defined]
+
+
+def test_notes_and_chart_names_are_text_in_the_browser(tab: Page, hostile_app: dict):
+    query = urlencode({"meeting": hostile_app["meeting_id"], "team": H.TEAM_SCRIPT})
+    tab.goto(f"{hostile_app['url']}/meeting?{query}")
+    wait_for_app(tab)
+    boxes = tab.locator("textarea")
+    expect(boxes.first).to_be_visible()
+    assert sorted(boxes.nth(i).input_value() for i in range(boxes.count())) == sorted(
+        H.NOTES.values()
+    )
+    teams = [H.TEAM_SCRIPT, H.TEAM_LINK, H.TEAM_ANCHOR]
+    query = urlencode({"scope": "Teams", "team": teams}, doseq=True)
+    tab.goto(f"{hostile_app['url']}/trends?{query}")
+    wait_for_app(tab)
+    legend = tab.locator(".js-plotly-plot .legendtext")
+    expect(legend.first).to_be_visible()
+    names = {legend.nth(i).text_content() for i in range(legend.count())}
+    assert names == set(teams)
+    assert tab.locator(".js-plotly-plot a").count() == 0
+    assert tab.evaluate(INJECTED) == CLEAN
+
+
+def _download(tab: Page, label: str) -> list[dict[str, str]]:
+    button = tab.get_by_role("button", name=label)
+    expect(button).to_be_visible()
+    with tab.expect_download() as started:
+        button.click()
+    with started.value.path().open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_downloads_are_formula_safe_and_tables_offer_none_of_their_own(
+    tab: Page, hostile_app: dict
+):
+    tab.goto(f"{hostile_app['url']}/champions")
+    wait_for_app(tab)
+    table = tab.locator('[data-testid="stDataFrame"]').first
+    table.hover()
+    expect(tab.get_by_role("button", name="Search").first).to_be_visible()
+    expect(tab.get_by_role("button", name="Download as CSV")).to_have_count(0)
+    tab.get_by_text("Import a roster file").click()
+    roster = {
+        r["team"]: r for r in _download(tab, "Download the roster (CSV), to edit and import again")
+    }
+    formula = roster["'" + H.FORMULA_TEAM]
+    assert (formula["champion"], formula["email"]) == ("'+cmd", "'@sum")
+    assert roster[H.TEAM_SCRIPT]["champion"] == H.CHAMPION
+
+    query = urlencode({"metric": "open_bugs", "scope": "Teams",
+                       "team": [H.FORMULA_TEAM, H.TEAM_SCRIPT]}, doseq=True)  # fmt: skip
+    tab.goto(f"{hostile_app['url']}/trends?{query}")
+    wait_for_app(tab)
+    rows = _download(tab, "Data behind the chart (CSV)")
+    assert {r["team"] for r in rows} == {"'" + H.FORMULA_TEAM, H.TEAM_SCRIPT}
+    assert tab.evaluate(INJECTED) == CLEAN
