@@ -94,7 +94,7 @@ def bare_load(path: Path, csv_path: Path) -> None:
 
 def ddq_import(path: Path, csv_path: Path) -> None:
     with db.connect(path) as con:
-        result = import_metrics(con, csv_path, who="bench")
+        result = import_metrics(con, csv_path, who="bench", max_mb=None)  # as the ddq command
     assert result.added > 0, result.summary()
 
 
