@@ -1,7 +1,8 @@
-"""ddq.ingest.csvfile: what every upload goes through before it is parsed.
+"""ddq.ingest.csvfile: what every upload goes through before and while it is parsed.
 
-The size limit, and the refusal of compressed, archived and binary files (CSV and JSON
-alike, before anything parses them).
+The size limit, the refusal of compressed, archived and binary files (CSV and JSON alike,
+before anything parses them), and the in-memory DuckDB that parses a CSV file with file
+access limited to the upload's temporary folder.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ import io
 import json
 import lzma
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import TODAY
 
 from ddq import db
-from ddq.ingest import bugs, github, metrics, roster
+from ddq.ingest import bugs, csvfile, github, metrics, roster
 from ddq.ingest.bugs import import_bugs
-from ddq.ingest.csvfile import MAX_UPLOAD_MB, check_upload
+from ddq.ingest.csvfile import MAX_UPLOAD_MB, check_upload, parse_connection
 from ddq.ingest.metrics import import_metrics
 from ddq.ingest.problems import ImportRejected, Problem
 from ddq.ingest.roster import import_roster
@@ -265,3 +268,93 @@ def test_a_nul_character_in_a_utf16_file_is_refused_with_its_line(make_db):
     text = "team,week,metric,value\nAlpha,2025-03-03,open_bugs,1\nAlpha\0,2025-03-10,open_bugs,2\n"
     problem = refused(path, "metrics", codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
     assert problem.line == 3 and "NUL" in problem.reason
+
+
+# --- parsing with file access limited to the upload's folder ----------------------------------
+
+
+def test_the_parse_connection_reads_its_folder_and_nothing_else(tmp_path):
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    (folder / "upload.csv").write_text("a,b\n1,2\n")
+    outside = tmp_path / "secret.csv"
+    outside.write_text("a,b\n3,4\n")
+    with parse_connection(folder) as con:
+        assert con.execute(
+            "SELECT * FROM read_csv(?)", [str(folder / "upload.csv")]
+        ).fetchall() == [(1, 2)]
+        for sql in (
+            f"SELECT * FROM read_csv('{outside}')",
+            f"SELECT * FROM read_csv('{folder}/../secret.csv')",
+            f"SELECT * FROM read_text('{outside}')",
+            "SELECT * FROM read_text('/etc/hostname')",
+            f"SELECT * FROM glob('{tmp_path}/*')",
+            f"COPY (SELECT 1) TO '{tmp_path}/out.csv'",
+            f"ATTACH '{tmp_path}/other.duckdb'",
+            "SET enable_external_access = true",
+            "SET allowed_directories = ['/']",
+            "SET temp_directory = '/tmp'",
+            "LOAD httpfs",
+        ):
+            with pytest.raises(duckdb.Error):
+                con.execute(sql)
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "other.duckdb").exists()
+
+
+def test_a_named_file_is_readable_but_not_its_neighbours(tmp_path):
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    mine, neighbour = tmp_path / "mine.csv", tmp_path / "neighbour.csv"
+    mine.write_text("a\n1\n")
+    neighbour.write_text("a\n2\n")
+    with parse_connection(folder, mine) as con:
+        assert con.execute("SELECT * FROM read_csv(?)", [str(mine)]).fetchall() == [(1,)]
+        with pytest.raises(duckdb.PermissionException):
+            con.execute("SELECT * FROM read_csv(?)", [str(neighbour)])
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_imports_parse_in_the_limited_connection(make_db, write_file, monkeypatch, on_disk):
+    path = make_db("Alpha")
+    seen: list = []
+    real = csvfile.parse_connection
+
+    @contextmanager
+    def spy(folder, file=None):
+        with real(folder, file) as con:
+            settings = con.execute(
+                "SELECT current_setting('enable_external_access'), "
+                "current_setting('allowed_directories'), current_setting('allowed_paths')"
+            ).fetchall()[0]
+            seen.append((folder, file, settings))
+            yield con
+
+    monkeypatch.setattr(csvfile, "parse_connection", spy)
+    source = write_file("m.csv", METRICS) if on_disk else METRICS
+    assert run_import(path, "metrics", source).added == 2
+    [(folder, _, (external, directories, paths))] = seen
+    assert folder.name.startswith("ddq-upload-") and not folder.exists()
+    assert external is False
+    assert [Path(d) for d in directories] == [folder, folder / "spill"]
+    assert paths == ([str(source.resolve())] if on_disk else [])
+
+
+def test_the_callers_connection_keeps_its_file_access(make_db, tmp_path):
+    path = make_db("Alpha")
+    with db.connect(path) as con:
+        import_metrics(con, METRICS, file_name="m.csv", who="t", today=TODAY)
+        assert con.execute("SELECT current_setting('enable_external_access')").fetchone() == (True,)
+        con.execute(f"COPY (SELECT 1 AS one) TO '{tmp_path / 'export.csv'}'")
+    assert (tmp_path / "export.csv").read_text() == "one\n1\n"
+
+
+def test_rows_keep_their_physical_lines_across_batches(make_db, monkeypatch):
+    monkeypatch.setattr(csvfile, "_BATCH_ROWS", 1000)
+    path = make_db()
+    rows = [f"Team {i},2025-03-03,open_bugs,{i % 7}" for i in range(5000)]
+    rows[4319] = "Team 4319,2025-03-03,open_bugs,1.5"  # line 4321
+    rows[4998] = "Team 4998,2025-03-03,test_pass_rate,101"  # line 5000
+    data = ("team,week,metric,value\n" + "\n".join(rows) + "\n").encode()
+    with pytest.raises(ImportRejected) as info:
+        run_import(path, "metrics", data, create_teams=True)
+    assert [(p.line, p.value) for p in info.value.problems] == [(4321, "1.5"), (5000, "101")]

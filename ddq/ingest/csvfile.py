@@ -5,10 +5,13 @@ before anything parses it: its size, and that it is text (compressed, archived, 
 PDF and other binary files are refused by what they look like). Then the CSV file's bytes
 are checked in Python (encoding, the delimiter of the header line) and its rows are parsed
 by DuckDB's own CSV reader into a temporary table of text columns plus ``line``, the
-physical line on which each record starts. When a file has blank lines, quoted line
-breaks, ragged rows or an unterminated quote, line numbers cannot be derived from row
-positions, so the file is parsed again with Python's csv module, which tracks lines; such
-files are small in practice, and the fast path stays as fast as DuckDB.
+physical line on which each record starts. DuckDB parses in an in-memory database of its
+own that may read only the upload's temporary folder (and the caller's file, when it is
+read from where it lies), never in the caller's database, whose file access other
+sessions need. When a file has blank lines, quoted line breaks, ragged rows or an
+unterminated quote, line numbers cannot be derived from row positions, so the file is
+parsed again with Python's csv module, which tracks lines; such files are small in
+practice, and the fast path stays close to a bare DuckDB load.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import hashlib
 import io
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +40,8 @@ if TYPE_CHECKING:
 # passes no limit (an administrator's file on disk).
 MAX_UPLOAD_MB = 50
 _MB = 1024 * 1024  # Streamlit counts maxUploadSize in these
+# Rows per Arrow batch when the parsed rows move to the caller's database.
+_BATCH_ROWS = 122_880  # one DuckDB row group
 DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -242,6 +249,29 @@ def _utf16_nul(data: bytes) -> int:
     return at
 
 
+@contextmanager
+def parse_connection(folder: Path, file: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB that can read ``folder`` (and ``file``, if given), and nothing else.
+
+    File access is a setting of a whole database instance, and once off it cannot be turned
+    on again, so it is never limited on the caller's connection (other sessions export
+    through theirs): every parse gets an instance of its own, closed afterwards. Writing
+    files, attaching databases, loading extensions and changing settings are refused too.
+    """
+    import duckdb
+
+    con = duckdb.connect(":memory:", config={"temp_directory": str(folder / "spill")})
+    try:
+        con.execute("SET allowed_directories = ?", [[str(folder)]])
+        if file is not None:
+            con.execute("SET allowed_paths = ?", [[str(file)]])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        yield con
+    finally:
+        con.close()
+
+
 def stage_csv(
     con: duckdb.DuckDBPyConnection,
     data: bytes,
@@ -283,23 +313,22 @@ def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:
 
     rows = None
     with tempfile.TemporaryDirectory(prefix="ddq-upload-") as tmp:
-        if text is None:
-            utf8 = data
-            source = path if path is not None else Path(tmp) / "upload.csv"
-        else:
-            utf8 = text.encode("utf-8")
-            source = Path(tmp) / "upload.csv"
-        if source != path:
+        folder = Path(tmp)
+        on_disk = path is not None and text is None  # DuckDB reads the caller's file itself
+        source = path.resolve() if on_disk else folder / "upload.csv"
+        utf8 = data if text is None else text.encode("utf-8")
+        if not on_disk:
             source.write_bytes(utf8)
-        if b"\n" in utf8:
-            rows = _stage_with_duckdb(con, source, delimiter, columns, table, utf8)
-        if rows is None and text is None:
-            text, encoding = decode(data, file_name)
-            if encoding not in ("utf-8", "utf-8-sig"):
-                source = Path(tmp) / "transcoded.csv"
-                utf8 = text.encode("utf-8")
-                source.write_bytes(utf8)
-                rows = _stage_with_duckdb(con, source, delimiter, columns, table, utf8)
+        with parse_connection(folder, source if on_disk else None) as parser:
+            if b"\n" in utf8:
+                rows = _stage_with_duckdb(con, parser, source, delimiter, columns, table, utf8)
+            if rows is None and text is None:
+                text, encoding = decode(data, file_name)
+                if encoding not in ("utf-8", "utf-8-sig"):
+                    source = folder / "transcoded.csv"
+                    utf8 = text.encode("utf-8")
+                    source.write_bytes(utf8)
+                    rows = _stage_with_duckdb(con, parser, source, delimiter, columns, table, utf8)
     problems: list[Problem] = []
     if rows is None:
         if text is None:
@@ -341,39 +370,43 @@ def _physical_records(data: bytes) -> int:
 
 def _stage_with_duckdb(
     con: duckdb.DuckDBPyConnection,
+    parser: duckdb.DuckDBPyConnection,
     source: Path,
     delimiter: str,
     columns: list[str],
     table: str,
     data: bytes,
 ) -> int | None:
-    """Parse with DuckDB; None when line numbers cannot be derived from row positions."""
+    """Parse in ``parser``, keep the rows in ``con``; None when line numbers cannot be
+    derived from row positions."""
     column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
     raw = quote_ident(table + "_raw")
     drop_staged(con, table)
     import duckdb
 
     try:
-        con.execute(
+        parsed = parser.sql(  # noqa: F841 - read by the query below
             f"""
-            CREATE TEMP TABLE {raw} AS
             SELECT * FROM read_csv(
-                ?, delim = ?, quote = '"', escape = '"', header = false, skip = 1,
-                auto_detect = false, columns = {column_types}, strict_mode = true,
+                $source, delim = $delimiter, quote = '"', escape = '"', header = false,
+                skip = 1, auto_detect = false, columns = {column_types}, strict_mode = true,
                 store_rejects = true, rejects_table = 'ddq_rejects',
                 rejects_scan = 'ddq_reject_scans'
             )
             """,
-            [str(source), delimiter],
-        )
+            params={"source": str(source), "delimiter": delimiter},
+        ).to_arrow_reader(_BATCH_ROWS)
+        # The rows stream across in file order, and the table keeps its insertion order.
+        con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM parsed")
     except duckdb.InvalidInputException:
         # DuckDB's strict parser refuses some files outright (mixed line endings, for one);
         # the Python reader then parses them and says what is wrong, line by line.
-        con.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
+        parser.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
         drop_staged(con, table)
         return None
-    rejected = con.execute("SELECT count(*) FROM ddq_rejects").fetchone()[0]
-    con.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
+    # Fetched to the end: an unfinished result would block the next parse on this connection.
+    [(rejected,)] = parser.execute("SELECT count(*) FROM ddq_rejects").fetchall()
+    parser.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
     count = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
     if rejected or count != _physical_records(data):
         drop_staged(con, table)
