@@ -17,7 +17,9 @@ with st.expander("CSV templates and format", icon=":material/description:"):
         "**Long**: `team,week,metric,value`, one row per value. **Wide**: `team,week,` then one "
         "column per metric; an empty cell means *not reported*. Headers match by name in any "
         "order. `week` is an ISO date (any day of the week) or an ISO week such as `2026-W10`. "
-        "Comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252."
+        "Comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252. Up to "
+        f"{st.get_option('server.maxUploadSize')} MB; compressed, spreadsheet and other binary "
+        "files are refused (save as CSV). Larger files: `ddq import metrics FILE`."
     )
     left, right = st.columns(2)
     catalog = state.read("catalog")

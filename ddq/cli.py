@@ -113,9 +113,18 @@ def demo(ctx: click.Context, teams: int, weeks: int, seed: int) -> None:
     )
 
 
+# The app's upload limit (server.maxUploadSize) guards its server against whatever a browser
+# sends; the ddq command reads a file that its user already has on the machine, so it takes
+# any size (a year of bugs from a large Jira can be several times the app's limit).
+_SIZE_LIMIT_MB = None
+
+
 @main.group("import")
 def import_() -> None:
-    """Import a file (all or nothing; every problem is reported with its line)."""
+    """Import a file (all or nothing; every problem is reported with its line).
+
+    Files of any size are read; compressed, archived and other binary files are refused.
+    """
 
 
 def _stage_reporter() -> Any:
@@ -159,6 +168,7 @@ def import_metrics_command(
             who=_who(),
             dry_run=dry_run,
             create_teams=create_teams,
+            max_mb=_SIZE_LIMIT_MB,
             progress=_stage_reporter(),
         )
     click.echo(result.summary())
@@ -186,7 +196,14 @@ def import_roster_command(ctx: click.Context, file: Path, dry_run: bool) -> None
     from ddq.ingest.roster import import_roster
 
     with _connect(ctx) as con:
-        result = import_roster(con, file, who=_who(), dry_run=dry_run, progress=_stage_reporter())
+        result = import_roster(
+            con,
+            file,
+            who=_who(),
+            dry_run=dry_run,
+            max_mb=_SIZE_LIMIT_MB,
+            progress=_stage_reporter(),
+        )
     click.echo(result.summary())
     changes = [row for row in result.preview if row["action"] != "unchanged"]
     if dry_run and changes:
@@ -249,6 +266,7 @@ def import_bugs_command(
             mapping=columns,
             skip_bad_rows=skip_bad_rows,
             dry_run=dry_run,
+            max_mb=_SIZE_LIMIT_MB,
             progress=_stage_reporter(),
         )
     click.echo(result.summary())

@@ -38,6 +38,7 @@ from ddq.db import quote_ident, quote_literal, rows, scalar, transaction
 from ddq.errors import DdqError, NotFound
 from ddq.ingest import dates, github
 from ddq.ingest.csvfile import (
+    MAX_UPLOAD_MB,
     decode,
     detect_delimiter,
     drop_staged,
@@ -910,6 +911,7 @@ def import_bugs(
     mapping: Mapping[str, Any] | Iterable[tuple[str, Any]] | str | None = None,
     skip_bad_rows: bool = False,
     dry_run: bool = False,
+    max_mb: float | None = MAX_UPLOAD_MB,
     progress: Progress | None = None,
     today: dt.date | None = None,
 ) -> BugsImport:
@@ -919,7 +921,8 @@ def import_bugs(
     mapping's name) says which column holds what in a CSV file (guessed when not given;
     for a Jira export it overrides the guess). Raises :class:`ImportRejected` listing every
     problem when anything is wrong (with ``skip_bad_rows``, only when nothing can be read);
-    the database is then left exactly as it was.
+    the database is then left exactly as it was. A file over ``max_mb`` (None: no limit) or
+    not a text file, CSV or JSON, is refused before it is parsed.
     """
     report = progress or (lambda stage, fraction: None)
     fmt = (format or JIRA).strip().lower()
@@ -932,7 +935,7 @@ def import_bugs(
         chosen = check_mapping(mapping) if mapping is not None else None
     tracker = fmt
     report("reading", 0.0)
-    data = read_upload(source)
+    data = read_upload(source, name, max_mb=max_mb)
     try:
         if fmt == GITHUB:
             staged = _stage_json_file(con, data, name)

@@ -1,12 +1,17 @@
 """Reading an uploaded CSV file into a staging table, with physical line numbers.
 
-Every importer starts here. The file's bytes are checked in Python (size, NUL bytes,
-encoding, the delimiter of the header line); the rows are parsed by DuckDB's own CSV reader
-into a temporary table of text columns plus ``line``, the physical line on which each
-record starts. When a file has blank lines, quoted line breaks, ragged rows or an
+Every importer starts here. :func:`read_upload` checks any uploaded file, CSV or JSON,
+before anything parses it: its size, and that it is text (compressed, archived, Office,
+PDF and other binary files are refused by what they look like). Then the CSV file's bytes
+are checked in Python (encoding, the delimiter of the header line) and its rows are parsed
+by DuckDB's own CSV reader into a temporary table of text columns plus ``line``, the
+physical line on which each record starts. DuckDB parses in an in-memory database of its
+own that may read only the upload's temporary folder (and the caller's file, when it is
+read from where it lies), never in the caller's database, whose file access other
+sessions need. When a file has blank lines, quoted line breaks, ragged rows or an
 unterminated quote, line numbers cannot be derived from row positions, so the file is
 parsed again with Python's csv module, which tracks lines; such files are small in
-practice, and the fast path stays as fast as DuckDB.
+practice, and the fast path stays close to a bare DuckDB load.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import hashlib
 import io
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,8 +35,13 @@ if TYPE_CHECKING:
     import duckdb
 
 # A year of weekly metrics for 1,000 teams in long format is under 5 MB; the benchmark's
-# five years for 500 teams is about 40 MB.
-MAX_UPLOAD_MB = 200
+# five years for 500 teams is 44 MB. The app takes its limit from Streamlit's
+# server.maxUploadSize (.streamlit/config.toml), which is set to this; the ddq command
+# passes no limit (an administrator's file on disk).
+MAX_UPLOAD_MB = 50
+_MB = 1024 * 1024  # Streamlit counts maxUploadSize in these
+# Rows per Arrow batch when the parsed rows move to the caller's database.
+_BATCH_ROWS = 122_880  # one DuckDB row group
 DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -125,26 +137,139 @@ def strip_export_quote(value: str) -> str:
     return value
 
 
-def read_upload(source: Path | bytes, max_mb: float = MAX_UPLOAD_MB) -> bytes:
-    data = source if isinstance(source, bytes) else source.read_bytes()
-    if len(data) > max_mb * 1024 * 1024:
-        raise ImportRejected(
-            _name(source),
-            [
-                Problem(
-                    0,
-                    "",
-                    None,
-                    f"the file is {len(data) / 1024 / 1024:.0f} MB, over the "
-                    f"{max_mb:g} MB limit; split it into smaller files",
-                )
-            ],
-        )
-    return data
+# What a file that is not text looks like: its first bytes, what it is, and what to do.
+_DECOMPRESS = "ddq does not decompress files: decompress it and upload the file inside"
+_UNPACK = "ddq does not unpack archives: extract the file from it and upload that"
+_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"\x1f\x8b", "a gzip-compressed file", _DECOMPRESS),
+    (b"\xfd7zXZ\x00", "an xz-compressed file", _DECOMPRESS),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", _DECOMPRESS),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", _UNPACK),
+    (b"Rar!\x1a\x07", "a RAR archive", _UNPACK),
+    (b"%PDF-", "a PDF document",
+     "ddq reads CSV and JSON text files: export the data from where it comes from as CSV"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls) or another old "
+     "Office file", "open it, save it as CSV UTF-8 (comma delimited), and upload that"),
+)  # fmt: skip
+# A bzip2 stream's first block, or the end of an empty stream, follows its 4-byte header.
+_BZIP2_BLOCKS = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+# A zip file names its members in plain bytes, near the start and in the directory at the end.
+_ZIPPED_DOCUMENTS: tuple[tuple[bytes, str, str], ...] = (
+    (b"xl/workbook.", "an Excel workbook (.xlsx)",
+     "open it in Excel, save it as CSV UTF-8 (comma delimited), and upload that"),
+    (b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+     "an OpenDocument spreadsheet (.ods)", "save it as CSV (UTF-8) and upload that"),
+    (b"word/document.xml", "a Word document (.docx)",
+     "ddq reads CSV and JSON text files: put the data in a spreadsheet and save it as CSV"),
+)  # fmt: skip
+_ZIP_LOOK = 65536  # bytes searched for a member's name at each end of a zip file
 
 
-def _name(source: Path | bytes) -> str:
-    return source.name if isinstance(source, Path) else "upload"
+def check_upload(data: bytes, file_name: str, *, max_mb: float | None = MAX_UPLOAD_MB) -> None:
+    """Refuse a file over ``max_mb`` (None: no limit) or one that is not text.
+
+    Runs before anything parses the file. A NUL byte means binary, except in UTF-16 with a
+    byte-order mark, where only a NUL character does.
+    """
+    if max_mb is not None and len(data) > max_mb * _MB:
+        raise _too_large(file_name, len(data), max_mb)
+    reason = _not_text(data)
+    if reason is not None:
+        line, what = reason
+        raise ImportRejected(file_name, [Problem(line, "", None, what)])
+
+
+def read_upload(
+    source: Path | bytes, file_name: str, *, max_mb: float | None = MAX_UPLOAD_MB
+) -> bytes:
+    """The file's bytes, once :func:`check_upload` accepts them (a file on disk is measured
+    before it is read)."""
+    if isinstance(source, Path):
+        size = source.stat().st_size
+        if max_mb is not None and size > max_mb * _MB:
+            raise _too_large(file_name, size, max_mb)
+        source = source.read_bytes()
+    check_upload(source, file_name, max_mb=max_mb)
+    return source
+
+
+def _too_large(file_name: str, size: int, max_mb: float) -> ImportRejected:
+    return ImportRejected(
+        file_name,
+        [
+            Problem(
+                0,
+                "",
+                None,
+                f"the file is {size / _MB:.1f} MB, over the {max_mb:g} MB upload limit; split "
+                "it into smaller files, or ask an administrator to import it with the ddq "
+                "command (which has no limit) or to raise server.maxUploadSize in "
+                ".streamlit/config.toml",
+            )
+        ],
+    )
+
+
+def _not_text(data: bytes) -> tuple[int, str] | None:
+    """(line, reason) when the bytes are not a text file, else None."""
+    head = data[:16]
+    if head.startswith(_ZIP):
+        ends = data[:_ZIP_LOOK] + data[-_ZIP_LOOK:]
+        for name, what, todo in _ZIPPED_DOCUMENTS:
+            if name in ends:
+                return 0, f"the file looks like {what}, not a text file; {todo}"
+        return 0, f"the file looks like a ZIP archive, not a text file; {_UNPACK}"
+    if head.startswith(b"BZh") and head[3:4].isdigit() and head[4:10] in _BZIP2_BLOCKS:
+        return 0, f"the file looks like a bzip2-compressed file, not a text file; {_DECOMPRESS}"
+    for magic, what, todo in _MAGIC:
+        if head.startswith(magic):
+            return 0, f"the file looks like {what}, not a text file; {todo}"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        nul = _utf16_nul(data)
+        if nul == -1:
+            return None
+        line = data[:nul].decode("utf-16", errors="replace").count("\n") + 1
+    else:
+        nul = data.find(b"\0")
+        if nul == -1:
+            return None
+        line = data.count(b"\n", 0, nul) + 1
+    return line, (
+        "the file contains a NUL byte, so it is not a text file (a spreadsheet, an archive "
+        "or another binary file); export the data again as CSV (UTF-8)"
+    )
+
+
+def _utf16_nul(data: bytes) -> int:
+    """Where UTF-16 ``data`` (after its byte-order mark) holds a NUL character, or -1."""
+    at = data.find(b"\0\0", 2)
+    while at != -1 and at % 2:  # a NUL high byte, then a NUL low byte: two characters
+        at = data.find(b"\0\0", at + 1)
+    return at
+
+
+@contextmanager
+def parse_connection(folder: Path, file: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB that can read ``folder`` (and ``file``, if given), and nothing else.
+
+    File access is a setting of a whole database instance, and once off it cannot be turned
+    on again, so it is never limited on the caller's connection (other sessions export
+    through theirs): every parse gets an instance of its own, closed afterwards. Writing
+    files, attaching databases, loading extensions and changing settings are refused too.
+    """
+    import duckdb
+
+    con = duckdb.connect(":memory:", config={"temp_directory": str(folder / "spill")})
+    try:
+        con.execute("SET allowed_directories = ?", [[str(folder)]])
+        if file is not None:
+            con.execute("SET allowed_paths = ?", [[str(file)]])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        yield con
+    finally:
+        con.close()
 
 
 def stage_csv(
@@ -166,21 +291,6 @@ def stage_csv(
 
 
 def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:
-    nul = data.find(b"\0")
-    if nul != -1 and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        line = data.count(b"\n", 0, nul) + 1
-        raise ImportRejected(
-            file_name,
-            [
-                Problem(
-                    line,
-                    "",
-                    None,
-                    "the file contains a NUL byte, so it is not a text CSV "
-                    "file; export it again as CSV (UTF-8)",
-                )
-            ],
-        )
     # A UTF-8 file is handed to DuckDB as it is, and DuckDB checks its encoding while it
     # parses; only other encodings, or a file DuckDB cannot parse, are decoded here in full.
     text: str | None = None
@@ -203,37 +313,26 @@ def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:
 
     rows = None
     with tempfile.TemporaryDirectory(prefix="ddq-upload-") as tmp:
-        if text is None:
-            utf8 = data
-            source = path if path is not None else Path(tmp) / "upload.csv"
-        else:
-            utf8 = text.encode("utf-8")
-            source = Path(tmp) / "upload.csv"
-        if source != path:
+        folder = Path(tmp)
+        on_disk = path is not None and text is None  # DuckDB reads the caller's file itself
+        source = path.resolve() if on_disk else folder / "upload.csv"
+        utf8 = data if text is None else text.encode("utf-8")
+        if not on_disk:
             source.write_bytes(utf8)
-        if b"\n" in utf8:
-            rows = _stage_with_duckdb(con, source, delimiter, columns, table, utf8)
-        if rows is None and text is None:
-            text, encoding = decode(data, file_name)
-            if encoding not in ("utf-8", "utf-8-sig"):
-                source = Path(tmp) / "transcoded.csv"
-                utf8 = text.encode("utf-8")
-                source.write_bytes(utf8)
-                rows = _stage_with_duckdb(con, source, delimiter, columns, table, utf8)
+        with parse_connection(folder, source if on_disk else None) as parser:
+            if b"\n" in utf8:
+                rows = _stage_with_duckdb(con, parser, source, delimiter, columns, table, utf8)
+            if rows is None and text is None:
+                text, encoding = decode(data, file_name)
+                if encoding not in ("utf-8", "utf-8-sig"):
+                    source = folder / "transcoded.csv"
+                    utf8 = text.encode("utf-8")
+                    source.write_bytes(utf8)
+                    rows = _stage_with_duckdb(con, parser, source, delimiter, columns, table, utf8)
     problems: list[Problem] = []
     if rows is None:
         if text is None:
             text, encoding = decode(data, file_name)
-        if "\0" in text:
-            line = text.count("\n", 0, text.index("\0")) + 1
-            raise ImportRejected(
-                file_name,
-                [
-                    Problem(
-                        line, "", None, "the file contains a NUL character; export it again as CSV"
-                    )
-                ],
-            )
         rows, problems = _stage_with_python(con, text, delimiter, columns, table)
     hasher.join()
     return StagedCsv(
@@ -271,39 +370,43 @@ def _physical_records(data: bytes) -> int:
 
 def _stage_with_duckdb(
     con: duckdb.DuckDBPyConnection,
+    parser: duckdb.DuckDBPyConnection,
     source: Path,
     delimiter: str,
     columns: list[str],
     table: str,
     data: bytes,
 ) -> int | None:
-    """Parse with DuckDB; None when line numbers cannot be derived from row positions."""
+    """Parse in ``parser``, keep the rows in ``con``; None when line numbers cannot be
+    derived from row positions."""
     column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
     raw = quote_ident(table + "_raw")
     drop_staged(con, table)
     import duckdb
 
     try:
-        con.execute(
+        parsed = parser.sql(  # noqa: F841 - read by the query below
             f"""
-            CREATE TEMP TABLE {raw} AS
             SELECT * FROM read_csv(
-                ?, delim = ?, quote = '"', escape = '"', header = false, skip = 1,
-                auto_detect = false, columns = {column_types}, strict_mode = true,
+                $source, delim = $delimiter, quote = '"', escape = '"', header = false,
+                skip = 1, auto_detect = false, columns = {column_types}, strict_mode = true,
                 store_rejects = true, rejects_table = 'ddq_rejects',
                 rejects_scan = 'ddq_reject_scans'
             )
             """,
-            [str(source), delimiter],
-        )
+            params={"source": str(source), "delimiter": delimiter},
+        ).to_arrow_reader(_BATCH_ROWS)
+        # The rows stream across in file order, and the table keeps its insertion order.
+        con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM parsed")
     except duckdb.InvalidInputException:
         # DuckDB's strict parser refuses some files outright (mixed line endings, for one);
         # the Python reader then parses them and says what is wrong, line by line.
-        con.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
+        parser.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
         drop_staged(con, table)
         return None
-    rejected = con.execute("SELECT count(*) FROM ddq_rejects").fetchone()[0]
-    con.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
+    # Fetched to the end: an unfinished result would block the next parse on this connection.
+    [(rejected,)] = parser.execute("SELECT count(*) FROM ddq_rejects").fetchall()
+    parser.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
     count = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
     if rejected or count != _physical_records(data):
         drop_staged(con, table)

@@ -19,7 +19,13 @@ from ddq import audit, ledger
 from ddq import values as values_store
 from ddq.access import EDITOR, requires
 from ddq.db import quote_ident, quote_literal, temp_table, transaction
-from ddq.ingest.csvfile import drop_staged, read_upload, stage_csv, strip_export_quote
+from ddq.ingest.csvfile import (
+    MAX_UPLOAD_MB,
+    drop_staged,
+    read_upload,
+    stage_csv,
+    strip_export_quote,
+)
 from ddq.ingest.problems import ImportRejected, Problem
 from ddq.metrics import (
     COUNT,
@@ -117,18 +123,20 @@ def import_metrics(
     who: str,
     dry_run: bool = False,
     create_teams: bool = False,
+    max_mb: float | None = MAX_UPLOAD_MB,
     today: dt.date | None = None,
     progress: Progress | None = None,
 ) -> MetricsImport:
     """Check a metrics CSV file and, unless ``dry_run``, apply it in one transaction.
 
     Raises :class:`ImportRejected` listing every problem when anything is wrong; the
-    database is then left exactly as it was.
+    database is then left exactly as it was. A file over ``max_mb`` (None: no limit) or
+    not a text file is refused before it is parsed.
     """
     report = progress or (lambda stage, fraction: None)
     name = file_name or (source.name if isinstance(source, Path) else "upload.csv")
     report("reading", 0.0)
-    data = read_upload(source)
+    data = read_upload(source, name, max_mb=max_mb)
     staged = stage_csv(con, data, name, path=source if isinstance(source, Path) else None)
     try:
         report("checking", 0.4)

@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any
 from ddq import audit, ledger
 from ddq.access import EDITOR, requires
 from ddq.db import rows, transaction
-from ddq.ingest.csvfile import drop_staged, read_upload, stage_csv, strip_export_quote
+from ddq.ingest.csvfile import (
+    MAX_UPLOAD_MB,
+    drop_staged,
+    read_upload,
+    stage_csv,
+    strip_export_quote,
+)
 from ddq.ingest.problems import ImportRejected, Problem
 from ddq.metrics import fold_name, today_utc
 from ddq.org import name_key
@@ -194,18 +200,20 @@ def import_roster(
     who: str,
     dry_run: bool = False,
     today: dt.date | None = None,
+    max_mb: float | None = MAX_UPLOAD_MB,
     progress: Progress | None = None,
 ) -> RosterImport:
     """Check a roster CSV file and, unless ``dry_run``, apply it in one transaction.
 
     Raises :class:`ImportRejected` listing every problem when anything is wrong; the
-    database is then left exactly as it was.
+    database is then left exactly as it was. A file over ``max_mb`` (None: no limit) or
+    not a text file is refused before it is parsed.
     """
     report = progress or (lambda stage, fraction: None)
     name = file_name or (source.name if isinstance(source, Path) else "roster.csv")
     day = today or today_utc()
     report("reading", 0.0)
-    data = read_upload(source)
+    data = read_upload(source, name, max_mb=max_mb)
     staged = stage_csv(
         con, data, name, path=source if isinstance(source, Path) else None, table=_STAGED
     )

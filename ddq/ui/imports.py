@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from ddq.errors import DdqError
+from ddq.ingest.csvfile import check_upload
 from ddq.ingest.problems import ImportRejected
 from ddq.ui import auth, state
 from ddq.ui import ledger as ui_ledger
@@ -48,6 +49,17 @@ def _dry_run(kind: str, _data: bytes, sha256: str, file_name: str,
             return rejected
 
 
+def upload_limit_mb() -> float:
+    """The app's upload limit: Streamlit's server.maxUploadSize, which ddq checks as well."""
+    return float(st.get_option("server.maxUploadSize"))
+
+
+def _show_rejected(file_name: str, rejected: ImportRejected) -> None:
+    st.error(f"**{plain(file_name)}**: {rejected.count} problem(s). Nothing was imported: fix the "
+             "file and upload it again.", icon=":material/error:")  # fmt: skip
+    st.code("\n".join(rejected.problem_lines()), language=None, wrap_lines=True)
+
+
 def _hashable(value: Any) -> Any:
     """Options as cache keys: a mapping becomes a sorted tuple of pairs."""
     return tuple(sorted(value.items())) if isinstance(value, dict) else value
@@ -79,6 +91,13 @@ def upload_and_apply(
     if upload is None:
         return
     data = upload.getvalue()
+    limit = upload_limit_mb()
+    try:  # too large, compressed or binary: refused before anything reads it
+        check_upload(data, upload.name, max_mb=limit)
+    except ImportRejected as rejected:
+        _show_rejected(upload.name, rejected)
+        return None
+    options["max_mb"] = limit
     if configure is not None:
         more = configure(data)
         if more is None:
@@ -88,9 +107,7 @@ def upload_and_apply(
     sha = hashlib.sha256(data).hexdigest()
     outcome = _dry_run(kind, data, sha, upload.name, chosen, state.version(), auth.current())
     if isinstance(outcome, ImportRejected):
-        st.error(f"**{plain(upload.name)}**: {outcome.count} problem(s). Nothing was imported: fix the "
-                 "file and upload it again.", icon=":material/error:")  # fmt: skip
-        st.code("\n".join(outcome.problem_lines()), language=None, wrap_lines=True)
+        _show_rejected(upload.name, outcome)
         return
     st.subheader("Preview")
     counts = outcome.headline()

@@ -123,3 +123,54 @@ def test_a_mapped_csv_needs_its_key_and_created_columns(app_db, page):
     next(s for s in at.selectbox if s.label == "created").select("When").run()
     assert not at.warning and not at.error
     assert {m.label: m.value for m in at.metric}["New"] == "1"
+
+
+def test_the_configured_upload_limit_is_the_one_checked(app_db, page, monkeypatch):
+    import streamlit as st
+    from streamlit import config
+
+    from ddq.ingest import metrics
+
+    limits = []
+    real = metrics.import_metrics
+
+    def spy(*args, **kwargs):
+        limits.append(kwargs["max_mb"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(metrics, "import_metrics", spy)
+    _add_team(app_db)
+    before = _export(app_db)
+    limit = st.get_option("server.maxUploadSize")
+    try:
+        config.set_option("server.maxUploadSize", 1)
+        at = page("app_pages/upload.py").run()
+        big = GOOD + b"\n" * (1024 * 1024)  # just over 1 MB, and valid under any limit
+        at.file_uploader[0].set_value(("big.csv", big, "text/csv")).run()
+        assert not at.exception
+        assert "1 problem(s)" in at.error[0].value
+        assert at.code[0].value.startswith("file: the file is 1.0 MB, over the 1 MB upload limit")
+        assert not [b for b in at.button if b.label == "Apply import"]
+        config.set_option("server.maxUploadSize", 2)
+        at.run()
+        assert not at.error and _button(at, "Apply import")
+        assert limits == [2.0]  # the importer's own check has the same limit
+    finally:
+        config.set_option("server.maxUploadSize", limit)
+    assert _export(app_db) == before
+
+
+def test_a_compressed_file_is_refused_before_the_mapping_editor(app_db, page):
+    # Streamlit refuses a .gz name itself; a compressed file named .csv reaches ddq.
+    import gzip
+
+    at = page("app_pages/upload.py").run()
+    next(r for r in at.radio if r.label == "Format").set_value("csv").run()
+    next(u for u in at.file_uploader if u.label == "Bug export file").set_value(
+        ("bugs.csv", gzip.compress(b"Ref,When\nX-1,2025-01-06\n"), "text/csv")).run()  # fmt: skip
+    assert not at.exception
+    assert "Nothing was imported" in at.error[0].value
+    assert "looks like a gzip-compressed file" in at.code[0].value
+    assert not [s for s in at.selectbox if s.label == "key"]  # no mapping editor for it
+    with db.connect(app_db) as con:
+        assert con.execute("SELECT count(*) FROM imports").fetchone() == (0,)
