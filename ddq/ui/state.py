@@ -218,13 +218,22 @@ def meeting(kind: str, *args: Any) -> Any:
     return _meeting(kind, args, *_key())
 
 
-def holds_only_sample() -> bool:
-    """True while every applied import is the generated sample organisation."""
-    imports = read("imports")
+@st.cache_data(**_CACHE)
+def _holds_only_sample(path: str, stamp: tuple[int, int]) -> bool:
+    imports = _simple("imports", path, stamp)
     if imports.empty:
         return False
     applied = imports[imports["status"] == "applied"]
     return not applied.empty and bool((applied["kind"] == "demo").all())
+
+
+def holds_only_sample() -> bool:
+    """True while every applied import is the generated sample organisation.
+
+    Cached as the answer itself: every run of every page asks (for the banner), and
+    filtering the imports table each time was about a tenth of a warm page view's work.
+    """
+    return _holds_only_sample(*_key())
 
 
 def sample_banner(created_now: bool) -> None:
