@@ -64,7 +64,7 @@ LOAD_TESTS = [
      "the frontend sends, without a browser), arriving evenly over 10 seconds on the weekly "
      "meeting page of a self-started app (the default sample, 16 teams x 104 weeks), after "
      "one warm-up viewer. A render is complete at the run's `script_finished`; an exception, "
-     "an error box or a timeout is a failure. Three runs (one with `--quick`), each on a "
+     "an error box or a timeout is a failure. Three runs (one when run with `--quick`), each on a "
      "newly started app: the machine is shared, and the load average shows how busy it was."),
     ("Meeting page: {sessions} viewers just after a change to the data", ["--fresh"],
      "As above, but the database changes after the warm-up (as after an upload just before "
