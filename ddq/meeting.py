@@ -838,12 +838,19 @@ def _better(metric: MetricDef, change: float | None) -> bool | None:
     return (change < 0) == metric.lower_is_better
 
 
+def _shared_reads(con: duckdb.DuckDBPyConnection, meeting: dict[str, Any]) -> dict[str, Any]:
+    """What every team's view of a meeting reads alike: read once for a whole summary."""
+    return {"meeting": meeting, "catalog": catalog(con),
+            "actions_raised": actions_raised(con, meeting["id"])}  # fmt: skip
+
+
 def team_view(
     con: duckdb.DuckDBPyConnection,
     meeting_id: int,
     team: str,
     *,
     progress: dict[tuple[str, str], TeamMetricProgress] | None = None,
+    shared: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the presenter view shows for one team of a meeting.
 
@@ -862,17 +869,18 @@ def team_view(
       text), values (per metric: key, label, then (its value as of that meeting), now,
       change, better).
 
-    ``progress`` may pass :func:`_progress_index` computed once for many teams.
+    ``progress`` may pass :func:`_progress_index` computed once for many teams, and
+    ``shared`` what :func:`_shared_reads` reads once for all teams of the meeting.
     """
-    meeting = get_meeting(con, meeting_id)
+    shared = shared or _shared_reads(con, get_meeting(con, meeting_id))
+    meeting = shared["meeting"]
     found = _team(con, team)
     position = _on_agenda(meeting, found)
     entry = meeting["teams"][position]
     day = meeting["held_on"]
     if progress is None:
         progress = _progress_index(con, day, team=found["name"])
-    metrics_list = catalog(con)
-    heads = headlines(con, Scope(teams=(found["name"],)), metrics_list, today=day)
+    heads = headlines(con, Scope(teams=(found["name"],)), shared["catalog"], today=day)
     metric_rows = []
     for h in heads:
         m: MetricDef = h["metric"]
@@ -889,7 +897,7 @@ def team_view(
     opened = open_actions(con, team=found["name"], as_of=day)
     for a in opened:
         a["raised_here"] = a["meeting_id"] == meeting_id
-    raised = [a for a in actions_raised(con, meeting_id) if a["team"] == found["name"]]
+    raised = [a for a in shared["actions_raised"] if a["team"] == found["name"]]
 
     previous = _previous_meeting(con, meeting, found["id"])
     changes: dict[str, Any] = {"previous_meeting": previous, "actions_closed": [],
@@ -1173,6 +1181,7 @@ def summary_markdown(con: duckdb.DuckDBPyConnection, meeting_id: int) -> str:
     out.append("")
 
     progress = _progress_index(con, day)
+    shared = _shared_reads(con, meeting)
     for t in meeting["teams"]:
         heading = f"**{t['team']}**"
         if t["area"]:
@@ -1184,7 +1193,7 @@ def summary_markdown(con: duckdb.DuckDBPyConnection, meeting_id: int) -> str:
         if t["removed"]:
             out.append("")
             continue
-        view = team_view(con, meeting_id, t["team"], progress=progress)
+        view = team_view(con, meeting_id, t["team"], progress=progress, shared=shared)
         if view["metrics"]:
             numbers = ", ".join(_metric_words(r, week) for r in view["metrics"])
             out.append(f"- Numbers, week of {week}: {numbers}")
