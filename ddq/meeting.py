@@ -35,7 +35,7 @@ from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, stale
 from ddq.metrics import DAYS, EARLIEST_WEEK, PERCENT, MetricDef, catalog, today_utc
 from ddq.org import closest_name, find_team, name_key
-from ddq.trends import Scope, headlines, latest_complete_week
+from ddq.trends import Scope, headlines, latest_complete_week, team_headlines
 
 if TYPE_CHECKING:
     import duckdb
@@ -880,7 +880,11 @@ def team_view(
     day = meeting["held_on"]
     if progress is None:
         progress = _progress_index(con, day, team=found["name"])
-    heads = headlines(con, Scope(teams=(found["name"],)), shared["catalog"], today=day)
+    heads = (
+        shared["headlines"][found["id"]]
+        if "headlines" in shared
+        else headlines(con, Scope(teams=(found["name"],)), shared["catalog"], today=day)
+    )
     metric_rows = []
     for h in heads:
         m: MetricDef = h["metric"]
@@ -1182,6 +1186,7 @@ def summary_markdown(con: duckdb.DuckDBPyConnection, meeting_id: int) -> str:
 
     progress = _progress_index(con, day)
     shared = _shared_reads(con, meeting)
+    shared["headlines"] = team_headlines(con, meeting["agenda"], shared["catalog"], today=day)
     for t in meeting["teams"]:
         heading = f"**{t['team']}**"
         if t["area"]:

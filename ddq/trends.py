@@ -239,14 +239,64 @@ def headlines(
     ``quarter_ago`` (None where not reported), ``reporting``, ``expected`` and ``history``
     (values for a sparkline, oldest first; gaps left out).
     """
+    window = _headline_window(con, today, history_weeks)
+    if window is None:
+        return []
+    by_metric: dict[str, dict[dt.date, dict[str, Any]]] = {}
+    for row in aggregate(con, scope, *window):
+        by_metric.setdefault(row["metric"], {})[row["week"]] = row
+    return _headline_entries(by_metric, metrics, history_weeks)
+
+
+def team_headlines(
+    con: duckdb.DuckDBPyConnection,
+    team_ids: list[int],
+    metrics: list[MetricDef],
+    today: dt.date | None = None,
+    history_weeks: int = 26,
+) -> dict[int, list[dict[str, Any]]]:
+    """:func:`headlines` of each active team on its own, by team id, in one query.
+
+    The same figures as ``headlines(con, Scope(teams=(name,)), ...)`` for every team (one
+    team's sum or median is its value), for pages that show many teams one by one.
+    ``reporting`` is 1 where the team reported, ``expected`` is left out.
+    """
+    window = _headline_window(con, today, history_weeks)
+    if window is None:
+        return {team: [] for team in team_ids}
+    series: dict[int, dict[str, dict[dt.date, dict[str, Any]]]] = {}
+    for row in rows(
+        con,
+        """
+        SELECT mv.team_id, mv.metric, mv.week, mv.value FROM metric_values mv
+        JOIN teams t ON t.id = mv.team_id
+        WHERE t.active AND mv.team_id IN (SELECT unnest(?::INTEGER[]))
+          AND mv.week BETWEEN ? AND ?
+        """,
+        [team_ids, *window],
+    ):
+        weeks = series.setdefault(row["team_id"], {}).setdefault(row["metric"], {})
+        weeks[row["week"]] = {"value": row["value"], "reporting": 1, "expected": None}
+    return {team: _headline_entries(series.get(team, {}), metrics, history_weeks)
+            for team in team_ids}  # fmt: skip
+
+
+def _headline_window(
+    con: duckdb.DuckDBPyConnection, today: dt.date | None, history_weeks: int
+) -> tuple[dt.date, dt.date] | None:
+    """The weeks headlines read: from a quarter or ``history_weeks`` back to the newest data."""
     last = latest_complete_week(today)
     newest = scalar(con, "SELECT max(week) FROM metric_values WHERE week <= ?", [last])
     if newest is None:
-        return []
-    first = newest - dt.timedelta(weeks=max(history_weeks, QUARTER_WEEKS + 1) - 1)
-    by_metric: dict[str, dict[dt.date, dict[str, Any]]] = {}
-    for row in aggregate(con, scope, first, newest):
-        by_metric.setdefault(row["metric"], {})[row["week"]] = row
+        return None
+    return newest - dt.timedelta(weeks=max(history_weeks, QUARTER_WEEKS + 1) - 1), newest
+
+
+def _headline_entries(
+    by_metric: dict[str, dict[dt.date, dict[str, Any]]],
+    metrics: list[MetricDef],
+    history_weeks: int,
+) -> list[dict[str, Any]]:
     result = []
     for metric in metrics:
         series = by_metric.get(metric.key, {})

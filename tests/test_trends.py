@@ -162,3 +162,25 @@ def test_events_concern_their_scope(con):
     assert titles(area="Edge") == ["Definition v2 adopted"]
     assert titles(teams=("a",)) == ["A starts pairing", "Definition v2 adopted"]
     assert titles() == ["Definition v2 adopted"]
+
+
+def test_team_headlines_are_each_teams_own_headlines(tmp_path):
+    """The batch read for many teams gives what headlines() gives for each team alone."""
+    from ddq.access import SYSTEM
+    from ddq.metrics import catalog
+    from ddq.sample import fill_demo
+
+    with db.connect(tmp_path / "s.duckdb") as con:
+        fill_demo(con, teams=12, weeks=40, who=SYSTEM)
+        metrics = catalog(con)
+        teams = db.rows(con, "SELECT id, name FROM teams ORDER BY id")
+        con.execute("UPDATE teams SET active = false WHERE id = ?", [teams[0]["id"]])
+        batch = trends.team_headlines(con, [t["id"] for t in teams], metrics)
+        for team in teams:
+            alone = trends.headlines(con, trends.Scope(teams=(team["name"],)), metrics)
+            keep = ("metric", "week", "value", "previous", "quarter_ago", "history")
+            assert [{k: h[k] for k in keep} for h in batch[team["id"]]] == [
+                {k: h[k] for k in keep} for h in alone
+            ], team["name"]
+        assert batch[teams[0]["id"]] == []  # a retired team, as headlines() has it
+        assert sum(len(v) for v in batch.values()) > 80
