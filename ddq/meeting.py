@@ -898,7 +898,11 @@ def team_view(
             "status": None if p is None else p.status, "reason": None if p is None else p.reason,
         })  # fmt: skip
     detail = _notes(con, meeting_id, found["id"])
-    opened = open_actions(con, team=found["name"], as_of=day)
+    opened = (
+        [dict(a) for a in shared["open_actions"] if a["team"] == found["name"]]
+        if "open_actions" in shared
+        else open_actions(con, team=found["name"], as_of=day)
+    )
     for a in opened:
         a["raised_here"] = a["meeting_id"] == meeting_id
     raised = [a for a in shared["actions_raised"] if a["team"] == found["name"]]
@@ -1187,6 +1191,7 @@ def summary_markdown(con: duckdb.DuckDBPyConnection, meeting_id: int) -> str:
     progress = _progress_index(con, day)
     shared = _shared_reads(con, meeting)
     shared["headlines"] = team_headlines(con, meeting["agenda"], shared["catalog"], today=day)
+    shared["open_actions"] = open_actions(con, as_of=day)  # every team's, in due-date order
     for t in meeting["teams"]:
         heading = f"**{t['team']}**"
         if t["area"]:
