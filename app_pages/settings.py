@@ -4,7 +4,7 @@ from typing import Any
 
 import streamlit as st
 
-from ddq import roster, settings
+from ddq import access, roster, settings
 from ddq.access import ADMIN
 from ddq.errors import DdqError, StaleEdit
 from ddq.ui import auth, state
@@ -80,3 +80,33 @@ if details:
         entered, seen = fields(form, detail, labels)
         if st.form_submit_button("Save area", type="primary"):
             save(form, f"{chosen} saved.", roster.update_area, chosen, expected=seen, **entered)
+
+st.subheader("People and roles")
+how = auth.mode()
+if how == auth.PASSWORD:
+    st.caption("Sign-in is by shared password: whoever types the editor or admin password acts in "
+               "that role. Roles by person need single sign-on (README, *Deployment*).")  # fmt: skip
+elif how == auth.LOCAL:
+    st.caption("Local mode: everyone may change everything. Roles given here apply once single "
+               "sign-on is on (README, *Deployment*).")  # fmt: skip
+else:
+    st.caption("Everyone who signs in is a viewer unless given a role here or named in the "
+               "configuration (`[ddq] admins` and `editors`); the higher of the two counts.")  # fmt: skip
+with state.connection() as con:  # admins only, and rarely: read directly, no cache
+    people = access.stored_roles(con)
+configured = auth.configured_roles()
+if people or configured:
+    st.dataframe(
+        [{"Email": p["email"], "Role": p["role"], "Given by": p["granted_by"],
+          "Since (UTC)": p["granted_at"]} for p in people]
+        + [{"Email": email, "Role": role, "Given by": "the configuration", "Since (UTC)": None}
+           for email, role in sorted(configured.items())],
+        hide_index=True,
+    )  # fmt: skip
+stale_notice("roles")
+with st.form("roles", clear_on_submit=True):
+    email = st.text_input("Email address")
+    role = st.radio("Role", access.ROLES, index=1, horizontal=True,
+                    help="Viewer takes a given role away.")  # fmt: skip
+    if st.form_submit_button("Save role"):
+        save("roles", f"{email.strip()}: {role}.", access.set_role, email, role)

@@ -79,7 +79,9 @@ def mode() -> str:
     return LOCAL
 
 
-def _configured_roles() -> dict[str, str]:
+def configured_roles() -> dict[str, str]:
+    """Email to role, as the configuration names people (``[ddq] admins`` and ``editors``)."""
+
     def names(key: str) -> list[str]:
         return [n for n in _setting(key).split(",") if n.strip()]
 
@@ -105,7 +107,7 @@ def current() -> Actor:
         email = user.get("email") if user.get("is_logged_in") else None
         if not email:
             return Actor(GUEST, VIEWER, via=OIDC)
-        configured = tuple(sorted(_configured_roles().items()))
+        configured = tuple(sorted(configured_roles().items()))
         role = _role_of(str(email), configured, str(state.db_path()), state.version())
         return Actor(str(email), role, via=OIDC)
     signed_in = st.session_state.get(_SESSION_KEY)

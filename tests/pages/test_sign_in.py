@@ -179,3 +179,26 @@ def test_oidc_admins_can_come_from_the_configuration(page, sample):
     assert not at.exception
     assert [t.value for t in at.title] == ["Audit log"]
     assert at.dataframe  # the sample's changes are listed
+
+
+def test_an_admin_gives_and_takes_roles_on_the_settings_page(page, sample):
+    secrets = {**OIDC, "ddq": {"admins": ["boss@example.com"]}}
+    boss = {"is_logged_in": True, "email": "boss@example.com"}
+    at = run_page(page, "settings", secrets=secrets, user=boss)
+    assert not at.exception
+    assert any("boss@example.com" in str(f.value["Email"].tolist()) for f in at.dataframe)
+    next(t for t in at.text_input if t.label == "Email address").input("Ann@Example.com")
+    next(r for r in at.radio if r.label == "Role").set_value("editor")
+    next(b for b in at.button if b.label == "Save role").click()
+    at.run()
+    assert not at.error
+    with db.connect(sample) as con:
+        assert access.role_for(con, "ann@example.com") == "editor"
+        assert audit.entries(con, action="role.set")[0]["who"] == "boss@example.com"
+
+    # Ann, signed in, is an editor now; and cannot make herself an admin.
+    ann = {"is_logged_in": True, "email": "ann@example.com"}
+    at = run_page(page, "champions", secrets=OIDC, user=ann)
+    assert "Save roster changes" in [b.label for b in at.button]
+    with db.connect(sample) as con, pytest.raises(access.NotAllowed):
+        access.set_role(con, "ann@example.com", "admin", who=Actor("ann@example.com", "editor"))
