@@ -46,20 +46,28 @@ if not teams:
 params.seed("team", meeting["current_team"] or teams[0], allowed=teams)
 # Moving through the agenda, notes, actions and attendance: editors, while it is open.
 editable = meeting["status"] == "open" and can_edit
+# A laptop that follows shows the team the presenter is on (viewers' laptops do, at first);
+# moving through the teams on one's own stops following.
+follow_key = f"follow_{chosen}"
+st.session_state.setdefault(follow_key, not can_edit and meeting["status"] == "open")
+if st.session_state[follow_key] and meeting["current_team"] in teams:
+    st.session_state["team"] = meeting["current_team"]
 
 with st.sidebar:
     ui.health(state.meeting("health", tuple(meeting["scope_areas"])))
 
 position = teams.index(st.session_state["team"]) if st.session_state.get("team") in teams else 0
 back, where, forward = st.columns([1, 4, 1])
-if back.button("◀ Previous", disabled=position == 0):
-    st.session_state["team"] = teams[position - 1]
-    ui.act("", core.set_position, chosen, position - 1) if editable else None
-    st.rerun()
-if forward.button("Next ▶", disabled=position == len(teams) - 1):
-    st.session_state["team"] = teams[position + 1]
-    ui.act("", core.set_position, chosen, position + 1) if editable else None
-    st.rerun()
+for button, step, blocked in ((back, -1, position == 0),
+                              (forward, 1, position == len(teams) - 1)):  # fmt: skip
+    if button.button("◀ Previous" if step < 0 else "Next ▶", disabled=blocked):
+        st.session_state["team"] = teams[position + step]
+        st.session_state[follow_key] = False
+        if editable:
+            ui.act("", core.set_position, chosen, position + step)
+        st.rerun()
+st.sidebar.toggle("Follow the presenter", key=follow_key,
+                  help="Show the team the presenter is on, within a refresh.")  # fmt: skip
 team = teams[position]
 where.markdown(f"### Team {position + 1} of {len(teams)}: {ui.plain(team)}")
 box = st.sidebar.number_input("Time-box per team (minutes, 0: none)", 0, 30, 0, key="timebox")
@@ -71,6 +79,10 @@ params.publish({"meeting": chosen, "team": team})
 @st.fragment(run_every=REFRESH_SECONDS)
 def presenter() -> None:
     """The team on screen, re-read every REFRESH_SECONDS (cached: one query per change)."""
+    if st.session_state.get(follow_key):
+        now_on = state.meeting("get", chosen)["current_team"]
+        if now_on in teams and now_on != team:
+            st.rerun()  # the whole page, on the presenter's team
     view = state.meeting("team", chosen, team)
     champion = ui.plain(view["champion"] or "no champion")
     st.caption(

@@ -74,3 +74,29 @@ def test_a_meeting_is_walked_and_its_open_action_carries_forward(app_db, page):
     assert not at.exception
     shown = " ".join(m.value for m in at.markdown)
     assert "Triage old criticals" in shown
+
+
+def test_a_viewers_laptop_follows_the_presenter_until_they_move_on_their_own(
+    app_db, page, monkeypatch
+):
+    small_org(app_db)
+    with db.connect(app_db) as con:
+        held = core.create_meeting(con, held_on=MONDAY, who=Actor("t", ADMIN))
+        core.set_position(con, held, 0, Actor("t", ADMIN))
+    monkeypatch.setenv("DDQ_EDITOR_PASSWORD", "edit-me")  # sign-in on: this visitor views
+    viewer = open_page(page)
+    assert "Team 1 of 2: Alpha" in viewer.markdown[0].value
+    assert next(t for t in viewer.toggle if t.label == "Follow the presenter").value is True
+
+    with db.connect(app_db) as con:  # the presenter moves on
+        core.set_position(con, held, 1, Actor("t", ADMIN))
+    viewer.run()
+    assert "Team 2 of 2: Beta" in viewer.markdown[0].value
+
+    button(viewer, "◀ Previous").click().run()  # looking back on their own: no more following
+    assert "Team 1 of 2: Alpha" in viewer.markdown[0].value
+    assert next(t for t in viewer.toggle if t.label == "Follow the presenter").value is False
+    viewer.run()
+    assert "Team 1 of 2: Alpha" in viewer.markdown[0].value
+    with db.connect(app_db) as con:  # and the meeting itself did not move
+        assert core.get_meeting(con, held)["current_team"] == "Beta"

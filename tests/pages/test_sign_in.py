@@ -61,7 +61,11 @@ def writing_controls(at):
     found = [b.label for b in at.button if b.label not in VIEWER_BUTTONS]
     found += [f"uploader {u.label}" for u in at.get("file_uploader")]
     found += ["data editor" for _ in at.get("arrow_data_frame") if getattr(_, "editable", False)]
-    found += [f"toggle {t.label}" for t in at.toggle if t.label != "Summary for Slack"]
+    found += [
+        f"toggle {t.label}"
+        for t in at.toggle
+        if t.label not in ("Summary for Slack", "Follow the presenter")
+    ]
     found += [f"checkbox {c.label}" for c in at.checkbox]
     found += [f"text area {t.label}" for t in at.text_area]
     return found
