@@ -5,7 +5,7 @@ import streamlit as st
 from ddq import roster
 from ddq.errors import DdqError, StaleEdit
 from ddq.metrics import today_utc
-from ddq.ui import auth, imports, params, state
+from ddq.ui import auth, imports, params, state, write
 from ddq.ui import ledger as ui_ledger
 from ddq.ui import roster as ui
 from ddq.ui.format import plain
@@ -96,29 +96,14 @@ with st.expander("Add, retire or bring back a team", icon=":material/group_add:"
         new_team = st.text_input("New team")
         new_area = st.text_input("Its area (new areas are created)")
         if st.form_submit_button("Add team"):
-            try:
-                with state.connection() as con:
-                    done = roster.add_team(con, new_team, new_area, who=auth.current())
-            except DdqError as exc:
-                st.error(plain(str(exc)))
-            else:
-                ui_ledger.flash(done)
-                st.rerun()
+            write.apply(roster.add_team, new_team, new_area)
     every_team = state.read("teams")
     if every_team:
         with st.form("retire"):
             chosen_team = st.selectbox("Team", every_team)
             active = st.radio("Status", ["active", "retired"], horizontal=True)
             if st.form_submit_button("Save status"):
-                try:
-                    with state.connection() as con:
-                        done = roster.set_team_active(con, chosen_team, active == "active",
-                                                      who=auth.current())  # fmt: skip
-                except DdqError as exc:
-                    st.error(plain(str(exc)))
-                else:
-                    ui_ledger.flash(done)
-                    st.rerun()
+                write.apply(roster.set_team_active, chosen_team, active == "active")
 
 with st.expander("Import a roster file", icon=":material/upload_file:"):
     st.caption("`area,team,champion,email,since`, one row per team. Areas and teams are created "

@@ -4,27 +4,14 @@ import streamlit as st
 
 from ddq import critical, ownership
 from ddq.access import EDITOR
-from ddq.errors import DdqError
 from ddq.metrics import today_utc
-from ddq.ui import auth, state
+from ddq.ui import auth, state, write
 from ddq.ui import critical as ui
 from ddq.ui import ledger as ui_ledger
 from ddq.ui.format import plain
 
 st.title("Critical bugs")
 ui_ledger.show_flash()
-
-
-def act(message: str, change, *args, **kwargs) -> None:
-    """Run ``change(con, *args, who=..., **kwargs)``; show its error, or rerun and confirm."""
-    try:
-        with state.connection() as con:
-            change(con, *args, who=auth.current(), **kwargs)
-    except DdqError as exc:
-        st.error(plain(str(exc)))
-    else:
-        ui_ledger.flash(message)
-        st.rerun()
 
 
 editor = auth.current().may(EDITOR)
@@ -57,22 +44,22 @@ for v in proposals:
             stance = st.radio("Stance", critical.STANCES, horizontal=True)
             comment = st.text_input("Comment (needed when you disagree)")
             if st.form_submit_button("Record stance"):
-                act(f"Stance of {team} recorded.", critical.record_stance, v["version"],
-                    team=team, stance=stance, comment=comment)  # fmt: skip
+                write.apply(critical.record_stance, v["version"], team=team, stance=stance,
+                             comment=comment, confirm=f"Stance of {team} recorded.")  # fmt: skip
     if not editor:
         continue
     left, right, third = st.columns(3)
     if v["status"] == "draft" and left.button(
         "Propose to the champions", key=f"propose_{v['version']}"
     ):
-        act(f"Version {v['version']} proposed.", critical.propose, v["version"])
+        write.apply(critical.propose, v["version"], confirm=f"Version {v['version']} proposed.")
     if v["status"] == "proposed":
         day = left.date_input("Effective from", today_utc(), key=f"effective_{v['version']}")
         if right.button("Adopt", type="primary", key=f"adopt_{v['version']}"):
-            act(f"Version {v['version']} adopted from {day}.", critical.adopt, v["version"],
-                effective_from=day)  # fmt: skip
+            write.apply(critical.adopt, v["version"], effective_from=day,
+                         confirm=f"Version {v['version']} adopted from {day}.")  # fmt: skip
     if third.button("Withdraw", key=f"retire_{v['version']}"):
-        act(f"Version {v['version']} withdrawn.", critical.retire, v["version"])
+        write.apply(critical.retire, v["version"], confirm=f"Version {v['version']} withdrawn.")
 
 st.divider()
 
@@ -87,9 +74,10 @@ def draft_form() -> None:
         sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
                               value=None, step=1)  # fmt: skip
         if st.form_submit_button("Save draft", type="primary"):
-            act("Draft saved.", critical.create_draft, title=title, rule=rule,
-                rationale=rationale, examples=examples, sla_days=sla,
-                based_on=in_force["version"] if in_force else None)  # fmt: skip
+            write.apply(critical.create_draft, title=title, rule=rule, rationale=rationale,
+                         examples=examples, sla_days=sla,
+                         based_on=in_force["version"] if in_force else None,
+                         confirm="Draft saved.")  # fmt: skip
 
 
 if auth.may_edit("draft, propose or adopt a definition, or record a stance"):
@@ -124,5 +112,5 @@ with st.expander("Which team owns a bug", icon=":material/account_tree:"):
             value = st.text_input("Component, project key or label")
             team = st.selectbox("to team", state.read("teams"))
             if st.form_submit_button("Save mapping"):
-                act(f"{kind} {value} mapped to {team}.", ownership.set_mapping, kind, value,
-                    team)  # fmt: skip
+                write.apply(ownership.set_mapping, kind, value, team,
+                             confirm=f"{kind} {value} mapped to {team}.")  # fmt: skip

@@ -3,9 +3,8 @@
 import streamlit as st
 
 from ddq import progress as core
-from ddq.errors import DdqError
 from ddq.metrics import today_utc
-from ddq.ui import auth, params, state
+from ddq.ui import auth, params, state, write
 from ddq.ui import ledger as ui_ledger
 from ddq.ui import progress as ui
 from ddq.ui.format import plain
@@ -76,16 +75,7 @@ with st.expander("Set a target", icon=":material/flag:"):
         target = st.number_input("Target", value=0.0, step=1.0)
         due = st.date_input("Due", min_value=today_utc())
         if st.form_submit_button("Save target", type="primary"):
-            try:
-                with state.connection() as con:
-                    if scope == "one team":
-                        done = core.set_target(con, who_for, metric, target=target, due=due,
-                                               who=auth.current())  # fmt: skip
-                    else:
-                        done = core.adopt_area_target(con, area_for, metric, target=target,
-                                                      due=due, who=auth.current())  # fmt: skip
-            except DdqError as exc:
-                st.error(plain(str(exc)))
+            if scope == "one team":
+                write.apply(core.set_target, who_for, metric, target=target, due=due)
             else:
-                ui_ledger.flash(str(done))
-                st.rerun()
+                write.apply(core.adopt_area_target, area_for, metric, target=target, due=due)

@@ -16,7 +16,7 @@ import streamlit as st
 from ddq.errors import DdqError
 from ddq.ingest.csvfile import check_upload
 from ddq.ingest.problems import ImportRejected
-from ddq.ui import auth, state
+from ddq.ui import auth, state, write
 from ddq.ui import ledger as ui_ledger
 from ddq.ui.format import plain
 
@@ -166,14 +166,9 @@ def mapping_editor(data: bytes) -> dict[str, Any] | None:
     mapping = {k: v for k, v in mapping.items() if v}
     name, save = st.columns([3, 1])
     label = name.text_input("Save this mapping as", key="mapping_name")
-    if save.button("Save mapping", disabled=not label.strip()):
-        try:
-            with state.connection() as con:
-                bugs.save_mapping(con, label, mapping, who=auth.current())
-        except DdqError as exc:
-            st.error(plain(str(exc)))
-        else:
-            st.success(plain(f"Mapping {label!r} saved."))
+    saving = save.button("Save mapping", disabled=not label.strip())
+    if saving and write.run(bugs.save_mapping, label, mapping) is not write.FAILED:
+        st.success(plain(f"Mapping {label!r} saved."))
     missing = [f for f in bugs.REQUIRED if f not in mapping]
     if missing:
         st.warning("Choose the column for " + " and ".join(missing) + " to preview the import.")

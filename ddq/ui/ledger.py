@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ddq import ledger
-from ddq.errors import DdqError
-from ddq.ui import auth, state
+from ddq.ui import state
 from ddq.ui.format import plain
 
 LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "updated",
@@ -50,11 +49,10 @@ def imports_with_undo() -> None:
         if not sure:
             st.warning("Tick the box to confirm.")
             return
-        try:
-            with state.connection() as con:
-                done = ledger.undo(con, int(chosen), who=auth.current())
-        except DdqError as exc:
-            st.error(plain(str(exc)))
+        from ddq.ui import write  # it confirms through flash() here
+
+        done = write.run(ledger.undo, int(chosen))
+        if done is write.FAILED:
             return
     flash(f"Import {chosen} undone: {done['removed']} values removed, {done['restored']} restored.")
     st.rerun()

@@ -10,8 +10,7 @@ from typing import Any
 import streamlit as st
 
 from ddq import meeting as core
-from ddq.errors import DdqError
-from ddq.ui import auth, state
+from ddq.ui import write
 from ddq.ui.format import delta_style, number, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
@@ -21,11 +20,7 @@ BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off trac
 
 def act(message: str, change: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
     """Run one change through ddq as the signed-in user; show its error. True when it worked."""
-    try:
-        with state.connection() as con:
-            change(con, *args, who=auth.current(), **kwargs)
-    except DdqError as exc:
-        st.error(plain(str(exc)))
+    if write.run(change, *args, **kwargs) is write.FAILED:
         return False
     if message:
         st.toast(message)
