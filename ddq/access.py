@@ -44,12 +44,11 @@ class NotAllowed(DdqError):
 class Actor(str):
     """The person acting: their name (this string), with the role they act in."""
 
-    __slots__ = ("role", "via")
+    __slots__ = ("role",)
 
     role: str
-    via: str
 
-    def __new__(cls, name: str, role: str, via: str = "") -> Actor:
+    def __new__(cls, name: str, role: str) -> Actor:
         if role not in _RANK:
             raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
         name = " ".join(str(name).split())
@@ -57,7 +56,6 @@ class Actor(str):
             raise ValueError("an acting user needs a name")
         actor = super().__new__(cls, name)
         actor.role = role
-        actor.via = via  # how they signed in: oidc, password, local, cli, system
         return actor
 
     @property
@@ -72,11 +70,11 @@ class Actor(str):
         return f"Actor({self.name!r}, {self.role!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Actor, (self.name, self.role, self.via))
+        return (Actor, (self.name, self.role))
 
 
 # The sample database is written by ddq itself, not by a person.
-SYSTEM = Actor("ddq sample", ADMIN, via="system")
+SYSTEM = Actor("ddq sample", ADMIN)
 
 
 def article(role: str) -> str:

@@ -29,7 +29,7 @@ def _who() -> Any:
         name = getpass.getuser()
     except (KeyError, OSError):
         name = f"uid {os.getuid()}"
-    return Actor(name, ADMIN, via="cli")
+    return Actor(name, ADMIN)
 
 
 class _Ddq(click.Group):

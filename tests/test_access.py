@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import pickle
 import pkgutil
 
 import pytest
@@ -157,10 +158,12 @@ def test_roles_from_the_database_and_the_configuration(con):
 
 
 def test_an_actor_is_its_name_with_a_role():
-    actor = Actor("  Ann   Lee ", EDITOR, via="password")
+    actor = Actor("  Ann   Lee ", EDITOR)
     assert actor == "Ann Lee" and actor.name == "Ann Lee" and actor.role == EDITOR
     assert actor.may(VIEWER) and actor.may(EDITOR) and not actor.may(ADMIN)
     assert repr(actor) == "Actor('Ann Lee', 'editor')"
+    copied = pickle.loads(pickle.dumps(actor))  # as a session or cache may keep it
+    assert (copied, copied.role, type(copied)) == ("Ann Lee", EDITOR, Actor)
     with pytest.raises(ValueError):
         Actor("ann", "owner")
     with pytest.raises(ValueError):

@@ -101,20 +101,20 @@ def current() -> Actor:
     """The person using this session, with their role (a guest viewer when not signed in)."""
     how = mode()
     if how == LOCAL:
-        return Actor("local user", ADMIN, via=LOCAL)
+        return Actor("local user", ADMIN)
     if how == OIDC:
         user = st.user
         email = user.get("email") if user.get("is_logged_in") else None
         if not email:
-            return Actor(GUEST, VIEWER, via=OIDC)
+            return Actor(GUEST, VIEWER)
         configured = tuple(sorted(configured_roles().items()))
         role = _role_of(str(email), configured, str(state.db_path()), state.version())
-        return Actor(str(email), role, via=OIDC)
+        return Actor(str(email), role)
     signed_in = st.session_state.get(_SESSION_KEY)
     if signed_in:
         name, role = signed_in
-        return Actor(name, role, via=PASSWORD)
-    return Actor(GUEST, VIEWER, via=PASSWORD)
+        return Actor(name, role)
+    return Actor(GUEST, VIEWER)
 
 
 def password_role(typed: str) -> str | None:
