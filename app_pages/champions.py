@@ -3,7 +3,6 @@
 import streamlit as st
 
 from ddq import roster
-from ddq.errors import DdqError, StaleEdit
 from ddq.metrics import today_utc
 from ddq.ui import auth, imports, params, state, write
 from ddq.ui import ledger as ui_ledger
@@ -57,7 +56,7 @@ with st.expander("Edit the roster", icon=":material/edit:"):
                "or move the team to another area. Every change is checked, then saved at once.")  # fmt: skip
     # The editor keeps the rows as they were when the person began editing, so that a save
     # on top of someone else's newer change is noticed (and refused) instead of undoing it.
-    editor_key = f"roster_editor_{st.session_state.get('roster_generation', 0)}"
+    editor_key = f"roster_editor_{write.generation('roster')}"
     if not st.session_state.get(editor_key, {}).get("edited_rows"):
         st.session_state["roster_seen"] = rows
     seen = st.session_state.get("roster_seen", rows)
@@ -73,23 +72,11 @@ with st.expander("Edit the roster", icon=":material/edit:"):
                                                  format="YYYY-MM-DD"),
         },
     )  # fmt: skip
-    if "roster_stale" in st.session_state:
-        st.error(plain(st.session_state.pop("roster_stale")), icon=":material/sync_problem:")
+    write.stale_notice("roster")
     edits = ui.edited_rows(before, after)
     if st.button("Save roster changes", type="primary", disabled=not edits):
-        try:
-            with state.connection() as con:
-                done = roster.apply_edits(con, edits, who=auth.current(),
-                                          expected={r["team"]: r for r in seen})  # fmt: skip
-        except StaleEdit as exc:  # start again from the new values, and say what changed
-            st.session_state["roster_generation"] = st.session_state.get("roster_generation", 0) + 1
-            st.session_state["roster_stale"] = str(exc)
-            st.rerun()
-        except DdqError as exc:
-            st.error(plain(str(exc)))
-        else:
-            ui_ledger.flash(" ".join(done))
-            st.rerun()
+        write.apply_to_form("roster", roster.apply_edits, edits,
+                            expected={r["team"]: r for r in seen})  # fmt: skip
 
 with st.expander("Add, retire or bring back a team", icon=":material/group_add:"):
     with st.form("add_team"):

@@ -6,10 +6,8 @@ import streamlit as st
 
 from ddq import access, roster, settings
 from ddq.access import ADMIN
-from ddq.errors import DdqError, StaleEdit
-from ddq.ui import auth, state
+from ddq.ui import auth, state, write
 from ddq.ui import ledger as ui_ledger
-from ddq.ui.format import plain
 
 st.title("Settings")
 ui_ledger.show_flash()
@@ -23,7 +21,7 @@ def fields(form: str, current: dict[str, str], labels: dict[str, str]) -> tuple[
     The values a form starts from are kept until it is saved, so that a save made on top
     of someone else's newer change is refused (and said so) instead of undoing it.
     """
-    generation = st.session_state.get(f"{form}_generation", 0)
+    generation = write.generation(form)
     seen: dict[str, Any] = st.session_state.setdefault(f"{form}_seen_{generation}", {})
     entered = {}
     for key, label in labels.items():
@@ -35,35 +33,15 @@ def fields(form: str, current: dict[str, str], labels: dict[str, str]) -> tuple[
     return entered, seen
 
 
-def save(form: str, message: str, change, *args: Any, **kwargs: Any) -> None:
-    """Run the change; on success or on a stale edit, start the form again from what is stored."""
-    try:
-        with state.connection() as con:
-            change(con, *args, who=auth.current(), **kwargs)
-    except StaleEdit as exc:
-        st.session_state[f"{form}_stale"] = str(exc)
-    except DdqError as exc:
-        st.error(plain(str(exc)))
-        return
-    else:
-        ui_ledger.flash(message)
-    st.session_state[f"{form}_generation"] = st.session_state.get(f"{form}_generation", 0) + 1
-    st.rerun()
-
-
-def stale_notice(form: str) -> None:
-    if f"{form}_stale" in st.session_state:
-        st.error(plain(st.session_state.pop(f"{form}_stale")), icon=":material/sync_problem:")
-
-
 values = state.read("settings")
 st.subheader("The community")
-stale_notice("community")
+write.stale_notice("community")
 with st.form("community"):
     entered, seen = fields("community", values, {s.key: s.label for s in settings.SETTINGS})
     st.caption("Empty links are not shown. Links start with https://.")
     if st.form_submit_button("Save settings", type="primary"):
-        save("community", "Settings saved.", settings.update, entered, expected=seen)
+        write.apply_to_form("community", settings.update, entered, expected=seen,
+                            confirm="Settings saved.")  # fmt: skip
 
 details = state.read("area_details")
 if details:
@@ -75,11 +53,12 @@ if details:
               "community_channel": "Slack channel for everyone",
               "coaching_url": "Link to request coaching", "workshop_url": "Link to request a workshop"}  # fmt: skip
     form = f"area_{chosen}"
-    stale_notice(form)
+    write.stale_notice(form)
     with st.form("area"):
         entered, seen = fields(form, detail, labels)
         if st.form_submit_button("Save area", type="primary"):
-            save(form, f"{chosen} saved.", roster.update_area, chosen, expected=seen, **entered)
+            write.apply_to_form(form, roster.update_area, chosen, expected=seen, **entered,
+                                confirm=f"{chosen} saved.")  # fmt: skip
 
 st.subheader("People and roles")
 how = auth.mode()
@@ -103,10 +82,10 @@ if people or configured:
            for email, role in sorted(configured.items())],
         hide_index=True,
     )  # fmt: skip
-stale_notice("roles")
+write.stale_notice("roles")
 with st.form("roles", clear_on_submit=True):
     email = st.text_input("Email address")
     role = st.radio("Role", access.ROLES, index=1, horizontal=True,
                     help="Viewer takes a given role away.")  # fmt: skip
     if st.form_submit_button("Save role"):
-        save("roles", f"{email.strip()}: {role}.", access.set_role, email, role)
+        write.apply_to_form("roles", access.set_role, email, role)

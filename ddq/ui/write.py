@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from ddq.errors import DdqError
+from ddq.errors import DdqError, StaleEdit
 from ddq.ui import auth, state
 from ddq.ui import ledger as ui_ledger
 from ddq.ui.format import plain
@@ -38,3 +38,38 @@ def apply(change: Callable[..., Any], *args: Any, confirm: str | None = None,
         return
     ui_ledger.flash(confirm if confirm is not None else str(done))
     st.rerun()
+
+
+# --- Forms that start from stored values -------------------------------------------------
+# Such a form keeps what it started from until it is saved, so that a save on top of someone
+# else's newer change is refused (StaleEdit) instead of undoing it. After a save, or a refusal,
+# it starts again from what is stored now: its widgets carry the form's generation in their
+# keys, and a new generation gives new widgets.
+
+
+def generation(form: str) -> int:
+    return st.session_state.get(f"{form}_generation", 0)
+
+
+def apply_to_form(form: str, change: Callable[..., Any], *args: Any,
+                  confirm: str | None = None, **kwargs: Any) -> None:  # fmt: skip
+    """:func:`apply` for a form that began from stored values (see above)."""
+    try:
+        with state.connection() as con:
+            done = change(con, *args, who=auth.current(), **kwargs)
+    except StaleEdit as exc:
+        st.session_state[f"{form}_stale"] = str(exc)
+    except DdqError as exc:
+        st.error(plain(str(exc)))
+        return
+    else:
+        words = " ".join(done) if isinstance(done, list) else str(done)
+        ui_ledger.flash(confirm if confirm is not None else words)
+    st.session_state[f"{form}_generation"] = generation(form) + 1
+    st.rerun()
+
+
+def stale_notice(form: str) -> None:
+    """What changed under the form, when its last save was refused for it."""
+    if f"{form}_stale" in st.session_state:
+        st.error(plain(st.session_state.pop(f"{form}_stale")), icon=":material/sync_problem:")

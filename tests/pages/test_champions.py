@@ -194,3 +194,15 @@ def test_two_editors_on_one_row_the_second_is_told_and_sees_the_new_value(app_db
     assert editor.loc[editor["team"] == "Alpha", "champion"].tolist() == ["Bo Kim"]
     with db.connect(app_db) as con:
         assert [t["person"] for t in roster.history(con, "Alpha")] == ["Bo Kim", "Ann Lee"]
+
+
+def test_after_a_save_the_editor_starts_again_from_the_stored_roster(app_db, page):
+    small_roster(app_db)
+    at = open_page(page, "champions")
+    _edit(at, 1, champion="Bo Kim", contact="@bo", since="2025-06-02")
+    next(b for b in at.button if b.label == "Save roster changes").click().run()
+    at.run()
+    save = next(b for b in at.button if b.label == "Save roster changes")
+    assert save.disabled  # nothing left to save: the edit is stored, not pending again
+    editor = next(f for f in at.dataframe if "champion" in f.value.columns).value
+    assert editor.loc[editor["team"] == "Alpha", "champion"].tolist() == ["Bo Kim"]
