@@ -1,12 +1,16 @@
 """Trends: one metric over time, with natural process limits to tell signal from noise."""
 
-import datetime as dt
-
 import streamlit as st
 
 from ddq import charts
 from ddq.export import rows_to_csv
-from ddq.trends import DEFAULT_ROLLING_WEEKS, DEFAULT_WINDOW_WEEKS, MAX_COMPARED_TEAMS, Scope
+from ddq.trends import (
+    DEFAULT_ROLLING_WEEKS,
+    DEFAULT_WINDOW_WEEKS,
+    MAX_COMPARED_TEAMS,
+    Scope,
+    default_baseline,
+)
 from ddq.ui import format as fmt
 from ddq.ui import params, state
 
@@ -28,36 +32,39 @@ notes += params.seed("area", areas[0] if areas else None, allowed=areas)
 notes += params.seed_list("team", teams, MAX_COMPARED_TEAMS)
 notes += params.seed("weeks", DEFAULT_WINDOW_WEEKS, parse=int, allowed=list(WINDOWS))
 notes += params.seed("rolling", DEFAULT_ROLLING_WEEKS, parse=int, allowed=range(1, 14))
-notes += params.seed("baseline", None, parse=lambda raw: tuple(map(dt.date.fromisoformat, raw.split(".."))))  # fmt: skip
+notes += params.seed("baseline", None, parse=params.week_range)
 for note in notes:
     st.caption(note)
 
 
-def new_baseline() -> None:
-    """A different series needs its own baseline: back to the default for it."""
-    st.session_state.pop("baseline", None)
-
-
 top = st.columns([3, 3, 3, 2, 2])
-reset = {"on_change": new_baseline}
-key = top[0].selectbox("Metric", keys, key="metric", format_func=lambda k: state.metric(k).label,
-                       **reset)  # fmt: skip
-scope_kind = top[1].radio("Scope", SCOPES, key="scope", horizontal=True, **reset)
+key = top[0].selectbox("Metric", keys, key="metric", format_func=lambda k: state.metric(k).label)
+scope_kind = top[1].radio("Scope", SCOPES, key="scope", horizontal=True)
 if scope_kind == "Area" and areas:
-    scope = Scope(area=top[2].selectbox("Area", areas, key="area", **reset))
+    scope = Scope(area=top[2].selectbox("Area", areas, key="area"))
 elif scope_kind == "Teams":
     chosen = top[2].multiselect("Teams (up to 10)", teams, key="team",
-                                max_selections=MAX_COMPARED_TEAMS, **reset)  # fmt: skip
+                                max_selections=MAX_COMPARED_TEAMS)  # fmt: skip
     scope = Scope(teams=tuple(chosen)) if chosen else Scope()
 else:
     scope = Scope()
-weeks = top[3].selectbox("Window", list(WINDOWS), key="weeks", format_func=WINDOWS.get, **reset)
+weeks = top[3].selectbox("Window", list(WINDOWS), key="weeks", format_func=WINDOWS.get)
 rolling = top[4].number_input("Rolling mean (weeks)", 1, 13, key="rolling")
 
-baseline = st.session_state.get("baseline")
+# Each series (metric, scope, window) has a baseline of its own, kept while the person looks
+# at others: a baseline chosen for 26 weeks never judges "everything". A link's baseline
+# belongs to the series the link opens.
+series = "|".join(map(str, (key, scope_kind, scope.area, scope.teams, weeks)))
+slider_key = f"baseline:{series}"
+st.session_state.setdefault("linked_series", series)
+baseline = params.as_range(st.session_state.get(slider_key))
+if baseline is None and series == st.session_state["linked_series"]:
+    baseline = params.as_range(st.session_state.get("baseline"))
 view = state.trend(key, scope, weeks or None, rolling, baseline)
 if view is not None and baseline and not {*baseline} <= {*view.weeks}:
-    new_baseline()  # a link's baseline outside this window
+    st.caption(f"The baseline {fmt.week(baseline[0])} to {fmt.week(baseline[1])} is outside "
+               "this window; showing the default baseline.")  # fmt: skip
+    baseline = None
     view = state.trend(key, scope, weeks or None, rolling, None)
 if view is None:
     st.info("No values in this window.")
@@ -81,10 +88,11 @@ st.plotly_chart(figure, theme=None, config={"displaylogo": False})
 
 if not view.compared:
     with st.expander("Process limits: baseline period", icon=":material/tune:"):
-        if not st.session_state.get("baseline"):
-            st.session_state["baseline"] = view.baseline
-        st.select_slider("Baseline weeks", options=view.weeks, key="baseline",
-                         format_func=fmt.week)  # fmt: skip
+        if params.as_range(st.session_state.get(slider_key, view.baseline)) != view.baseline:
+            del st.session_state[slider_key]  # not a range of this window: start again
+        # The value makes it a range slider: without it the widget hands back one week.
+        st.select_slider("Baseline weeks", options=view.weeks, value=view.baseline,
+                         key=slider_key, format_func=fmt.week)  # fmt: skip
         st.caption("The centre line is the mean of the baseline weeks; the limits sit 2.66 "
                    "average moving ranges either side. A week outside them, or 8 weeks in a "
                    "row on one side of the centre, is a signal: something changed.")  # fmt: skip
@@ -112,9 +120,12 @@ right.download_button("Chart as HTML (works offline)", lambda: charts.standalone
                       f"{name}.html", "text/html", icon=":material/download:",
                       on_click="ignore")  # fmt: skip
 
-baseline = st.session_state.get("baseline")
+# Only a baseline someone chose goes into the link: the default follows the window.
+chosen_baseline = None if view.compared else params.as_range(st.session_state.get(slider_key))
+if chosen_baseline == default_baseline(view.weeks[0], view.weeks[-1]):
+    chosen_baseline = None
 params.publish({
     "metric": key, "scope": scope_kind, "area": scope.area, "team": list(scope.teams),
     "weeks": weeks, "rolling": rolling,
-    "baseline": f"{baseline[0]}..{baseline[1]}" if baseline else None,
+    "baseline": f"{chosen_baseline[0]}..{chosen_baseline[1]}" if chosen_baseline else None,
 })  # fmt: skip

@@ -7,6 +7,7 @@ the query string is rewritten from them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -47,6 +48,26 @@ def seed_list(key: str, allowed: Sequence[str], limit: int) -> list[str]:
     st.session_state[key] = chosen
     dropped = [v for v in wanted if v not in chosen]
     return [f"Not shown from the link: {', '.join(plain(v) for v in dropped)}."] if dropped else []
+
+
+def week_range(raw: str) -> tuple[dt.date, dt.date]:
+    """``2026-01-05..2026-03-30`` from a link: exactly two dates, the first not after the second."""
+    parts = raw.split("..")
+    if len(parts) != 2:
+        raise ValueError(f"a range is two dates joined by '..', not {raw!r}")
+    first, last = (dt.date.fromisoformat(p.strip()) for p in parts)
+    if first > last:
+        raise ValueError(f"{first} is after {last}")
+    return first, last
+
+
+def as_range(value: Any) -> tuple[dt.date, dt.date] | None:
+    """A (first, last) pair of dates from widget state, or None for anything else."""
+    if isinstance(value, tuple | list) and len(value) == 2:
+        first, last = value
+        if isinstance(first, dt.date) and isinstance(last, dt.date) and first <= last:
+            return first, last
+    return None
 
 
 def publish(values: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from ddq.charts import BETTER, WORSE
@@ -102,4 +103,58 @@ def test_the_view_is_in_the_url(app_db, page):
     assert params["metric"] in ("open_bugs", ["open_bugs"])
     assert params["team"] in ("Alpha", ["Alpha"])
     assert params["weeks"] in ("13", ["13"])
-    assert "baseline" in params
+    # The default baseline follows the window, so only a chosen one is written into the link.
+    assert "baseline" not in params
+
+
+def test_every_rerun_keeps_the_page(tmp_path, monkeypatch, page):
+    """The baseline slider hands its range back on the next run: no error box on rerun."""
+    monkeypatch.setenv("DDQ_DB", str(tmp_path / "sample.duckdb"))
+    at = open_trends(page)
+    assert not at.exception
+    at.run()
+    assert not at.exception
+    at.number_input(key="rolling").set_value(6).run()
+    assert not at.exception and figure(at)
+
+
+def signal_line(at) -> str:
+    return next(m.value for m in at.markdown if "signal" in m.value.lower())
+
+
+def test_a_window_keeps_its_own_baseline(tmp_path, monkeypatch, page):
+    """Switching to 26 weeks and back gives the first verdict again, and the link stays clean."""
+    monkeypatch.setenv("DDQ_DB", str(tmp_path / "sample.duckdb"))
+    at = open_trends(page, metric="test_pass_rate", weeks="0")
+    first = signal_line(at)
+    at.selectbox(key="weeks").set_value(26).run()
+    assert not at.exception
+    at.selectbox(key="weeks").set_value(0).run()
+    assert not at.exception
+    assert signal_line(at) == first
+    assert "baseline" not in at.query_params
+
+
+def test_a_chosen_baseline_goes_into_the_link_and_back(app_db, page):
+    load(app_db, ROWS)
+    at = open_trends(page, metric="open_bugs", scope="Teams", team="Alpha", weeks="13")
+    weeks = [dt.date.fromisoformat(w[:10]) for w in trace(figure(at), "weekly (value)")["x"]]
+    at.select_slider[0].set_range(weeks[1], weeks[7]).run()
+    assert not at.exception
+    link = at.query_params["baseline"]
+    assert link == f"{weeks[1]}..{weeks[7]}"
+    again = open_trends(page, metric="open_bugs", scope="Teams", team="Alpha", weeks="13",
+                        baseline=link)  # fmt: skip
+    assert not again.exception
+    assert again.select_slider[0].value == at.select_slider[0].value
+
+
+def test_a_bad_baseline_in_the_link_is_named_not_a_crash(tmp_path, monkeypatch, page):
+    monkeypatch.setenv("DDQ_DB", str(tmp_path / "sample.duckdb"))
+    for raw in ("2026-10-05", "2026-01-05..2026-03-02..2026-05-04", "x..y", "2026-05-04..2026-01-05",
+                "2001-01-01..2001-03-05"):  # fmt: skip
+        at = open_trends(page, baseline=raw)
+        assert not at.exception, raw
+        assert any("baseline" in c.value for c in at.caption), raw
+        at.run()
+        assert not at.exception, raw
