@@ -16,20 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.server import (
-    RUN_TIMEOUT_MS,
-    StreamlitServer,
-    chromium_missing,
-    launch_browser,
-    make_sample_db,
-)
+from tests.e2e.server import StreamlitServer, chromium_missing, launch_browser, make_sample_db
+from tests.e2e.settle import RUN_TIMEOUT_MS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
 # A team that the sample does not have, named as in tests/pages/test_upload.py.
 EXTRA_TEAM = "Payments"
-VIEWPORT = {"width": 1280, "height": 900}
+# The size the screenshots are taken at: a laptop.
+VIEWPORT = {"width": 1280, "height": 720}
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ def app(_chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
 def browser(_chromium: None) -> Iterator[Browser]:
     from playwright.sync_api import expect, sync_playwright
 
-    # expect() waits 5 s by default: too short for a slow machine, and still bounded.
+    # expect() waits 5 s by default: too short for a busy machine, and still bounded.
     expect.set_options(timeout=RUN_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = launch_browser(playwright)
