@@ -7,7 +7,7 @@ import streamlit as st
 from ddq import meeting as core
 from ddq.access import EDITOR
 from ddq.metrics import today_utc
-from ddq.ui import auth, params, state
+from ddq.ui import auth, params, state, write
 from ddq.ui import meeting as ui
 
 # New notes and uploads reach every laptop in the room within this (tests set it shorter).
@@ -16,6 +16,9 @@ REFRESH_SECONDS = int(os.environ.get("DDQ_MEETING_REFRESH", "30"))
 st.title("Weekly meeting")
 listed = state.meeting("list")
 ids = [m["id"] for m in listed]
+if "started_meeting" in st.session_state:  # just started here: show it, from its first team,
+    st.session_state["meeting"] = st.session_state.pop("started_meeting")  # not the link's
+    st.session_state["team"] = None
 params.seed("meeting", ids[0] if ids else None, parse=int, allowed=ids)
 label = {m["id"]: f"{m['held_on']:%d %b %Y} · {m['scope']} ({m['status']})" for m in listed}
 chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.get, index=None,
@@ -28,11 +31,12 @@ if can_edit:
         day = st.date_input("Date", today_utc())
         areas = st.multiselect("Areas (none: the whole program)", state.read("areas"))
         order = st.selectbox("Order of the teams", core.ORDERS, format_func=core.ORDER_WORDS.get)
-        if st.form_submit_button("Start", type="primary") and ui.act(
-            "Meeting started.", core.create_meeting, held_on=day, areas=areas, order=order
-        ):
-            st.session_state.pop("meeting", None)
-            st.rerun()
+        if st.form_submit_button("Start", type="primary"):
+            started = write.run(core.create_meeting, held_on=day, areas=areas, order=order)
+            if started is not write.FAILED:
+                st.session_state["started_meeting"] = started
+                st.toast("Meeting started.")
+                st.rerun()
 elif not ids:
     auth.may_edit("start a meeting")
 

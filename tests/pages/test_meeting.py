@@ -76,6 +76,23 @@ def test_a_meeting_is_walked_and_its_open_action_carries_forward(app_db, page):
     assert "Triage old criticals" in shown
 
 
+def test_a_started_meeting_is_shown_from_its_first_team_not_the_one_the_link_named(app_db, page):
+    small_org(app_db)
+    with db.connect(app_db) as con:
+        earlier = core.create_meeting(con, held_on=MONDAY, who=Actor("t", ADMIN))
+    at = open_page(page, meeting=str(earlier), team="Beta")
+    assert at.markdown[0].value.startswith("### Team 2 of 2: Beta")
+    next(d for d in at.date_input if d.label == "Date").set_value(MONDAY + dt.timedelta(weeks=1))
+    button(at, "Start").click().run()
+    assert not at.exception and not at.error
+    with db.connect(app_db) as con:
+        started = max(m["id"] for m in core.meetings(con))
+    assert started != earlier
+    assert at.selectbox(key="meeting").value == started
+    assert at.markdown[0].value.startswith("### Team 1 of 2: Alpha")
+    assert at.query_params["meeting"] in (str(started), [str(started)])
+
+
 def test_a_viewers_laptop_follows_the_presenter_until_they_move_on_their_own(
     app_db, page, monkeypatch
 ):
