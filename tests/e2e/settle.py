@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,31 +84,43 @@ _calls = itertools.count()
 def settled(
     page: Page,
     *expected: Locator,
-    url: str | re.Pattern[str] | None = None,
+    url: str | re.Pattern[str] | Callable[[str], bool] | None = None,
     timeout_ms: int = RUN_TIMEOUT_MS,
 ) -> None:
     """Wait until ``page`` shows ``url`` and each of ``expected``, and then stands still.
+
+    ``url`` is the address, a pattern it matches, or a test of it: the pages write their
+    state into the query string as a run ends.
 
     Still means: connected, no script running (the running indicator gone), nothing stale,
     no element loading behind a skeleton, no animation under way and the layout unchanged
     for ``QUIET_MS``. Name in ``expected`` something the change itself draws: an element
     the previous run drew too is on screen before the change has even started.
     """
-    if url is not None:
-        expect(page).to_have_url(url, timeout=timeout_ms)
-    for locator in expected:
-        expect(locator).to_be_visible(timeout=timeout_ms)
     try:
+        if callable(url):
+            page.wait_for_url(url, timeout=timeout_ms)
+        elif url is not None:
+            expect(page).to_have_url(url, timeout=timeout_ms)
+        for locator in expected:
+            expect(locator).to_be_visible(timeout=timeout_ms)
         page.wait_for_function(
             _STILL, arg=[next(_calls), QUIET_MS], polling="raf", timeout=timeout_ms
         )
-    except PlaywrightError as exc:
-        busy = ", ".join(page.evaluate(_BUSY)) or "nothing now"
-        raise AssertionError(
-            f"the app did not settle within {timeout_ms / 1000:g} s (busy: {busy}) at {page.url}"
-        ) from exc
-    for locator in expected:  # still there once everything has been drawn
-        expect(locator).to_be_visible(timeout=timeout_ms)
+        for locator in expected:  # still there once everything has been drawn
+            expect(locator).to_be_visible(timeout=timeout_ms)
+    except (AssertionError, PlaywrightError) as exc:
+        raise AssertionError(f"{exc}\n{_state(page)}") from exc
+
+
+def _state(page: Page) -> str:
+    """What the page was doing and showing when a wait ran out, for the failure message."""
+    try:
+        busy = ", ".join(page.evaluate(_BUSY)) or "nothing"
+        errors = page.locator(f"{EXCEPTION}, {ERROR_ALERT}").all_inner_texts()
+    except PlaywrightError as exc:  # the page itself has gone
+        return f"the page could not be read: {exc}"
+    return f"at {page.url}, busy with: {busy}; errors on the page: {errors or 'none'}"
 
 
 def visit(page: Page, url: str, *expected: Locator) -> None:
