@@ -84,23 +84,20 @@ def snapshot(path: Path) -> tuple[str, int]:
 
 
 @pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
-def test_a_deep_link_renders_the_page(page: Page, app: App, app_page: AppPage) -> None:
+def test_a_deep_link_renders_the_page_and_its_sidebar_leads_on(
+    page: Page, app: App, app_page: AppPage
+) -> None:
+    """Every page opens from its link, and from the sidebar of the page before it."""
     open_page(page, app, app_page.path)
     expect_rendered(page, app_page)
-
-
-@pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
-def test_the_sidebar_link_opens_the_page(page: Page, app: App, app_page: AppPage) -> None:
-    start = next(p for p in PAGES if p != app_page)  # arrive from another page
-    open_page(page, app, start.path)
-    expect_rendered(page, start)
-    link = page.locator(f'{NAV_LINKS}[href="{app.url}{app_page.path}"]')
+    after = PAGES[(PAGES.index(app_page) + 1) % len(PAGES)]
+    link = page.locator(f'{NAV_LINKS}[href="{app.url}{after.path}"]')
     expect(link).to_have_count(1)
-    expect(link).to_contain_text(app_page.nav_label)
+    expect(link).to_contain_text(after.nav_label)
     link.click()
     # By path: a page may put its state in the query string once it has run.
-    settled(page, url=re.compile(rf"^{re.escape(app.url + app_page.path)}(\?.*)?$"))
-    expect_rendered(page, app_page)
+    settled(page, url=re.compile(rf"^{re.escape(app.url + after.path)}(\?.*)?$"))
+    expect_rendered(page, after)
 
 
 def test_every_page_in_the_navigation_is_tested(page: Page, app: App) -> None:
