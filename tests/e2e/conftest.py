@@ -65,7 +65,7 @@ def app(_chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
     db_path = folder / "ddq.duckdb"
     sample = make_sample_db(db_path, teams=8, weeks=30, extra_teams=[EXTRA_TEAM])
     server = StreamlitServer(db_path, folder / "streamlit.log")
-    server.start()  # raises with the server's output if it is not healthy within 60 s
+    server.start()  # raises with the server's output if it never becomes healthy
     try:
         yield App(server.url, db_path, server, sample)
     finally:

@@ -41,7 +41,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-HEALTH_TIMEOUT_S = 60.0
+# Bounds a failure only: a busy machine may take a while to start Python and Streamlit.
+HEALTH_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 10.0
 
 
@@ -148,7 +149,7 @@ class StreamlitServer:
                 last_error = f"health said {body!r}"
             except (urllib.error.URLError, OSError) as exc:
                 last_error = str(exc)
-            time.sleep(0.1)
+            time.sleep(0.1)  # between two asks of the server's health, not a wait for the UI
         self.stop()
         raise RuntimeError(
             f"streamlit was not healthy at {self.url} within {HEALTH_TIMEOUT_S:g} s "

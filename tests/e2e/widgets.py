@@ -67,6 +67,21 @@ def enter(page: Page, label: str, text: str) -> None:
     box.press("Enter")
 
 
+def expect_value(page: Page, label: str, value: str) -> None:
+    """Wait until the page has one input labelled ``label`` and it holds ``value``.
+
+    While a run replaces a form, the old input and the new one can both be on the page.
+    """
+    page.wait_for_function(
+        """([label, value]) => {
+            const boxes = [...document.querySelectorAll("input, textarea")]
+                .filter(box => box.getAttribute("aria-label") === label);
+            return boxes.length === 1 && boxes[0].value === value;
+        }""",
+        arg=[label, value],
+    )
+
+
 def open_expander(page: Page, title: str, inside: Locator) -> None:
     """Open the expander titled ``title`` and wait until ``inside`` shows, still."""
     page.locator('[data-testid="stExpander"] summary').filter(has_text=title).click()
