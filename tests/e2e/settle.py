@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 RUN_TIMEOUT_MS = 60_000
 # The page must stay still this long: no run, no skeleton, no animation, the same layout.
 QUIET_MS = 100
+# How often to look. Not on animation frames: a tab in the background gets none.
+POLL_MS = 25
 
 EXCEPTION = '[data-testid="stException"]'
 ERROR_ALERT = '[data-testid="stAlertContentError"]'
@@ -105,7 +107,7 @@ def settled(
         for locator in expected:
             expect(locator).to_be_visible(timeout=timeout_ms)
         page.wait_for_function(
-            _STILL, arg=[next(_calls), QUIET_MS], polling="raf", timeout=timeout_ms
+            _STILL, arg=[next(_calls), QUIET_MS], polling=POLL_MS, timeout=timeout_ms
         )
         for locator in expected:  # still there once everything has been drawn
             expect(locator).to_be_visible(timeout=timeout_ms)

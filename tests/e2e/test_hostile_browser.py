@@ -19,7 +19,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests import hostile_data as H
 from tests.e2e.server import StreamlitServer
-from tests.e2e.settle import assert_no_error, download, visit
+from tests.e2e.settle import POLL_MS, assert_no_error, download, visit
 
 pytestmark = pytest.mark.e2e
 
@@ -99,7 +99,7 @@ def test_every_page_shows_hostile_text_and_runs_none_of_it(tab: Page, hostile_ap
         visit(tab, hostile_app["url"] + where)
         for text in texts:
             expect(tab.get_by_text(text, exact=False).first).to_be_attached()
-        tab.wait_for_function(IMAGES_DONE)
+        tab.wait_for_function(IMAGES_DONE, polling=POLL_MS)
         assert tab.evaluate(INJECTED) == CLEAN, where
         assert_no_error(tab)
     assert tab.seen == {"requests": [], "dialogs": []}  # type: ignore[attr-defined]
