@@ -104,13 +104,14 @@ def settled(
             page.wait_for_url(url, timeout=timeout_ms)
         elif url is not None:
             expect(page).to_have_url(url, timeout=timeout_ms)
+        # The first match: while a run replaces an element, the old one can still be there.
         for locator in expected:
-            expect(locator).to_be_visible(timeout=timeout_ms)
+            expect(locator.first).to_be_visible(timeout=timeout_ms)
         page.wait_for_function(
             _STILL, arg=[next(_calls), QUIET_MS], polling=POLL_MS, timeout=timeout_ms
         )
         for locator in expected:  # still there once everything has been drawn
-            expect(locator).to_be_visible(timeout=timeout_ms)
+            expect(locator.first).to_be_visible(timeout=timeout_ms)
     except (AssertionError, PlaywrightError) as exc:
         raise AssertionError(f"{exc}\n{_state(page)}") from exc
 

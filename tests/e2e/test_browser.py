@@ -20,6 +20,7 @@ from ddq import db, ledger
 from ddq.access import ADMIN, Actor
 from ddq.export import export_metrics
 from tests.e2e.settle import assert_no_error, assert_no_exception, settled, visit
+from tests.e2e.widgets import expect_value
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import App
@@ -211,7 +212,7 @@ def test_a_note_written_on_one_laptop_shows_on_another_without_reloading(
         expect(save).to_have_count(0)  # saved: the box holds the stored note again
         settled(page)
         # No reload of the other page: its fragment refreshes itself (every 3 s in tests).
-        expect(other.get_by_label("What we're doing")).to_have_value(note)
+        expect_value(other, "What we're doing", note)  # the old box gone, the new one there
         settled(other)
         assert_no_error(page)
         assert_no_error(other)
