@@ -123,6 +123,8 @@ class Computation:
     unassigned_bugs: int
     estimated_resolutions: int
     kept_uploads: int = 0  # team-weeks whose uploaded bug metrics win
+    # Definitions adopted to take effect after the last computed week: (version, first week).
+    upcoming: list[tuple[int, dt.date]] = field(default_factory=list)
     import_id: int | None = None
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
@@ -140,6 +142,9 @@ class Computation:
         under = ", ".join(f"v{v} for {n} weeks" for v, n in sorted(self.definitions.items()))
         if not under:
             under = "no critical-bug definition in force in these weeks: open bugs only"
+        for version, week in self.upcoming:
+            under += (f"; v{version} takes effect from the week of {week}, which is not complete "
+                      "yet: its critical-bug metrics start once it is")  # fmt: skip
         if self.dry_run:
             head = "dry run: would compute"
         elif self.import_id is None:
@@ -464,6 +469,7 @@ def _fresh(
         WHERE {_computed_cells_sql()}
         """
     )
+    upcoming = [(d["version"], d["from_week"]) for d in definitions if d["from_week"] > last]
     total, teams = con.execute("SELECT count(*), count(DISTINCT team_id) FROM computed").fetchone()
     comparison = values_store.compare(con, "computed", total)
     # A value whose import was undone (a decision about history, taken back) is rewritten
@@ -480,7 +486,7 @@ def _fresh(
     removed = scalar(con, "SELECT count(*) FROM stale")
     result = Computation(first, last, teams, total, comparison.added, comparison.updated,
                          comparison.unchanged, removed, used, unassigned, estimated,
-                         kept_uploads=kept)  # fmt: skip
+                         kept_uploads=kept, upcoming=upcoming)  # fmt: skip
     if estimated:
         result.notes.append(f"{estimated} bugs' resolution times are estimated from their "
                             "last update (the export had no resolution date).")  # fmt: skip

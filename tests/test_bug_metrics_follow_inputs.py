@@ -337,3 +337,12 @@ def test_a_failed_recomputation_leaves_the_bugs_unchanged(con, monkeypatch):
         bugs_file(con, FIRST, "first.csv")
     assert con.execute("SELECT count(*) FROM bugs").fetchone() == before
     assert con.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+
+
+def test_a_definition_effective_this_week_says_when_it_starts(con):
+    """Adopted effective today: no complete week falls under it yet, and the summary says so."""
+    bugs_file(con, FIRST, "first.csv")
+    adopt(con, "Critical", {"field": "priority", "in": ["Critical"]}, TODAY)
+    summary = bugmetrics.refresh(con, who=ADA).summary()
+    assert "v1 takes effect from the week of 2026-03-02, which is not complete yet" in summary
+    assert "no adopted definition" not in summary
