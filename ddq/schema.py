@@ -368,6 +368,20 @@ def _m008_roles(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m009_edit_claims(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- One row per record that two people can edit (a meeting note, an area, a team's
+        -- champion terms...), rewritten with a fresh token by every change of the record
+        -- (ddq.db.claim): two changes of one record at the same moment then write the same
+        -- row, which the database refuses for the second, whatever rows each change itself
+        -- writes. The token means nothing else.
+        CREATE TABLE edit_claims (
+            record VARCHAR PRIMARY KEY,
+            token UUID NOT NULL
+        );
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -379,6 +393,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "targets", _m006_targets),
     (7, "meetings", _m007_meetings),
     (8, "roles", _m008_roles),
+    (9, "edit claims", _m009_edit_claims),
 ]
 
 
