@@ -7,7 +7,7 @@ import streamlit as st
 from ddq import meeting as core
 from ddq.access import EDITOR
 from ddq.metrics import today_utc
-from ddq.ui import auth, params, state
+from ddq.ui import auth, params, state, unassigned
 from ddq.ui import meeting as ui
 
 # New notes and uploads reach every laptop in the room within this (tests set it shorter).
@@ -16,7 +16,9 @@ REFRESH_SECONDS = int(os.environ.get("DDQ_MEETING_REFRESH", "30"))
 st.title("Weekly meeting")
 listed = state.meeting("list")
 ids = [m["id"] for m in listed]
-params.seed("meeting", ids[0] if ids else None, parse=int, allowed=ids)
+# A link names a meeting by its id or its date (2026-03-09).
+notes = params.seed("meeting", ids[0] if ids else None,
+                    parse=lambda raw: core.meeting_named(listed, raw), allowed=ids)  # fmt: skip
 label = {m["id"]: f"{m['held_on']:%d %b %Y} · {m['scope']} ({m['status']})" for m in listed}
 chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.get, index=None,
                       placeholder="Choose a meeting, or start one below")  # fmt: skip
@@ -43,7 +45,11 @@ teams = [t["team"] for t in meeting["teams"]]
 if not teams:
     st.info("No teams in this meeting's scope.")
     st.stop()
-params.seed("team", meeting["current_team"] or teams[0], allowed=teams)
+# A link names the team in any case, or by its number on the agenda.
+notes += params.seed("team", meeting["current_team"] or teams[0], allowed=teams,
+            parse=lambda raw: teams[core.agenda_position(meeting, raw)])  # fmt: skip
+for note in notes:
+    st.caption(note)
 # Moving through the agenda, notes, actions and attendance: editors, while it is open.
 editable = meeting["status"] == "open" and can_edit
 # A laptop that follows shows the team the presenter is on (viewers' laptops do, at first);
@@ -55,6 +61,8 @@ if st.session_state[follow_key] and meeting["current_team"] in teams:
 
 with st.sidebar:
     ui.health(state.meeting("health", tuple(meeting["scope_areas"])))
+    if not meeting["scope_areas"]:  # the whole program: its totals include them
+        unassigned.flag()
 
 position = teams.index(st.session_state["team"]) if st.session_state.get("team") in teams else 0
 back, where, forward = st.columns([1, 4, 1])

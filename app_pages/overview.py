@@ -4,7 +4,7 @@ import streamlit as st
 
 from ddq.trends import QUARTER_WEEKS, RECENT_WEEKS, SILENT_WEEKS
 from ddq.ui import format as fmt
-from ddq.ui import params, state
+from ddq.ui import params, state, unassigned
 
 ORGANISATION = "Whole organisation"
 HEADLINE_METRIC = "open_critical_bugs"
@@ -54,6 +54,8 @@ for i, h in enumerate(headlines):
             st.caption(f"Only {h['reporting']} of {h['expected']} teams reported this week.")
 st.caption("Green is better for that metric: fewer bugs, faster resolution, a higher pass rate. "
            "Counts are totals over teams; rates and days are the median team.")  # fmt: skip
+if area is None:
+    unassigned.flag()
 
 left, right = st.columns(2)
 with left:

@@ -11,7 +11,7 @@ from ddq.ui.format import plain
 
 st.title("Progress")
 ui_ledger.show_flash()
-teams = state.read("teams")
+teams = state.read("own_teams")  # Unassigned has no champion or targets
 if not teams:
     st.info("No teams yet: import a roster on the Champions page.")
     st.stop()

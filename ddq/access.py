@@ -18,13 +18,12 @@ first admin must come from somewhere); the higher of the two counts.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import inspect
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ddq import audit
+from ddq import audit, clock
 from ddq.db import claim, retry_on_conflict, rows, transaction
 from ddq.errors import DdqError
 
@@ -190,7 +189,7 @@ def set_role(con: duckdb.DuckDBPyConnection, email: str, role: str, *, who: Acto
             con.execute(
                 "INSERT OR REPLACE INTO user_roles (email, role, granted_by, granted_at) "
                 "VALUES (?, ?, ?, ?)",
-                [key, role, who.name, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+                [key, role, who.name, clock.now()],
             )
         audit.record(con, who, "role.set", key, before={"role": before}, after={"role": role})
     return f"{key} is now {_ARTICLE[role]} (was {_ARTICLE[before]})."

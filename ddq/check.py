@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ddq import bugmetrics
 from ddq.metrics import COUNT, DAYS, EARLIEST_WEEK, PERCENT
 from ddq.org import name_key
 from ddq.schema import applied_versions, latest_version
@@ -116,4 +117,20 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> list[Finding]:
             f"{len(wrong)} team(s): {', '.join(wrong[:5])}" if wrong else "",
         )
     )
+    findings.append(_bug_metrics_check(con))
     return findings
+
+
+def _bug_metrics_check(con: duckdb.DuckDBPyConnection) -> Finding:
+    """The stored bug metrics equal a fresh computation from the bugs, mappings and rules."""
+    name = "bug metrics equal a fresh computation"
+    total, first = bugmetrics.differences(con, limit=3)
+    if total:
+        shown = "; ".join(d.describe() for d in first)
+        more = f" (and {total - len(first)} more)" if total > len(first) else ""
+        return Finding(name, False, f"{total} value(s) differ: {shown}{more}. Run "
+                       "`ddq bugs compute` to recompute them.")  # fmt: skip
+    behind = bugmetrics.weeks_behind(con)
+    note = (f"computed through {behind} week(s) ago; `ddq bugs compute` adds the weeks "
+            "completed since" if behind else "")  # fmt: skip
+    return Finding(name, True, note)

@@ -172,6 +172,8 @@ def import_metrics_command(
             progress=_stage_reporter(),
         )
     click.echo(result.summary())
+    if result.metrics is not None and result.metrics.changed:
+        _computation(result.metrics)  # uploaded bug metrics took weeks over from computed ones
     if dry_run and result.preview:
         click.echo("first rows:")
         for row in result.preview:
@@ -272,6 +274,8 @@ def import_bugs_command(
     click.echo(result.summary())
     for note in result.notes():
         click.echo(f"  {note}")
+    if result.metrics is not None:  # computed from the bugs in the same transaction
+        _computation(result.metrics)
     if dry_run and result.preview:
         click.echo("first rows:")
         for row in result.preview:
@@ -411,38 +415,15 @@ def imports(ctx: click.Context, limit: int | None) -> None:
 @click.argument("import_id", type=int)
 @click.pass_context
 def undo(ctx: click.Context, import_id: int) -> None:
-    """Undo an import: restore exactly the values it replaced and remove those it added."""
-    from ddq import ledger
+    """Undo an import: restore exactly what it replaced, remove what it added, and
+    recompute the bug metrics that depended on it."""
+    from ddq.ingest.undo import undo as undo_import
 
     with _connect(ctx) as con:
-        done = ledger.undo(con, import_id, who=_who())
-    if "terms_removed" in done:  # a roster import
-        parts = [
-            f"{n} {what}"
-            for n, what in (
-                (done["terms_removed"], "champion term(s) removed"),
-                (done["terms_reopened"], "reopened"),
-                (done["starts_restored"], "start date(s) restored"),
-                (done["teams_moved_back"], "team(s) moved back"),
-                (done["teams_removed"], "created team(s) removed"),
-                (done["areas_removed"], "created area(s) removed"),
-                (done["kept"], "created team(s) or area(s) kept: other data refers to them"),
-            )
-            if n
-        ]
-        click.echo(f"import {import_id} undone: {', '.join(parts) or 'it had changed nothing'}")
-        return
-    if "bugs_removed" in done:  # a bug import
-        click.echo(
-            f"import {import_id} undone: {done['bugs_removed']} added bug(s) removed, "
-            f"{done['bugs_restored']} replaced bug(s) restored"
-        )
-        return
-    click.echo(
-        f"import {import_id} undone: {done['removed']} added values removed, "
-        f"{done['restored']} overwritten values restored, "
-        f"{done['teams_removed']} created teams removed"
-    )
+        done = undo_import(con, import_id, who=_who())
+    click.echo(done.summary())
+    if done.metrics.changed:  # recomputed in the same transaction
+        _computation(done.metrics)
 
 
 @main.command()
@@ -455,7 +436,7 @@ def check(ctx: click.Context) -> None:
         findings = run_checks(con)
     for f in findings:
         mark = "ok  " if f.ok else "FAIL"
-        click.echo(f"{mark} {f.check}" + (f": {f.detail}" if f.detail and not f.ok else ""))
+        click.echo(f"{mark} {f.check}" + (f": {f.detail}" if f.detail else ""))
     failed = [f for f in findings if not f.ok]
     if failed:
         click.echo(f"{len(failed)} of {len(findings)} checks failed", err=True)
@@ -954,11 +935,14 @@ def _computation(result: Any) -> None:
 @click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
 @click.pass_context
 def bugs_compute(ctx: click.Context, dry_run: bool) -> None:
-    """Compute the weekly bug metrics under the definitions in force (history kept)."""
+    """Bring the weekly bug metrics up to date, through the latest complete week.
+
+    Every import, undo, mapping and adoption already recomputes them; run this when a
+    new week has completed since (or from a weekly timer)."""
     from ddq import bugmetrics
 
     with _connect(ctx) as con:
-        _computation(bugmetrics.compute(con, who=_who(), dry_run=dry_run))
+        _computation(bugmetrics.refresh(con, who=_who(), dry_run=dry_run))
 
 
 @bugs.command("recompute")
@@ -975,10 +959,10 @@ def bugs_compute(ctx: click.Context, dry_run: bool) -> None:
 @click.pass_context
 def bugs_recompute(ctx: click.Context, version: int, since: Any) -> None:
     """Recompute history under a definition, on purpose (recorded and annotated)."""
-    from ddq import bugmetrics
+    from ddq import critical
 
     with _connect(ctx) as con:
-        _computation(bugmetrics.recompute_history(con, version, since=since.date(), who=_who()))
+        _computation(critical.apply_to_history(con, version, since=since.date(), who=_who()))
 
 
 # ---------------------------------------------------------------- targets and progress
@@ -1169,35 +1153,9 @@ def _meeting_id(con: Any, meeting_id: int | None, day: Any, areas: tuple[str, ..
     """The meeting named by --id, else by --date (and --area), else the latest held (of
     the --area scope)."""
     from ddq import meeting as mt
-    from ddq.errors import NotFound
-    from ddq.metrics import today_utc
-    from ddq.org import name_key
 
-    if meeting_id is not None:
-        return mt.get_meeting(con, meeting_id)["id"]
-    if day is None:
-        wanted = sorted(name_key(a) for a in areas)
-        held = [
-            m for m in mt.meetings(con)
-            if m["held_on"] <= today_utc()
-            and (not areas or sorted(name_key(a) for a in m["scope_areas"]) == wanted)
-        ]  # fmt: skip
-        if not held:
-            raise NotFound("No meeting has been held yet; start one with `ddq meeting start`.")
-        return held[0]["id"]
-    if areas:
-        found = mt.meeting_on(con, day.date(), areas)
-        if found is None:
-            raise NotFound(f"There is no meeting on {day.date()} for {mt.scope_label(areas)}.")
-        return found["id"]
-    same_day = [m for m in mt.meetings(con) if m["held_on"] == day.date()]
-    if not same_day:
-        raise NotFound(f"There is no meeting on {day.date()}; `ddq meeting list` shows them.")
-    if len(same_day) > 1:
-        choices = "; ".join(f"meeting {m['id']}: {m['scope']}" for m in same_day)
-        raise click.UsageError(f"{len(same_day)} meetings on {day.date()} ({choices}); "
-                               "name one with --id or --area.")  # fmt: skip
-    return same_day[0]["id"]
+    return mt.find_meeting(con, meeting_id=meeting_id, day=day.date() if day else None,
+                           areas=areas)  # fmt: skip
 
 
 @meeting.command("start")
@@ -1286,17 +1244,9 @@ def meeting_show(ctx: click.Context, meeting_id: int) -> None:
 def meeting_goto(ctx: click.Context, meeting_id: int, team: str) -> None:
     """Present TEAM (its name, or its place on the agenda from 1) in the meeting."""
     from ddq import meeting as mt
-    from ddq.org import name_key
 
     with _connect(ctx) as con:
-        found = mt.get_meeting(con, meeting_id)
-        by_name = [t["position"] for t in found["teams"] if name_key(t["team"]) == name_key(team)]
-        if by_name:
-            position = by_name[0]
-        elif team.strip().isdigit():
-            position = int(team) - 1
-        else:
-            raise click.UsageError(f"{team!r} is neither a team on the agenda nor its number.")
+        position = mt.agenda_position(mt.get_meeting(con, meeting_id), team)
         click.echo(mt.set_position(con, meeting_id, position, _who()))
 
 

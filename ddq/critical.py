@@ -30,13 +30,13 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, events, rules
+from ddq import audit, bugmetrics, clock, events, ledger, rules
 from ddq.access import EDITOR, requires
+from ddq.bugmetrics import OWNERS_SQL, UNASSIGNED
 from ddq.db import claim, quote_ident, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, changed_since, stale
 from ddq.metrics import EARLIEST_WEEK, today_utc
-from ddq.org import find_team
-from ddq.ownership import OWNERS_SQL, UNASSIGNED
+from ddq.org import find_own_team
 
 if TYPE_CHECKING:
     import duckdb
@@ -72,7 +72,7 @@ class InvalidDefinition(DdqError):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -429,6 +429,7 @@ def adopt(
             )
         events.add(con, kind=EVENT_KIND, title=f"Definition v{version} adopted: {row['title']}",
                    happened_at=starts, details=details)  # fmt: skip
+        bugmetrics.refresh(con, who=who, reason=f"after adopting definition v{version}")
     return replaced[-1]["version"] if replaced else None
 
 
@@ -468,9 +469,51 @@ def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
                        happened_at=now,
                        details="No critical-bug definition is in force until another "
                                "is adopted.")  # fmt: skip
+            bugmetrics.refresh(con, who=who, reason=f"after retiring definition v{version}")
 
 
-_team = find_team  # one lookup for every module: see ddq.org.find_team
+@requires(EDITOR, "recompute bug metrics")
+def apply_to_history(
+    con: duckdb.DuckDBPyConnection, version: int, *, since: dt.date, who: str
+) -> bugmetrics.Computation:
+    """Compute the weeks from ``since`` under an adopted definition, on purpose.
+
+    History is never rewritten by adopting a definition; this is how a community decides
+    to. The decision is an import in the ledger (undoing it puts the weeks back under the
+    definitions in force then) and an event on the trend charts; the metrics are
+    recomputed in the same transaction.
+    """
+    definition = _load(con, version)
+    if definition["status"] not in (ADOPTED, RETIRED) or definition["effective_from"] is None:
+        raise Conflict(f"Version {version} is {definition['status']}; only an adopted "
+                       "definition can be applied to history.")  # fmt: skip
+    if isinstance(since, dt.datetime) or not isinstance(since, dt.date):
+        raise InvalidDefinition(f"The first day must be a date, not {since!r}.")
+    if since < EARLIEST_WEEK:
+        raise InvalidDefinition(f"The first day {since} is before 2000; check it.")
+    if since >= definition["effective_from"]:
+        raise InvalidDefinition(
+            f"Version {version} is in force from {definition['effective_from']} already; "
+            "choose a day before that to apply it to history."
+        )
+    week = clock.week_start(since)
+    title = f"History from {since} recomputed under definition v{version}"
+    with transaction(con):
+        import_id = ledger.start(con, kind=ledger.BUG_METRICS_HISTORY, file_name=title,
+                                 sha256=None, who=who)  # fmt: skip
+        con.execute(
+            "INSERT INTO critical_history (import_id, version, since_week) VALUES (?, ?, ?)",
+            [import_id, version, week],
+        )
+        events.add(con, kind=EVENT_KIND, title=title, happened_at=_midnight(week),
+                   import_id=import_id)  # fmt: skip
+        audit.record(con, who, "definition.history", _SUBJECT.format(version),
+                     after={"import_id": import_id, "since": since})  # fmt: skip
+        result = bugmetrics.refresh(con, who=who, reason=f"after import {import_id} ({title})")
+    return result
+
+
+_team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
 
 
 @requires(EDITOR, "record a team's stance on a definition")
@@ -601,7 +644,7 @@ def stances(con: duckdb.DuckDBPyConnection, version: int) -> list[dict[str, Any]
         LEFT JOIN areas a ON a.id = t.area_id
         LEFT JOIN endorsements e ON e.team_id = t.id AND e.version = ?
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
-        WHERE t.active OR e.stance IS NOT NULL
+        WHERE t.kind = 'team' AND (t.active OR e.stance IS NOT NULL)
         ORDER BY a.name_key NULLS LAST, t.name_key
         """,
         [version],
@@ -637,31 +680,6 @@ def _sla_words(days: int | None) -> str:
 # ------------------------------------------------------------------------------ impact
 
 
-def bug_type_filter_sql(
-    con: duckdb.DuckDBPyConnection, column: str = "type"
-) -> tuple[str, list[Any]]:
-    """The SQL condition (and its parameters) that keeps the issues counting as bugs.
-
-    From the ``bug_types`` setting: the listed issue types, compared as :mod:`ddq.rules`
-    compares names (case and surrounding whitespace ignored); when the setting is empty,
-    every type whose name contains "bug" ("Bug", "Sub-bug", "bug report"). An issue
-    without a type (NULL or blank, as exports without a type column give) always counts.
-    ``column`` names the type column, qualified if needed (``"b.type"``).
-    """
-    from ddq.settings import as_list
-    from ddq.settings import current as settings
-
-    col = ".".join(quote_ident(part) for part in column.split("."))
-    ws = " || ".join(f"chr({ord(c)})" for c in rules.WHITESPACE)
-    folded = f"lower(trim({col}, {ws}))"
-    listed = list(dict.fromkeys(rules.fold(t) for t in as_list(settings(con)["bug_types"])))
-    missing = f"coalesce({folded}, '') = ''"
-    if listed:
-        marks = ", ".join("?" for _ in listed)
-        return f"({missing} OR {folded} IN ({marks}))", listed
-    return f"({missing} OR contains({folded}, ?))", ["bug"]
-
-
 def impact(
     con: duckdb.DuckDBPyConnection,
     version: int,
@@ -675,7 +693,7 @@ def impact(
     Compares ``version`` with the definition in force on ``on`` (or with version
     ``against``) over the bugs open at the end of ``on`` (today by default): created on
     or before that day and not resolved by then (resolved NULL, or after the day), of the
-    issue types that count as bugs (:func:`bug_type_filter_sql`). Owners come from
+    issue types that count as bugs (:func:`ddq.bugmetrics.bug_type_filter_sql`). Owners come from
     :data:`ddq.ownership.OWNERS_SQL`. When nothing is in force, every bug the version
     makes critical "becomes critical".
 
@@ -700,7 +718,7 @@ def impact(
         old_sql, old_params = "false", []
     else:
         old_sql, old_params = rules.to_sql(base["rule"], table="b")
-    type_sql, type_params = bug_type_filter_sql(con, "b.type")
+    type_sql, type_params = bugmetrics.bug_type_filter_sql(con, "b.type")
     end = _midnight(day + dt.timedelta(days=1))
     classified = f"""
         WITH {OWNERS_SQL},
@@ -727,7 +745,7 @@ def impact(
         ),
         shown AS (
             SELECT id, name, area_id, name_key FROM teams
-            WHERE active OR id IN (SELECT team_id FROM per_team)
+            WHERE kind = 'team' AND (active OR id IN (SELECT team_id FROM per_team))
             UNION ALL SELECT NULL, ?, NULL, NULL
         )
         SELECT s.name AS team, a.name AS area, s.id IS NULL AS unassigned,

@@ -86,7 +86,7 @@ def export_roster(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = No
         FROM teams t
         LEFT JOIN areas a ON a.id = t.area_id
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
-        WHERE t.active
+        WHERE t.active AND t.kind = 'team'
         ORDER BY a.name_key NULLS LAST, t.name_key, c.since, c.id
     """).fetchall()
 
@@ -183,8 +183,8 @@ def export_bugs(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None
     """
     import duckdb
 
+    from ddq.bugmetrics import OWNERS_SQL, UNASSIGNED
     from ddq.db import quote_literal
-    from ddq.ownership import OWNERS_SQL, UNASSIGNED
 
     # Only the few cells that start like a formula go through Python's formula_safe, so
     # the export escapes exactly as every other ddq CSV does.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, events
+from ddq import audit, clock, events
 from ddq.access import EDITOR, requires
 from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, NotFound
@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 
 ROSTER = "roster"
 BUGS = "bugs"
+# Bug metrics computed after a change (ddq.bugmetrics): they follow their inputs.
+BUG_METRICS = "bug_metrics"
+# A definition applied to history (ddq.critical.apply_to_history): a decision, undone by
+# marking it undone; the metrics are then recomputed by the caller.
+BUG_METRICS_HISTORY = "bug_metrics_history"
+_COMPUTED = f"'{BUG_METRICS}', '{BUG_METRICS_HISTORY}'"
 # The bugs table's columns; bug_overwrites holds the same after its overwritten_by.
 _BUG_COLUMNS = (
     "tracker, key, project, type, status, priority, severity, labels, components, created, "
@@ -29,7 +35,7 @@ _BUG_COLUMNS = (
 
 def utc_now() -> dt.datetime:
     """Now in UTC, without tzinfo, as the ledger stores it."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return clock.now().replace(microsecond=0)
 
 
 def start(
@@ -53,17 +59,20 @@ def finish(
     updated: int,
     unchanged: int,
     teams_created: int = 0,
+    event: bool = True,
 ) -> None:
-    """Record the import's counts, and the import as an event for the charts."""
+    """Record the import's counts, and (unless ``event`` is False) the import as an event
+    for the charts."""
     entry = get(con, import_id)
-    events.add(
-        con,
-        kind=events.IMPORT,
-        happened_at=entry["imported_at"],
-        import_id=import_id,
-        title=f"Import {import_id}: {entry['file_name']}",
-        details=f"{added} added, {updated} updated, {unchanged} unchanged, by {entry['who']}",
-    )
+    if event:
+        events.add(
+            con,
+            kind=events.IMPORT,
+            happened_at=entry["imported_at"],
+            import_id=import_id,
+            title=f"Import {import_id}: {entry['file_name']}",
+            details=f"{added} added, {updated} updated, {unchanged} unchanged, by {entry['who']}",
+        )
     con.execute(
         "UPDATE imports SET rows_read = ?, added = ?, updated = ?, unchanged = ?, "
         "teams_created = ? WHERE id = ?",
@@ -118,11 +127,13 @@ def undo_blockers(con: duckdb.DuckDBPyConnection, import_id: int) -> list[int]:
 
 
 @requires(EDITOR, "undo an import")
-def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[str, int]:
-    """Restore exactly what the values were before the import; return what was restored.
+def reverse(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[str, int]:
+    """Restore exactly what the import changed; return what was restored.
 
-    Refused while a later import that overwrote this one's values is still applied: undo
-    that one first, so that no later value is lost.
+    Only the stored inputs are put back: :func:`ddq.ingest.undo.undo` calls this and then
+    recomputes the bug metrics in the same transaction, which is what pages and commands
+    use. Refused while a later import that overwrote this one's values is still applied:
+    undo that one first, so that no later value is lost.
     """
     entry = get(con, import_id)
     if entry["status"] == "undone":
@@ -134,6 +145,19 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
         return _undo_roster(con, entry, who=who)
     if entry["kind"] == BUGS:
         return _undo_bugs(con, entry, who=who)
+    if entry["kind"] == BUG_METRICS:
+        raise Conflict(
+            f"Import {import_id} holds bug metrics computed {entry['file_name']}. They follow "
+            "the bugs, team mappings and definitions they come from, so they are not undone "
+            "on their own: undo that change instead, and they are recomputed."
+        )
+    if entry["kind"] == BUG_METRICS_HISTORY:
+        with transaction(con):
+            _mark_undone(con, entry, who)
+            audit.record(con, who, f"{entry['kind']}.undo", entry["file_name"],
+                         before={"import_id": import_id, "status": "applied"},
+                         after={"status": "undone"})  # fmt: skip
+        return {"removed": 0, "restored": 0, "teams_removed": 0}
     blockers = undo_blockers(con, import_id)
     if blockers:
         later = ", ".join(str(b) for b in blockers)
@@ -190,12 +214,18 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
             """,
             [import_id],
         )
+        # Bugs the import brought (the sample organisation has some) go, and the ones they
+        # replaced come back.
+        _reverse_bugs(con, import_id)
         # Teams the import created go again, unless something else now refers to them.
-        teams_removed = scalar(
-            con,
-            """
-            SELECT count(*) FROM import_created_teams c WHERE c.import_id = ?
-              AND NOT EXISTS (SELECT 1 FROM metric_values mv WHERE mv.team_id = c.team_id)
+        # Values computed from bugs do not hold a team: they are recomputed after the undo.
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE undo_teams AS
+            SELECT c.team_id FROM import_created_teams c WHERE c.import_id = ?
+              AND NOT EXISTS (SELECT 1 FROM metric_values mv WHERE mv.team_id = c.team_id
+                              AND mv.import_id NOT IN (SELECT id FROM imports
+                                                       WHERE kind IN ({_COMPUTED})))
               AND NOT EXISTS (SELECT 1 FROM champions ch WHERE ch.team_id = c.team_id)
               AND NOT EXISTS (SELECT 1 FROM roster_changes rc JOIN imports ri
                               ON ri.id = rc.import_id AND ri.status = 'applied'
@@ -203,21 +233,13 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
             """,
             [import_id],
         )
-        con.execute(
-            """
-            DELETE FROM teams WHERE id IN (
-                SELECT c.team_id FROM import_created_teams c WHERE c.import_id = ?
-                  AND NOT EXISTS (SELECT 1 FROM metric_values mv WHERE mv.team_id = c.team_id)
-                  AND NOT EXISTS (SELECT 1 FROM champions ch WHERE ch.team_id = c.team_id)
-                  AND NOT EXISTS (SELECT 1 FROM roster_changes rc JOIN imports ri
-                                  ON ri.id = rc.import_id AND ri.status = 'applied'
-                                  WHERE rc.team_id = c.team_id
-                                    AND rc.import_id <> c.import_id))
-            """,
-            [import_id],
-        )
-        # Targets of the teams removed just now go with them.
+        teams_removed = scalar(con, "SELECT count(*) FROM undo_teams")
+        con.execute("DELETE FROM metric_values WHERE team_id IN (SELECT team_id FROM undo_teams)")
+        con.execute("DELETE FROM teams WHERE id IN (SELECT team_id FROM undo_teams)")
+        con.execute("DROP TABLE temp.main.undo_teams")
+        # Targets and owner mappings of the teams removed just now go with them.
         con.execute("DELETE FROM targets WHERE team_id NOT IN (SELECT id FROM teams)")
+        con.execute("DELETE FROM team_mappings WHERE team_id NOT IN (SELECT id FROM teams)")
         _mark_undone(con, entry, who)
         audit.record(con, who, f"{entry['kind']}.undo", entry["file_name"],
                      before={"import_id": entry["id"], "status": "applied"},
@@ -430,6 +452,22 @@ def bugs_undo_blockers(con: duckdb.DuckDBPyConnection, import_id: int) -> list[i
     ]
 
 
+def _reverse_bugs(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[int, int]:
+    """Remove the bugs an import stored and put back those it replaced (caller's
+    transaction); return (stored, restored)."""
+    stored = scalar(con, "SELECT count(*) FROM bugs WHERE import_id = ?", [import_id])
+    restored = scalar(
+        con, "SELECT count(*) FROM bug_overwrites WHERE overwritten_by = ?", [import_id]
+    )
+    con.execute("DELETE FROM bugs WHERE import_id = ?", [import_id])
+    con.execute(
+        f"INSERT INTO bugs ({_BUG_COLUMNS}) SELECT {_BUG_COLUMNS} FROM bug_overwrites "
+        "WHERE overwritten_by = ?",
+        [import_id],
+    )
+    return stored, restored
+
+
 def _undo_bugs(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], *, who: str) -> dict:
     """Remove the bugs a bug import added and put back the rows it replaced, exactly.
 
@@ -445,16 +483,7 @@ def _undo_bugs(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], *, who: st
             f"stored. Undo {later} first (newest first), then import {import_id}."
         )
     with transaction(con):
-        stored = scalar(con, "SELECT count(*) FROM bugs WHERE import_id = ?", [import_id])
-        restored = scalar(
-            con, "SELECT count(*) FROM bug_overwrites WHERE overwritten_by = ?", [import_id]
-        )
-        con.execute("DELETE FROM bugs WHERE import_id = ?", [import_id])
-        con.execute(
-            f"INSERT INTO bugs ({_BUG_COLUMNS}) SELECT {_BUG_COLUMNS} FROM bug_overwrites "
-            "WHERE overwritten_by = ?",
-            [import_id],
-        )
+        stored, restored = _reverse_bugs(con, import_id)
         _mark_undone(con, entry, who)
         done = {"removed": stored - restored, "restored": restored, "teams_removed": 0,
                 "bugs_removed": stored - restored, "bugs_restored": restored}  # fmt: skip

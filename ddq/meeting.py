@@ -29,7 +29,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit
+from ddq import audit, clock
 from ddq.access import EDITOR, requires
 from ddq.db import claim, claim_each, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, stale
@@ -79,7 +79,7 @@ class InvalidMeeting(DdqError):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 def _refuse(problem: str) -> None:
@@ -152,7 +152,7 @@ def _scope_teams(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> list[di
                c.person AS champion
         FROM teams t LEFT JOIN areas a ON a.id = t.area_id
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
-        WHERE t.active
+        WHERE t.active AND t.kind = 'team'
           AND (len(?::VARCHAR[]) = 0 OR a.name_key IN (SELECT unnest(?::VARCHAR[])))
         """,
         [list(keys), list(keys)],
@@ -1315,3 +1315,84 @@ def summary_markdown(con: duckdb.DuckDBPyConnection, meeting_id: int) -> str:
     else:
         out.append("- Overdue actions: none")
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ finding a meeting or a team
+
+
+def choose_meeting(
+    listed: Sequence[dict[str, Any]],
+    *,
+    meeting_id: int | None = None,
+    day: dt.date | None = None,
+    areas: Sequence[str] = (),
+) -> int:
+    """The meeting named by id, else by day (and areas), else the latest held (of those areas).
+
+    ``listed`` is :func:`meetings` (newest first). The command and the page's links both
+    find meetings this way; NotFound or Conflict say what to do.
+    """
+    wanted = sorted(name_key(a) for a in areas)
+
+    def in_scope(m: dict[str, Any]) -> bool:
+        return not areas or sorted(name_key(a) for a in m["scope_areas"]) == wanted
+
+    if meeting_id is not None:
+        if not any(m["id"] == meeting_id for m in listed):
+            raise NotFound(f"There is no meeting {meeting_id}; `ddq meeting list` shows them.")
+        return meeting_id
+    if day is None:
+        held = [m for m in listed if m["held_on"] <= clock.today() and in_scope(m)]
+        if not held:
+            raise NotFound("No meeting has been held yet; start one with `ddq meeting start`.")
+        return held[0]["id"]
+    same_day = [m for m in listed if m["held_on"] == day and in_scope(m)]
+    if not same_day:
+        scope = f" for {scope_label(list(areas))}" if areas else ""
+        raise NotFound(f"There is no meeting on {day}{scope}; `ddq meeting list` shows them.")
+    if len(same_day) > 1:
+        choices = "; ".join(f"meeting {m['id']}: {m['scope']}" for m in same_day)
+        raise Conflict(f"{len(same_day)} meetings on {day} ({choices}); name one by its id "
+                       "or its areas.")  # fmt: skip
+    return same_day[0]["id"]
+
+
+def meeting_named(listed: Sequence[dict[str, Any]], text: str) -> int:
+    """The meeting a link or a person names: its id, or its date (2026-03-09)."""
+    text = text.strip()
+    if text.isdigit():
+        return choose_meeting(listed, meeting_id=int(text))
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise NotFound(
+            f"{text!r} is neither a meeting's number nor a date like 2026-03-09."
+        ) from None
+    return choose_meeting(listed, day=day)
+
+
+def find_meeting(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    meeting_id: int | None = None,
+    day: dt.date | None = None,
+    areas: Sequence[str] = (),
+) -> int:
+    """:func:`choose_meeting` among the stored meetings."""
+    return choose_meeting(meetings(con), meeting_id=meeting_id, day=day, areas=areas)
+
+
+def agenda_position(found: dict[str, Any], team: str) -> int:
+    """The 0-based place on the meeting's agenda of ``team``: its name (case and spacing
+    ignored) or its number on the agenda, from 1."""
+    teams = found["teams"]
+    by_name = [t["position"] for t in teams if name_key(t["team"]) == name_key(team)]
+    if by_name:
+        return by_name[0]
+    text = team.strip()
+    if text.isdigit() and 1 <= int(text) <= len(teams):
+        return int(text) - 1
+    guess = closest_name(team, [t["team"] for t in teams])
+    hint = f" Did you mean {guess!r}?" if guess else ""
+    raise NotFound(f"{team!r} is neither a team on this meeting's agenda nor its number "
+                   f"(1 to {len(teams)}).{hint}")  # fmt: skip

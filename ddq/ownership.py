@@ -8,10 +8,12 @@ these map is "Unassigned", and pages show it as such rather than hide it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit
+from ddq import audit, bugmetrics
 from ddq.access import EDITOR, requires
+from ddq.bugmetrics import OWNERS_SQL
 from ddq.db import rows, scalar, transaction
 from ddq.errors import DdqError, NotFound
 from ddq.org import name_key
@@ -20,49 +22,37 @@ if TYPE_CHECKING:
     import duckdb
 
 KINDS = ("component", "project", "label")
-UNASSIGNED = "Unassigned"
 
-# One row per bug: tracker, key and the owning team's id (NULL when unassigned).
-OWNERS_SQL = """
-    owner_named AS (
-        SELECT b.tracker, b.key, t.id AS team_id
-        FROM bugs b JOIN teams t ON t.name_key = lower(trim(b.team_name))
-    ),
-    owner_component AS (
-        SELECT c.tracker, c.key, arg_min(m.team_id, c.position) AS team_id
-        FROM (
-            SELECT tracker, key, unnest(components) AS component,
-                   unnest(range(1, len(components) + 1)) AS position
-            FROM bugs
-        ) c
-        JOIN team_mappings m ON m.kind = 'component' AND m.value_key = lower(trim(c.component))
-        GROUP BY c.tracker, c.key
-    ),
-    owner_project AS (
-        SELECT b.tracker, b.key, m.team_id
-        FROM bugs b
-        JOIN team_mappings m ON m.kind = 'project' AND m.value_key = lower(trim(b.project))
-    ),
-    owner_label AS (
-        SELECT l.tracker, l.key, arg_min(m.team_id, l.position) AS team_id
-        FROM (
-            SELECT tracker, key, unnest(labels) AS label,
-                   unnest(range(1, len(labels) + 1)) AS position
-            FROM bugs
-        ) l
-        JOIN team_mappings m ON m.kind = 'label' AND m.value_key = lower(trim(l.label))
-        GROUP BY l.tracker, l.key
-    ),
-    bug_owners AS (
-        SELECT b.tracker, b.key,
-               coalesce(n.team_id, c.team_id, p.team_id, l.team_id) AS team_id
-        FROM bugs b
-        LEFT JOIN owner_named n USING (tracker, key)
-        LEFT JOIN owner_component c USING (tracker, key)
-        LEFT JOIN owner_project p USING (tracker, key)
-        LEFT JOIN owner_label l USING (tracker, key)
-    )
-"""
+
+@dataclass(frozen=True)
+class UnassignedBugs:
+    """The bugs no team owns: counted for the organisation as the team ``team``."""
+
+    team: str
+    bugs: int  # counted as bugs (the issue types that count), any state
+    open_bugs: int  # of them, open now
+    to_map: list[dict[str, Any]]  # the components and projects most of them carry
+
+
+def unassigned(con: duckdb.DuckDBPyConnection) -> UnassignedBugs | None:
+    """The bugs that no mapping gives to a team, or None when every bug has a team."""
+    team_id = bugmetrics.unassigned_team_id(con)
+    if team_id is None:
+        return None
+    type_sql, type_params = bugmetrics.bug_type_filter_sql(con, "b.type")
+    counted, still_open = con.execute(
+        f"""
+        WITH {OWNERS_SQL}
+        SELECT count(*), count(*) FILTER (b.resolved IS NULL)
+        FROM bugs b JOIN bug_owners o USING (tracker, key)
+        WHERE o.team_id IS NULL AND {type_sql}
+        """,
+        type_params,
+    ).fetchone()
+    if not counted:
+        return None
+    name = scalar(con, "SELECT name FROM teams WHERE id = ?", [team_id])
+    return UnassignedBugs(name, counted, still_open, unmapped_values(con, limit=3))
 
 
 class InvalidMapping(DdqError):
@@ -82,9 +72,12 @@ def set_mapping(
         raise InvalidMapping(f"Map a component, project or label, not {kind!r}.")
     if not value.strip():
         raise InvalidMapping(f"The {kind} to map is empty.")
-    team_row = rows(con, "SELECT id, name FROM teams WHERE name_key = ?", [name_key(team)])
+    team_row = rows(con, "SELECT id, name, kind FROM teams WHERE name_key = ?", [name_key(team)])
     if not team_row:
         raise NotFound(f"There is no team {team!r}; add it to the roster first.")
+    if team_row[0]["kind"] != "team":
+        raise InvalidMapping(f"{team_row[0]['name']} holds the bugs no team owns; map the "
+                             f"{kind} to the team that owns it.")  # fmt: skip
     before = scalar(
         con,
         "SELECT t.name FROM team_mappings m JOIN teams t ON t.id = m.team_id "
@@ -99,7 +92,10 @@ def set_mapping(
         )
         audit.record(con, who, "mapping.set", f"{kind} {value.strip()}",
                      before={"team": before}, after={"team": team_row[0]["name"]})  # fmt: skip
-    return f"{kind} {value.strip()!r} now belongs to {team_row[0]['name']}."
+        computed = bugmetrics.refresh(con, who=who, reason=f"after mapping {kind} "
+                                      f"{value.strip()!r} to {team_row[0]['name']}")  # fmt: skip
+    return _with_metrics(f"{kind} {value.strip()!r} now belongs to {team_row[0]['name']}.",
+                         computed)  # fmt: skip
 
 
 @requires(EDITOR, "map owners to teams")
@@ -112,7 +108,15 @@ def remove_mapping(con: duckdb.DuckDBPyConnection, kind: str, value: str, *, who
         con.execute("DELETE FROM team_mappings WHERE kind = ? AND value_key = ?",
                     [kind, value_key(value)])  # fmt: skip
         audit.record(con, who, "mapping.remove", f"{kind} {before}")
-    return f"{kind} {before!r} is no longer mapped."
+        computed = bugmetrics.refresh(con, who=who, reason=f"after unmapping {kind} {before!r}")
+    return _with_metrics(f"{kind} {before!r} is no longer mapped.", computed)
+
+
+def _with_metrics(message: str, computed: bugmetrics.Computation) -> str:
+    """The confirmation, and what the change did to the bug metrics when it did anything."""
+    if not computed.changed:
+        return message
+    return f"{message} Bug metrics recomputed: {computed.summary()}."
 
 
 def mappings(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

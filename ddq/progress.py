@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ddq import audit, xmr
+from ddq import audit, clock, xmr
 from ddq.access import EDITOR, requires
 from ddq.db import claim, claim_each, retry_on_conflict, rows, transaction
 from ddq.errors import Conflict, DdqError, NotFound
@@ -75,7 +75,7 @@ from ddq.metrics import (
     fold_name,
     today_utc,
 )
-from ddq.org import closest_name, find_team, name_key
+from ddq.org import closest_name, find_own_team, name_key
 from ddq.trends import latest_complete_week
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ def _better_or_equal(metric: MetricDef, value: float, than: float) -> bool:
 # ---------------------------------------------------------------------------- lookups
 
 
-_team = find_team  # one lookup for every module: see ddq.org.find_team
+_team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
 
 
 def _area(con: duckdb.DuckDBPyConnection, area: str) -> dict[str, Any]:
@@ -338,7 +338,7 @@ def _effective_baselines(
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 def _due_problem(due: dt.date, today: dt.date) -> str | None:

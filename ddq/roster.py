@@ -11,12 +11,12 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit
+from ddq import audit, clock
 from ddq.access import ADMIN, EDITOR, requires
 from ddq.db import claim, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, changed_since, stale
 from ddq.metrics import EARLIEST_WEEK, today_utc
-from ddq.org import find_team, name_key
+from ddq.org import find_own_team, name_key
 
 if TYPE_CHECKING:
     import duckdb
@@ -57,10 +57,10 @@ def name_problem(value: str, what: str) -> str | None:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.now()
 
 
-_team = find_team  # one lookup for every module: see ddq.org.find_team
+_team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
 
 
 def hold_team(con: duckdb.DuckDBPyConnection, team_id: int) -> None:
@@ -223,7 +223,10 @@ def ensure_team(
     Returns (id, created, previous area id when the team moved, else None). An existing
     team is moved to ``area_id`` when that differs and is given.
     """
-    found = rows(con, "SELECT id, area_id FROM teams WHERE name_key = ?", [name_key(name)])
+    found = rows(con, "SELECT id, area_id, kind FROM teams WHERE name_key = ?", [name_key(name)])
+    if found and found[0]["kind"] != "team":
+        raise DdqError(f"{name!r} is the name ddq gives the bugs that no team owns; choose "
+                       "another name for the team.")  # fmt: skip
     if not found:
         new_id = scalar(
             con, "INSERT INTO teams (name, name_key, area_id) VALUES (?, ?, ?) RETURNING id",
@@ -325,7 +328,7 @@ def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list
         FROM teams t
         LEFT JOIN areas a ON a.id = t.area_id
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
-        WHERE t.active
+        WHERE t.active AND t.kind = 'team'
         ORDER BY c.id IS NOT NULL, a.name_key NULLS LAST, t.name_key
         """,
         [day],
@@ -360,7 +363,7 @@ def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                count(t.id) AS teams,
                count(t.id) FILTER (c.id IS NULL) AS without_champion
         FROM areas a
-        LEFT JOIN teams t ON t.area_id = a.id AND t.active
+        LEFT JOIN teams t ON t.area_id = a.id AND t.active AND t.kind = 'team'
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
         GROUP BY ALL ORDER BY sort_key
         """,
@@ -395,9 +398,12 @@ def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who
     if problem:
         raise InvalidRosterEntry(problem[0].upper() + problem[1:] + ".")
     with transaction(con):
-        exists = scalar(con, "SELECT name FROM teams WHERE name_key = ?", [name_key(team)])
+        exists = rows(con, "SELECT name, kind FROM teams WHERE name_key = ?", [name_key(team)])
+        if exists and exists[0]["kind"] != "team":
+            raise InvalidRosterEntry(f"{exists[0]['name']!r} is the name ddq gives the bugs that "
+                                     "no team owns; choose another name for the team.")  # fmt: skip
         if exists:
-            raise Conflict(f"There is already a team {exists!r}.")
+            raise Conflict(f"There is already a team {exists[0]['name']!r}.")
         area_id = ensure_area(con, area)[0] if area and area.strip() else None
         ensure_team(con, team, area_id)
         audit.record(con, who, "team.add", " ".join(team.split()), after={"area": area or None})

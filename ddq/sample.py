@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ddq import audit, db, ledger
+from ddq import audit, clock, db, ledger
 from ddq.access import ADMIN, SYSTEM, Actor, requires
 from ddq.errors import Conflict, DdqError
 from ddq.metrics import DEFAULT_CATALOG, EARLIEST_WEEK, current_week
@@ -501,6 +501,7 @@ def _insert_bugs(
     org: _Org,
     team_ids: list[int],
     values: np.ndarray,
+    written: np.ndarray,
     week_dates: np.ndarray,
     import_id: int,
     who: str,
@@ -510,17 +511,26 @@ def _insert_bugs(
 
     The weekly metrics of the sample stay the uploaded figures; the bug list is there to
     discuss what "critical" means (impact, stances), so the two are close but not equal.
+    Uploaded bug metrics win over computed ones team-week by team-week, so the bugs are
+    made only for weeks a team reported, and none for a team that missed a week: its gap
+    stays a gap.
     """
     weeks = min(BUG_WEEKS, len(week_dates))
     first = len(week_dates) - weeks
-    now = np.datetime64(dt.datetime.now(dt.UTC).replace(tzinfo=None), "s")
+    now = np.datetime64(clock.now(), "s")
     rows: dict[str, list[Any]] = {k: [] for k in (
         "key", "project", "type", "status", "priority", "labels", "components", "created",
         "resolved", "summary")}  # fmt: skip
     numbers: dict[str, int] = {}
+    reported = written.any(axis=2)
     for t, team in enumerate(org.team_names):
         project = _project(org.area_names[org.team_area[t]])
+        window = reported[t, first:]
+        if window.any() and not window[window.argmax() :].all():
+            continue  # a team that missed a week: its tracker is not connected
         for w in range(first, len(week_dates)):
+            if not reported[t, w]:
+                continue
             critical = int(values[t, w, _CRITICAL])
             other = int(rng.poisson(3))
             count = critical + other
@@ -724,7 +734,8 @@ def fill_demo(
         team_ids, n_areas = _insert_org(con, org, import_id)
         n_values = _insert_values(con, team_ids, week_dates, values, written, import_id)
         roster_story = _insert_roster(con, team_ids, stories, first_week, last_week, import_id)
-        n_bugs = _insert_bugs(con, rng, org, team_ids, values, week_dates, import_id, who)
+        n_bugs = _insert_bugs(con, rng, org, team_ids, values, written, week_dates, import_id,
+                              who)  # fmt: skip
         from ddq.progress import make_scale_targets
 
         make_scale_targets(con, today=today, who=who)  # targets set a quarter ago, 3 metrics

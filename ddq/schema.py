@@ -368,7 +368,33 @@ def _m008_roles(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _m009_edit_claims(con: duckdb.DuckDBPyConnection) -> None:
+def _m009_derived_bug_metrics(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(r"""
+        -- kind 'unassigned': the one team that holds the bugs no mapping gives to a team, so
+        -- that they count in the organisation's totals and show up to be mapped.
+        ALTER TABLE teams ADD COLUMN kind VARCHAR DEFAULT 'team';
+        UPDATE teams SET kind = 'team';
+        -- A definition applied to history on purpose: from since_week on, weeks are computed
+        -- under it unless a newer definition is in force. It holds while its import (kind
+        -- bug_metrics_history) is applied; undoing that import takes the decision back.
+        CREATE TABLE critical_history (
+            import_id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL,
+            since_week DATE NOT NULL
+        );
+        -- Such decisions made before this table existed are told by their chart events.
+        INSERT INTO critical_history (import_id, version, since_week)
+        SELECT e.import_id,
+               CAST(regexp_extract(e.title, 'definition v(\d+)$', 1) AS INTEGER),
+               date_trunc('week', CAST(regexp_extract(e.title, '^History from (\S+) ', 1) AS DATE))
+        FROM events e JOIN imports i ON i.id = e.import_id
+        WHERE i.kind = 'bug_metrics_history' AND e.kind = 'definition'
+          AND regexp_matches(e.title,
+                             '^History from \d{4}-\d{2}-\d{2} recomputed under definition v\d+$');
+    """)
+
+
+def _m010_edit_claims(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         -- One row per record that two people can edit (a meeting note, an area, a team's
         -- champion terms...), rewritten with a fresh token by every change of the record
@@ -393,7 +419,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "targets", _m006_targets),
     (7, "meetings", _m007_meetings),
     (8, "roles", _m008_roles),
-    (9, "edit claims", _m009_edit_claims),
+    (9, "bug metrics derived from their inputs", _m009_derived_bug_metrics),
+    (10, "edit claims", _m010_edit_claims),
 ]
 
 

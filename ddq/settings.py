@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ddq import audit
+from ddq import audit, bugmetrics, clock
 from ddq.access import ADMIN, requires
 from ddq.db import claim_each, retry_on_conflict, rows, transaction
 from ddq.errors import DdqError, changed_since, stale
@@ -100,7 +99,7 @@ def update(
     clean = {key: validate(key, value) for key, value in changes.items()}
     if expected is not None:  # what the person left as they saw it is not theirs to save
         clean = {k: v for k, v in clean.items() if k not in expected or v != expected[k]}
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = clock.now()
     with transaction(con):
         claim_each(con, "setting", [(key,) for key in clean])
         before = current(con)
@@ -119,4 +118,7 @@ def update(
             )
         audit.record(con, who, "settings.update", "settings",
                      before={k: before[k] for k in changed}, after=changed)  # fmt: skip
+        if bugmetrics.BUG_TYPES_SETTING in changed:  # which issues count as bugs
+            bugmetrics.refresh(con, who=who, reason="after changing the issue types that count "
+                               "as bugs")  # fmt: skip
     return current(con)

@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ddq import xmr
+from ddq import clock, xmr
 from ddq.db import rows, scalar
-from ddq.metrics import COUNT, PERCENT, MetricDef, current_week
+from ddq.metrics import COUNT, PERCENT, MetricDef
 
 if TYPE_CHECKING:
     import duckdb
@@ -48,9 +48,7 @@ class Scope:
         return self.area or "Organisation"
 
 
-def latest_complete_week(today: dt.date | None = None) -> dt.date:
-    """The Monday of last ISO week: the current week is still being reported."""
-    return current_week(today) - dt.timedelta(weeks=1)
+latest_complete_week = clock.latest_complete_week
 
 
 def window(
@@ -529,8 +527,7 @@ def events_between(
 def estimated_resolutions(con: duckdb.DuckDBPyConnection, scope: Scope, metric: str) -> int:
     """How many of the scope's bugs feed ``metric`` with a resolution time estimated from
     their last update (their export had no resolution date); 0 for metrics not from bugs."""
-    from ddq.bugmetrics import METRICS
-    from ddq.ownership import OWNERS_SQL
+    from ddq.bugmetrics import METRICS, OWNERS_SQL
 
     if metric not in METRICS:
         return 0

@@ -36,8 +36,10 @@ def test_import_the_real_exports_then_undo_and_export(db_path, make_db, run_ddq,
 
     out = ok(run_ddq("import", "bugs", jira, "--format", "jira"))
     assert out.startswith("import 1: 100 added, 0 updated, 0 unchanged")
+    # The bugs' weekly metrics are computed with them (import 2), all of them Unassigned.
+    assert "import 2: bug metrics for 1 teams" in out
     assert ok(run_ddq("import", "bugs", jira)).startswith(
-        "import 2: 0 added, 0 updated, 100 unchanged"
+        "import 3: 0 added, 0 updated, 100 unchanged"
     )
 
     target = tmp_path / "bugs.csv"
@@ -51,11 +53,12 @@ def test_import_the_real_exports_then_undo_and_export(db_path, make_db, run_ddq,
     assert "CXF-352,jira,Unassigned,Task,Closed,Major,,,,2007-01-04 17:11:00,2014-03-22 06:25:00," \
            "Update WS-A MessageID and WS-RM Acknowledgement headers in resent messages," in lines  # fmt: skip
 
-    assert (
-        ok(run_ddq("undo", "1"))
-        == "import 1 undone: 100 added bug(s) removed, 0 replaced bug(s) restored\n"
-    )
+    undone = ok(run_ddq("undo", "1")).splitlines()
+    assert undone[0] == "import 1 undone: 100 added bug(s) removed, 0 replaced bug(s) restored"
+    assert undone[1].startswith("import 4: removed ") and "bug metric values" in undone[1]
     assert query(db_path, "SELECT count(*) FROM bugs") == [(0,)]
+    assert query(db_path, "SELECT count(*) FROM metric_values") == [(0,)]
+    assert ok(run_ddq("check")).endswith("passed\n")
 
 
 @needs_realdata

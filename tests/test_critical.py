@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import query
 
-from ddq import audit, critical, db, events, ownership, roster, rules, settings
+from ddq import audit, bugmetrics, critical, db, events, ownership, roster, rules, settings
 from ddq.access import ADMIN, Actor
 from ddq.errors import Conflict, NotFound
 from ddq.metrics import today_utc
@@ -469,7 +469,7 @@ def test_the_bug_type_filter_follows_the_setting(con):
     con.execute("CREATE TEMP TABLE issues AS SELECT unnest(?::VARCHAR[]) AS type", [types])
 
     def kept():
-        sql, params = critical.bug_type_filter_sql(con, "issues.type")
+        sql, params = bugmetrics.bug_type_filter_sql(con, "issues.type")
         return [
             r[0] for r in con.execute(f"SELECT type FROM issues WHERE {sql}", params).fetchall()
         ]
@@ -477,7 +477,7 @@ def test_the_bug_type_filter_follows_the_setting(con):
     assert kept() == ["Bug", " BUG ", "Sub-bug", None, "  ", "Debugging task"]
     settings.update(con, {"bug_types": "Bug, Story"}, who=WHO)
     assert kept() == ["Bug", " BUG ", "Story", None, "  "]
-    sql, params = critical.bug_type_filter_sql(con)
+    sql, params = bugmetrics.bug_type_filter_sql(con)
     assert '"type"' in sql and params == ["bug", "story"]
 
 

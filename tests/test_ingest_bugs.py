@@ -28,6 +28,7 @@ from ddq.ingest.bugs import (
     save_mapping,
 )
 from ddq.ingest.problems import ImportRejected
+from ddq.ingest.undo import undo as undo_import
 from ddq.ownership import set_mapping
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -543,15 +544,19 @@ def test_undo_restores_replaced_bugs_and_removes_added_ones_newest_first(make_db
     second = load(path, V2)
     with db.connect(path) as con:
         with pytest.raises(Conflict, match=f"later import\\(s\\) {second.import_id}"):
-            ledger.undo(con, first.import_id, who=Actor("t", ADMIN))
-        done = ledger.undo(con, second.import_id, who=Actor("t", ADMIN))
+            undo_import(con, first.import_id, who=Actor("t", ADMIN))
+        done = undo_import(con, second.import_id, who=Actor("t", ADMIN)).counts
     assert (done["removed"], done["restored"]) == (1, 1)
     assert bugs(path) == after_first
     with db.connect(path) as con:
-        assert ledger.undo(con, first.import_id, who=Actor("t", ADMIN))["removed"] == 3
+        assert undo_import(con, first.import_id, who=Actor("t", ADMIN)).counts["removed"] == 3
         actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
     assert bugs(path) == {}
-    assert actions == ["bugs.import", "bugs.import", "bugs.undo", "bugs.undo"]
+    # Each change to the bugs recomputed the weekly bug metrics, in the same transaction.
+    assert [a for a in actions if a != "bug_metrics.compute"] == [
+        "bugs.import", "bugs.import", "bugs.undo", "bugs.undo"
+    ]  # fmt: skip
+    assert actions.count("bug_metrics.compute") == 4
 
 
 def test_a_dry_run_and_a_rejected_file_change_nothing(make_db):
@@ -570,8 +575,11 @@ def test_an_applied_import_is_in_the_ledger_and_the_audit_log(make_db):
     path = make_db()
     result = load(path, V1, name="jira.csv")
     entry = query(path, "SELECT kind, file_name, rows_read, added, updated, unchanged, status "
-                        "FROM imports")  # fmt: skip
-    assert entry == [("bugs", "jira.csv", 3, 3, 0, 0, "applied")]
+                        "FROM imports ORDER BY id")  # fmt: skip
+    assert entry[0] == ("bugs", "jira.csv", 3, 3, 0, 0, "applied")
+    # The weekly bug metrics computed from them, named after the import, in the ledger too.
+    assert entry[1][:2] == ("bug_metrics", f"after import {result.import_id} (jira.csv)")
+    assert result.metrics is not None and result.metrics.import_id == result.import_id + 1
     audit = query(path, "SELECT who, action, subject, after FROM audit_log")
     assert audit[0][:3] == ("tester", "bugs.import", "jira.csv")
     assert json.loads(audit[0][3])["import_id"] == result.import_id

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, ledger, settings
+from ddq import audit, bugmetrics, ledger, settings
 from ddq.access import EDITOR, requires
 from ddq.db import claim, quote_ident, quote_literal, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import DdqError, NotFound
@@ -284,6 +284,7 @@ class BugsImport:
     preview: list[dict[str, Any]] = field(default_factory=list)
     import_id: int | None = None
     dry_run: bool = False
+    metrics: bugmetrics.Computation | None = None  # the recomputation that followed
 
     @property
     def bugs(self) -> int:
@@ -1001,7 +1002,12 @@ def import_bugs(
         )
         if not dry_run:
             report("applying", 0.75)
-            _apply(con, result, tracker, who)
+            with transaction(con):  # the bugs and the metrics computed from them, or neither
+                _apply(con, result, tracker, who)
+                report("computing the bug metrics", 0.85)
+                result.metrics = bugmetrics.refresh(
+                    con, who=who, reason=f"after import {result.import_id} ({name})"
+                )
         report("done", 1.0)
         return result
     finally:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, ledger
+from ddq import audit, bugmetrics, ledger
 from ddq import values as values_store
 from ddq.access import EDITOR, requires
 from ddq.db import quote_ident, quote_literal, temp_table, transaction
@@ -70,6 +70,7 @@ class MetricsImport:
     weeks: tuple[dt.date, dt.date] | None
     preview: list[dict[str, Any]] = field(default_factory=list)
     import_id: int | None = None
+    metrics: bugmetrics.Computation | None = None  # bug metrics the upload took weeks from
     dry_run: bool = False
 
     def headline(self) -> dict[str, int]:
@@ -307,7 +308,11 @@ def _resolve_names(
     Each map gives a small integer (``*_no``) too, so that the duplicate check can hash one
     BIGINT per row instead of three strings.
     """
-    known = {name_key(n): (i, n) for i, n in con.execute("SELECT id, name FROM teams").fetchall()}
+    known = {name_key(n): (i, n) for i, n in con.execute(
+        "SELECT id, name FROM teams WHERE kind = 'team'").fetchall()}  # fmt: skip
+    # Unassigned's values are computed from the bugs no team owns; nobody uploads them.
+    reserved = {name_key(n) for (n,) in con.execute(
+        "SELECT name FROM teams WHERE kind <> 'team'").fetchall()}  # fmt: skip
     team_rows: dict[str, list] = {
         "raw": [],
         "team_key": [],
@@ -323,6 +328,9 @@ def _resolve_names(
         problem = None
         if not key:
             problem = "the team is empty; every row needs a team"
+        elif key in reserved:
+            problem = ("this is the name ddq gives the bugs that no team owns; its values are "
+                       "computed from them, not uploaded")  # fmt: skip
         elif key not in known and not create_teams:
             guess = closest_name(text, [n for _, n in known.values()])
             hint = f" (did you mean {guess!r}?)" if guess else ""
@@ -656,4 +664,8 @@ def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> N
                      after={"import_id": import_id, "rows": result.rows_read,
                             "added": result.added, "updated": result.updated,
                             "teams_created": len(result.teams_created)})  # fmt: skip
+        # Uploaded bug metrics take their team-weeks over from computed ones.
+        result.metrics = bugmetrics.refresh(
+            con, who=who, reason=f"after import {import_id} ({result.file_name})"
+        )
     result.import_id = import_id

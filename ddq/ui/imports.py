@@ -128,10 +128,8 @@ def upload_and_apply(
                 progress=lambda stage, done: bar.progress(done, stage.capitalize() + "…"),
             )  # fmt: skip
             message = f"Applied: {result.summary()}."
-            if kind == "bugs":  # the weekly bug metrics follow the bugs they come from
-                from ddq import bugmetrics
-
-                message += f" Bug metrics: {bugmetrics.compute(con, who=auth.current()).summary()}."
+            if getattr(result, "metrics", None) is not None and result.metrics.changed:
+                message += f" Weekly bug metrics: {result.metrics.summary()}."
     except DdqError as exc:
         bar.empty()
         st.error(plain(str(exc)))

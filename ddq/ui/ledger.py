@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ddq import ledger
+from ddq.ingest.undo import undo
 from ddq.ui import state
 from ddq.ui.format import plain
 
@@ -36,7 +37,9 @@ def imports_with_undo() -> None:
         hide_index=True,
         column_config={"imported_at": st.column_config.DatetimeColumn("when (UTC)")},
     )
-    applied_ids = imports.loc[imports["status"] == "applied", "id"].tolist()
+    # Computed bug metrics follow their inputs: they are undone by undoing what caused them.
+    undoable = (imports["status"] == "applied") & (imports["kind"] != ledger.BUG_METRICS)
+    applied_ids = imports.loc[undoable, "id"].tolist()
     if not applied_ids:
         return
     with st.form("undo"):
@@ -51,8 +54,11 @@ def imports_with_undo() -> None:
             return
         from ddq.ui import write  # it confirms through flash() here
 
-        done = write.run(ledger.undo, int(chosen))
+        done = write.run(undo, int(chosen))
         if done is write.FAILED:
             return
-    flash(f"Import {chosen} undone: {done['removed']} values removed, {done['restored']} restored.")
+    message = done.summary()[:1].upper() + done.summary()[1:] + "."
+    if done.metrics.changed:
+        message += f" Weekly bug metrics: {done.metrics.summary()}."
+    flash(message)
     st.rerun()

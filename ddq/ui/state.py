@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ddq import db, ledger, metrics, org, roster, settings, trends
+from ddq import db, ledger, metrics, org, ownership, roster, settings, trends
 from ddq.sample import ensure_sample_database
 
 _CACHE = {"max_entries": 256, "show_spinner": False}
@@ -61,6 +61,10 @@ def _simple(kind: str, path: str, stamp: tuple[int, int]) -> Any:
             return pd.DataFrame(ledger.list_imports(con))
         if kind == "teams":
             return metrics.team_names(con)
+        if kind == "own_teams":  # the teams that can have a champion, targets, stances
+            return metrics.team_names(con, own_only=True)
+        if kind == "unassigned":
+            return ownership.unassigned(con)
         if kind == "areas":
             return [a["name"] for a in org.areas(con)]
         if kind == "area_details":
@@ -75,7 +79,8 @@ def _simple(kind: str, path: str, stamp: tuple[int, int]) -> Any:
 
 
 def read(kind: str) -> Any:
-    """A cached read: catalog, counts, imports, teams, areas, area_details or settings."""
+    """A cached read: catalog, counts, imports, teams, own_teams, unassigned, areas,
+    area_details, settings or mapping_names."""
     return _simple(kind, *_key())
 
 
