@@ -178,9 +178,13 @@ def _is_write_conflict(exc: BaseException) -> bool:
     """The database refused a write because another transaction wrote the same rows."""
     import duckdb
 
+    message = str(exc)
+    if isinstance(exc, duckdb.ConstraintException):
+        # A key this transaction did not see, because another inserted it since this one
+        # began. (ddq checks for a key before inserting it, so this is a race, not a bug.)
+        return "Duplicate key" in message
     if not isinstance(exc, duckdb.TransactionException):
         return False
-    message = str(exc)
     if "Conflict on" in message or "write-write conflict" in message.lower():
         return True
     # A key inserted by two transactions at once is only found when the second commits.
@@ -243,23 +247,16 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
-def _is_duplicate_key(exc: BaseException) -> bool:
-    import duckdb
-
-    return isinstance(exc, duckdb.ConstraintException) and "Duplicate key" in str(exc)
-
-
 def retry_on_conflict(function: F) -> F:
     """Run a change again, on a fresh snapshot, when another transaction wrote the same rows.
 
     For a change made in one transaction of its own that reads what it compares inside
     it: the next run sees what the other transaction committed, so a compare-and-set
     refuses with StaleEdit naming the new value, and an idempotent set applies again.
-    A key that the change found absent but could not insert was inserted meanwhile by
-    someone else, so it is retried the same way. While the other transaction is still
-    open (or still committing) the runs pause, briefly then longer, for up to
-    CONFLICT_RETRY_S, then give up with WriteConflict. Called inside a caller's
-    transaction, the change is one step of it and the outermost change retries.
+    While the other transaction is still open (or still committing) the runs pause,
+    briefly then longer, for up to CONFLICT_RETRY_S, then give up with WriteConflict.
+    Called inside a caller's transaction, the change is one step of it and the outermost
+    change retries.
     """
 
     @functools.wraps(function)
@@ -274,11 +271,6 @@ def retry_on_conflict(function: F) -> F:
             except WriteConflict:
                 if time.monotonic() >= deadline:
                     raise
-            except Exception as exc:
-                if not _is_duplicate_key(exc):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise _write_conflict() from exc
             time.sleep(pause)
             pause = min(pause * 2, _CONFLICT_MAX_PAUSE_S)
 

@@ -308,31 +308,28 @@ def create_meeting(
     if not teams:
         _refuse(f"{scope_label(names)} has no active teams to put on an agenda")
     agenda = _order_agenda(con, teams, order, day, names, scope_key)
-    import duckdb
-
-    try:
-        with transaction(con):
-            meeting_id = scalar(
-                con,
-                """
-                INSERT INTO meetings (held_on, title, scope_areas, scope_key, agenda_order,
-                                      agenda, created_at, created_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """,
-                [day, title, names, scope_key, order, [t["id"] for t in agenda], _now(), who],
-            )
-            con.execute(
-                "INSERT INTO attendance (meeting_id, team_id, champion, present) "
-                "SELECT ?, unnest(?::INTEGER[]), unnest(?::VARCHAR[]), NULL",
-                [meeting_id, [t["id"] for t in agenda], [t["champion"] for t in agenda]],
-            )
-            audit.record(
-                con, who, "meeting.create", f"meeting {meeting_id}",
-                after={"held_on": day, "scope": names, "order": order, "title": title,
-                       "agenda": [t["name"] for t in agenda]},
-            )  # fmt: skip
-    except duckdb.ConstraintException:
-        raise Conflict(f"There is already a meeting on {day} for {scope_label(names)}.") from None
+    # Started twice at once, the second start's insert is refused; run again, it finds
+    # the first one's meeting above.
+    with transaction(con):
+        meeting_id = scalar(
+            con,
+            """
+            INSERT INTO meetings (held_on, title, scope_areas, scope_key, agenda_order,
+                                  agenda, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
+            [day, title, names, scope_key, order, [t["id"] for t in agenda], _now(), who],
+        )
+        con.execute(
+            "INSERT INTO attendance (meeting_id, team_id, champion, present) "
+            "SELECT ?, unnest(?::INTEGER[]), unnest(?::VARCHAR[]), NULL",
+            [meeting_id, [t["id"] for t in agenda], [t["champion"] for t in agenda]],
+        )
+        audit.record(
+            con, who, "meeting.create", f"meeting {meeting_id}",
+            after={"held_on": day, "scope": names, "order": order, "title": title,
+                   "agenda": [t["name"] for t in agenda]},
+        )  # fmt: skip
     return meeting_id
 
 

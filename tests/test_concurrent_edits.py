@@ -463,3 +463,22 @@ def test_two_starts_of_one_meeting_at_once_make_one_meeting(editors):
         assert isinstance(refused, Conflict) and "already a meeting" in str(refused), refused
 
     every_trial(LAST_WRITER_TRIALS, trial)
+
+
+def test_a_change_not_written_for_concurrent_edits_still_never_shows_a_database_error(editors):
+    """Team mappings read outside their transaction and are not run again on a conflict,
+    yet the transaction turns the database's refusal into the stale-edit message."""
+    from ddq import ownership
+
+    def trial(number: int) -> None:
+        component = f"payments-api-{number}"
+        outcomes = race(
+            editors,
+            lambda con: ownership.set_mapping(con, "component", component, "Ledger", who=ANN),
+            lambda con: ownership.set_mapping(con, "component", component, "Checkout", who=BO),
+        )
+        assert "saved" in [kind for kind, _ in outcomes], outcomes
+        for kind, value in outcomes:
+            assert kind == "saved" or isinstance(value, StaleEdit), outcomes
+
+    every_trial(LAST_WRITER_TRIALS, trial)
