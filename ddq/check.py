@@ -19,6 +19,7 @@ class Finding:
     check: str
     ok: bool
     detail: str
+    note: str = ""  # worth saying even when the check passes
 
 
 # (name, SQL counting the rows that break the rule, what to do when some do)
@@ -133,4 +134,4 @@ def _bug_metrics_check(con: duckdb.DuckDBPyConnection) -> Finding:
     behind = bugmetrics.weeks_behind(con)
     note = (f"computed through {behind} week(s) ago; `ddq bugs compute` adds the weeks "
             "completed since" if behind else "")  # fmt: skip
-    return Finding(name, True, note)
+    return Finding(name, True, "", note)

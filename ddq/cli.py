@@ -436,7 +436,8 @@ def check(ctx: click.Context) -> None:
         findings = run_checks(con)
     for f in findings:
         mark = "ok  " if f.ok else "FAIL"
-        click.echo(f"{mark} {f.check}" + (f": {f.detail}" if f.detail else ""))
+        click.echo(f"{mark} {f.check}" + (f": {f.detail}" if f.detail and not f.ok else "")
+                   + (f" ({f.note})" if f.note else ""))  # fmt: skip
     failed = [f for f in findings if not f.ok]
     if failed:
         click.echo(f"{len(failed)} of {len(findings)} checks failed", err=True)
@@ -1153,9 +1154,15 @@ def _meeting_id(con: Any, meeting_id: int | None, day: Any, areas: tuple[str, ..
     """The meeting named by --id, else by --date (and --area), else the latest held (of
     the --area scope)."""
     from ddq import meeting as mt
+    from ddq.errors import Conflict
 
-    return mt.find_meeting(con, meeting_id=meeting_id, day=day.date() if day else None,
-                           areas=areas)  # fmt: skip
+    try:
+        return mt.find_meeting(con, meeting_id=meeting_id, day=day.date() if day else None,
+                               areas=areas)  # fmt: skip
+    except Conflict as several:  # the command's words for "name one"
+        raise click.UsageError(
+            str(several).replace("by its id or its areas", "with --id or --area")
+        ) from None
 
 
 @meeting.command("start")

@@ -45,9 +45,11 @@ VALUE_TEXT_SQL = (
 def export_metrics(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None) -> int:
     """Write every metric value as ``team,week,metric,value``, sorted; return the row count.
 
+    Unassigned's values are left out: they are computed from the bugs no team owns (``ddq
+    export bugs`` has them, team Unassigned), and no metrics file can carry them back in.
     ``out`` is a file path, an open text stream, or None for standard output.
     """
-    names = con.execute("SELECT id, name FROM teams").fetchall()
+    names = con.execute("SELECT id, name FROM teams WHERE kind = 'team'").fetchall()
     temp_table(
         con,
         "safe_teams",

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import query
 
+from ddq import db
+
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 needs_realdata = pytest.mark.skipif(
     not REALDATA.is_dir(),
@@ -108,3 +110,59 @@ def test_bad_arguments_say_what_to_do(make_db, run_ddq, write_file):
     unknown = run_ddq("import", "bugs", issues, "--format", "csv", "--mapping", "nope")
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "There is no saved column mapping 'nope'; none is saved yet."
+
+
+@needs_realdata
+def test_undo_of_a_bug_import_leaves_nothing_computed_from_it(db_path, make_db, run_ddq,
+                                                               write_file):  # fmt: skip
+    """The reported journey, as commands: import, map, adopt, compute, undo, compute, check."""
+    make_db("SQL Team", "Store Team")
+    derby = REALDATA / "ohira_highimpact_derby.csv"
+    mapping = write_file("derby.json", json.dumps({
+        "key": "IssueId", "created": "created", "resolved": "resolved", "status": "status",
+        "type": "type", "priority": "priority", "components": "component",
+    }))  # fmt: skip
+    imported = ok(run_ddq("import", "bugs", derby, "--format", "csv", "--mapping", mapping,
+                          "--skip-bad-rows"))  # fmt: skip
+    assert imported.startswith("import 1: 997 added")
+    assert "import 2: bug metrics for 1 teams" in imported  # all Unassigned so far
+    ok(run_ddq("teams", "map", "component", "SQL", "SQL Team"))
+    ok(run_ddq("teams", "map", "component", "Store", "Store Team"))
+    ok(run_ddq("critical", "draft", "--title", "Blocker or critical", "--rule",
+               json.dumps({"field": "priority", "in": ["Blocker", "Critical"]})))  # fmt: skip
+    ok(run_ddq("critical", "propose", "1"))
+    ok(run_ddq("critical", "adopt", "1", "--effective", "2004-09-06"))
+    assert ok(run_ddq("bugs", "compute")).startswith("up to date: bug metrics for 3 teams")
+    computed = query(db_path, "SELECT count(*) FROM metric_values")[0][0]
+    assert computed > 1000
+    assert ok(run_ddq("check")).endswith("all 14 checks passed\n")
+
+    undone = ok(run_ddq("undo", "1")).splitlines()
+    assert undone[0] == "import 1 undone: 997 added bug(s) removed, 0 replaced bug(s) restored"
+    assert undone[1].endswith(
+        f"removed {computed} bug metric values (no bugs left to compute from)"
+    )
+    assert query(db_path, "SELECT count(*) FROM metric_values") == [(0,)]
+    assert ok(run_ddq("bugs", "compute")) == "no bugs to compute metrics from\n"
+    assert ok(run_ddq("check")).endswith("all 14 checks passed\n")
+
+
+def test_check_fails_naming_a_computed_value_that_went_stale(db_path, make_db, run_ddq):
+    make_db("Alpha")
+    export = ("Issue key,Summary,Issue Type,Status,Priority,Created,Component/s\n"
+              "AL-1,one,Bug,Open,Major,05/Jan/26 10:00,alpha\n")  # fmt: skip
+    path = db_path.parent / "one.csv"
+    path.write_text(export, encoding="utf-8")
+    ok(run_ddq("import", "bugs", path))
+    ok(run_ddq("teams", "map", "component", "alpha", "Alpha"))
+    with db.connect(db_path) as con:  # a value changed behind ddq's back
+        con.execute("UPDATE metric_values SET value = 7 WHERE week = DATE '2026-01-05'")
+    failed = run_ddq("check")
+    assert failed.returncode == 1
+    assert (
+        "FAIL bug metrics equal a fresh computation: 1 value(s) differ: Alpha, week of "
+        "2026-01-05, open_bugs: stored 7, a fresh computation gives 1"
+    ) in failed.stdout
+    assert "Run `ddq bugs compute`" in failed.stdout
+    ok(run_ddq("bugs", "compute"))
+    assert ok(run_ddq("check")).endswith("all 14 checks passed\n")

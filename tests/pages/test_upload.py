@@ -106,10 +106,13 @@ def test_a_jira_export_is_imported_and_its_metrics_computed(app_db, page):
     assert counts["New"] == "100"
     assert any("estimated" in c.value for c in at.caption)
     next(b for b in at.button if b.label == "Apply import" and b.key == "bugs_apply").click().run()
-    assert any(plain("Applied: import 1") in s.value and plain("Bug metrics:") in s.value
+    assert any(plain("Applied: import 1") in s.value
+               and plain("Weekly bug metrics: import 2: bug metrics for 1 teams") in s.value
                for s in at.success)  # fmt: skip
     with db.connect(app_db) as con:
         assert con.execute("SELECT count(*) FROM bugs").fetchone() == (100,)
+        # Computed in the same transaction by the import itself, as `ddq import bugs` does.
+        assert con.execute("SELECT count(*) FROM metric_values").fetchone()[0] > 0
 
 
 def test_a_mapped_csv_needs_its_key_and_created_columns(app_db, page):
@@ -174,3 +177,23 @@ def test_a_compressed_file_is_refused_before_the_mapping_editor(app_db, page):
     assert not [s for s in at.selectbox if s.label == "key"]  # no mapping editor for it
     with db.connect(app_db) as con:
         assert con.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+
+
+def test_undoing_a_bug_import_on_the_page_recomputes_and_offers_no_computation(app_db, page):
+    export = ("Issue key,Summary,Issue Type,Status,Priority,Created,Component/s\n"
+              "AL-1,one,Bug,Open,Major,05/Jan/26 10:00,alpha\n")  # fmt: skip
+    at = page("app_pages/upload.py").run()
+    bug_uploader = next(u for u in at.file_uploader if u.label == "Bug export file")
+    bug_uploader.set_value(("one.csv", export.encode(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Apply import" and b.key == "bugs_apply").click().run()
+    assert not at.exception
+    undo = next(s for s in at.selectbox if s.label == "Undo an import")
+    assert undo.options == ["import 1"]  # import 2 holds the metrics computed from it
+    next(c for c in at.checkbox if c.label.startswith("Restore exactly")).check()
+    next(b for b in at.button if b.label == "Undo import").click().run()
+    assert not at.exception
+    said = " ".join(s.value for s in at.success)
+    assert plain("Import 1 undone: 1 added bug(s) removed") in said
+    assert plain("bug metric values (no bugs left to compute from)") in said
+    with db.connect(app_db) as con:
+        assert con.execute("SELECT count(*) FROM metric_values").fetchone() == (0,)
