@@ -97,7 +97,10 @@ def presenter() -> None:
         f"Champion: {champion} · {ui.plain(meeting['scope'])} · {meeting['held_on']:%d %b %Y}"
     )
     if editable and view["champion"]:
-        here = st.toggle("Champion present", bool(view["present"]), key=f"present_{team}")
+        # The stored mark is part of the key: when someone else marks the champion, this
+        # laptop's toggle starts again from their mark instead of writing its own back.
+        here = st.toggle("Champion present", bool(view["present"]),
+                         key=f"present_{team}_{view['present']}")  # fmt: skip
         if here != bool(view["present"]):
             ui.act("Attendance saved.", core.set_attendance, chosen, team, here)
     ui.metrics(view)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ddq import audit, clock
-from ddq.db import rows, transaction
+from ddq.db import claim, retry_on_conflict, rows, transaction
 from ddq.errors import DdqError
 
 if TYPE_CHECKING:
@@ -162,8 +162,13 @@ def configured_roles(admins: Iterable[str], editors: Iterable[str]) -> dict[str,
 
 
 @requires(ADMIN, "change people's roles")
+@retry_on_conflict
 def set_role(con: duckdb.DuckDBPyConnection, email: str, role: str, *, who: Actor) -> str:
-    """Give ``email`` a role (viewer removes the stored role); returns what changed."""
+    """Give ``email`` a role (viewer removes the stored role); returns what changed.
+
+    The form names a person and a role without starting from the stored one, so the last
+    role given stands; the audit log records each with the role it replaced.
+    """
     problem = _email_problem(email)
     if problem:
         raise DdqError(problem[0].upper() + problem[1:] + ".")
@@ -173,6 +178,7 @@ def set_role(con: duckdb.DuckDBPyConnection, email: str, role: str, *, who: Acto
     if key == email_key(who.name):
         raise DdqError("You cannot change your own role; ask another admin.")
     with transaction(con):
+        claim(con, "role", key)
         found = con.execute("SELECT role FROM user_roles WHERE email = ?", [key]).fetchone()
         before = found[0] if found else VIEWER
         if before == role:

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 from ddq import audit, bugmetrics, clock, events, ledger, rules
 from ddq.access import EDITOR, requires
 from ddq.bugmetrics import OWNERS_SQL, UNASSIGNED
-from ddq.db import quote_ident, rows, scalar, transaction
-from ddq.errors import Conflict, DdqError, NotFound
+from ddq.db import claim, quote_ident, retry_on_conflict, rows, scalar, transaction
+from ddq.errors import Conflict, DdqError, NotFound, changed_since, stale
 from ddq.metrics import EARLIEST_WEEK, today_utc
 from ddq.org import find_own_team
 
@@ -60,6 +60,8 @@ MAX_DAYS_AHEAD = 366
 DEFAULT_IMPACT_LIMIT = 500
 
 _SUBJECT = "definition v{}"
+# The record that adopting and retiring claim: which definition is in force.
+_IN_FORCE = "definition in force"
 
 
 class InvalidDefinition(DdqError):
@@ -198,6 +200,7 @@ def _stance_count(con: duckdb.DuckDBPyConnection, version: int) -> int:
 
 
 @requires(EDITOR, "draft a critical-bug definition")
+@retry_on_conflict  # two drafts at once took the same number: the second takes the next
 def create_draft(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -245,21 +248,8 @@ def create_draft(
     return version
 
 
-@requires(EDITOR, "edit a draft critical-bug definition")
-def update_draft(
-    con: duckdb.DuckDBPyConnection, version: int, *, who: str, **fields: Any
-) -> list[str]:
-    """Change a draft's or a proposal's fields; return the names of those that changed.
-
-    ``fields`` are any of title, rule (dict or JSON text), rationale, examples and
-    sla_days (None removes the SLA). A draft can change freely. A proposal stays
-    proposed and keeps its stances when only its wording changes (title, rationale,
-    examples); its rule and SLA can change only while no team has taken a stance, because
-    a stance is on what counts as critical: once one exists the change is refused
-    (Conflict) and the way forward is a new draft based on it. Adopted and retired
-    versions never change (Conflict, nothing written). Setting a field to the value it
-    has is not a change and writes nothing.
-    """
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Editable fields as stored (validated); InvalidDefinition for an unknown one."""
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidDefinition(
@@ -275,11 +265,56 @@ def update_draft(
             clean[key] = _clean_sla(value)
         else:
             clean[key] = _clean_text(value, key)
+    return clean
+
+
+def _field_words(fields: dict[str, Any]) -> dict[str, str]:
+    """Fields as a stale-edit message quotes them."""
+    return {k: rule_json(v) if k == "rule" else str(v) if v is not None else ""
+            for k, v in fields.items()}  # fmt: skip
+
+
+@requires(EDITOR, "edit a draft critical-bug definition")
+@retry_on_conflict
+def update_draft(
+    con: duckdb.DuckDBPyConnection,
+    version: int,
+    *,
+    who: str,
+    expected: dict[str, Any] | None = None,
+    **fields: Any,
+) -> list[str]:
+    """Change a draft's or a proposal's fields; return the names of those that changed.
+
+    ``fields`` are any of title, rule (dict or JSON text), rationale, examples and
+    sla_days (None removes the SLA). A draft can change freely. A proposal stays
+    proposed and keeps its stances when only its wording changes (title, rationale,
+    examples); its rule and SLA can change only while no team has taken a stance, because
+    a stance is on what counts as critical: once one exists the change is refused
+    (Conflict) and the way forward is a new draft based on it. Adopted and retired
+    versions never change (Conflict, nothing written). Setting a field to the value it
+    has is not a change and writes nothing.
+
+    ``expected`` holds the fields as the person saw them when they began editing: a
+    field they left as it was is not theirs to save, and one they changed that someone
+    else has changed since is refused with StaleEdit (nothing is saved). Without it (the
+    command line names only the fields to set) the fields given replace what is stored.
+    """
+    clean = _clean_fields(fields)
+    seen = None if expected is None else _clean_fields(
+        {k: v for k, v in expected.items() if k in EDITABLE_FIELDS})  # fmt: skip
+    if seen is not None:
+        clean = {k: v for k, v in clean.items() if k not in seen or v != seen[k]}
     with transaction(con):
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] in (ADOPTED, RETIRED):
             raise _frozen(row)
         changed = {k: v for k, v in clean.items() if row[k] != v}
+        stale_keys = [k for k in changed if k in (seen or {}) and row[k] != seen[k]]
+        if stale_keys:
+            raise stale(f"version {version}",
+                        changed_since(_field_words(seen), _field_words(row), stale_keys))  # fmt: skip
         if not changed:
             return []
         substance = [k for k in _SUBSTANCE if k in changed]
@@ -302,9 +337,11 @@ def update_draft(
 
 
 @requires(EDITOR, "propose a critical-bug definition")
+@retry_on_conflict  # proposed twice at once: the second is told it already is
 def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     """Put a draft to the champions: from now on each team's champion can take a stance."""
     with transaction(con):
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] == PROPOSED:
             raise Conflict(f"Version {version} is already proposed.")
@@ -316,6 +353,7 @@ def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
 
 
 @requires(EDITOR, "adopt a critical-bug definition")
+@retry_on_conflict
 def adopt(
     con: duckdb.DuckDBPyConnection, version: int, *, effective_from: dt.date, who: str
 ) -> int | None:
@@ -338,6 +376,9 @@ def adopt(
             f"The effective date {effective_from} is more than a year ahead; check the year."
         )
     with transaction(con):
+        # Two adoptions at once would each retire the one in force and both stay adopted.
+        claim(con, _IN_FORCE)
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] == DRAFT:
             raise Conflict(
@@ -393,6 +434,7 @@ def adopt(
 
 
 @requires(EDITOR, "retire a critical-bug definition")
+@retry_on_conflict
 def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     """Retire a version now: an adopted one stops being in force, a draft or proposal is
     abandoned. Nothing replaces a retired adopted definition until another is adopted.
@@ -403,6 +445,8 @@ def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     is in force.
     """
     with transaction(con):
+        claim(con, _IN_FORCE)
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] == RETIRED:
             raise Conflict(f"Version {version} is already retired.")
@@ -473,6 +517,7 @@ _team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
 
 
 @requires(EDITOR, "record a team's stance on a definition")
+@retry_on_conflict
 def record_stance(
     con: duckdb.DuckDBPyConnection,
     version: int,
@@ -487,7 +532,8 @@ def record_stance(
     The stance is the team's: it is recorded under the team's current champion (from the
     roster), so a team without a champion, or a retired team, cannot take one. A
     disagreement needs a comment saying why. Recording again replaces the team's earlier
-    stance (the audit log keeps both).
+    stance (the audit log keeps both): the form starts from no stance, so the latest one
+    recorded is the team's, also when two are recorded at the same moment.
     """
     stance = (stance or "").strip().lower()
     if stance not in STANCES:
@@ -502,6 +548,8 @@ def record_stance(
     from ddq.roster import current_champion
 
     with transaction(con):
+        # The definition, not just the stance: it must stay proposed, with the same rule.
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] != PROPOSED:
             raise Conflict(

@@ -32,6 +32,15 @@ class StaleEdit(Conflict):
     """Someone else changed the record since this person opened it; nothing was saved."""
 
 
+class WriteConflict(StaleEdit):
+    """Another transaction wrote the same rows at the same moment; this one was rolled back.
+
+    Raised by :func:`ddq.db.transaction` for the database's own conflict errors; a change
+    marked with :func:`ddq.db.retry_on_conflict` runs again instead, and says precisely
+    what changed when it finds the record is no longer what the person started from.
+    """
+
+
 def stale(what: str, changes: list[str]) -> StaleEdit:
     """The error for an edit made on values that have changed since: what changed, to what."""
     return StaleEdit(

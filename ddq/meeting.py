@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddq import audit, clock
 from ddq.access import EDITOR, requires
-from ddq.db import rows, scalar, transaction
+from ddq.db import claim, claim_each, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, stale
 from ddq.metrics import DAYS, EARLIEST_WEEK, PERCENT, MetricDef, catalog, today_utc
 from ddq.org import closest_name, find_team, name_key
@@ -258,6 +258,7 @@ def _order_agenda(
 
 
 @requires(EDITOR, "start a meeting")
+@retry_on_conflict  # two starts at once: the second is told the meeting exists
 def create_meeting(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -307,31 +308,28 @@ def create_meeting(
     if not teams:
         _refuse(f"{scope_label(names)} has no active teams to put on an agenda")
     agenda = _order_agenda(con, teams, order, day, names, scope_key)
-    import duckdb
-
-    try:
-        with transaction(con):
-            meeting_id = scalar(
-                con,
-                """
-                INSERT INTO meetings (held_on, title, scope_areas, scope_key, agenda_order,
-                                      agenda, created_at, created_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """,
-                [day, title, names, scope_key, order, [t["id"] for t in agenda], _now(), who],
-            )
-            con.execute(
-                "INSERT INTO attendance (meeting_id, team_id, champion, present) "
-                "SELECT ?, unnest(?::INTEGER[]), unnest(?::VARCHAR[]), NULL",
-                [meeting_id, [t["id"] for t in agenda], [t["champion"] for t in agenda]],
-            )
-            audit.record(
-                con, who, "meeting.create", f"meeting {meeting_id}",
-                after={"held_on": day, "scope": names, "order": order, "title": title,
-                       "agenda": [t["name"] for t in agenda]},
-            )  # fmt: skip
-    except duckdb.ConstraintException:
-        raise Conflict(f"There is already a meeting on {day} for {scope_label(names)}.") from None
+    # Started twice at once, the second start's insert is refused; run again, it finds
+    # the first one's meeting above.
+    with transaction(con):
+        meeting_id = scalar(
+            con,
+            """
+            INSERT INTO meetings (held_on, title, scope_areas, scope_key, agenda_order,
+                                  agenda, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
+            [day, title, names, scope_key, order, [t["id"] for t in agenda], _now(), who],
+        )
+        con.execute(
+            "INSERT INTO attendance (meeting_id, team_id, champion, present) "
+            "SELECT ?, unnest(?::INTEGER[]), unnest(?::VARCHAR[]), NULL",
+            [meeting_id, [t["id"] for t in agenda], [t["champion"] for t in agenda]],
+        )
+        audit.record(
+            con, who, "meeting.create", f"meeting {meeting_id}",
+            after={"held_on": day, "scope": names, "order": order, "title": title,
+                   "agenda": [t["name"] for t in agenda]},
+        )  # fmt: skip
     return meeting_id
 
 
@@ -417,17 +415,23 @@ def meeting_on(
 
 
 @requires(EDITOR, "move through a meeting")
+@retry_on_conflict
 def set_position(con: duckdb.DuckDBPyConnection, meeting_id: int, position: int, who: str) -> str:
     """Show the team at ``position`` (0-based) of the agenda: the previous or the next one,
-    or any other. The team is recorded as presented in this meeting."""
-    meeting = _meeting_row(con, meeting_id)
-    _require_open(meeting, "its walk through the teams is over")
-    size = len(meeting["agenda"])
-    if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < size:
-        _refuse(f"position {position} is not on the agenda; it has positions 0 to {size - 1}")
-    team_id = meeting["agenda"][position]
-    team = scalar(con, "SELECT name FROM teams WHERE id = ?", [team_id])
+    or any other. The team is recorded as presented in this meeting.
+
+    The last move wins: it is where the room is now (every laptop that follows goes
+    there), and two people moving to the same team at once agree.
+    """
     with transaction(con):
+        claim(con, "meeting", meeting_id)
+        meeting = _meeting_row(con, meeting_id)
+        _require_open(meeting, "its walk through the teams is over")
+        size = len(meeting["agenda"])
+        if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < size:
+            _refuse(f"position {position} is not on the agenda; it has positions 0 to {size - 1}")
+        team_id = meeting["agenda"][position]
+        team = scalar(con, "SELECT name FROM teams WHERE id = ?", [team_id])
         con.execute("UPDATE meetings SET current_position = ? WHERE id = ?", [position, meeting_id])
         con.execute(
             "INSERT INTO presented (meeting_id, team_id, presented_at) VALUES (?, ?, ?) "
@@ -441,6 +445,7 @@ def set_position(con: duckdb.DuckDBPyConnection, meeting_id: int, position: int,
 
 
 @requires(EDITOR, "take attendance")
+@retry_on_conflict
 def set_attendance(
     con: duckdb.DuckDBPyConnection, meeting_id: int, team: str, present: bool | None, who: str
 ) -> str:
@@ -448,13 +453,24 @@ def set_attendance(
 
     While the meeting is open the team's current champion is recorded (a handover since
     the meeting was created counts); a finished meeting keeps the champion it had, and
-    may still be corrected.
+    may still be corrected. A mark is what its writer sees in the room now, so the last
+    one stands: two people ticking the same champion present agree, and the audit log
+    keeps every mark with the one it replaced.
     """
+    if present is not None and not isinstance(present, bool):
+        _refuse("attendance is present (true), absent (false) or not marked (none)")
+    with transaction(con):
+        return _set_attendance(con, meeting_id, team, present, who)
+
+
+def _set_attendance(
+    con: duckdb.DuckDBPyConnection, meeting_id: int, team: str, present: bool | None, who: str
+) -> str:
+    """:func:`set_attendance`'s reading, checking and writing, in its transaction."""
     meeting = _meeting_row(con, meeting_id)
     found = _team(con, team)
     _on_agenda(meeting, found)
-    if present is not None and not isinstance(present, bool):
-        _refuse("attendance is present (true), absent (false) or not marked (none)")
+    claim(con, "attendance", meeting_id, found["id"])
     before = rows(
         con,
         "SELECT champion, present FROM attendance WHERE meeting_id = ? AND team_id = ?",
@@ -475,19 +491,19 @@ def set_attendance(
     words = {True: "present", False: "absent", None: "not marked"}[present]
     if before == {"champion": champion, "present": present}:
         return f"{champion} ({found['name']}) is already {words}."
-    with transaction(con):
-        con.execute(
-            "UPDATE attendance SET champion = ?, present = ? WHERE meeting_id = ? AND team_id = ?",
-            [champion, present, meeting_id, found["id"]],
-        )
-        audit.record(con, who, "meeting.attendance", f"meeting {meeting_id}",
-                     before={"team": found["name"], **before},
-                     after={"team": found["name"], "champion": champion,
-                            "present": present})  # fmt: skip
+    con.execute(
+        "UPDATE attendance SET champion = ?, present = ? WHERE meeting_id = ? AND team_id = ?",
+        [champion, present, meeting_id, found["id"]],
+    )
+    audit.record(con, who, "meeting.attendance", f"meeting {meeting_id}",
+                 before={"team": found["name"], **before},
+                 after={"team": found["name"], "champion": champion,
+                        "present": present})  # fmt: skip
     return f"{champion} ({found['name']}): {words}."
 
 
 @requires(EDITOR, "record the meeting's leader")
+@retry_on_conflict
 def set_leader(
     con: duckdb.DuckDBPyConnection,
     meeting_id: int,
@@ -498,25 +514,26 @@ def set_leader(
     """Record whether the area head or another leader attended, and who.
 
     Without a name, a present leader of a one-area meeting is that area's head (when it
-    has one). ``present`` None clears the mark.
+    has one). ``present`` None clears the mark. As attendance, the last mark stands.
     """
-    meeting = _meeting_row(con, meeting_id)
     if present is not None and not isinstance(present, bool):
         _refuse("the leader is present (true), absent (false) or not marked (none)")
     leader = _text(name, "leader's name", limit=MAX_SHORT, required=False) or None
-    if present and leader is None and len(meeting["scope_areas"]) == 1:
-        leader = scalar(
-            con,
-            "SELECT nullif(trim(head), '') FROM areas WHERE name_key = ?",
-            [name_key(meeting["scope_areas"][0])],
-        )
-    if not present:
-        leader = None
-    before = {"present": meeting["leader_present"], "name": meeting["leader_name"]}
-    after = {"present": present, "name": leader}
-    if before == after:
-        return "The leader's attendance is already recorded so."
     with transaction(con):
+        claim(con, "meeting", meeting_id)
+        meeting = _meeting_row(con, meeting_id)
+        if present and leader is None and len(meeting["scope_areas"]) == 1:
+            leader = scalar(
+                con,
+                "SELECT nullif(trim(head), '') FROM areas WHERE name_key = ?",
+                [name_key(meeting["scope_areas"][0])],
+            )
+        if not present:
+            leader = None
+        before = {"present": meeting["leader_present"], "name": meeting["leader_name"]}
+        after = {"present": present, "name": leader}
+        if before == after:
+            return "The leader's attendance is already recorded so."
         con.execute(
             "UPDATE meetings SET leader_present = ?, leader_name = ? WHERE id = ?",
             [present, leader, meeting_id],
@@ -529,6 +546,7 @@ def set_leader(
 
 
 @requires(EDITOR, "write meeting notes")
+@retry_on_conflict
 def set_note(
     con: duckdb.DuckDBPyConnection,
     meeting_id: int,
@@ -544,25 +562,27 @@ def set_note(
     Notes may be written before the meeting (what we're doing, feedback wanted), during
     it, and corrected after it. The text is kept as given, blank space around it removed.
     ``expected`` is the text the writer started from: when someone else has saved another
-    text since, nothing is saved and StaleEdit shows theirs.
+    text since (even at the same moment), nothing is saved and StaleEdit shows theirs.
+    Without it (the command line) the text replaces whatever is stored.
     """
     if kind not in NOTE_KINDS:
         _refuse(f"unknown kind of note {kind!r}; choose one of {', '.join(NOTE_KINDS)}")
-    meeting = _meeting_row(con, meeting_id)
-    found = _team(con, team)
-    _on_agenda(meeting, found)
     value = _text(text, NOTE_LABELS[kind].lower(), required=False)
-    before = scalar(
-        con,
-        "SELECT text FROM meeting_notes WHERE meeting_id = ? AND team_id = ? AND kind = ?",
-        [meeting_id, found["id"], kind],
-    )
-    if (before or "") == value:
-        return f"{NOTE_LABELS[kind]} for {found['name']} is unchanged."
-    if expected is not None and (before or "") != expected.strip():
-        raise stale(f"{found['name']}'s {NOTE_LABELS[kind].lower()}",
-                    [f"it now reads {before or '(empty)'!r}"])  # fmt: skip
     with transaction(con):
+        meeting = _meeting_row(con, meeting_id)
+        found = _team(con, team)
+        _on_agenda(meeting, found)
+        claim(con, "meeting note", meeting_id, found["id"], kind)
+        before = scalar(
+            con,
+            "SELECT text FROM meeting_notes WHERE meeting_id = ? AND team_id = ? AND kind = ?",
+            [meeting_id, found["id"], kind],
+        )
+        if (before or "") == value:
+            return f"{NOTE_LABELS[kind]} for {found['name']} is unchanged."
+        if expected is not None and (before or "") != expected.strip():
+            raise stale(f"{found['name']}'s {NOTE_LABELS[kind].lower()}",
+                        [f"it now reads {before or '(empty)'!r}"])  # fmt: skip
         if value:
             con.execute(
                 """
@@ -589,12 +609,17 @@ def set_note(
 
 
 @requires(EDITOR, "finish a meeting")
+@retry_on_conflict  # finished twice at once: the second is told it was finished before
 def finish(con: duckdb.DuckDBPyConnection, meeting_id: int, who: str) -> str:
     """Finish the meeting: champions not marked present are absent, as is an unmarked
     leader. Notes, attendance and actions may still be corrected afterwards."""
-    meeting = _meeting_row(con, meeting_id)
-    _require_open(meeting, "it was finished before")
     with transaction(con):
+        # Finishing changes the meeting and marks attendance: nobody moves through the
+        # agenda, records the leader or marks a champion at the same moment.
+        claim(con, "meeting", meeting_id)
+        meeting = _meeting_row(con, meeting_id)
+        _require_open(meeting, "it was finished before")
+        claim_each(con, "attendance", [(meeting_id, team_id) for team_id in meeting["agenda"]])
         unmarked = con.execute(
             "UPDATE attendance SET present = false "
             "WHERE meeting_id = ? AND champion IS NOT NULL AND present IS NULL",
@@ -681,20 +706,39 @@ def add_action(
 
 
 @requires(EDITOR, "close or reopen an action item")
+@retry_on_conflict
 def set_action_status(
     con: duckdb.DuckDBPyConnection,
     action_id: int,
     status: str,
     who: str,
     meeting_id: int | None = None,
+    *,
+    expected: str | None = None,
 ) -> str:
     """Mark an action item done, dropped, or open again.
 
     Closed in a meeting (``meeting_id``), it is closed on the meeting's date; else today
-    (never before the day it was raised).
+    (never before the day it was raised). ``expected`` is the status the person saw:
+    when someone else has changed it since to another status than this one, nothing is
+    saved (StaleEdit). Asking for the status it already has is no change and no error.
     """
     if status not in ACTION_STATUSES:
         _refuse(f"unknown action status {status!r}; choose one of {', '.join(ACTION_STATUSES)}")
+    with transaction(con):
+        return _set_action_status(con, action_id, status, who, meeting_id, expected)
+
+
+def _set_action_status(
+    con: duckdb.DuckDBPyConnection,
+    action_id: int,
+    status: str,
+    who: str,
+    meeting_id: int | None,
+    expected: str | None,
+) -> str:
+    """:func:`set_action_status`'s reading, checking and writing, in its transaction."""
+    claim(con, "action", action_id)
     action = _action_row(con, action_id)
     closed_on = max(today_utc(), action["raised_on"])
     if meeting_id is not None:
@@ -707,6 +751,9 @@ def set_action_status(
         closed_on = meeting["held_on"]
     if action["status"] == status:
         return f"Action {action_id} is already {status}."
+    if expected is not None and action["status"] != expected:
+        raise stale(f"action {action_id} ({action['team']}: {action['text']})",
+                    [f"status: now {action['status']} (was {expected})"])  # fmt: skip
     before = {"status": action["status"], "closed_on": action["closed_on"],
               "closed_in_meeting": action["closed_in_meeting"]}  # fmt: skip
     if status == OPEN:
@@ -715,15 +762,13 @@ def set_action_status(
     else:
         after = {"status": status, "closed_on": closed_on, "closed_in_meeting": meeting_id}
         closed_at = _now()
-    with transaction(con):
-        con.execute(
-            "UPDATE action_items SET status = ?, closed_on = ?, closed_at = ?, "
-            "closed_in_meeting = ? WHERE id = ?",
-            [after["status"], after["closed_on"], closed_at, after["closed_in_meeting"],
-             action_id],
-        )  # fmt: skip
-        audit.record(con, who, "action.status", f"action {action_id}", before=before,
-                     after=after)  # fmt: skip
+    con.execute(
+        "UPDATE action_items SET status = ?, closed_on = ?, closed_at = ?, "
+        "closed_in_meeting = ? WHERE id = ?",
+        [after["status"], after["closed_on"], closed_at, after["closed_in_meeting"], action_id],
+    )
+    audit.record(con, who, "action.status", f"action {action_id}", before=before,
+                 after=after)  # fmt: skip
     words = {OPEN: "open again", DONE: "done", DROPPED: "dropped"}[status]
     return f"Action {action_id} ({action['team']}: {action['text']}) is {words}."
 

@@ -63,7 +63,7 @@ import numpy as np
 
 from ddq import audit, clock, xmr
 from ddq.access import EDITOR, requires
-from ddq.db import rows, transaction
+from ddq.db import claim, claim_each, retry_on_conflict, rows, transaction
 from ddq.errors import Conflict, DdqError, NotFound
 from ddq.metrics import (
     COUNT,
@@ -395,6 +395,7 @@ def _upsert(
 
 
 @requires(EDITOR, "set a target")
+@retry_on_conflict
 def set_target(
     con: duckdb.DuckDBPyConnection,
     team: str,
@@ -414,7 +415,9 @@ def set_target(
     of the team's first BASELINE_WEEKS reported weeks. Refused, with every reason, when the
     team or metric is unknown, the team is retired, the due date has passed, a value is
     outside what the metric can take, or the target is worse than the baseline (a target
-    equal to the baseline means holding the line, and is accepted).
+    equal to the baseline means holding the line, and is accepted). The form sets a
+    target afresh rather than editing the stored one, so the last one set stands; the
+    audit log records each with the target it replaced.
     """
     day = today or today_utc()
     found = _team(con, team)
@@ -447,10 +450,11 @@ def set_target(
             f"({_baseline_words({**values, **effective})}): {better} is better for {m.key}, "
             f"so the target must be {side} the baseline, or equal to it to hold the line"
         ])  # fmt: skip
-    before = _stored(con, found["id"], m.key)
-    if before == values:
-        return f"{found['name']} already has this target for {m.key}."
     with transaction(con):
+        claim(con, "target", found["id"], m.key)
+        before = _stored(con, found["id"], m.key)
+        if before == values:
+            return f"{found['name']} already has this target for {m.key}."
         _upsert(con, found["id"], m.key, values, who)
         audit.record(con, who, "target.set", found["name"],
                      before=None if before is None else {"metric": m.key, **before},
@@ -464,14 +468,16 @@ def set_target(
 
 
 @requires(EDITOR, "remove a target")
+@retry_on_conflict
 def remove_target(con: duckdb.DuckDBPyConnection, team: str, metric: str, *, who: str) -> str:
     """Remove a team's target for a metric (the audit log keeps what it was)."""
     found = _team(con, team)
     m = _metric(con, metric)
-    before = _stored(con, found["id"], m.key)
-    if before is None:
-        return f"{found['name']} has no target for {m.key}."
     with transaction(con):
+        claim(con, "target", found["id"], m.key)
+        before = _stored(con, found["id"], m.key)
+        if before is None:
+            return f"{found['name']} has no target for {m.key}."
         con.execute("DELETE FROM targets WHERE team_id = ? AND metric = ?", [found["id"], m.key])
         audit.record(con, who, "target.remove", found["name"], before={"metric": m.key, **before})
     return (
@@ -481,6 +487,7 @@ def remove_target(con: duckdb.DuckDBPyConnection, team: str, metric: str, *, who
 
 
 @requires(EDITOR, "set an area's targets")
+@retry_on_conflict
 def adopt_area_target(
     con: duckdb.DuckDBPyConnection,
     area: str,
@@ -505,6 +512,21 @@ def adopt_area_target(
     m = _metric(con, metric)
     target = float(target)
     _refuse([p for p in (unit_problem(m, target, "target"), _due_problem(due, day)) if p])
+    with transaction(con):
+        return _adopt_area_target(con, found_area, m, target, due, who, teams, day)
+
+
+def _adopt_area_target(
+    con: duckdb.DuckDBPyConnection,
+    found_area: dict[str, Any],
+    m: MetricDef,
+    target: float,
+    due: dt.date,
+    who: str,
+    teams: Iterable[str] | None,
+    day: dt.date,
+) -> dict[str, Any]:
+    """:func:`adopt_area_target`'s reading, checking and writing, in its transaction."""
     members = rows(
         con,
         """
@@ -533,24 +555,24 @@ def adopt_area_target(
         latest_complete_week(day),
     )
     done, already, unchanged = [], [], []
-    with transaction(con):
-        for r in members:
-            values = {"baseline": r["baseline"], "baseline_from": r["baseline_from"],
-                      "baseline_to": r["baseline_to"], "target": target, "due": due}  # fmt: skip
-            start = baselines[(r["id"], m.key)]["effective_baseline"]
-            if start is not None and _better_or_equal(m, start, target):
-                already.append(r["name"])
-            before = None if r["target"] is None else {
-                k: r[k] for k in ("baseline", "baseline_from", "baseline_to", "target", "due")
-            }  # fmt: skip
-            if before == values:
-                unchanged.append(r["name"])
-                continue
-            _upsert(con, r["id"], m.key, values, who)
-            audit.record(con, who, "target.set", r["name"],
-                         before=None if before is None else {"metric": m.key, **before},
-                         after={"metric": m.key, "area_wide": found_area["name"], **values})  # fmt: skip
-            done.append(r["name"])
+    claim_each(con, "target", [(r["id"], m.key) for r in members])
+    for r in members:
+        values = {"baseline": r["baseline"], "baseline_from": r["baseline_from"],
+                  "baseline_to": r["baseline_to"], "target": target, "due": due}  # fmt: skip
+        start = baselines[(r["id"], m.key)]["effective_baseline"]
+        if start is not None and _better_or_equal(m, start, target):
+            already.append(r["name"])
+        before = None if r["target"] is None else {
+            k: r[k] for k in ("baseline", "baseline_from", "baseline_to", "target", "due")
+        }  # fmt: skip
+        if before == values:
+            unchanged.append(r["name"])
+            continue
+        _upsert(con, r["id"], m.key, values, who)
+        audit.record(con, who, "target.set", r["name"],
+                     before=None if before is None else {"metric": m.key, **before},
+                     after={"metric": m.key, "area_wide": found_area["name"], **values})  # fmt: skip
+        done.append(r["name"])
     message = (
         f"Area target for {found_area['name']}, {m.key}: {fmt(target)} by {due}, set for "
         f"{len(done)} team(s)"

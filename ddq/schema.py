@@ -394,6 +394,20 @@ def _m009_derived_bug_metrics(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m010_edit_claims(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- One row per record that two people can edit (a meeting note, an area, a team's
+        -- champion terms...), rewritten with a fresh token by every change of the record
+        -- (ddq.db.claim): two changes of one record at the same moment then write the same
+        -- row, which the database refuses for the second, whatever rows each change itself
+        -- writes. The token means nothing else.
+        CREATE TABLE edit_claims (
+            record VARCHAR PRIMARY KEY,
+            token UUID NOT NULL
+        );
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -406,6 +420,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (7, "meetings", _m007_meetings),
     (8, "roles", _m008_roles),
     (9, "bug metrics derived from their inputs", _m009_derived_bug_metrics),
+    (10, "edit claims", _m010_edit_claims),
 ]
 
 

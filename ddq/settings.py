@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ddq import audit, bugmetrics, clock
 from ddq.access import ADMIN, requires
-from ddq.db import rows, transaction
+from ddq.db import claim_each, retry_on_conflict, rows, transaction
 from ddq.errors import DdqError, changed_since, stale
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ def current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 @requires(ADMIN, "change the settings")
+@retry_on_conflict
 def update(
     con: duckdb.DuckDBPyConnection,
     changes: dict[str, str],
@@ -100,6 +101,7 @@ def update(
         clean = {k: v for k, v in clean.items() if k not in expected or v != expected[k]}
     now = clock.now()
     with transaction(con):
+        claim_each(con, "setting", [(key,) for key in clean])
         before = current(con)
         changed = {k: v for k, v in clean.items() if before[k] != v}
         # Changed by this person (from what they saw) and, meanwhile, by someone else.

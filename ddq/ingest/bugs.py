@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddq import audit, bugmetrics, ledger, settings
 from ddq.access import EDITOR, requires
-from ddq.db import quote_ident, quote_literal, rows, scalar, transaction
+from ddq.db import claim, quote_ident, quote_literal, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import DdqError, NotFound
 from ddq.ingest import dates, github
 from ddq.ingest.csvfile import (
@@ -191,10 +191,15 @@ def read_mapping_file(path: Path) -> dict[str, str]:
 
 
 @requires(EDITOR, "save a column mapping")
+@retry_on_conflict
 def save_mapping(
     con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping[str, Any], *, who: str
 ) -> dict[str, str]:
-    """Store a named column mapping (replacing one of the same name); return it as stored."""
+    """Store a named column mapping (replacing one of the same name); return it as stored.
+
+    Saving under a name is meant to replace what that name held, so the last save stands;
+    the audit log keeps each with the mapping it replaced.
+    """
     label = name.strip()
     if not label or len(label) > 80:
         raise InvalidMapping("Name the mapping with 1 to 80 characters.")
@@ -205,8 +210,9 @@ def save_mapping(
             f"The mapping must name the column for {' and '.join(missing)}: every bug "
             "needs a key and a creation date."
         )
-    before = scalar(con, "SELECT mapping FROM csv_mappings WHERE name = ?", [label])
     with transaction(con):
+        claim(con, "column mapping", label)
+        before = scalar(con, "SELECT mapping FROM csv_mappings WHERE name = ?", [label])
         con.execute(
             "INSERT OR REPLACE INTO csv_mappings (name, mapping, updated_at, updated_by) "
             "VALUES (?, ?, ?, ?)",

@@ -60,7 +60,7 @@ def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
         # below the new note, to copy back in. A save racing with theirs is refused.
         stem = f"note_{meeting_id}_{view['team']}_{kind}_"
         key = f"{stem}{zlib.crc32(text.encode())}"
-        _overtaken(stem, key, label)
+        _overtaken(stem, key, label, text)
         value = st.text_area(label, text, key=key, height=90)
         saved = value != text and st.button(f"Save {label.lower()}", key=key + "_save")
         if saved and act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value,
@@ -68,17 +68,26 @@ def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
             st.rerun()
 
 
-def _overtaken(stem: str, key: str, label: str) -> None:
-    """Say so when someone saved this note while this person was typing another text."""
+def _overtaken(stem: str, key: str, label: str, text: str) -> None:
+    """Say so when someone saved this note while this person was typing another text.
+
+    The box this person typed in started from an older saved text (its key says which).
+    What they typed is lost only if it is neither that text (they typed nothing) nor the
+    text saved now (their own save, or someone else's saving the same words).
+    """
     for old in [k for k in st.session_state if isinstance(k, str) and k.startswith(stem)]:
-        if old == key or old.endswith("_save"):
+        started_from = old.removeprefix(stem)
+        if old == key or not started_from.isdigit():  # this box, or another widget's key
             continue
         typed = st.session_state.pop(old)
-        base_crc = old.removeprefix(stem)
-        if isinstance(typed, str) and str(zlib.crc32(typed.encode())) != base_crc:
-            st.warning(f"Someone saved the {label.lower()} while you were typing; it now reads "
-                       "as below. What you had typed was not saved:", icon=":material/sync_problem:")  # fmt: skip
-            st.text(typed)
+        if not isinstance(typed, str):
+            continue
+        mine = typed.strip()
+        if mine == text or str(zlib.crc32(mine.encode())) == started_from:
+            continue
+        st.warning(f"Someone saved the {label.lower()} while you were typing; it now reads "
+                   "as below. What you had typed was not saved:", icon=":material/sync_problem:")  # fmt: skip
+        st.text(typed)
 
 
 def actions(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
@@ -92,7 +101,7 @@ def actions(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
         left.markdown(f"{plain(a['text'])} — {plain(a['owner'])}, due {a['due']:%d %b}{overdue}")
         done = editable and right.button("Done", key=f"done_{a['id']}")
         if done and act("Action done.", core.set_action_status, a["id"], core.DONE,
-                        meeting_id=meeting_id):  # fmt: skip
+                        meeting_id=meeting_id, expected=core.OPEN):  # fmt: skip
             st.rerun()
     if editable:
         with st.form(f"action_{meeting_id}_{view['team']}", clear_on_submit=True):

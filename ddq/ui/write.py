@@ -24,6 +24,9 @@ def run(change: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         with state.connection() as con:
             return change(con, *args, who=auth.current(), **kwargs)
+    except StaleEdit as exc:
+        st.error(plain(str(exc)), icon=":material/sync_problem:")
+        return FAILED
     except DdqError as exc:
         st.error(plain(str(exc)))
         return FAILED
