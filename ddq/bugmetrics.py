@@ -39,7 +39,15 @@ from typing import TYPE_CHECKING, Any
 from ddq import audit, clock, ledger, rules
 from ddq import values as values_store
 from ddq.access import EDITOR, requires
-from ddq.db import quote_ident, rows, scalar, transaction
+from ddq.db import (
+    claim,
+    drop_temp,
+    quote_ident,
+    retry_on_conflict,
+    rows,
+    scalar,
+    transaction,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -501,8 +509,7 @@ def _fresh(
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
-    for table in _TEMP:
-        con.execute(f"DROP TABLE IF EXISTS temp.main.{quote_ident(table)}")
+    drop_temp(con, *_TEMP)
 
 
 def _anything_to_compute(con: duckdb.DuckDBPyConnection) -> bool:
@@ -516,6 +523,7 @@ def _anything_to_compute(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 @requires(EDITOR, "compute bug metrics")
+@retry_on_conflict
 def refresh(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -535,6 +543,10 @@ def refresh(
     if not _anything_to_compute(con):  # most databases without bugs: nothing to read
         return Computation(None, last, 0, 0, 0, 0, 0, 0, {}, 0, 0, dry_run=dry_run)
     with transaction(con):
+        if not dry_run:
+            # Two changes at once each recompute from their own snapshot: one of them must
+            # go again on top of the other, or each would keep only its own effect.
+            claim(con, "bug metrics")
         unassigned_id = unassigned_team_id(con)
         try:
             # Until Unassigned is first needed, its values carry a placeholder id.

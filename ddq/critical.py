@@ -473,6 +473,7 @@ def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
 
 
 @requires(EDITOR, "recompute bug metrics")
+@retry_on_conflict
 def apply_to_history(
     con: duckdb.DuckDBPyConnection, version: int, *, since: dt.date, who: str
 ) -> bugmetrics.Computation:

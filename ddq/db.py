@@ -297,6 +297,26 @@ def claim_each(con: duckdb.DuckDBPyConnection, kind: str, keys: Iterable[Sequenc
     )
 
 
+def drop_temp(con: duckdb.DuckDBPyConnection, *tables: str, views: Sequence[str] = ()) -> None:
+    """Drop a unit of work's temporary tables and views, if they are there.
+
+    Called from ``finally`` blocks: when the work failed inside a transaction, that
+    transaction is aborted and takes its temporary tables with it when it rolls back, so
+    nothing is dropped then and the original error is the one that surfaces.
+    """
+    import duckdb
+
+    statements = [f"DROP VIEW IF EXISTS temp.main.{quote_ident(v)}" for v in views]
+    statements += [f"DROP TABLE IF EXISTS temp.main.{quote_ident(t)}" for t in tables]
+    for statement in statements:
+        try:
+            con.execute(statement)
+        except duckdb.TransactionException as exc:
+            if "aborted" not in str(exc):
+                raise
+            return
+
+
 def quote_ident(name: str) -> str:
     """Quote a dynamic identifier (values never go through here: they are parameters)."""
     return '"' + name.replace('"', '""') + '"'

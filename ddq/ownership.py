@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ddq import audit, bugmetrics
 from ddq.access import EDITOR, requires
 from ddq.bugmetrics import OWNERS_SQL
-from ddq.db import rows, scalar, transaction
+from ddq.db import claim, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import DdqError, NotFound
 from ddq.org import name_key
 
@@ -64,6 +64,7 @@ def value_key(value: str) -> str:
 
 
 @requires(EDITOR, "map owners to teams")
+@retry_on_conflict  # the last mapping wins: it says who owns the bugs from now on
 def set_mapping(
     con: duckdb.DuckDBPyConnection, kind: str, value: str, team: str, *, who: str
 ) -> str:
@@ -78,13 +79,14 @@ def set_mapping(
     if team_row[0]["kind"] != "team":
         raise InvalidMapping(f"{team_row[0]['name']} holds the bugs no team owns; map the "
                              f"{kind} to the team that owns it.")  # fmt: skip
-    before = scalar(
-        con,
-        "SELECT t.name FROM team_mappings m JOIN teams t ON t.id = m.team_id "
-        "WHERE m.kind = ? AND m.value_key = ?",
-        [kind, value_key(value)],
-    )
     with transaction(con):
+        claim(con, "team mapping", kind, value_key(value))
+        before = scalar(
+            con,
+            "SELECT t.name FROM team_mappings m JOIN teams t ON t.id = m.team_id "
+            "WHERE m.kind = ? AND m.value_key = ?",
+            [kind, value_key(value)],
+        )
         con.execute(
             "INSERT OR REPLACE INTO team_mappings (kind, value, value_key, team_id) "
             "VALUES (?, ?, ?, ?)",
@@ -99,12 +101,14 @@ def set_mapping(
 
 
 @requires(EDITOR, "map owners to teams")
+@retry_on_conflict
 def remove_mapping(con: duckdb.DuckDBPyConnection, kind: str, value: str, *, who: str) -> str:
-    before = scalar(con, "SELECT value FROM team_mappings WHERE kind = ? AND value_key = ?",
-                    [kind, value_key(value)])  # fmt: skip
-    if before is None:
-        raise NotFound(f"No {kind} {value!r} is mapped.")
     with transaction(con):
+        claim(con, "team mapping", kind, value_key(value))
+        before = scalar(con, "SELECT value FROM team_mappings WHERE kind = ? AND value_key = ?",
+                        [kind, value_key(value)])  # fmt: skip
+        if before is None:
+            raise NotFound(f"No {kind} {value!r} is mapped.")
         con.execute("DELETE FROM team_mappings WHERE kind = ? AND value_key = ?",
                     [kind, value_key(value)])  # fmt: skip
         audit.record(con, who, "mapping.remove", f"{kind} {before}")

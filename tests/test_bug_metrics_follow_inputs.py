@@ -346,3 +346,49 @@ def test_a_definition_effective_this_week_says_when_it_starts(con):
     summary = bugmetrics.refresh(con, who=ADA).summary()
     assert "v1 takes effect from the week of 2026-03-02, which is not complete yet" in summary
     assert "no adopted definition" not in summary
+
+
+def _at_once(path, *changes) -> list[BaseException]:
+    """Run each change on its own connection to ``path`` at the same moment (two sessions)."""
+    import threading
+
+    start = threading.Barrier(len(changes))
+    failures: list[BaseException] = []
+
+    def run(change) -> None:
+        with db.connect(path) as con:
+            start.wait()
+            try:
+                change(con)
+            except BaseException as exc:  # reported by the caller, with its trial
+                failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in changes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return failures
+
+
+def test_two_changes_at_the_same_moment_both_land_in_the_metrics(tmp_path):
+    """Two editors map two components at once, each on its own connection (two sessions):
+    the metrics end up with both mappings, never with only the one that committed last."""
+    path = tmp_path / "race.duckdb"
+    with clock.frozen(TODAY):
+        with db.connect(path) as con:
+            for team in ("Payments", "Search"):
+                roster.add_team(con, team, "Core", who=ADA)
+            bugs_file(con, FIRST, "first.csv")
+        for trial in range(6):
+            owners = ("Payments", "Search") if trial % 2 else ("Search", "Payments")
+            failures = _at_once(
+                path,
+                lambda c, o=owners: ownership.set_mapping(
+                    c, "component", "payments", o[0], who=ADA
+                ),
+                lambda c, o=owners: ownership.set_mapping(c, "component", "search", o[1], who=ADA),
+            )
+            assert failures == [], (trial, failures)
+            with db.connect(path) as con:
+                agrees(con)

@@ -465,10 +465,10 @@ def test_two_starts_of_one_meeting_at_once_make_one_meeting(editors):
     every_trial(LAST_WRITER_TRIALS, trial)
 
 
-def test_a_change_not_written_for_concurrent_edits_still_never_shows_a_database_error(editors):
-    """Team mappings read outside their transaction and are not run again on a conflict,
-    yet the transaction turns the database's refusal into the stale-edit message."""
-    from ddq import ownership
+def test_two_mappings_of_one_component_at_once_both_land_and_the_last_wins(editors):
+    """Team mappings claim their component and run again on a conflict: both saves succeed,
+    the mapping is the one saved last, and the second audit row's "before" is the first."""
+    from ddq import audit, ownership
 
     def trial(number: int) -> None:
         component = f"payments-api-{number}"
@@ -477,8 +477,10 @@ def test_a_change_not_written_for_concurrent_edits_still_never_shows_a_database_
             lambda con: ownership.set_mapping(con, "component", component, "Ledger", who=ANN),
             lambda con: ownership.set_mapping(con, "component", component, "Checkout", who=BO),
         )
-        assert "saved" in [kind for kind, _ in outcomes], outcomes
-        for kind, value in outcomes:
-            assert kind == "saved" or isinstance(value, StaleEdit), outcomes
-
-    every_trial(LAST_WRITER_TRIALS, trial)
+        assert [kind for kind, _ in outcomes] == ["saved", "saved"], outcomes
+        rows = audit.entries(editors[0], subject=f"component {component}", limit=None)
+        befores = [json.loads(r["before"])["team"] for r in sorted(rows, key=lambda r: r["id"])]
+        afters = [json.loads(r["after"])["team"] for r in sorted(rows, key=lambda r: r["id"])]
+        assert befores == [None, afters[0]], rows
+        mapped = {m["value"]: m["team"] for m in ownership.mappings(editors[0])}
+        assert mapped[component] == afters[1]

@@ -34,7 +34,16 @@ from typing import TYPE_CHECKING, Any
 
 from ddq import audit, bugmetrics, ledger, settings
 from ddq.access import EDITOR, requires
-from ddq.db import claim, quote_ident, quote_literal, retry_on_conflict, rows, scalar, transaction
+from ddq.db import (
+    claim,
+    drop_temp,
+    quote_ident,
+    quote_literal,
+    retry_on_conflict,
+    rows,
+    scalar,
+    transaction,
+)
 from ddq.errors import DdqError, NotFound
 from ddq.ingest import dates, github
 from ddq.ingest.csvfile import (
@@ -908,6 +917,7 @@ def _apply(con: duckdb.DuckDBPyConnection, result: BugsImport, tracker: str, who
 
 
 @requires(EDITOR, "import bugs")
+@retry_on_conflict  # another change at the same moment: the import runs again on top of it
 def import_bugs(
     con: duckdb.DuckDBPyConnection,
     source: Path | bytes,
@@ -1011,7 +1021,6 @@ def import_bugs(
         report("done", 1.0)
         return result
     finally:
-        con.execute("DROP VIEW IF EXISTS temp.main.bugs_typed")
+        drop_temp(con, views=["bugs_typed"])
         drop_staged(con, _STAGED)
-        for table in _TEMP_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+        drop_temp(con, *_TEMP_TABLES)

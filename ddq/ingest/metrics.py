@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from ddq import audit, bugmetrics, ledger
 from ddq import values as values_store
 from ddq.access import EDITOR, requires
-from ddq.db import quote_ident, quote_literal, temp_table, transaction
+from ddq.db import (
+    drop_temp,
+    quote_ident,
+    quote_literal,
+    retry_on_conflict,
+    temp_table,
+    transaction,
+)
 from ddq.ingest.csvfile import (
     MAX_UPLOAD_MB,
     drop_staged,
@@ -116,6 +123,7 @@ class _Layout:
 
 
 @requires(EDITOR, "import metrics")
+@retry_on_conflict  # another change at the same moment: the import runs again on top of it
 def import_metrics(
     con: duckdb.DuckDBPyConnection,
     source: Path | bytes,
@@ -168,9 +176,8 @@ def import_metrics(
         return result
     finally:
         drop_staged(con, staged.table)
-        con.execute("DROP VIEW IF EXISTS temp.main.preview")
-        for table in ("typed", "team_map", "week_map", "metric_map", "changed"):
-            con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+        drop_temp(con, "typed", "team_map", "week_map", "metric_map", "changed",
+                  views=["preview"])  # fmt: skip
 
 
 def _layout(header: list[str], columns: list[str], metrics: dict, file_name: str) -> _Layout:

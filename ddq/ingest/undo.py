@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ddq import bugmetrics, ledger
 from ddq.access import EDITOR, requires
-from ddq.db import transaction
+from ddq.db import retry_on_conflict, transaction
 
 if TYPE_CHECKING:
     import duckdb
@@ -59,6 +59,7 @@ class Undone:
 
 
 @requires(EDITOR, "undo an import")
+@retry_on_conflict  # run again on top of a change made at the same moment
 def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> Undone:
     """Undo an import and recompute the bug metrics, all in one transaction."""
     entry = ledger.get(con, import_id)
