@@ -878,8 +878,8 @@ def team_view(
     position = _on_agenda(meeting, found)
     entry = meeting["teams"][position]
     day = meeting["held_on"]
-    if progress is None:
-        progress = _progress_index(con, day, team=found["name"])
+    if progress is None:  # a team retired since has its numbers shown, without statuses
+        progress = _progress_index(con, day, team=found["name"]) if found["active"] else {}
     heads = (
         shared["headlines"][found["id"]]
         if "headlines" in shared

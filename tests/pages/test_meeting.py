@@ -100,3 +100,15 @@ def test_a_viewers_laptop_follows_the_presenter_until_they_move_on_their_own(
     assert "Team 1 of 2: Alpha" in viewer.markdown[0].value
     with db.connect(app_db) as con:  # and the meeting itself did not move
         assert core.get_meeting(con, held)["current_team"] == "Beta"
+
+
+def test_a_team_retired_since_the_meeting_began_still_opens(app_db, page):
+    small_org(app_db)
+    with db.connect(app_db) as con:
+        held = core.create_meeting(con, held_on=MONDAY, who=Actor("t", ADMIN))
+        roster.set_team_active(con, "Beta", False, who=Actor("t", ADMIN))
+    at = open_page(page, meeting=str(held), team="Beta")
+    assert not at.exception
+    assert "Team 2 of 2: Beta" in at.markdown[0].value
+    at.run()
+    assert not at.exception
