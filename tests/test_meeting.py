@@ -544,6 +544,11 @@ def test_a_team_removed_since_stays_on_the_agenda(con):
     assert found["current_team"] == "team 4 (removed)"
     assert "**team 4 (removed)** (Platform)" not in mt.summary_markdown(con, meeting_id)
     assert "**team 4 (removed)**, no champion\n\n" in mt.summary_markdown(con, meeting_id)
+    view = mt.team_view(con, meeting_id, "team 4 (removed)")
+    assert (view["removed"], view["position"], view["metrics"], view["open_actions"]) == (
+        True, 1, [], [],
+    )  # fmt: skip
+    assert mt.team_view(con, meeting_id, "Infra")["removed"] is False
 
 
 def test_a_team_retired_since_stays_on_the_agenda_without_statuses(con):
