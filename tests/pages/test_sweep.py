@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ddq import critical, db, org, roster
+from ddq import critical, db, ledger, org, roster
 from ddq import meeting as meetings
 from ddq.access import ADMIN, SYSTEM, Actor
 from ddq.metrics import team_names, today_utc
@@ -116,6 +116,38 @@ def drafts(path: Path) -> None:
 def start_meeting(path: Path) -> None:
     with db.connect(path) as con:
         meetings.create_meeting(con, held_on=today_utc(), who=WHO)
+
+
+def changed_since(path: Path) -> None:
+    """Two meetings, then a team retired (last week's meeting opens on it) and another
+    removed by undoing the import that created it (this week's is on its place), beside a
+    team in no area."""
+    small_org(path)
+    load(path, [("Loner", 0, "open_bugs", 2)])
+    load(path, [("Passing", 0, "open_bugs", 1)])
+    with db.connect(path) as con:
+        meetings.create_meeting(con, held_on=today_utc() - dt.timedelta(weeks=1), who=WHO)
+        held = meetings.create_meeting(con, held_on=today_utc(), who=WHO)
+        teams = [t["team"] for t in meetings.get_meeting(con, held)["teams"]]
+        meetings.set_position(con, held, teams.index("Passing"), WHO)
+        roster.set_team_active(con, "Alpha", False, who=WHO)
+        ledger.undo(con, ledger.list_imports(con)[0]["id"], who=WHO)
+
+
+def without_areas(path: Path) -> None:
+    load(path, [(team, ago, "open_critical_bugs", ago % 4) for team in ("Alpha", "Beta")
+                for ago in range(20)])  # fmt: skip
+    start_meeting(path)
+
+
+STATES = {"changed since a meeting began": changed_since, "without areas": without_areas}
+
+
+@pytest.mark.parametrize("state", list(STATES))
+@pytest.mark.parametrize("page", ["overview", "trends", "progress", "meeting", "champions"])
+def test_teams_that_changed_or_have_no_area(page, state, database):
+    STATES[state](database("empty"))
+    swept(page, f"{page} {state}")
 
 
 @pytest.mark.parametrize("kind", ["sample", "empty"])
