@@ -106,7 +106,7 @@ def inputs(at: AppTest) -> Iterator[tuple[tuple[str, ...], Widget]]:
     key: some keys carry a generation or the stored text, and change when the data does.
     """
     seen: dict[tuple[str, ...], int] = {}
-    for node in at._tree:
+    for node in (*at.main, *at.sidebar):
         if not isinstance(node, INPUTS) or getattr(node.proto, "disabled", False):
             continue
         base = (node.type, getattr(node, "label", ""), getattr(node.proto, "form_id", ""))
