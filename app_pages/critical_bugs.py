@@ -106,11 +106,14 @@ with st.expander("Which team owns a bug", icon=":material/account_tree:"):
     if unmapped:
         st.markdown("**Not yet mapped** (most bugs first)")
         st.dataframe(unmapped, hide_index=True)
-    if editor:
+    every_team = state.read("teams")
+    if editor and not every_team:
+        st.caption("No teams yet to map bugs to: add teams on the Champions page first.")
+    elif editor:
         with st.form("mapping"):
             kind = st.selectbox("Map a", ownership.KINDS)
             value = st.text_input("Component, project key or label")
-            team = st.selectbox("to team", state.read("teams"))
+            team = st.selectbox("to team", every_team)
             if st.form_submit_button("Save mapping"):
                 write.apply(ownership.set_mapping, kind, value, team,
                              confirm=f"{kind} {value} mapped to {team}.")  # fmt: skip

@@ -92,6 +92,10 @@ def presenter() -> None:
         if now_on in teams and now_on != team:
             st.rerun()  # the whole page, on the presenter's team
     view = state.meeting("team", chosen, team)
+    if view["removed"]:
+        st.info("This team was removed after the meeting began (the import that created it "
+                "was undone): there is nothing to show for it.")  # fmt: skip
+        return
     champion = ui.plain(view["champion"] or "no champion")
     st.caption(
         f"Champion: {champion} · {ui.plain(meeting['scope'])} · {meeting['held_on']:%d %b %Y}"

@@ -11,12 +11,13 @@ from ddq.ui.format import plain
 
 st.title("Progress")
 ui_ledger.show_flash()
-teams = state.read("own_teams")  # Unassigned has no champion or targets
+roster = {r["team"]: r for r in state.roster_rows()}
+# Progress is followed for active teams (the roster: Unassigned, which has no targets, is not)
+teams = [t for t in state.read("teams") if t in roster]
 if not teams:
-    st.info("No teams yet: import a roster on the Champions page.")
+    st.info("No active teams yet: import a roster on the Champions page.")
     st.stop()
 areas = state.read("areas")
-roster = {r["team"]: r for r in state.roster_rows()}
 
 notes = params.seed("team", None, allowed=teams) + params.seed("area", None, allowed=areas)
 for note in notes:
@@ -66,10 +67,12 @@ if not auth.may_edit("set targets"):
     st.stop()
 with st.expander("Set a target", icon=":material/flag:"):
     catalog = state.read("catalog")
+    # Outside the form: what they offer changes with the choice, before anything is saved.
+    scope = (st.radio("For", ["one team", "every team of an area"], horizontal=True,
+                      key="target_scope") if areas else "one team")  # fmt: skip
+    who_for = st.selectbox("Team", teams, key="target_team") if scope == "one team" else None
+    area_for = st.selectbox("Area", areas, key="target_area") if scope != "one team" else None
     with st.form("target"):
-        scope = st.radio("For", ["one team", "every team of an area"], horizontal=True)
-        who_for = st.selectbox("Team", teams) if scope == "one team" else None
-        area_for = st.selectbox("Area", areas) if scope != "one team" else None
         metric = st.selectbox("Metric", [m.key for m in catalog],
                               format_func=lambda k: state.metric(k).label)  # fmt: skip
         target = st.number_input("Target", value=0.0, step=1.0)

@@ -912,19 +912,24 @@ def team_view(
     - ``changes``, since the team's previous meeting: previous_meeting (id, held_on, or
       None), actions_closed (closed after it, up to this meeting), previous_notes (kind ->
       text), values (per metric: key, label, then (its value as of that meeting), now,
-      change, better).
+      change, better);
+    - ``removed``: True for a place on the agenda whose team was deleted since (as undoing
+      the import that created it does), which has nothing else to show.
 
     ``progress`` may pass :func:`_progress_index` computed once for many teams, and
     ``shared`` what :func:`_shared_reads` reads once for all teams of the meeting.
     """
     shared = shared or _shared_reads(con, get_meeting(con, meeting_id))
     meeting = shared["meeting"]
+    gone = next((t for t in meeting["teams"] if t["removed"] and t["team"] == team), None)
+    if gone is not None:
+        return _removed_view(meeting, gone)
     found = _team(con, team)
     position = _on_agenda(meeting, found)
     entry = meeting["teams"][position]
     day = meeting["held_on"]
-    if progress is None:
-        progress = _progress_index(con, day, team=found["name"])
+    if progress is None:  # a team retired since has its numbers shown, without statuses
+        progress = _progress_index(con, day, team=found["name"]) if found["active"] else {}
     heads = (
         shared["headlines"][found["id"]]
         if "headlines" in shared
@@ -1003,7 +1008,22 @@ def team_view(
         "open_actions": opened,
         "actions_raised": raised,
         "changes": changes,
+        "removed": False,
     }
+
+
+def _removed_view(meeting: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """:func:`team_view` of an agenda place whose team was deleted since: nothing to show."""
+    return {
+        "meeting_id": meeting["id"], "held_on": meeting["held_on"],
+        "week": latest_complete_week(meeting["held_on"]), "team": entry["team"], "area": None,
+        "position": entry["position"], "presented": entry["presented"], "champion": None,
+        "present": None, "metrics": [], "notes": dict.fromkeys(NOTE_KINDS, ""),
+        "notes_detail": {}, "open_actions": [], "actions_raised": [],
+        "changes": {"previous_meeting": None, "actions_closed": [], "previous_notes": {},
+                    "values": []},
+        "removed": True,
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- community health

@@ -361,3 +361,14 @@ def test_rows_keep_their_physical_lines_across_batches(make_db, monkeypatch):
     with pytest.raises(ImportRejected) as info:
         run_import(path, "metrics", data, create_teams=True)
     assert [(p.line, p.value) for p in info.value.problems] == [(4321, "1.5"), (5000, "101")]
+
+
+def test_a_rejection_comes_back_whole_from_a_pickle():
+    """The app's preview cache pickles what a check returns, rejections included."""
+    import pickle
+
+    rejected = ImportRejected("f.csv", [Problem(3, "value", "x", "not a number"),
+                                        Problem(2, "team", "Paymnts", "unknown team")], hidden=5)  # fmt: skip
+    again = pickle.loads(pickle.dumps(rejected))
+    assert (again.file_name, again.problems, again.count) == ("f.csv", rejected.problems, 7)
+    assert str(again) == str(rejected)

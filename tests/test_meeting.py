@@ -544,3 +544,21 @@ def test_a_team_removed_since_stays_on_the_agenda(con):
     assert found["current_team"] == "team 4 (removed)"
     assert "**team 4 (removed)** (Platform)" not in mt.summary_markdown(con, meeting_id)
     assert "**team 4 (removed)**, no champion\n\n" in mt.summary_markdown(con, meeting_id)
+    view = mt.team_view(con, meeting_id, "team 4 (removed)")
+    assert (view["removed"], view["position"], view["metrics"], view["open_actions"]) == (
+        True, 1, [], [],
+    )  # fmt: skip
+    assert mt.team_view(con, meeting_id, "Infra")["removed"] is False
+
+
+def test_a_team_retired_since_stays_on_the_agenda_without_statuses(con):
+    """Progress is followed for active teams only; the meeting still shows the team."""
+    make_org(con)
+    meeting_id = mt.create_meeting(con, held_on=HELD, areas=["Payments"], who=WHO)
+    progress.set_target(con, "Checkout", "open_critical_bugs", target=5, due=dt.date(2026, 9, 1),
+                        who=WHO, today=HELD)  # fmt: skip
+    roster.set_team_active(con, "Checkout", False, who=WHO)
+    view = mt.team_view(con, meeting_id, "Checkout")
+    assert view["team"] == "Checkout" and view["position"] == 0
+    assert all(m["status"] is None for m in view["metrics"])
+    assert "**Checkout**" in mt.summary_markdown(con, meeting_id)

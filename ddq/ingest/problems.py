@@ -47,6 +47,12 @@ class ImportRejected(DdqError):
         self.count = len(problems) + hidden  # hidden: found but not fetched, on huge files
         super().__init__(self.report())
 
+    def __reduce__(self) -> tuple[type, tuple[str, list[Problem], int]]:
+        """Rebuilt from its parts: the app caches a file's check, and the cache pickles it
+        (an exception otherwise comes back from its message alone, which is not enough)."""
+        hidden = self.count - len(self.problems)
+        return type(self), (self.file_name, self.problems, hidden)
+
     def problem_lines(self, limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
         """``line N, column C, value V: reason`` for the first ``limit``, then a count."""
         lines = [str(p) for p in self.problems[:limit]]

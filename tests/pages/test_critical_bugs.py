@@ -62,3 +62,11 @@ def test_an_invalid_draft_says_where_and_saves_nothing(app_db, page):
     assert any("unknown field 'prio'" in e.value for e in at.error)
     with db.connect(app_db) as con:
         assert critical.versions(con) == []
+
+
+def test_without_teams_there_is_nothing_to_map_to(app_db, page):
+    """The mapping form needs a team to map to; without any it says so instead of failing."""
+    at = open_page(page)
+    assert not at.exception
+    assert not [s for s in at.selectbox if s.label == "to team"]
+    assert any("no teams yet" in c.value.lower() for c in at.caption)

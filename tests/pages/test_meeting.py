@@ -100,3 +100,30 @@ def test_a_viewers_laptop_follows_the_presenter_until_they_move_on_their_own(
     assert "Team 1 of 2: Alpha" in viewer.markdown[0].value
     with db.connect(app_db) as con:  # and the meeting itself did not move
         assert core.get_meeting(con, held)["current_team"] == "Beta"
+
+
+def test_a_team_retired_since_the_meeting_began_still_opens(app_db, page):
+    small_org(app_db)
+    with db.connect(app_db) as con:
+        held = core.create_meeting(con, held_on=MONDAY, who=Actor("t", ADMIN))
+        roster.set_team_active(con, "Beta", False, who=Actor("t", ADMIN))
+    at = open_page(page, meeting=str(held), team="Beta")
+    assert not at.exception
+    assert "Team 2 of 2: Beta" in at.markdown[0].value
+    at.run()
+    assert not at.exception
+
+
+def test_a_team_removed_since_the_meeting_began_says_so(app_db, page):
+    small_org(app_db)
+    with db.connect(app_db) as con:
+        with db.transaction(con):
+            roster.ensure_team(con, "Gamma", None)
+        held = core.create_meeting(con, held_on=MONDAY, who=Actor("t", ADMIN))
+        gone = db.scalar(con, "SELECT id FROM teams WHERE name = 'Gamma'")
+        con.execute("DELETE FROM teams WHERE id = ?", [gone])  # as undoing its import does
+    at = open_page(page, meeting=str(held), team=f"team {gone} (removed)")
+    assert not at.exception
+    assert at.markdown[0].value.startswith("### Team 3 of 3: team 3")
+    assert any("removed after the meeting began" in i.value for i in at.info)
+    assert not at.text_area  # nothing to write notes on

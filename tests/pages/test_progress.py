@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ddq import db, progress
+from ddq import db, org, progress, roster
 from ddq.access import SYSTEM
 from ddq.sample import fill_demo
+from tests.pages.builders import load
 
 
 @pytest.fixture
@@ -57,3 +58,40 @@ def test_a_target_is_set_from_the_page(sample, page):
     with db.connect(sample) as con:
         rows = progress.progress_for(con, team="Catalog")
     assert any(r.metric.key == "open_bugs" and r.target == 1.0 for r in rows)
+
+
+def test_a_retired_team_is_not_offered_and_its_link_says_so(sample, page):
+    with db.connect(sample) as con:
+        roster.set_team_active(con, "Catalog", False, who=SYSTEM)
+    at = open_page(page, team="Catalog")
+    assert not at.exception
+    assert any("team='Catalog' is not available" in c.value for c in at.caption)
+    chooser = at.selectbox(key="team")
+    assert "Catalog" not in chooser.options and chooser.value is None
+
+
+def test_an_area_target_lets_the_area_be_chosen_before_it_is_saved(sample, page):
+    with db.connect(sample) as con:
+        last_area = org.areas(con)[-1]["name"]
+    at = open_page(page)
+    next(r for r in at.radio if r.label == "For").set_value("every team of an area").run()
+    at.selectbox(key="target_area").select(last_area)
+    next(s for s in at.selectbox if s.label == "Metric").select("open_bugs")
+    next(n for n in at.number_input if n.label == "Target").set_value(1.0)
+    next(b for b in at.button if b.label == "Save target").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with db.connect(sample) as con:
+        rows = [
+            r for r in progress.progress_for(con) if r.metric.key == "open_bugs" and r.has_target
+        ]
+    assert rows and {r.area for r in rows} == {last_area}
+
+
+def test_without_areas_a_target_is_for_one_team(app_db, page):
+    load(app_db, [("Alpha", ago, "open_bugs", 5) for ago in range(8)])
+    at = open_page(page)
+    assert not at.exception
+    assert not [r for r in at.radio if r.label == "For"]
+    next(n for n in at.number_input if n.label == "Target").set_value(1.0)
+    next(b for b in at.button if b.label == "Save target").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]

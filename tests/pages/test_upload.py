@@ -66,6 +66,17 @@ def test_a_bad_file_lists_its_problems_by_line_and_changes_nothing(app_db, page)
     assert _export(app_db) == before
 
 
+def test_a_rejected_file_stays_listed_on_the_next_run(app_db, page):
+    """The preview is cached, and a cached rejection is read back on every later run."""
+    _add_team(app_db)
+    at = page("app_pages/upload.py").run()
+    at.file_uploader[0].set_value(("bad.csv", BAD, "text/csv")).run()
+    at.run()
+    assert not at.exception
+    assert "2 problem(s)" in at.error[0].value
+    assert at.code[0].value.startswith("line 2, column value, value '3.5'")
+
+
 def test_an_import_can_be_undone_from_the_page(app_db, page):
     _add_team(app_db)
     at = page("app_pages/upload.py").run()
