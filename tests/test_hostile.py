@@ -378,7 +378,8 @@ def test_command_arguments_with_payloads_are_refused_clearly_or_stored(make_db, 
         rule = json.loads(db.scalar(connection, "SELECT rule FROM critical_defs"))
     assert rule == {"field": "labels", "has_any": [EVERYTHING]}
     changed = {k for k in after if after[k] != before[k]}
-    assert changed <= {"team_mappings", "critical_defs", "audit_log"}
+    # edit_claims: the mapping claimed its component (ddq.db.claim), as every edit does.
+    assert changed <= {"team_mappings", "critical_defs", "audit_log", "edit_claims"}
     assert set(after) == set(before)
 
 
