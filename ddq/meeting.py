@@ -29,11 +29,11 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, clock
+from ddq import audit, clock, text
 from ddq.access import EDITOR, requires
 from ddq.db import claim, claim_each, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, stale
-from ddq.metrics import DAYS, EARLIEST_WEEK, PERCENT, MetricDef, catalog, today_utc
+from ddq.metrics import EARLIEST_WEEK, MetricDef, catalog, today_utc
 from ddq.org import closest_name, find_team, name_key
 from ddq.trends import Scope, headlines, latest_complete_week, team_headlines
 
@@ -938,7 +938,7 @@ def team_view(
     metric_rows = []
     for h in heads:
         m: MetricDef = h["metric"]
-        change = None if h["previous"] is None else h["value"] - h["previous"]
+        change = None if h["vs_previous"] is None else h["vs_previous"].value
         p = progress.get((found["name_key"], m.key))
         metric_rows.append({
             "metric": m, "key": m.key, "label": m.label, "week": h["week"], "value": h["value"],
@@ -1152,25 +1152,6 @@ def community_health(
 # ---------------------------------------------------------------------------- the summary
 
 
-def fmt(value: float | None, *, signed: bool = False) -> str:
-    """A number with about three significant digits (as ``ddq.progress.fmt``)."""
-    from ddq.progress import fmt as progress_fmt
-
-    return progress_fmt(value, signed=signed)
-
-
-def number(metric: MetricDef, value: float | None, *, signed: bool = False) -> str:
-    """A metric's value as the summary writes it (about three significant digits)."""
-    text = fmt(value, signed=signed)
-    if value is None:
-        return text
-    if metric.unit == PERCENT:
-        return text + "%"
-    if metric.unit == DAYS:
-        return text + " days"
-    return text
-
-
 def _indented(text: str, indent: str) -> str:
     """User text as given; its later lines indented so that they stay in the list item."""
     lines = text.split("\n")
@@ -1179,7 +1160,7 @@ def _indented(text: str, indent: str) -> str:
 
 def _metric_words(row: dict[str, Any], week: dt.date) -> str:
     m: MetricDef = row["metric"]
-    words = f"{m.label} {number(m, row['value'])}"
+    words = f"{m.label} {text.number(row['value'], m.unit)}"
     details = []
     if row["week"] != week:
         details.append(f"week of {row['week']}")
@@ -1187,10 +1168,11 @@ def _metric_words(row: dict[str, Any], week: dt.date) -> str:
         details.append("no value the week before")
     elif row["change"] == 0:
         details.append("unchanged")
-    else:  # a percentage changes by points, not by a percentage of itself
-        details.append(fmt(row["change"], signed=True) + (" days" if m.unit == DAYS else ""))
+    else:
+        details.append(text.change(row["change"], m.unit))
     if row["target"] is not None:
-        details.append(f"target {number(m, row['target'])} by {row['due']}: {row['status']}")
+        target = text.number(row["target"], m.unit, exact=True)
+        details.append(f"target {target} by {row['due']}: {row['status']}")
     return f"{words} ({'; '.join(details)})"
 
 

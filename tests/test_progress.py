@@ -154,7 +154,7 @@ def test_half_the_pace_is_at_risk_and_says_by_how_much(con):
     p = one(con, "Checkout")
     assert p.status == AT_RISK
     assert p.needed == pytest.approx(2 * p.slope) and p.slope == pytest.approx(0.25)
-    assert p.reason == "needs +0.5 a week, going +0.25"
+    assert p.reason == "needs +0.5 pts a week, going +0.25 pts"
 
 
 def test_a_missed_due_date_is_off_track_and_an_achieved_one_stays_achieved(con):
@@ -407,7 +407,7 @@ def test_an_area_target_goes_to_every_active_team_at_once(con):
     assert done["teams"] == ["Billing", "Checkout"]
     assert done["already"] == ["Billing"]
     assert done["message"] == (
-        f"Area target for Payments, test_pass_rate: 95 by {DUE}, set for 2 team(s); already "
+        f"Area target for Payments, test_pass_rate: 95% by {DUE}, set for 2 team(s); already "
         "at or beyond it from their baseline: Billing."
     )
     assert db.rows(con, "SELECT t.name, g.target FROM targets g JOIN teams t ON t.id = g.team_id "
@@ -608,14 +608,14 @@ def test_target_and_progress_commands(db_path, make_db, run_ddq):
     assert half.returncode == 2 and "--baseline-to" in half.stderr
 
     out = ok(run_ddq("target", "area", "Payments", HIGHER, "--target", "95", "--due", due))
-    assert out == f"Area target for Payments, test_pass_rate: 95 by {due}, set for 2 team(s).\n"
+    assert out == f"Area target for Payments, test_pass_rate: 95% by {due}, set for 2 team(s).\n"
 
     lines = ok(run_ddq("target", "list", "--area", "payments")).splitlines()
     assert lines[0].split()[:5] == ["team", "metric", "baseline", "target", "due"]
     assert [line.split()[:5] for line in lines[1:]] == [
-        ["Billing", HIGHER, "80", "95", str(due)],
+        ["Billing", HIGHER, "80%", "95%", str(due)],
         ["Checkout", LOWER, "20", "4", str(due)],
-        ["Checkout", HIGHER, "-", "95", str(due)],
+        ["Checkout", HIGHER, "—", "95%", str(due)],
     ]
 
     lines = ok(run_ddq("progress", "--area", "Payments")).splitlines()

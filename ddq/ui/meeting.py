@@ -10,8 +10,9 @@ from typing import Any
 import streamlit as st
 
 from ddq import meeting as core
+from ddq import text
 from ddq.ui import write
-from ddq.ui.format import delta_style, number, plain
+from ddq.ui.format import delta_style, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
 
@@ -36,13 +37,18 @@ def metrics(view: dict[str, Any]) -> None:
             status = (
                 f" :{BADGE[m['status']]}-badge[{m['status']}]" if m.get("status") in BADGE else ""
             )
+            # A team that missed the latest week shows its last value: say which week it is.
+            when = "" if m["week"] == view["week"] else f"week of {m['week']:%d %b}, "
             column.metric(
-                metric.label + status, number(m["value"], metric.unit),
-                delta=None if m["change"] is None else number(m["change"], metric.unit, signed=True),
+                metric.label + status, text.number(m["value"], metric.unit),
+                delta=None if m["change"] is None else text.change(m["change"], metric.unit),
                 **delta_style(metric, m["change"]),
+                delta_description=when + ("no value the week before" if m["change"] is None
+                                          else "vs week before"),
                 chart_data=[v for v in m["history"] if v is not None] or None, border=True,
                 help=None if m.get("target") is None else
-                f"Target {number(m['target'], metric.unit)} by {m['due']:%d %b %Y}: {m['reason']}",
+                f"Target {text.number(m['target'], metric.unit, exact=True)} by "
+                f"{m['due']:%d %b %Y}: {m['reason']}",
             )  # fmt: skip
 
 

@@ -8,15 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ddq import charts
-from ddq.ui.format import number, plain
+from ddq import charts, text
+from ddq.ui.format import plain
 
 BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off track": "red",
          "no data": "gray", "no target": "gray"}  # fmt: skip
-
-
-def _value(value: float | None, unit: str) -> str:
-    return "—" if value is None else number(value, unit)
 
 
 def card(row: Any) -> None:
@@ -24,8 +20,10 @@ def card(row: Any) -> None:
     metric = row.metric
     with st.container(border=True):
         st.markdown(f"**{metric.label}** :{BADGE.get(row.status, 'gray')}-badge[{row.status}]")
-        st.markdown(f"{_value(row.baseline, metric.unit)} → **{_value(row.current, metric.unit)}**"
-                    f" → {_value(row.target, metric.unit)}"
+        # Worded together: two different numbers never read the same, the target as set.
+        baseline, current, target = text.numbers([row.baseline, row.current, row.target],
+                                                 metric.unit, exact=[False, False, True])  # fmt: skip
+        st.markdown(f"{baseline} → **{current}** → {target}"
                     + (f" by {row.due:%d %b %Y}" if row.due else ""))  # fmt: skip
         st.caption(plain(row.reason))
         weeks = [row.as_of - dt.timedelta(weeks=len(row.history) - 1 - i)
@@ -34,7 +32,7 @@ def card(row: Any) -> None:
             st.plotly_chart(
                 charts.progress_figure(metric, weeks, row.history, baseline=row.baseline,
                                        target=row.target, due=row.due, projection=row.projection,
-                                       status=row.status),
+                                       status=row.status, trend_now=row.trend_now),
                 theme=None, config={"displayModeBar": False}, key=f"progress_{row.team}_{metric.key}",
             )  # fmt: skip
         if row.weeks_since_signal is not None:
