@@ -121,7 +121,7 @@ def number(
 
 
 def change(value: float | None, unit: str | None = None, *, signed: bool = True) -> str:
-    """A change: ``-4``, ``+0.5 days``, ``+1.5 pts`` for a percentage (unsigned: its size)."""
+    """A change: ``-4``, ``+0.5 days``, ``+1.5 pts`` for a percentage (``signed=False``: no ``+``)."""
     return numbers([value], unit, signed=signed, change=True)[0]
 
 

@@ -140,6 +140,8 @@ def test_the_figures_behind_an_on_track_status(con):
     assert p.weeks_left == pytest.approx(17.5)
     assert p.needed == pytest.approx(-0.5)
     assert p.projection == pytest.approx(4)
+    # The fitted line in the latest week: where the drawn projection starts.
+    assert p.trend_now == pytest.approx(12)
     assert p.share == pytest.approx((20 - 12.75) / 16)
     assert p.reported_weeks == 12
     assert len(p.history) == progress.HISTORY_WEEKS
@@ -155,6 +157,37 @@ def test_half_the_pace_is_at_risk_and_says_by_how_much(con):
     assert p.status == AT_RISK
     assert p.needed == pytest.approx(2 * p.slope) and p.slope == pytest.approx(0.25)
     assert p.reason == "needs +0.5 pts a week, going +0.25 pts"
+
+
+def test_a_flat_series_projects_flat_from_its_trend_not_from_its_last_week(con):
+    """Issue 14: a flat series whose last week dipped drew a rising projection."""
+    add_series(con, "Checkout", LOWER, [10.0] * 19 + [6.0])
+    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN),
+                        today=TODAY)  # fmt: skip
+    p = one(con, "Checkout")
+    assert p.slope == 0 and p.status == OFF_TRACK
+    assert p.current == 9  # mean of 10, 10, 10 and 6
+    assert p.trend_now == pytest.approx(9) and p.projection == pytest.approx(9)
+    assert p.history[-1] == 6  # the line starts at 9, where the status says the team is
+
+
+def test_levels_and_targets_read_apart_in_the_reasons(con):
+    """Issue 14: "target 1.7 reached" beside numbers that read 2, 1 and 2."""
+    add_series(con, "Checkout", LOWER, [2.0] * 4 + [2, 2, 1, 2, 1, 2, 2, 1, 2, 2, 1, 2, 1, 2, 1, 2])
+    progress.set_target(con, "Checkout", LOWER, target=1.7, due=DUE, who=Actor("t", ADMIN),
+                        today=TODAY)  # fmt: skip
+    p = one(con, "Checkout")
+    assert (p.current, p.target, p.status) == (1.5, 1.7, ACHIEVED)
+    assert p.reason == "at 1.5, target 1.7 reached"
+    m = metric_def(con, LOWER)
+    close = progress.classify(m, current=1.66, target=1.7, due=DUE, today=TODAY, slope=-0.1,
+                              weeks_left=10, reported_weeks=12, weeks_since_report=0,
+                              baseline=2.25)  # fmt: skip
+    assert close[:2] == (ACHIEVED, "at 1.66, target 1.7 reached")
+    pace = progress.classify(m, current=12, target=1.6, due=DUE, today=TODAY, slope=-1.01,
+                             weeks_left=10, reported_weeks=12, weeks_since_report=0,
+                             baseline=20)  # fmt: skip
+    assert pace[:2] == (AT_RISK, "needs -1.04 a week, going -1.01")
 
 
 def test_a_missed_due_date_is_off_track_and_an_achieved_one_stays_achieved(con):

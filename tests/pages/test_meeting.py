@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ddq import db, roster
+from ddq import db, progress, roster
 from ddq import meeting as core
-from ddq.access import ADMIN, Actor
+from ddq.access import ADMIN, SYSTEM, Actor
+from tests.pages.builders import LAST, load
 
 MONDAY = dt.date(2026, 11, 16)
 
@@ -127,3 +128,29 @@ def test_a_team_removed_since_the_meeting_began_says_so(app_db, page):
     assert at.markdown[0].value.startswith("### Team 3 of 3: team 3")
     assert any("removed after the meeting began" in i.value for i in at.info)
     assert not at.text_area  # nothing to write notes on
+
+
+def test_the_numbers_say_their_target_as_set_and_an_old_weeks_change_says_so(app_db, page):
+    """Issue 14: the tooltip said "Target 6" where the summary said 6.4; a team that missed
+    the latest week showed an older week's change as this week's."""
+    small_org(app_db)
+    load(app_db, [("Alpha", ago, "open_critical_bugs", 8 + ago % 2) for ago in range(12)]
+         + [("Beta", ago, "open_critical_bugs", 3 + ago % 2) for ago in range(2, 12)])  # fmt: skip
+    due = LAST + dt.timedelta(weeks=16)
+    with db.connect(app_db) as con:
+        progress.set_target(con, "Alpha", "open_critical_bugs", target=6.4, due=due,
+                            baseline=8.5, who=SYSTEM)  # fmt: skip
+        meeting_id = core.create_meeting(con, who=Actor("t", ADMIN))
+        summary = core.summary_markdown(con, meeting_id)
+    assert f"target 6.4 by {due}" in summary
+    at = open_page(page, meeting=str(meeting_id), team="Alpha")
+    assert not at.exception
+    (alpha,) = at.metric
+    assert alpha.help.startswith(f"Target 6.4 by {due:%d %b %Y}: ")
+    assert (alpha.value, alpha.delta) == ("8", "-1")
+    assert alpha.proto.delta_description == "vs week before"
+    at = open_page(page, meeting=str(meeting_id), team="Beta")
+    (beta,) = at.metric
+    old = LAST - dt.timedelta(weeks=2)
+    assert (beta.value, beta.delta) == ("3", "-1")
+    assert beta.proto.delta_description == f"week of {old:%d %b}, vs week before"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from ddq import db, org, progress, roster
 from ddq.access import SYSTEM
 from ddq.sample import fill_demo
-from tests.pages.builders import load
+from tests.pages.builders import LAST, load
 
 
 @pytest.fixture
@@ -95,3 +97,20 @@ def test_without_areas_a_target_is_for_one_team(app_db, page):
     next(n for n in at.number_input if n.label == "Target").set_value(1.0)
     next(b for b in at.button if b.label == "Save target").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_cards_keep_the_decimals_that_tell_numbers_apart(app_db, page):
+    """Issue 14: 8.5 → 8.5 → 6.4 read "8 → 8 → 6", and 0.5 → 0.75 → 0.4 read "0 → 1 → 0"."""
+    load(app_db, [("Alpha", ago, "open_critical_bugs", 8 + ago % 2) for ago in range(12)]
+         + [("Alpha", ago, "escaped_defects", 0 if ago == 2 else 1) for ago in range(12)])  # fmt: skip
+    due = LAST + dt.timedelta(weeks=16)
+    with db.connect(app_db) as con:
+        for metric, baseline, target in (("open_critical_bugs", 8.5, 6.4),
+                                         ("escaped_defects", 0.5, 0.4)):  # fmt: skip
+            progress.set_target(con, "Alpha", metric, target=target, due=due, baseline=baseline,
+                                who=SYSTEM)  # fmt: skip
+    at = open_page(page, team="Alpha")
+    assert not at.exception
+    shown = [m.value for m in at.markdown]
+    assert f"8.5 → **8.5** → 6.4 by {due:%d %b %Y}" in shown
+    assert f"0.5 → **0.75** → 0.4 by {due:%d %b %Y}" in shown
