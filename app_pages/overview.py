@@ -35,7 +35,7 @@ if not headlines:
 st.subheader(f"Week {fmt.week(headlines[0]['week'])}")
 columns = st.columns(4)
 for i, h in enumerate(headlines):
-    metric, vs = h["metric"], h["vs_previous"]
+    metric, vs, vs_quarter = h["metric"], h["vs_previous"], h["vs_quarter"]
     how = "total of" if metric.unit == "count" else "median of"
     with columns[i % 4], st.container(border=True):
         st.metric(
@@ -43,18 +43,21 @@ for i, h in enumerate(headlines):
             text.number(h["value"], metric.unit),
             delta=None if vs is None else text.change(vs.value, metric.unit),
             **fmt.delta_style(metric, None if vs is None else vs.value),
-            delta_description="no team reported both weeks" if vs is None
-            else f"vs week before, {text.teams_both_weeks(vs.teams)}",
+            delta_description="vs week before",
             help=f"{metric.description} The {how} the {h['reporting']} of {h['expected']} "
-            "teams that reported. Changes compare the teams that reported both weeks only.",
+            "teams that reported. Changes compare only the teams that reported both weeks.",
             chart_data=h["history"],
         )  # fmt: skip
-        st.markdown(fmt.like_for_like(metric, h["vs_quarter"], f"{QUARTER_WEEKS} weeks ago"))
+        st.markdown(fmt.change(metric, None if vs_quarter is None else vs_quarter.value,
+                               f"vs {QUARTER_WEEKS} weeks ago"))  # fmt: skip
         if h["reporting"] < h["expected"]:
             st.caption(f"Only {h['reporting']} of {h['expected']} teams reported this week.")
+        st.caption(text.compared_teams([
+            ("the week before", None if vs is None else vs.teams),
+            (f"{QUARTER_WEEKS} weeks ago", None if vs_quarter is None else vs_quarter.teams),
+        ]))  # fmt: skip
 st.caption("Green is better for that metric: fewer bugs, faster resolution, a higher pass rate. "
-           "Counts are totals over teams; rates and days are the median team. A change "
-           "compares only the teams that reported both weeks.")  # fmt: skip
+           "Counts are totals over teams; rates and days are the median team.")  # fmt: skip
 if area is None:
     unassigned.flag()
 

@@ -128,3 +128,17 @@ def change(value: float | None, unit: str | None = None, *, signed: bool = True)
 def teams_both_weeks(teams: int) -> str:
     """Who a like-for-like change is over: ``across the 8 teams that reported both weeks``."""
     return f"across the {teams} team{'s' if teams != 1 else ''} that reported both weeks"
+
+
+def compared_teams(counts: Sequence[tuple[str, int | None]]) -> str:
+    """Who a figure's like-for-like changes are over, for (against what, teams) pairs.
+
+    ``Changes across the 8 teams that reported both weeks.`` when every change has as many
+    teams, else ``Changes across the teams that reported both weeks: 8 against the week
+    before, 7 against 13 weeks ago.`` (None: no team reported both weeks).
+    """
+    first = counts[0][1] if counts else None
+    if first is not None and all(n == first for _, n in counts):
+        return f"Changes {teams_both_weeks(first)}."
+    parts = [f"{n if n is not None else 'none'} against {what}" for what, n in counts]
+    return f"Changes across the teams that reported both weeks: {', '.join(parts)}."

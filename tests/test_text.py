@@ -82,3 +82,10 @@ def test_no_two_different_values_ever_share_a_text_and_order_is_kept():
 def test_teams_that_reported_both_weeks_in_words():
     assert text.teams_both_weeks(8) == "across the 8 teams that reported both weeks"
     assert text.teams_both_weeks(1) == "across the 1 team that reported both weeks"
+    assert text.compared_teams([("the week before", 8), ("13 weeks ago", 8)]) == (
+        "Changes across the 8 teams that reported both weeks."
+    )
+    assert text.compared_teams([("the week before", 8), ("13 weeks ago", None)]) == (
+        "Changes across the teams that reported both weeks: 8 against the week before, "
+        "none against 13 weeks ago."
+    )

@@ -6,7 +6,6 @@ import datetime as dt
 
 from ddq import text
 from ddq.metrics import MetricDef
-from ddq.trends import Change
 
 
 def week(monday: dt.date) -> str:
@@ -26,14 +25,6 @@ def change(metric: MetricDef, diff: float | None, words: str) -> str:
     colour = "green" if good else "red"
     size = text.change(abs(diff), metric.unit, signed=False)
     return f":{colour}[{arrow} {size}] {words}".rstrip()
-
-
-def like_for_like(metric: MetricDef, found: Change | None, since: str) -> str:
-    """A like-for-like change line (Markdown): ``▼ 4 vs 13 weeks ago, across the 8 teams
-    that reported both weeks``, coloured by the metric's good way."""
-    if found is None:
-        return f"no team reported both this week and {since}"
-    return change(metric, found.value, f"vs {since}, {text.teams_both_weeks(found.teams)}")
 
 
 def plain(value: str) -> str:
