@@ -269,7 +269,7 @@ def headlines(
     for row in aggregate(con, scope, *window):
         by_metric.setdefault(row["metric"], {})[row["week"]] = row
     members = f"{_SCOPED_TEAMS}, members AS (SELECT id AS team_id, 0 AS grp FROM scoped)"
-    changes = like_for_like(con, members, _scope_params(scope), window)
+    changes = _like_for_like(con, members, _scope_params(scope), window)
     return _headline_entries(by_metric, metrics, history_weeks, changes.get(0, {}))
 
 
@@ -304,13 +304,13 @@ def team_headlines(
         weeks[row["week"]] = {"value": row["value"], "reporting": 1, "expected": None}
     members = ("members AS (SELECT id AS team_id, id AS grp FROM teams "
                "WHERE active AND id IN (SELECT unnest(?::INTEGER[])))")  # fmt: skip
-    changes = like_for_like(con, members, [team_ids], window)
+    changes = _like_for_like(con, members, [team_ids], window)
     return {team: _headline_entries(series.get(team, {}), metrics, history_weeks,
                                     changes.get(team, {}))
             for team in team_ids}  # fmt: skip
 
 
-def like_for_like(
+def _like_for_like(
     con: duckdb.DuckDBPyConnection,
     members: str,
     params: list[Any],
