@@ -10,7 +10,7 @@ The machinery is the metrics importer's: the file is staged with physical line n
 (:mod:`ddq.ingest.csvfile`), every cell is typed and checked with set-based SQL (dates by
 :mod:`ddq.ingest.dates`), and an accepted file is applied in one transaction that records
 in the ledger what it added, and in ``bug_overwrites`` the rows it replaced, so that
-:func:`ddq.ledger.undo` restores them. A bug is known by (tracker, key): a re-import
+:func:`ddq.ledger.reverse` restores them. A bug is known by (tracker, key): a re-import
 updates it, and an identical row is left alone.
 
 A file with broken rows is rejected with every problem named by its line. With
