@@ -111,12 +111,27 @@ def export_roster(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = No
 
 
 def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, out: Path | TextIO | None) -> int:
-    """Write a query's rows as CSV with DuckDB's COPY to a file, a stream or stdout."""
+    """Write a query's rows as CSV with DuckDB's COPY to a file, a stream or stdout.
+
+    The database's own connection reaches no file (ddq.db.SAFE_CONFIG): the rows stream to
+    an in-memory DuckDB that may write the one target file and nothing else.
+    """
+    import duckdb
+
     with tempfile.TemporaryDirectory(prefix="ddq-export-") as tmp:
         target = out if isinstance(out, Path) else Path(tmp) / "export.csv"
-        count = con.execute(
-            f"COPY ({query}) TO '{_sql_path(target)}' (HEADER, DELIMITER ',', QUOTE '\"')"
-        ).fetchone()[0]
+        writer = duckdb.connect(":memory:")
+        try:
+            writer.register("export_rows", con.execute(query).to_arrow_reader())
+            writer.execute("SET allowed_paths = ?", [[str(target.resolve())]])
+            writer.execute("SET enable_external_access = false")
+            writer.execute("SET lock_configuration = true")
+            count = writer.execute(
+                f"COPY (SELECT * FROM export_rows) TO '{_sql_path(target.resolve())}' "
+                "(HEADER, DELIMITER ',', QUOTE '\"')"
+            ).fetchone()[0]
+        finally:
+            writer.close()
         if not isinstance(out, Path):
             with target.open(encoding="utf-8", newline="") as f:
                 shutil.copyfileobj(f, out or sys.stdout)

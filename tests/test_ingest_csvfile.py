@@ -342,13 +342,16 @@ def test_imports_parse_in_the_limited_connection(make_db, write_file, monkeypatc
     assert paths == ([str(source.resolve())] if on_disk else [])
 
 
-def test_the_callers_connection_keeps_its_file_access(make_db, tmp_path):
+def test_the_database_connection_reaches_no_file_before_or_after_an_import(make_db, tmp_path):
+    """The parse has an instance of its own; the database's connection never reaches files."""
     path = make_db("Alpha")
     with db.connect(path) as con:
+        setting = "SELECT current_setting('enable_external_access')"
+        assert con.execute(setting).fetchone() == (False,)
         import_metrics(con, METRICS, file_name="m.csv", who=WHO, today=TODAY)
-        assert con.execute("SELECT current_setting('enable_external_access')").fetchone() == (True,)
-        con.execute(f"COPY (SELECT 1 AS one) TO '{tmp_path / 'export.csv'}'")
-    assert (tmp_path / "export.csv").read_text() == "one\n1\n"
+        assert con.execute(setting).fetchone() == (False,)
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"COPY (SELECT 1 AS one) TO '{tmp_path / 'export.csv'}'")
 
 
 def test_rows_keep_their_physical_lines_across_batches(make_db, monkeypatch):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ddq.db import quote_ident
+from ddq.db import quote_ident, temp_table_from
 from ddq.ingest.problems import ImportRejected, Problem
 
 if TYPE_CHECKING:
@@ -385,7 +385,7 @@ def _stage_with_duckdb(
     import duckdb
 
     try:
-        parsed = parser.sql(  # noqa: F841 - read by the query below
+        parsed = parser.sql(
             f"""
             SELECT * FROM read_csv(
                 $source, delim = $delimiter, quote = '"', escape = '"', header = false,
@@ -397,7 +397,7 @@ def _stage_with_duckdb(
             params={"source": str(source), "delimiter": delimiter},
         ).to_arrow_reader(_BATCH_ROWS)
         # The rows stream across in file order, and the table keeps its insertion order.
-        con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM parsed")
+        temp_table_from(con, table + "_raw", parsed)
     except duckdb.InvalidInputException:
         # DuckDB's strict parser refuses some files outright (mixed line endings, for one);
         # the Python reader then parses them and says what is wrong, line by line.
@@ -462,7 +462,6 @@ def _stage_with_python(
         )
     arrays = {"line": pa.array(lines, pa.int64())}
     arrays |= {c: pa.array(values, pa.string()) for c, values in zip(columns, cells, strict=True)}
-    staged = pa.table(arrays)  # noqa: F841 - read by the query below
     drop_staged(con, table)
-    con.execute(f"CREATE TEMP TABLE {quote_ident(table)} AS SELECT * FROM staged")
+    temp_table_from(con, table, pa.table(arrays))
     return len(lines), problems
