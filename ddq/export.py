@@ -23,7 +23,12 @@ from ddq.db import temp_table
 if TYPE_CHECKING:
     import duckdb
 
-_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+# A cell a spreadsheet may run as a formula: it starts with = + - @ (or their full-width
+# forms, which some spreadsheets read as the same), a tab or a carriage return, perhaps
+# behind invisible characters (zero-width spaces and joiners, a byte-order mark) and the
+# quotes of an earlier export. The same pattern serves Python and DuckDB (RE2).
+FORMULA_START_PATTERN = "^'*[\u200b\u200c\u200d\u2060\ufeff]*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]"
+_FORMULA_START = re.compile(FORMULA_START_PATTERN)
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -186,7 +191,7 @@ BUG_COLUMNS = (
     "key", "tracker", "team", "type", "status", "priority", "severity", "labels", "components",
     "created", "resolved", "summary", "description",
 )  # fmt: skip
-_FORMULA_START_SQL = "'^''*[=+\\-@\\t\\r]'"
+_FORMULA_START_SQL = "'" + FORMULA_START_PATTERN.replace("'", "''") + "'"
 
 
 def export_bugs(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None) -> int:

@@ -293,6 +293,7 @@ def test_the_parse_connection_reads_its_folder_and_nothing_else(tmp_path):
             "SELECT * FROM read_text('/etc/hostname')",
             f"SELECT * FROM glob('{tmp_path}/*')",
             f"COPY (SELECT 1) TO '{tmp_path}/out.csv'",
+            f"COPY (SELECT 1) TO '{folder}/out.csv'",  # not even beside the upload
             f"ATTACH '{tmp_path}/other.duckdb'",
             "SET enable_external_access = true",
             "SET allowed_directories = ['/']",
@@ -302,6 +303,7 @@ def test_the_parse_connection_reads_its_folder_and_nothing_else(tmp_path):
             with pytest.raises(duckdb.Error):
                 con.execute(sql)
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "other.duckdb").exists()
+    assert not (folder / "out.csv").exists()
 
 
 def test_a_named_file_is_readable_but_not_its_neighbours(tmp_path):
@@ -338,8 +340,9 @@ def test_imports_parse_in_the_limited_connection(make_db, write_file, monkeypatc
     [(folder, _, (external, directories, paths))] = seen
     assert folder.name.startswith("ddq-upload-") and not folder.exists()
     assert external is False
-    assert [Path(d) for d in directories] == [folder, folder / "spill"]
-    assert paths == ([str(source.resolve())] if on_disk else [])
+    assert [Path(d) for d in directories] == [folder / "spill"]
+    copies = [str(folder / "upload.csv"), str(folder / "transcoded.csv")]
+    assert set(paths) == {*copies, *([str(source.resolve())] if on_disk else [])}
 
 
 def test_the_database_connection_reaches_no_file_before_or_after_an_import(make_db, tmp_path):
