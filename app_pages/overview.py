@@ -54,10 +54,12 @@ for i, h in enumerate(headlines):
                                f"vs {QUARTER_WEEKS} weeks ago"))  # fmt: skip
         if h["reporting"] < h["expected"]:
             st.caption(f"Only {h['reporting']} of {h['expected']} teams reported this week.")
-        st.caption(text.compared_teams([
+        compared = text.compared_teams([
             ("the week before", None if vs is None else vs.teams),
             (f"{QUARTER_WEEKS} weeks ago", None if vs_quarter is None else vs_quarter.teams),
-        ]))  # fmt: skip
+        ])  # fmt: skip
+        if compared:
+            st.caption(compared)
 st.caption("Green is better for that metric: fewer bugs, faster resolution, a higher pass rate. "
            "Counts are totals over teams; rates and days are the median team.")  # fmt: skip
 if area is None:

@@ -135,10 +135,13 @@ def compared_teams(counts: Sequence[tuple[str, int | None]]) -> str:
 
     ``Changes across the 8 teams that reported both weeks.`` when every change has as many
     teams, else ``Changes across the teams that reported both weeks: 8 against the week
-    before, 7 against 13 weeks ago.`` (None: no team reported both weeks).
+    before, 7 against 13 weeks ago.`` A change no team could make (None) is left out: it
+    reads "no value" where it is shown. "" when there is none.
     """
-    first = counts[0][1] if counts else None
-    if first is not None and all(n == first for _, n in counts):
-        return f"Changes {teams_both_weeks(first)}."
-    parts = [f"{n if n is not None else 'none'} against {what}" for what, n in counts]
+    found = [(what, n) for what, n in counts if n is not None]
+    if not found:
+        return ""
+    if all(n == found[0][1] for _, n in found):
+        return f"Changes {teams_both_weeks(found[0][1])}."
+    parts = [f"{n} against {what}" for what, n in found]
     return f"Changes across the teams that reported both weeks: {', '.join(parts)}."

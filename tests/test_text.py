@@ -85,7 +85,11 @@ def test_teams_that_reported_both_weeks_in_words():
     assert text.compared_teams([("the week before", 8), ("13 weeks ago", 8)]) == (
         "Changes across the 8 teams that reported both weeks."
     )
-    assert text.compared_teams([("the week before", 8), ("13 weeks ago", None)]) == (
+    assert text.compared_teams([("the week before", 8), ("13 weeks ago", 7)]) == (
         "Changes across the teams that reported both weeks: 8 against the week before, "
-        "none against 13 weeks ago."
+        "7 against 13 weeks ago."
     )
+    assert text.compared_teams([("the week before", 8), ("13 weeks ago", None)]) == (
+        "Changes across the 8 teams that reported both weeks."
+    )
+    assert text.compared_teams([("the week before", None)]) == ""
