@@ -14,13 +14,15 @@ LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "upd
 FLASH_KEY = "flash"
 
 
-def flash(message: str) -> None:
-    """Show ``message`` as a success on the next run (after ``st.rerun``)."""
-    st.session_state[FLASH_KEY] = message
+def flash(message: str, near: str = "page") -> None:
+    """Show ``message`` as a success on the next run (after ``st.rerun``), where
+    ``show_flash(near)`` draws it: right under the button that made the change, so that the
+    person sees it without scrolling."""
+    st.session_state[f"{FLASH_KEY}_{near}"] = message
 
 
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH_KEY, None)
+def show_flash(near: str = "page") -> None:
+    message = st.session_state.pop(f"{FLASH_KEY}_{near}", None)
     if message:
         st.success(plain(message), icon=":material/check_circle:")
 
