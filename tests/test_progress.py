@@ -636,3 +636,30 @@ def test_target_and_progress_commands(db_path, make_db, run_ddq):
     out = ok(run_ddq("progress", "--team", "checkout", "--all"))
     assert "no target" in out and "no data" in out
     assert ok(run_ddq("progress", "--changes")) == "no status changed since last week\n"
+
+
+def test_a_target_form_starts_from_the_stored_target_or_from_nothing(con):
+    add_series(con, "Checkout", HIGHER, [80] * 8, area="Payments")
+    add_series(con, "Billing", HIGHER, [90] * 8, area="Payments")
+    ahead = progress.quarter_after(TODAY)
+    assert ahead == dt.date(2026, 6, 30)
+    assert progress.quarter_after(dt.date(2026, 11, 15)) == dt.date(2027, 3, 31)
+    assert progress.quarter_after(dt.date(2026, 12, 31)) == dt.date(2027, 3, 31)
+    nothing = progress.TargetDraft(None, ahead)
+    assert progress.target_draft(con, HIGHER, team="Checkout", today=TODAY) == nothing
+    assert progress.target_draft(con, HIGHER, area="Payments", today=TODAY) == nothing
+    who = Actor("t", ADMIN)
+    progress.set_target(con, "Checkout", HIGHER, target=95, due=DUE, who=who, today=TODAY)
+    assert progress.target_draft(con, HIGHER, team="checkout", today=TODAY) == (
+        progress.TargetDraft(95.0, DUE)
+    )
+    # Not every team of the area has it: the area's form offers none.
+    assert progress.target_draft(con, HIGHER, area="Payments", today=TODAY) == nothing
+    progress.adopt_area_target(con, "Payments", HIGHER, target=96, due=DUE, who=who, today=TODAY)
+    assert progress.target_draft(con, HIGHER, area="payments", today=TODAY) == (
+        progress.TargetDraft(96.0, DUE)
+    )
+    # A due date that has passed is not offered again.
+    assert progress.target_draft(con, HIGHER, team="Billing", today=DUE) == (
+        progress.TargetDraft(96.0, progress.quarter_after(DUE))
+    )
