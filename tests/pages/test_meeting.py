@@ -7,6 +7,8 @@ import datetime as dt
 from ddq import db, roster
 from ddq import meeting as core
 from ddq.access import ADMIN, Actor
+from ddq.ui import meeting as ui
+from tests.pages.layout import right_after
 
 MONDAY = dt.date(2026, 11, 16)
 
@@ -127,3 +129,76 @@ def test_a_team_removed_since_the_meeting_began_says_so(app_db, page):
     assert at.markdown[0].value.startswith("### Team 3 of 3: team 3")
     assert any("removed after the meeting began" in i.value for i in at.info)
     assert not at.text_area  # nothing to write notes on
+
+
+def test_a_started_meeting_opens_at_its_first_team_with_the_start_form_closed(app_db, page):
+    small_org(app_db)
+    with db.connect(app_db) as con:  # last week's meeting, left on its second team
+        before = core.create_meeting(con, held_on=MONDAY - dt.timedelta(weeks=1),
+                                     who=Actor("t", ADMIN))  # fmt: skip
+        core.set_position(con, before, 1, Actor("t", ADMIN))
+    at = open_page(page)
+    assert at.selectbox(key="meeting").value == before
+    assert "Team 2 of 2: Beta" in at.markdown[0].value
+    at.session_state[ui.START_FORM] = True  # the person opens the start form
+    at.run()
+    next(d for d in at.date_input if d.label == "Date").set_value(MONDAY)
+    button(at, "Start").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with db.connect(app_db) as con:
+        started = core.meetings(con)[0]["id"]
+    assert started != before
+    assert at.selectbox(key="meeting").value == started
+    assert at.markdown[0].value.startswith("### Team 1 of 2: Alpha")
+    form = next(e for e in at.main if getattr(e, "label", None) == "Start a meeting")
+    assert at.session_state[ui.START_FORM] is False and not form.proto.expanded  # closed
+    said = right_after(at.main, "Start")
+    assert said.type == "success" and "Meeting started" in said.value
+    # What is typed next goes to the new meeting.
+    next(t for t in at.text_area if t.label == "What we're doing").input("Pairing")
+    at.run()
+    button(at, "Save what we're doing").click().run()
+    with db.connect(app_db) as con:
+        assert core.team_view(con, started, "Alpha")["notes"]["doing"] == "Pairing"
+        assert core.team_view(con, before, "Alpha")["notes"]["doing"] == ""
+
+
+def test_another_meeting_shows_its_own_team_and_the_choice_cannot_be_cleared(app_db, page):
+    small_org(app_db)
+    with db.connect(app_db) as con:
+        before = core.create_meeting(con, held_on=MONDAY - dt.timedelta(weeks=1),
+                                     who=Actor("t", ADMIN))  # fmt: skip
+        latest = core.create_meeting(con, held_on=MONDAY, who=Actor("t", ADMIN))
+        core.set_position(con, latest, 1, Actor("t", ADMIN))
+    at = open_page(page)
+    assert at.selectbox(key="meeting").value == latest
+    assert "Team 2 of 2: Beta" in at.markdown[0].value
+    at.selectbox(key="meeting").select(before).run()
+    assert "Team 1 of 2: Alpha" in at.markdown[0].value  # its first team: it never moved
+    at.selectbox(key="meeting").select(latest).run()
+    assert "Team 2 of 2: Beta" in at.markdown[0].value  # where that one is
+    # Escape in the browser: the choice stays, and so does the team on screen.
+    chooser = at.selectbox(key="meeting")
+    assert chooser.proto.required
+    chooser.set_value(None).run()
+    assert not at.exception
+    assert at.selectbox(key="meeting").value == latest
+    assert "Team 2 of 2: Beta" in at.markdown[0].value
+
+
+def test_the_team_a_meeting_opens_at_is_presented_and_an_action_is_due_next_week(app_db, page):
+    small_org(app_db)
+    at = open_page(page)
+    next(d for d in at.date_input if d.label == "Date").set_value(MONDAY)
+    button(at, "Start").click().run()
+    assert next(d for d in at.date_input if d.label == "Due").value == MONDAY + dt.timedelta(
+        weeks=1
+    )
+    button(at, "Next ▶").click().run()
+    button(at, "Finish the meeting").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with db.connect(app_db) as con:
+        held = core.meetings(con)[0]
+        summary = core.summary_markdown(con, held["id"])
+    assert held["presented"] == 2
+    assert "2 of 2 teams presented" in summary and "not presented" not in summary
