@@ -42,8 +42,12 @@ def imports_with_undo() -> None:
     # Computed bug metrics follow their inputs: they are undone by undoing what caused them.
     undoable = (imports["status"] == "applied") & (imports["kind"] != ledger.BUG_METRICS)
     applied_ids = imports.loc[undoable, "id"].tolist()
-    if not applied_ids:
-        return
+    if applied_ids:
+        _undo_form(applied_ids)
+    show_flash("undo")  # what the last undo did, under its button
+
+
+def _undo_form(applied_ids: list[int]) -> None:
     with st.form("undo"):
         chosen = st.selectbox("Undo an import", applied_ids, format_func=lambda i: f"import {i}")
         sure = st.checkbox(
@@ -62,5 +66,5 @@ def imports_with_undo() -> None:
     message = done.summary()[:1].upper() + done.summary()[1:] + "."
     if done.metrics.changed:
         message += f" Weekly bug metrics: {done.metrics.summary()}."
-    flash(message)
+    flash(message, "undo")
     st.rerun()

@@ -15,8 +15,8 @@ def in_page_order(block: Any) -> list[Any]:
 
 
 def right_after(block: Any, label: str) -> Any:
-    """The element right under the button labelled ``label``: where its confirmation goes."""
+    """The element right under the first one labelled ``label`` (a button, an uploader):
+    where the confirmation of what it did belongs."""
     shown = in_page_order(block)
-    at = next(i for i, n in enumerate(shown) if n.type in ("button", "form_submit_button")
-              and getattr(n, "label", None) == label)  # fmt: skip
+    at = next(i for i, n in enumerate(shown) if getattr(n, "label", None) == label)
     return shown[at + 1] if at + 1 < len(shown) else None
