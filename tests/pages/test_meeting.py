@@ -140,7 +140,7 @@ def test_a_started_meeting_opens_at_its_first_team_with_the_start_form_closed(ap
     at = open_page(page)
     assert at.selectbox(key="meeting").value == before
     assert "Team 2 of 2: Beta" in at.markdown[0].value
-    at.session_state[ui.START_FORM] = True  # the person opens the start form
+    at.session_state["start_form"] = True  # the person opens the start form (its key)
     at.run()
     next(d for d in at.date_input if d.label == "Date").set_value(MONDAY)
     button(at, "Start").click().run()
@@ -163,7 +163,7 @@ def test_a_started_meeting_opens_at_its_first_team_with_the_start_form_closed(ap
         assert core.team_view(con, before, "Alpha")["notes"]["doing"] == ""
 
 
-def test_another_meeting_shows_its_own_team_and_the_choice_cannot_be_cleared(app_db, page):
+def test_another_meeting_shows_its_own_team(app_db, page):
     small_org(app_db)
     with db.connect(app_db) as con:
         before = core.create_meeting(con, held_on=MONDAY - dt.timedelta(weeks=1),
@@ -177,6 +177,14 @@ def test_another_meeting_shows_its_own_team_and_the_choice_cannot_be_cleared(app
     assert "Team 1 of 2: Alpha" in at.markdown[0].value  # its first team: it never moved
     at.selectbox(key="meeting").select(latest).run()
     assert "Team 2 of 2: Beta" in at.markdown[0].value  # where that one is
+
+
+def test_the_meeting_choice_cannot_be_cleared_into_an_empty_page(app_db, page):
+    small_org(app_db)
+    with db.connect(app_db) as con:
+        latest = core.create_meeting(con, held_on=MONDAY, who=Actor("t", ADMIN))
+        core.set_position(con, latest, 1, Actor("t", ADMIN))
+    at = open_page(page)
     # Escape in the browser: the choice stays, and so does the team on screen.
     chooser = at.selectbox(key="meeting")
     assert chooser.proto.required
@@ -186,14 +194,11 @@ def test_another_meeting_shows_its_own_team_and_the_choice_cannot_be_cleared(app
     assert "Team 2 of 2: Beta" in at.markdown[0].value
 
 
-def test_the_team_a_meeting_opens_at_is_presented_and_an_action_is_due_next_week(app_db, page):
+def test_the_team_a_meeting_opens_at_counts_as_presented(app_db, page):
     small_org(app_db)
     at = open_page(page)
     next(d for d in at.date_input if d.label == "Date").set_value(MONDAY)
     button(at, "Start").click().run()
-    assert next(d for d in at.date_input if d.label == "Due").value == MONDAY + dt.timedelta(
-        weeks=1
-    )
     button(at, "Next ▶").click().run()
     button(at, "Finish the meeting").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -202,3 +207,18 @@ def test_the_team_a_meeting_opens_at_is_presented_and_an_action_is_due_next_week
         summary = core.summary_markdown(con, held["id"])
     assert held["presented"] == 2
     assert "2 of 2 teams presented" in summary and "not presented" not in summary
+
+
+def test_a_new_action_is_due_at_the_next_meeting(app_db, page):
+    small_org(app_db)
+    with db.connect(app_db) as con:
+        held = core.create_meeting(con, held_on=MONDAY, who=Actor("t", ADMIN))
+    at = open_page(page, meeting=str(held))
+    due = next(d for d in at.date_input if d.label == "Due")
+    assert due.value == MONDAY + dt.timedelta(weeks=1)
+    next(t for t in at.text_input if t.label == "New action").input("Triage old criticals")
+    button(at, "Add action").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with db.connect(app_db) as con:
+        [action] = core.team_view(con, held, "Alpha")["open_actions"]
+    assert action["due"] == MONDAY + dt.timedelta(weeks=1)
