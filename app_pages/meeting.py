@@ -50,7 +50,8 @@ if not teams:
     st.info("No teams in this meeting's scope.")
     st.stop()
 # A link names the team in any case, or by its number on the agenda.
-notes += ui.team_seed(meeting, teams)
+notes += params.seed("team", ui.team_to_start(meeting, teams), allowed=teams,
+            parse=lambda raw: teams[core.agenda_position(meeting, raw)])  # fmt: skip
 for note in notes:
     st.caption(note)
 # Moving through the agenda, notes, actions and attendance: editors, while it is open.

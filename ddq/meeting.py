@@ -441,13 +441,17 @@ def open_at(con: duckdb.DuckDBPyConnection, meeting_id: int, position: int, who:
     come (a meeting looked at ahead of its day is being prepared, not held). Returns None
     when it records nothing, so a page may call it whenever it shows such a meeting.
     """
+
+    def opens(meeting: dict[str, Any]) -> bool:
+        return (meeting["current_position"] is None and meeting["status"] == "open"
+                and meeting["held_on"] <= today_utc())  # fmt: skip
+
+    if not opens(_meeting_row(con, meeting_id)):
+        return None  # nothing to record, so nothing claimed: pages call this freely
     with transaction(con):
         claim(con, "meeting", meeting_id)
         meeting = _meeting_row(con, meeting_id)
-        if (meeting["current_position"] is not None or meeting["status"] != "open"
-                or meeting["held_on"] > today_utc()):  # fmt: skip
-            return None
-        return _move(con, meeting, position, who)
+        return _move(con, meeting, position, who) if opens(meeting) else None
 
 
 def _move(con: duckdb.DuckDBPyConnection, meeting: dict[str, Any], position: int, who: str) -> str:

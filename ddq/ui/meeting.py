@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from ddq import meeting as core
-from ddq.ui import ledger, params, write
+from ddq.ui import ledger, write
 from ddq.ui.format import delta_style, number, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
@@ -34,7 +34,7 @@ def start(held_on: dt.date, areas: list[str], order: str) -> None:
 
 def open_started() -> None:
     """Before the meeting selector is drawn: after a start, choose the new meeting (so that
-    notes typed next go to it) and close the start form, and say so under it."""
+    notes typed next go to it) and close the start form (:func:`start` says so under it)."""
     started = st.session_state.pop(STARTED, None)
     if started is not None:
         st.session_state[CHOSEN] = started
@@ -47,17 +47,16 @@ def keep_meeting() -> None:
         st.session_state[CHOSEN] = st.session_state.get(LAST_CHOSEN)
 
 
-def team_seed(meeting: dict[str, Any], teams: list[str]) -> list[str]:
-    """Which team to show: the link's on opening the page; on choosing another meeting (or
-    starting one), that meeting's current team, else its first. Returns the link's warnings.
-    """
+def team_to_start(meeting: dict[str, Any], teams: list[str]) -> str:
+    """The team to show first: that meeting's current team, else its first. When the team on
+    screen belonged to another meeting (one chosen or started since), it becomes this one,
+    instead of that meeting's team or the link's."""
     start_at = meeting["current_team"] if meeting["current_team"] in teams else teams[0]
     st.session_state[LAST_CHOSEN] = meeting["id"]
     if st.session_state.get(TEAM_OF, meeting["id"]) != meeting["id"]:
-        st.session_state[TEAM] = start_at  # not the link's, nor the other meeting's team
+        st.session_state[TEAM] = start_at
     st.session_state[TEAM_OF] = meeting["id"]
-    return params.seed(TEAM, start_at, allowed=teams,
-                       parse=lambda raw: teams[core.agenda_position(meeting, raw)])  # fmt: skip
+    return start_at
 
 
 def opening(meeting: dict[str, Any], position: int) -> None:
