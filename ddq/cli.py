@@ -572,10 +572,13 @@ def _status_words(d: dict[str, Any]) -> str:
 
 
 def _summary_words(summary: dict[str, int]) -> str:
-    return (
+    words = (
         f"{summary['agree']} agree, {summary['disagree']} disagree, "
         f"{summary['abstain']} abstain, {summary['none']} not yet"
     )
+    if summary["no_champion"]:
+        words += f"; {summary['no_champion']} without a champion"
+    return words
 
 
 @critical.command("list")

@@ -329,6 +329,13 @@ def _due_problem(due: dt.date, today: dt.date) -> str | None:
     return None
 
 
+def quarter_after(day: dt.date) -> dt.date:
+    """The last day of the quarter after ``day``'s: a due date far enough for a trend to show."""
+    quarter = (day.month - 1) // 3 + 2  # the quarter after the next one, counted from 0
+    starts = dt.date(day.year + quarter // 4, quarter % 4 * 3 + 1, 1)
+    return starts - dt.timedelta(days=1)
+
+
 def _period_problem(period: tuple[dt.date, dt.date], today: dt.date) -> str | None:
     first, last = period
     if first > last:
@@ -344,6 +351,16 @@ def _refuse(problems: list[str]) -> None:
     if problems:
         text = "; ".join(problems)
         raise InvalidTarget(text[0].upper() + text[1:] + ".")
+
+
+def _named(m: MetricDef) -> str:
+    """The metric's label inside a sentence: ``median days to resolve critical``."""
+    return m.label[:1].lower() + m.label[1:] if m.label[1:2].islower() else m.label
+
+
+def _amount(m: MetricDef, value: float) -> str:
+    """A target with its unit, as a sentence says it: ``5 days``, ``95%``, ``12``."""
+    return text.number(value, m.unit, exact=True)
 
 
 def _stored(con: duckdb.DuckDBPyConnection, team_id: int, metric: str) -> dict[str, Any] | None:
@@ -435,7 +452,8 @@ def set_target(
         claim(con, "target", found["id"], m.key)
         before = _stored(con, found["id"], m.key)
         if before == values:
-            return f"{found['name']} already has this target for {m.key}."
+            return (f"{found['name']} already has this target for {_named(m)}: "
+                    f"{_amount(m, target)} by {due}.")  # fmt: skip
         _upsert(con, found["id"], m.key, values, who)
         audit.record(con, who, "target.set", found["name"],
                      before=None if before is None else {"metric": m.key, **before},
@@ -444,8 +462,9 @@ def set_target(
         base = "the baseline is not known yet: it will be the mean of the first 4 reported weeks"
     else:
         base = f"baseline {start_words}, {_baseline_words({**values, **effective})}"
-    verb = "changed to" if before else "set:"
-    return f"Target for {found['name']}, {m.key} {verb} {target_words} by {due} ({base})."
+    verb = "changed" if before else "set"
+    return (f"Target for {_named(m)} {verb} for {found['name']}: {target_words} by {due} "
+            f"({base}).")  # fmt: skip
 
 
 @requires(EDITOR, "remove a target")
@@ -555,16 +574,60 @@ def _adopt_area_target(
                      before=None if before is None else {"metric": m.key, **before},
                      after={"metric": m.key, "area_wide": found_area["name"], **values})  # fmt: skip
         done.append(r["name"])
-    message = (
-        f"Area target for {found_area['name']}, {m.key}: "
-        f"{text.number(target, m.unit, exact=True)} by {due}, set for "
-        f"{len(done)} team(s)"
-    )
-    if unchanged:
-        message += f", {len(unchanged)} already had it"
+    everyone = f"{len(members)} {found_area['name']} team{'' if len(members) == 1 else 's'}"
+    if not done:
+        message = f"The {everyone} already had this target for {_named(m)}"
+    elif unchanged:
+        message = (f"Target for {_named(m)} set for {len(done)} of the {everyone} "
+                   f"({len(unchanged)} already had it)")  # fmt: skip
+    else:
+        message = f"Target for {_named(m)} set for the {everyone}"
+    message += f": {_amount(m, target)} by {due}"
     if already:
         message += f"; already at or beyond it from their baseline: {', '.join(already)}"
     return {"teams": done, "already": already, "unchanged": unchanged, "message": message + "."}
+
+
+@dataclass(frozen=True)
+class TargetDraft:
+    """What a target form starts from, before the person changes anything."""
+
+    target: float | None  # None: nothing to start from, so the person types it
+    due: dt.date
+
+
+def target_draft(
+    con: duckdb.DuckDBPyConnection,
+    metric: str,
+    *,
+    team: str | None = None,
+    area: str | None = None,
+    today: dt.date | None = None,
+) -> TargetDraft:
+    """Where a form setting ``team``'s (or every team of ``area``'s) target should start.
+
+    The target the team has for the metric, or that every active team of the area shares;
+    else none, never a made-up number. Its due date when that is still ahead, else the end
+    of the next quarter (a date today would leave no time for a trend to show).
+    """
+    day = today or today_utc()
+    m = _metric(con, metric)
+    if team is not None:
+        stored = rows(con, "SELECT target, due FROM targets WHERE team_id = ? AND metric = ?",
+                      [_team(con, team)["id"], m.key])  # fmt: skip
+    elif area is not None:
+        stored = rows(
+            con,
+            "SELECT DISTINCT tg.target, tg.due FROM teams t LEFT JOIN targets tg "
+            "ON tg.team_id = t.id AND tg.metric = ? WHERE t.active AND t.area_id = ?",
+            [m.key, _area(con, area)["id"]],
+        )
+    else:
+        stored = []
+    if len(stored) != 1 or stored[0]["target"] is None:
+        return TargetDraft(None, quarter_after(day))
+    due = stored[0]["due"]
+    return TargetDraft(stored[0]["target"], due if due > day else quarter_after(day))
 
 
 def targets(
