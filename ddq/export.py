@@ -127,7 +127,7 @@ def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, out: Path | TextIO | N
         target = out if isinstance(out, Path) else Path(tmp) / "export.csv"
         writer = duckdb.connect(":memory:")
         try:
-            writer.register("export_rows", con.execute(query).to_arrow_reader())
+            writer.register("export_rows", con.sql(query).to_arrow_reader())
             writer.execute("SET allowed_paths = ?", [[str(target.resolve())]])
             writer.execute("SET enable_external_access = false")
             writer.execute("SET lock_configuration = true")
