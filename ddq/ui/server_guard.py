@@ -190,8 +190,8 @@ def _guard_upload_requests(
     call: Callable[[Any, Any, Any, Any], Awaitable[None]],
 ) -> Callable[[Any, Any, Any, Any], Awaitable[None]]:
     """Wraps PathSecurityMiddleware.__call__, Streamlit's outermost middleware: a PUT to the
-    upload route is refused before its body is read when its session may not upload, or when
-    the body alone is larger than a session may hold."""
+    upload route is refused before its body is read when its session may not upload. (A body
+    larger than a file may be, Streamlit refuses itself; the caps are checked on storing.)"""
 
     @functools.wraps(call)
     async def guarded(self: Any, scope: Any, receive: Any, send: Any) -> None:
@@ -200,7 +200,7 @@ def _guard_upload_requests(
                                    BASE_ROUTE_UPLOAD_FILE) + "/"  # fmt: skip
             path = scope.get("path", "")
             if path.startswith(prefix):
-                refusal = _check_request(path[len(prefix) :].split("/", 1)[0], scope)
+                refusal = _check_request(path[len(prefix) :].split("/", 1)[0])
                 if refusal is not None:
                     status, reason = refusal
                     await PlainTextResponse(reason, status_code=status)(scope, receive, send)
@@ -210,19 +210,14 @@ def _guard_upload_requests(
     return guarded
 
 
-def _check_request(session_id: str, scope: Any) -> tuple[int, str] | None:
+def _check_request(session_id: str) -> tuple[int, str] | None:
     registry = _uploads()
     with registry.lock:
         allowed = session_id in registry.allowed
-    if not allowed:
-        _refused("upload_forbidden", "Refused an upload from a session shown no uploader")
-        return 403, "This session may not upload files: open the Upload page as an editor."
-    length = dict(scope.get("headers") or []).get(b"content-length", b"")
-    # Multipart framing (boundaries, part headers) adds a few hundred bytes to the file.
-    if length.isdigit() and int(length) > session_cap() + 64 * 1024:
-        _refused("upload_too_large", "Refused an upload larger than a session may hold")
-        return 413, f"Too large: one session holds at most {_megabytes(session_cap())}."
-    return None
+    if allowed:
+        return None
+    _refused("upload_forbidden", "Refused an upload from a session shown no uploader")
+    return 403, "This session may not upload files: open the Upload page as an editor."
 
 
 def _guard_storing(

@@ -82,7 +82,7 @@ class Client:
         """A websocket session, closed (as a tab is) when the block ends."""
         from websockets.sync.client import connect
 
-        socket = connect(
+        with connect(
             f"ws://{self.host}:{self.port}/_stcore/stream",
             origin=f"http://{self.host}:{self.port}",  # type: ignore[arg-type]
             subprotocols=["streamlit", self.xsrf],  # type: ignore[list-item]
@@ -90,11 +90,8 @@ class Client:
             proxy=None,  # loopback only, whatever the environment says
             max_size=None,
             open_timeout=self.timeout,
-        )
-        try:
+        ) as socket:
             yield Session(self, socket)
-        finally:
-            socket.close()
 
 
 class Session:
@@ -115,11 +112,12 @@ class Session:
     def send(self, msg: Any) -> None:
         self.socket.send(msg.SerializeToString())
 
-    def run(self, page: str = "", widgets: dict[str, Any] | None = None,
-            triggers: tuple[str, ...] = ()) -> Run:  # fmt: skip
+    def run(self, page: str = "", *values: Any) -> Run:
         """Run ``page`` (its URL path) with these widget values, as the frontend asks.
 
-        Waits until the run, and any run that ``st.rerun`` chains to it, has finished.
+        ``values`` are WidgetState protos (see :func:`text`, :func:`click`, :func:`files`);
+        as with the frontend, a widget left out is back at its default. Waits until the run,
+        and any run that ``st.rerun`` chains to it, has finished.
         """
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -130,14 +128,7 @@ class Session:
         state.context_info.timezone = "UTC"
         state.context_info.locale = "en-GB"
         state.context_info.url = f"{self.client.url}/{page}"
-        for widget_id, value in (widgets or {}).items():
-            widget = state.widget_states.widgets.add()
-            widget.id = widget_id
-            widget.string_value = value
-        for widget_id in triggers:
-            widget = state.widget_states.widgets.add()
-            widget.id = widget_id
-            widget.trigger_value = True
+        state.widget_states.widgets.extend(values)
         self.send(msg)
         run = Run()
         while True:
@@ -163,10 +154,10 @@ class Session:
         """Fill the sidebar's sign-in form and submit it (password mode)."""
         form = self.run()
         inputs = {t.label: t.id for t in form.of_type("text_input")}
-        submit = next(b.id for b in form.of_type("button") if b.label == "Sign in")
         name_id = next(i for label, i in inputs.items() if label.startswith("Your name"))
-        return self.run(widgets={name_id: name, inputs["Password"]: password},
-                        triggers=(submit,))  # fmt: skip
+        return self.run(
+            "", text(name_id, name), text(inputs["Password"], password), click(form, "Sign in")
+        )
 
     def ping(self) -> None:
         """A heartbeat, answered once the server has handled every BackMsg sent before it."""
@@ -208,6 +199,27 @@ class Session:
         status, _, _ = self.client.request("PUT", self.upload_target(file_id), body, headers)
         return status
 
+    def announce(self, length: int) -> int:
+        """Start an upload of ``length`` bytes, send no body, and return the status the server
+        answers with: a server that reads bodies first keeps waiting (and this times out)."""
+        import socket
+
+        request = (
+            f"PUT {self.upload_target()} HTTP/1.1\r\n"
+            f"Host: {self.client.host}:{self.client.port}\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\n"
+            f"Content-Length: {length}\r\nX-Xsrftoken: {self.client.xsrf}\r\n"
+            f"Cookie: {self.client.cookie}\r\n\r\n"
+        )
+        with socket.create_connection((self.client.host, self.client.port),
+                                      timeout=self.client.timeout) as raw:  # fmt: skip
+            raw.sendall(request.encode("latin-1"))
+            status_line = raw.makefile("rb").readline().decode("latin-1")
+        parts = status_line.split()
+        if len(parts) < 2 or not parts[1].isdigit():
+            raise AssertionError(f"no HTTP status from the server: {status_line!r}")
+        return int(parts[1])
+
 
 def cache_bytes(metrics: str, name_part: str) -> int:
     """Bytes that Streamlit's metrics say the caches whose name contains ``name_part`` hold."""
@@ -223,3 +235,33 @@ def stored_upload_bytes(metrics: str) -> int:
     pattern = re.compile(r'^cache_memory_bytes\{cache_type="UploadedFileManager".*\}\s+(\S+)$')
     return sum(int(float(m.group(1))) for line in metrics.splitlines()
                if (m := pattern.match(line)))  # fmt: skip
+
+
+def text(widget_id: str, value: str) -> Any:
+    """A text input's value."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    return WidgetState(id=widget_id, string_value=value)
+
+
+def click(run: Run, label: str) -> Any:
+    """A click on the button labelled ``label`` that ``run`` drew."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    found = [b.id for b in run.of_type("button") if b.label == label]
+    if not found:
+        raise AssertionError(
+            f"no button {label!r}; buttons: {[b.label for b in run.of_type('button')]}"
+        )
+    return WidgetState(id=found[0], trigger_value=True)
+
+
+def files(uploader: Any, *stored: tuple[str, str, int]) -> Any:
+    """A file uploader holding files already PUT: (file id, name, size) each."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    state = WidgetState(id=uploader.id)
+    for file_id, name, size in stored:
+        info = state.file_uploader_state_value.uploaded_file_info.add()
+        info.file_id, info.name, info.size = file_id, name, size
+    return state
