@@ -16,7 +16,6 @@ from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
-from tests.e2e.conftest import _chromium, browser, browser_context  # noqa: F401 (fixtures)
 from tests.e2e.server import StreamlitServer, make_sample_db
 from tests.security.client import Client, Session, stored_upload_bytes
 
