@@ -7,7 +7,7 @@ act on everyone, so they are refused here (DESIGN.md section 8):
 - **Clearing the caches.** The frontend's "Clear cache" command (the BackMsg ``clear_cache``)
   empties every ``st.cache_data`` and ``st.cache_resource`` of the process, for all sessions,
   and every viewer then waits while each read is computed again (on 500 teams the meeting page
-  went from 0.1 s to about 9 s), as often as a script sends it. Nobody may do that from the
+  takes seconds instead of a tenth of one), as often as a script sends it. Nobody may do that from the
   frontend: ddq's cached reads are keyed on the database file's stamp, so they never serve
   stale numbers and need no clearing; restarting the app empties them all the same.
 - **Storing uploads.** Only a session that was shown an uploader may upload
@@ -167,11 +167,11 @@ def _stored(manager: MemoryUploadedFileManager, session_id: str,
             replacing: str) -> tuple[int, int]:  # fmt: skip
     """Bytes the session and the whole process hold, leaving out the file being replaced."""
     with manager._lock:  # the manager's own lock: its dictionaries change on other threads
-        session = sum(len(f.data) for i, f in manager.file_storage.get(session_id, {}).items()
-                      if i != replacing)  # fmt: skip
-        everyone = sum(len(f.data) for sid, files in manager.file_storage.items()
-                       for i, f in files.items() if not (sid == session_id and i == replacing))  # fmt: skip
-    return session, everyone
+        held = {(owner, file_id): len(record.data)
+                for owner, records in manager.file_storage.items()
+                for file_id, record in records.items()}  # fmt: skip
+    held.pop((session_id, replacing), None)
+    return sum(size for (owner, _), size in held.items() if owner == session_id), sum(held.values())
 
 
 def _megabytes(size: int) -> str:
