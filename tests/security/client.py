@@ -4,7 +4,7 @@ It speaks the same protocol as the frontend (and as bench/load.py): ``/_stcore/h
 the XSRF cookie, the websocket ``/_stcore/stream`` with the token in its subprotocols, BackMsgs
 such as ``rerun_script`` (a run of a page, with widget values) or ``clear_cache``, and the
 upload route ``PUT /_stcore/upload_file/<session>/<file>``. Every wait is bounded: a reply that
-does not come within the timeout fails the test with what was seen so far.
+does not come within the timeout fails the test.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ TIMEOUT_S = 30.0  # one run of a page, one upload: bounds a failure, never waite
 
 @dataclass
 class Run:
-    """What one run of a page sent back: the elements drawn and how it finished."""
+    """What one run of a page sent back: the elements it drew."""
 
     elements: list[Any] = field(default_factory=list)  # the new_element protos, in order
-    problems: list[str] = field(default_factory=list)  # exceptions and error boxes
+    problems: list[str] = field(default_factory=list)  # exceptions, an unknown page
 
     def of_type(self, kind: str) -> list[Any]:
         return [getattr(e, kind) for e in self.elements if e.WhichOneof("type") == kind]
