@@ -42,6 +42,7 @@ from ddq.db import (
     retry_on_conflict,
     rows,
     scalar,
+    temp_table_from,
     transaction,
 )
 from ddq.errors import DdqError, NotFound
@@ -545,9 +546,8 @@ def _stage_json_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str
         "labels": pa.array(issues.labels, pa.list_(pa.string())),
     }
     arrays |= {c: pa.array(v, pa.string()) for c, v in issues.columns.items()}
-    staged = pa.table(arrays)  # noqa: F841 - read by the query below
     drop_staged(con, _STAGED)
-    con.execute(f"CREATE TEMP TABLE {_STAGED} AS SELECT * FROM staged")
+    temp_table_from(con, _STAGED, pa.table(arrays))
     exprs = {c: _ref(c) for c in github.COLUMNS} | {"labels": _ref("labels")}
     headers = {
         "key": issues.headers.get("number", "number"),

@@ -88,7 +88,7 @@ def upload_and_apply(
     server_guard.allow_uploads()  # the server stores files only for sessions shown an uploader
     upload = st.file_uploader(label, type=["csv", "tsv", "txt", "json"],
                               key=f"{kind}_file_{generation}")  # fmt: skip
-    ui_ledger.show_flash()
+    ui_ledger.show_flash(kind)  # what the last Apply did, where its button was
     if upload is None:
         return
     data = upload.getvalue()
@@ -135,7 +135,7 @@ def upload_and_apply(
         bar.empty()
         st.error(plain(str(exc)))
         return None
-    ui_ledger.flash(message)
+    ui_ledger.flash(message, kind)
     server_guard.discard(upload)  # applied: the server need not hold it for this session
     st.session_state[f"{kind}_generation"] = generation + 1
     st.rerun()

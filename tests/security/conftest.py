@@ -1,9 +1,10 @@
-"""The real app (`streamlit run app.py`), for what a visitor can make its server do.
+"""Security tests: the app's pages through AppTest, and its server on loopback.
 
-One app for the whole test session, on a free loopback port, in password mode (visitors are
-viewers until they sign in) with an upload limit of 1 MB, so that the caps, multiples of it,
-fill with small files. Tests reach it as anyone on the network would: over HTTP and the
-websocket protocol (tests/security/client.py), and in Chromium for what a person sees.
+The server is the real app (`streamlit run app.py`), one for the whole test session, on a free
+loopback port, in password mode (visitors are viewers until they sign in) with an upload limit
+of 1 MB, so that the caps, multiples of it, fill with small files. Tests reach it as anyone on
+the network would: over HTTP and the websocket protocol (tests/security/client.py), and in
+Chromium for what a person sees.
 """
 
 from __future__ import annotations
@@ -13,17 +14,30 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.server import StreamlitServer, make_sample_db
 from tests.security.client import Client, Session, stored_upload_bytes
 
+ROOT = Path(__file__).resolve().parents[2]
 EDITOR_PASSWORD = "correct horse"
 MAX_UPLOAD_MB = 1
 FILE_BYTES = 1_000_000  # just under the 1 MB (2**20 bytes) limit of one file
 # Streamlit's metrics recompute cache sizes at most every 5 s: waits on them take that long.
 STATE_TIMEOUT_S = 30.0
+
+
+@pytest.fixture
+def page():
+    """Build an AppTest for a page file or for the whole app."""
+    from streamlit.testing.v1 import AppTest
+
+    def build(relative: str) -> AppTest:
+        return AppTest.from_file(str(ROOT / relative), default_timeout=30)
+
+    return build
 
 
 @pytest.fixture(scope="session")
