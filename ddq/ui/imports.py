@@ -16,7 +16,7 @@ import streamlit as st
 from ddq.errors import DdqError
 from ddq.ingest.csvfile import check_upload
 from ddq.ingest.problems import ImportRejected
-from ddq.ui import auth, state, write
+from ddq.ui import auth, server_guard, state, write
 from ddq.ui import ledger as ui_ledger
 from ddq.ui.format import plain
 
@@ -85,6 +85,7 @@ def upload_and_apply(
     options = dict(options or {})
     # A new key after each apply empties the uploader, so the applied file's preview goes.
     generation = st.session_state.get(f"{kind}_generation", 0)
+    server_guard.allow_uploads()  # the server stores files only for sessions shown an uploader
     upload = st.file_uploader(label, type=["csv", "tsv", "txt", "json"],
                               key=f"{kind}_file_{generation}")  # fmt: skip
     ui_ledger.show_flash(kind)  # what the last Apply did, where its button was
@@ -135,6 +136,7 @@ def upload_and_apply(
         st.error(plain(str(exc)))
         return None
     ui_ledger.flash(message, kind)
+    server_guard.discard(upload)  # applied: the server need not hold it for this session
     st.session_state[f"{kind}_generation"] = generation + 1
     st.rerun()
 

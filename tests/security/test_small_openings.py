@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from pathlib import Path
 
 import pytest
 
@@ -101,15 +100,10 @@ def test_addresses_in_plain_text_are_not_links(text):
 
 # ---------------------------------------------------------------- as a browser shows it
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 
 @pytest.mark.e2e
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed")
-def test_the_program_name_and_a_rationale_show_no_link(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    from tests.e2e.server import launch_browser, running_app, wait_for_app
+def test_the_program_name_and_a_rationale_show_no_link(tmp_path, browser):
+    from tests.e2e.server import running_app, wait_for_app
 
     path = tmp_path / "links.duckdb"
     with db.connect(path) as con:
@@ -120,10 +114,9 @@ def test_the_program_name_and_a_rationale_show_no_link(tmp_path):
                                         rationale="As on www.evil.example, ask me@evil.example")  # fmt: skip
         critical.propose(con, version, who=ADA)
         critical.adopt(con, version, effective_from=dt.date(2026, 1, 5), who=ADA)
-    with running_app(path, tmp_path / "server.log") as app, sync_playwright() as pw:
-        browser = launch_browser(pw)
+    with running_app(path, tmp_path / "server.log") as app:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
             for where, expect in (("", "Quality"), ("/critical_bugs", "As on")):
                 page.goto(app.url + where)
                 wait_for_app(page)
@@ -133,4 +126,4 @@ def test_the_program_name_and_a_rationale_show_no_link(tmp_path):
                 )
                 assert not [h for h in links if "evil" in h], (where, links)
         finally:
-            browser.close()
+            page.close()
