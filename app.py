@@ -11,8 +11,7 @@ st.set_page_config(
 )
 
 try:
-    created = state.ensure_database()
-    state.sample_banner(created)
+    state.database_banner(state.ensure_database())
     sidebar.community()
     actor = auth.panel()
 except DdqError as problem:  # an unreadable or busy database: say what to do, no traceback
