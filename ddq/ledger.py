@@ -166,13 +166,14 @@ def reverse(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict
                          before={"import_id": import_id, "status": "applied"},
                          after={"status": "undone"})  # fmt: skip
         return {"removed": 0, "restored": 0, "teams_removed": 0}
-    blockers = sorted(set(undo_blockers(con, import_id)) | set(bugs_undo_blockers(con, import_id)))
-    if blockers:
-        later = ", ".join(str(b) for b in blockers)
-        raise Conflict(
-            f"Import {import_id} cannot be undone yet: later import(s) {later} changed values or "
-            f"bugs it set. Undo {later} first (newest first), then import {import_id}."
-        )
+    for later_ids, what in ((undo_blockers(con, import_id), "values it set"),
+                            (bugs_undo_blockers(con, import_id), "bugs it stored")):  # fmt: skip
+        if later_ids:
+            later = ", ".join(str(b) for b in later_ids)
+            raise Conflict(
+                f"Import {import_id} cannot be undone yet: later import(s) {later} changed "
+                f"{what}. Undo {later} first (newest first), then import {import_id}."
+            )
     # An import that also wrote the roster (the sample organisation does) takes it back too.
     changes = _roster_changes(con, import_id)
     _refuse_roster_conflicts(con, entry, changes)
