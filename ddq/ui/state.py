@@ -84,7 +84,8 @@ def ensure_database() -> str | None:
     session says so once; None on every other run, in every session.
     """
     named = configured_path()
-    return _ensure_database(str(db.resolve_path(named)), named is None).announce()
+    # Keyed on the absolute path: the default one is relative to the working directory.
+    return _ensure_database(str(db.resolve_path(named).absolute()), named is None).announce()
 
 
 def version() -> tuple[int, int]:
@@ -301,6 +302,13 @@ FIRST_STEPS = (
 )
 
 
+OWN_ORGANISATION = (
+    "For your own organisation, point `DDQ_DB` at a new file (it starts empty), or remove the "
+    "sample completely with `ddq demo --remove` (or by undoing its import on the Upload page); "
+    "the README's *Starting your own organisation* says more."
+)
+
+
 def _is_empty() -> bool:
     counts = read("counts")
     return not counts["teams"] and not counts["values"]
@@ -312,8 +320,7 @@ def database_banner(created: str | None) -> None:
     if created == SAMPLE:
         st.info(
             f"No database existed, so ddq created {path} with a sample organisation "
-            "(made-up teams and numbers). Import your own metrics on the Upload page, or "
-            "point `DDQ_DB` at your database.",
+            f"(made-up teams and numbers) to look around in. {OWN_ORGANISATION}",
             icon=":material/science:",
         )
     elif created == EMPTY:
@@ -325,8 +332,7 @@ def database_banner(created: str | None) -> None:
     elif holds_only_sample():
         st.info(
             "You are looking at the **sample organisation**: made-up teams and numbers. "
-            "Import your own metrics on the Upload page, or remove the sample completely with "
-            "`ddq demo --remove` (or by undoing its import on the Upload page).",
+            f"{OWN_ORGANISATION}",
             icon=":material/science:",
         )
     elif _is_empty():
