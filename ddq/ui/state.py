@@ -316,7 +316,7 @@ def _is_empty() -> bool:
 
 def database_banner(created: str | None) -> None:
     """Say plainly when the numbers on screen are made up, and what to do in an empty database."""
-    path = _code(str(db_path()))
+    path = _code(db_path())
     if created == SAMPLE:
         st.info(
             f"No database existed, so ddq created {path} with a sample organisation "
@@ -326,7 +326,7 @@ def database_banner(created: str | None) -> None:
     elif created == EMPTY:
         st.info(
             f"No database existed at {path}, so ddq created it, **empty**, for your own "
-            f"organisation. {FIRST_STEPS.format(path=_shell(str(db_path())))}",
+            f"organisation. {_first_steps()}",
             icon=":material/database:",
         )
     elif holds_only_sample():
@@ -337,16 +337,20 @@ def database_banner(created: str | None) -> None:
         )
     elif _is_empty():
         st.info(
-            f"This database holds no teams yet. {FIRST_STEPS.format(path=_shell(str(db_path())))}",
+            f"This database holds no teams yet. {_first_steps()}",
             icon=":material/database:",
         )
 
 
-def _code(text: str) -> str:
+def _first_steps() -> str:
+    return FIRST_STEPS.format(path=_shell(db_path()))
+
+
+def _code(path: Path) -> str:
     """A path as a Markdown code span (any backticks in it cannot end the span)."""
-    return f"`` {text.replace('`', chr(0x2018))} ``"
+    return f"`` {os.fspath(path).replace('`', chr(0x2018))} ``"
 
 
-def _shell(text: str) -> str:
+def _shell(path: Path) -> str:
     """A path as a shell word inside a code span."""
-    return shlex.quote(text).replace("`", chr(0x2018))
+    return shlex.quote(os.fspath(path)).replace("`", chr(0x2018))
