@@ -7,7 +7,9 @@ the last half year, one joining the program late, one missing a week. The same s
 same ``today`` always give the same data, so a screenshot or a failing test can be rebuilt.
 
 The sample is written like any import: one ledger entry of kind ``demo`` that owns every
-value and team it created, so ``ddq undo`` removes it again.
+value, team, area and champion term it created, and it records the rest it creates (meetings,
+definitions, stances, targets, mappings, events: :mod:`ddq.created`), so that ``ddq undo`` or
+``ddq demo --remove`` removes all of it again.
 
 Everything is generated with numpy, a whole week of all teams at a time, and loaded with
 one set-based INSERT per table: 500 teams over five years (about a million values) take a
@@ -702,8 +704,8 @@ def fill_demo(
 
     ``weeks`` ISO weeks end with the current one (``today``'s). Refused with
     :class:`~ddq.errors.Conflict` when the database already has teams or values, so that
-    made-up numbers never mix with real ones. Areas of the same name are reused, so the
-    sample can be loaded again after ``ddq undo`` removed it (undo keeps areas).
+    made-up numbers never mix with real ones. Areas of the same name are reused (undoing
+    the sample keeps an area it created when a team of someone's own is in it).
 
     Returns a summary: ``import_id``, counts of ``areas``, ``teams`` and ``values``,
     ``first_week`` and ``last_week`` (Mondays), ``seed`` and the ``stories`` it encodes

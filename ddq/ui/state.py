@@ -33,9 +33,12 @@ def configured_path() -> str | None:
     ``$DDQ_DB`` (also when set at the top level of ``secrets.toml``, which Streamlit puts
     in the environment), else ``database`` in the ``[ddq]`` section of ``secrets.toml``.
     """
+    named = os.environ.get(db.DB_ENV_VAR)
+    if named:  # the common case of a deployment, asked on every read: no secrets to parse
+        return named
     section: Any = {}
     try:
-        if st.secrets.load_if_toml_exists():  # first, so a top-level DDQ_DB is in the environment
+        if st.secrets.load_if_toml_exists():  # puts a top-level DDQ_DB in the environment
             section = st.secrets.get("ddq", {})
     except Exception:  # an unreadable secrets file is as good as none; Streamlit logs it
         pass
