@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from ddq.access import EDITOR
 from ddq.trends import QUARTER_WEEKS, RECENT_WEEKS, SILENT_WEEKS
+from ddq.ui import auth, params, state, unassigned
 from ddq.ui import format as fmt
-from ddq.ui import params, state, unassigned
 
 ORGANISATION = "Whole organisation"
 HEADLINE_METRIC = "open_critical_bugs"
@@ -13,7 +14,8 @@ st.title("Overview")
 if not state.read("counts")["values"]:
     st.info("No metric values yet. Import a metrics file on the **Upload** page to begin.",
             icon=":material/upload_file:")  # fmt: skip
-    st.page_link("app_pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
+    if auth.current().may(EDITOR):  # a viewer's navigation has no Upload page to link to
+        st.page_link("app_pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 
 areas = state.read("areas")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from ddq.metrics import MetricDef
 
@@ -43,10 +44,17 @@ def change(
     return f":{colour}[{arrow} {size}] {words}".rstrip()
 
 
+# Where the app's Markdown would turn plain text into a link (a scheme's "://", "www.",
+# an email's "@"): a word joiner there, invisible and zero-width, keeps it text.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?<=[\w.+-])(?=@[\w-])")
+_WORD_JOINER = "\u2060"
+
+
 def plain(text: str) -> str:
-    """User text for a Markdown line, shown as typed: Markdown and HTML characters escaped."""
+    """User text for a Markdown line, shown as typed: Markdown and HTML characters escaped,
+    and web and email addresses left as text, never made into links."""
     escaped = []
-    for char in text:
+    for char in _AUTOLINK.sub(_WORD_JOINER, text):
         if char in "\\`*_{}[]()<>#+-.!|~:$&":
             escaped.append("\\" + char)
         else:
