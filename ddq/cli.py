@@ -584,10 +584,13 @@ def _status_words(d: dict[str, Any]) -> str:
 
 
 def _summary_words(summary: dict[str, int]) -> str:
-    return (
+    words = (
         f"{summary['agree']} agree, {summary['disagree']} disagree, "
         f"{summary['abstain']} abstain, {summary['none']} not yet"
     )
+    if summary["no_champion"]:
+        words += f"; {summary['no_champion']} without a champion"
+    return words
 
 
 @critical.command("list")
@@ -1099,7 +1102,7 @@ def _table(header: list[str], lines: list[list[str]], right: set[int]) -> None:
 @click.pass_context
 def target_list(ctx: click.Context, team: str | None, area: str | None) -> None:
     """Every target with its baseline, value, due date and who set it."""
-    from ddq import progress
+    from ddq import progress, text
 
     with _connect(ctx) as con:
         found = progress.targets(con, team=team, area=area)
@@ -1110,8 +1113,8 @@ def target_list(ctx: click.Context, team: str | None, area: str | None) -> None:
         ["team", "metric", "baseline", "target", "due", "set by", "set (UTC)", "baseline source"],
         [
             [t["team"] + ("" if t["active"] else " (retired)"), t["metric"],
-             progress.fmt(t["baseline"]), progress.fmt(t["target"]), str(t["due"]),
-             t["set_by"], f"{t['set_at']:%Y-%m-%d %H:%M}", t["baseline_source"]]
+             *text.numbers([t["baseline"], t["target"]], t["unit"], exact=[False, True]),
+             str(t["due"]), t["set_by"], f"{t['set_at']:%Y-%m-%d %H:%M}", t["baseline_source"]]
             for t in found
         ],
         right={2, 3},
@@ -1129,6 +1132,7 @@ def progress(
 ) -> None:
     """Each team's progress toward its targets: on track, at risk, off track, achieved."""
     from ddq import progress as prog
+    from ddq import text
 
     if changes:
         if team is not None:
@@ -1156,9 +1160,10 @@ def progress(
         _table(
             ["team", "metric", "baseline", "current", "target", "due", "slope/week", "status",
              "why"],
-            [[p.team, p.metric.key, prog.fmt(p.baseline), prog.fmt(p.current),
-              prog.fmt(p.target), str(p.due or "-"), prog.fmt(p.slope, signed=True), p.status,
-              p.reason]
+            [[p.team, p.metric.key,
+              *text.numbers([p.baseline, p.current, p.target], p.metric.unit,
+                            exact=[False, False, True]),
+              str(p.due or "-"), text.change(p.slope, p.metric.unit), p.status, p.reason]
              for p in shown],
             right={2, 3, 4, 6},
         )  # fmt: skip
