@@ -175,13 +175,6 @@ def blockers(con: duckdb.DuckDBPyConnection, import_id: int) -> list[str]:
     return found
 
 
-def has_records(con: duckdb.DuckDBPyConnection, import_id: int) -> bool:
-    """True when the import recorded records of its own (the sample organisation does)."""
-    return bool(
-        scalar(con, "SELECT count(*) FROM import_created_records WHERE import_id = ?", [import_id])
-    )
-
-
 def _definition_event_titles(con: duckdb.DuckDBPyConnection, import_id: int) -> list[str]:
     """The start of the titles ddq.critical gives the events of adopting or retiring the
     import's definitions (an adoption of its proposal made later has no other link)."""
