@@ -15,8 +15,7 @@ st.set_page_config(
 )
 
 try:
-    created = state.ensure_database()
-    state.sample_banner(created)
+    state.database_banner(state.ensure_database())
     sidebar.community()
     actor = auth.panel()
     if not actor.may(EDITOR):  # shown no uploader, so it may not upload (say, after signing out)

@@ -108,11 +108,23 @@ def init(ctx: click.Context) -> None:
 @click.option("--teams", default=16, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--weeks", default=104, show_default=True, type=click.IntRange(1, 1300))
 @click.option("--seed", default=7, show_default=True, type=int)
+@click.option(
+    "--remove",
+    is_flag=True,
+    help="Remove the sample organisation completely instead (the same as undoing its import).",
+)
 @click.pass_context
-def demo(ctx: click.Context, teams: int, weeks: int, seed: int) -> None:
-    """Fill an empty database with a deterministic sample organisation."""
-    from ddq.sample import fill_demo
+def demo(ctx: click.Context, teams: int, weeks: int, seed: int, remove: bool) -> None:
+    """Fill an empty database with a deterministic sample organisation (or remove it)."""
+    from ddq.sample import fill_demo, remove_demo
 
+    if remove:
+        with _connect(ctx) as con:
+            undone = remove_demo(con, who=_who())
+        click.echo(undone.summary())
+        if undone.metrics.changed:  # recomputed in the same transaction
+            _computation(undone.metrics)
+        return
     with _connect(ctx) as con:
         summary = fill_demo(con, teams=teams, weeks=weeks, seed=seed, who=_who())
     echo(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, clock, events
+from ddq import audit, clock, created, events
 from ddq.access import EDITOR, requires
 from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, NotFound
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 ROSTER = "roster"
 BUGS = "bugs"
+# The sample organisation (ddq.sample): undoing it removes everything it created, its
+# meetings, definitions and the rest too (ddq.created), so that nothing of it is left.
+DEMO = "demo"
 # Bug metrics computed after a change (ddq.bugmetrics): they follow their inputs.
 BUG_METRICS = "bug_metrics"
 # A definition applied to history (ddq.critical.apply_to_history): a decision, undone by
@@ -98,13 +101,18 @@ def get(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any]:
     return found[0]
 
 
-def _mark_undone(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], who: str) -> None:
-    """Close an undo (inside its transaction): the ledger row, and an event for the charts."""
+def _mark_undone(
+    con: duckdb.DuckDBPyConnection, entry: dict[str, Any], who: str, *, event: bool = True
+) -> None:
+    """Close an undo (inside its transaction): the ledger row, and (unless ``event`` is
+    False) an event for the charts."""
     now = utc_now()
     con.execute(
         "UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
         [now, who, entry["id"]],
     )
+    if not event:
+        return
     events.add(con, kind=events.UNDO, happened_at=now, import_id=entry["id"],
                title=f"Import {entry['id']} undone", details=f"{entry['file_name']}, by {who}")  # fmt: skip
 
@@ -158,16 +166,20 @@ def reverse(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict
                          before={"import_id": import_id, "status": "applied"},
                          after={"status": "undone"})  # fmt: skip
         return {"removed": 0, "restored": 0, "teams_removed": 0}
-    blockers = undo_blockers(con, import_id)
-    if blockers:
-        later = ", ".join(str(b) for b in blockers)
-        raise Conflict(
-            f"Import {import_id} cannot be undone yet: later import(s) {later} changed values it "
-            f"set. Undo {later} first (newest first), then import {import_id}."
-        )
+    for later_ids, what in ((undo_blockers(con, import_id), "values it set"),
+                            (bugs_undo_blockers(con, import_id), "bugs it stored")):  # fmt: skip
+        if later_ids:
+            later = ", ".join(str(b) for b in later_ids)
+            raise Conflict(
+                f"Import {import_id} cannot be undone yet: later import(s) {later} changed "
+                f"{what}. Undo {later} first (newest first), then import {import_id}."
+            )
     # An import that also wrote the roster (the sample organisation does) takes it back too.
     changes = _roster_changes(con, import_id)
     _refuse_roster_conflicts(con, entry, changes)
+    sample = entry["kind"] == DEMO
+    if sample:
+        _refuse_sample_conflicts(con, entry)
     with transaction(con):
         _reverse_roster_changes(con, import_id, changes)
         restored = scalar(
@@ -240,12 +252,27 @@ def reverse(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict
         # Targets and owner mappings of the teams removed just now go with them.
         con.execute("DELETE FROM targets WHERE team_id NOT IN (SELECT id FROM teams)")
         con.execute("DELETE FROM team_mappings WHERE team_id NOT IN (SELECT id FROM teams)")
-        _mark_undone(con, entry, who)
+        done = {"removed": removed, "restored": restored, "teams_removed": teams_removed}
+        if sample:  # and the rest of the sample: no chart annotation of it stays either
+            done |= created.remove(con, import_id)
+        _mark_undone(con, entry, who, event=not sample)
         audit.record(con, who, f"{entry['kind']}.undo", entry["file_name"],
                      before={"import_id": entry["id"], "status": "applied"},
-                     after={"status": "undone", "removed": removed, "restored": restored,
-                            "teams_removed": teams_removed})  # fmt: skip
-    return {"removed": removed, "restored": restored, "teams_removed": teams_removed}
+                     after={"status": "undone", **done})  # fmt: skip
+    return done
+
+
+def _refuse_sample_conflicts(con: duckdb.DuckDBPyConnection, entry: dict[str, Any]) -> None:
+    """Refuse to remove the sample while something a person added since refers to it."""
+    found = created.blockers(con, entry["id"])
+    if found:
+        raise Conflict(
+            f"The sample organisation (import {entry['id']}) cannot be removed: since it was "
+            "loaded, people added things that refer to its teams, meetings or definitions, and "
+            f"removing it would lose them. {' '.join(found)} Nothing was changed. To keep what "
+            "was added, keep the sample, and start your own organisation in a new, empty "
+            "database instead."
+        )
 
 
 # A roster import's changes, and how undo reverses each (in reverse order).

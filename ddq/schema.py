@@ -409,6 +409,65 @@ def _m010_edit_claims(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m011_import_created_records(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- What an import created beyond its values, teams, areas, champion terms and bugs
+        -- (which their own tables record): the sample organisation's meetings, notes,
+        -- action items, definitions, stances, targets, mappings and events, so that undoing
+        -- it removes exactly those. The key columns used depend on the kind:
+        --   meeting, action, definition, event: id (a definition's version)
+        --   note: id (the meeting), team_id, name (the note's kind)
+        --   stance: id (the version), team_id
+        --   target: team_id, name (the metric)
+        --   mapping: team_id, name (component, project or label), detail (the value's key)
+        CREATE TABLE import_created_records (
+            import_id INTEGER NOT NULL,
+            kind VARCHAR NOT NULL,
+            id INTEGER,
+            team_id INTEGER,
+            name VARCHAR,
+            detail VARCHAR
+        );
+        -- A sample loaded before this table existed: what it wrote in its own transaction
+        -- (from its ledger row's time to its audit row's, or a few minutes when it has none),
+        -- and every bug mapping to its teams (undo removed those with its teams already).
+        INSERT INTO import_created_records (import_id, kind, id, team_id, name, detail)
+        WITH samples AS (
+            SELECT i.id AS import_id, i.imported_at AS since,
+                   coalesce((SELECT max(a.happened_at) FROM audit_log a
+                             WHERE a.action = 'demo.load' AND TRY_CAST(
+                                 json_extract_string(a.after, '$.import_id') AS INTEGER) = i.id),
+                            i.imported_at + INTERVAL 10 MINUTE) AS until
+            FROM imports i WHERE i.kind = 'demo' AND i.status = 'applied'
+        ),
+        teams_of AS (
+            SELECT s.import_id, c.team_id FROM samples s
+            JOIN import_created_teams c ON c.import_id = s.import_id
+        )
+        SELECT s.import_id, 'meeting', m.id, NULL, NULL, NULL FROM samples s
+        JOIN meetings m ON m.created_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'note', n.meeting_id, n.team_id, n.kind, NULL FROM samples s
+        JOIN meeting_notes n ON n.updated_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'action', a.id, a.team_id, NULL, NULL FROM samples s
+        JOIN action_items a ON a.created_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'definition', d.version, NULL, NULL, NULL FROM samples s
+        JOIN critical_defs d ON d.created_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'stance', e.version, e.team_id, NULL, NULL FROM samples s
+        JOIN endorsements e ON e.recorded_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'target', NULL, g.team_id, g.metric, NULL FROM samples s
+        JOIN teams_of t ON t.import_id = s.import_id
+        JOIN targets g ON g.team_id = t.team_id AND g.set_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT t.import_id, 'mapping', NULL, m.team_id, m.kind, m.value_key FROM teams_of t
+        JOIN team_mappings m ON m.team_id = t.team_id;
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -422,6 +481,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (8, "roles", _m008_roles),
     (9, "bug metrics derived from their inputs", _m009_derived_bug_metrics),
     (10, "edit claims", _m010_edit_claims),
+    (11, "records an import created", _m011_import_created_records),
 ]
 
 

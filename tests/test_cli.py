@@ -395,3 +395,31 @@ def test_a_missing_file_is_a_usage_error(make_db, run_ddq, tmp_path):
     result = run_ddq("import", "metrics", tmp_path / "nope.csv")
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_demo_remove_takes_the_whole_sample_away(db_path, run_ddq):
+    loaded = ok(run_ddq("demo", "--teams", "4", "--weeks", "12"))
+    assert loaded.startswith("import 1: sample organisation with 2 areas, 4 teams")
+    assert query(db_path, "SELECT count(*) FROM meetings") == [(2,)]
+    removed = ok(run_ddq("demo", "--remove"))
+    assert removed.startswith("import 1 undone: the sample organisation is removed (4 teams, "), (
+        removed
+    )
+    assert "2 meetings, 2 critical-bug definitions, 2 areas" in removed
+    for table in ("teams", "areas", "meetings", "critical_defs", "endorsements", "events"):
+        assert query(db_path, f"SELECT count(*) FROM {table}") == [(0,)], table
+    ok(run_ddq("check"))
+    again = run_ddq("demo", "--remove")
+    assert (again.returncode, again.stderr) == (
+        1,
+        "This database holds no sample organisation (or it was removed already).\n",
+    )
+
+
+def test_undoing_the_sample_import_removes_it_as_completely(db_path, run_ddq):
+    ok(run_ddq("demo", "--teams", "4", "--weeks", "12"))
+    assert "the sample organisation is removed" in ok(run_ddq("undo", "1"))
+    assert query(db_path, "SELECT count(*) FROM meetings") == [(0,)]
+    ok(run_ddq("check"))
+    ok(run_ddq("demo", "--teams", "4", "--weeks", "12"))  # and it can be loaded again
+    assert query(db_path, "SELECT count(*) FROM meetings") == [(2,)]

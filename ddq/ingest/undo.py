@@ -49,6 +49,12 @@ class Undone:
         elif "bugs_removed" in done:  # a bug import
             text = (f"import {self.import_id} undone: {done['bugs_removed']} added bug(s) removed, "
                     f"{done['bugs_restored']} replaced bug(s) restored")  # fmt: skip
+        elif self.kind == ledger.DEMO:
+            text = (f"import {self.import_id} undone: the sample organisation is removed "
+                    f"({done['teams_removed']} teams, {done['removed']} values, "
+                    f"{done['meetings_removed']} meetings, {done['definitions_removed']} "
+                    f"critical-bug definitions, {done['areas_removed']} areas, with their "
+                    "roster, bugs, stances, targets, mappings and events)")  # fmt: skip
         elif self.kind == ledger.BUG_METRICS_HISTORY:
             text = f"import {self.import_id} undone: {self.file_name} no longer applies"
         else:

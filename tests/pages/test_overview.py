@@ -6,8 +6,9 @@ from tests.pages.builders import LAST, load
 
 
 def test_first_start_creates_the_sample_and_says_so(tmp_path, monkeypatch, page):
-    path = tmp_path / "fresh" / "ddq.duckdb"
-    monkeypatch.setenv("DDQ_DB", str(path))
+    monkeypatch.delenv("DDQ_DB", raising=False)  # the default file, data/ddq.duckdb
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "data" / "ddq.duckdb"
     at = page("app.py").run()
     assert not at.exception
     assert path.exists()
