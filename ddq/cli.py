@@ -274,6 +274,8 @@ def import_bugs_command(
     click.echo(result.summary())
     for note in result.notes():
         click.echo(f"  {note}")
+    if result.done_without_time:  # the import is fine, but its numbers will not be
+        click.echo(f"warning: {result.done_without_time_warning()}", err=True)
     if result.metrics is not None:  # computed from the bugs in the same transaction
         _computation(result.metrics)
     if dry_run and result.preview:

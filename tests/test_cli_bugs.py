@@ -166,3 +166,18 @@ def test_check_fails_naming_a_computed_value_that_went_stale(db_path, make_db, r
     assert "Run `ddq bugs compute`" in failed.stdout
     ok(run_ddq("bugs", "compute"))
     assert ok(run_ddq("check")).endswith("all 14 checks passed\n")
+
+
+def test_done_bugs_without_a_date_are_announced_loudly(make_db, run_ddq, write_file):
+    """An export with statuses but no resolution or update column: the done bugs would count
+    as open, so the command says so in its notes and on stderr (and still imports)."""
+    make_db()
+    export = write_file("other.csv", "Ref,Opened,State\nX-1,2025-01-06 10:00,Closed\n"
+                                     "X-2,2025-01-07 10:00,Open\n")  # fmt: skip
+    mapping = write_file("m.json", json.dumps({"key": "Ref", "created": "Opened",
+                                               "status": "State"}))  # fmt: skip
+    result = run_ddq("import", "bugs", export, "--mapping", mapping)
+    said = ("1 bug has a done status but no resolution or update date: it counts as open; "
+            "map the `updated` column (or `resolved`).")  # fmt: skip
+    assert f"  {said}" in ok(result).splitlines()
+    assert f"warning: {said}" in result.stderr.splitlines()

@@ -313,7 +313,10 @@ def test_done_statuses_decide_estimated_resolutions_case_insensitively(make_db):
             "AB-4,22/Mar/14 07:59,23/Mar/14 10:00,SHIPPED\n")  # fmt: skip
     result = load(path, text, dry_run=True)
     assert (result.estimated, result.done_without_time) == (1, 1)
-    assert any("neither a resolution nor an update date" in n for n in result.notes())
+    assert (
+        "1 bug has a done status but no resolution or update date: it counts as open; "
+        "export the Resolved or Updated column too."
+    ) in result.notes()
     with db.connect(path) as con:
         settings.update(con, {"done_statuses": "Shipped"}, who=Actor("t", ADMIN))
     load(path, text)

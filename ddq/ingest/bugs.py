@@ -75,6 +75,29 @@ FIELDS: tuple[str, ...] = (
     "labels", "components", "team", "project", "summary", "description",
 )  # fmt: skip
 LIST_FIELDS = ("labels", "components")
+# What each field is for, and what happens without it: the mapping editor's help and the
+# README say the same.
+FIELD_HELP: dict[str, str] = {
+    "key": "The issue's key or number (required): a re-import updates bugs by it.",
+    "created": "When the issue was created (required).",
+    "resolved": "When it was resolved. Without it, a bug in a done status is resolved at its "
+    "last update (updated), marked estimated; with neither, it counts as open.",
+    "updated": "When it last changed: the estimated resolution time of a done bug that has "
+    "no resolved date.",
+    "status": "Its status. A done status (the done_statuses setting) makes a bug without a "
+    "resolved date resolved at its last update. Without it, only resolved says a bug is done.",
+    "type": "The issue type: only the types that count as bugs (the bug_types setting) are "
+    "counted. Without it, every issue counts.",
+    "priority": "For the critical-bug rule. Without it, no bug has a priority: conditions "
+    "on it never match with in, and always with not_in.",
+    "severity": "For the critical-bug rule, like priority.",
+    "labels": "Labels, separated by ; or , (for the rule and for ownership by label).",
+    "components": "Components, separated by ; or ,: the first mapped one decides the team.",
+    "team": "A team's name: a bug naming a known team belongs to it.",
+    "project": "The project key. Without it, the part of the key before '-' (DERBY-12: DERBY).",
+    "summary": "The title, shown in previews and in a definition's impact.",
+    "description": "Kept as it is, line breaks included.",
+}
 DATE_FIELDS = ("created", "resolved", "updated")
 REQUIRED = ("key", "created")
 # The bugs table's columns, in its order (bug_overwrites has overwritten_by first).
@@ -256,6 +279,17 @@ def resolve_mapping(con: duckdb.DuckDBPyConnection, text: str) -> dict[str, str]
     return load_mapping(con, text)
 
 
+def mapping_warning(mapping: Mapping[str, str]) -> str | None:
+    """What a column mapping will get wrong without saying so on every row, if anything."""
+    if "status" in mapping and not {"resolved", "updated"} & set(mapping):
+        return (
+            "Status is mapped but neither resolved nor updated is: a bug in a done status has "
+            "no date to be resolved at, so it counts as open. Map the column with the "
+            "resolution date (resolved) or, failing that, the last update (updated)."
+        )
+    return None
+
+
 def csv_headers(data: bytes) -> list[str]:
     """The header names of a CSV file's first line (for editing a mapping before import)."""
     import csv
@@ -323,10 +357,7 @@ class BugsImport:
                 "file gives no resolution date for them, but their status means done."
             )
         if self.done_without_time:
-            found.append(
-                f"{self.done_without_time} bug(s) have a done status but neither a resolution "
-                "nor an update date; they count as open."
-            )
+            found.append(self.done_without_time_warning())
         if self.skipped_count:
             found.append(
                 f"{self.skipped_count} row(s) skipped; the ledger keeps each with its line "
@@ -346,6 +377,22 @@ class BugsImport:
                 "#number only; add url to `gh issue list --json` to key them by repository."
             )
         return found
+
+    def done_without_time_warning(self) -> str:
+        """Done bugs that will count as open, and what to do about it ("" when none)."""
+        n = self.done_without_time
+        if not n:
+            return ""
+        what = "bug has" if n == 1 else "bugs have"
+        they = "it counts" if n == 1 else "they count"
+        fix = {
+            CSV: "map the `updated` column (or `resolved`)",
+            JIRA: "export the Resolved or Updated column too",
+            GITHUB: "add closedAt and updatedAt to `gh issue list --json`",
+        }[self.format]
+        return (
+            f"{n:,} {what} a done status but no resolution or update date: {they} as open; {fix}."
+        )
 
     @property
     def changes_anything(self) -> bool:
