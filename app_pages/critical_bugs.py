@@ -4,7 +4,6 @@ import streamlit as st
 
 from ddq import critical, ownership
 from ddq.access import EDITOR
-from ddq.metrics import today_utc
 from ddq.ui import auth, state, write
 from ddq.ui import critical as ui
 from ddq.ui import ledger as ui_ledger
@@ -54,10 +53,7 @@ for v in proposals:
     ):
         write.apply(critical.propose, v["version"], confirm=f"Version {v['version']} proposed.")
     if v["status"] == "proposed":
-        day = left.date_input("Effective from", today_utc(), key=f"effective_{v['version']}")
-        if right.button("Adopt", type="primary", key=f"adopt_{v['version']}"):
-            write.apply(critical.adopt, v["version"], effective_from=day,
-                         confirm=f"Version {v['version']} adopted from {day}.")  # fmt: skip
+        ui.adoption(v["version"], state.critical("adoption_dates"), left, right)
     if third.button("Withdraw", key=f"retire_{v['version']}"):
         write.apply(critical.retire, v["version"], confirm=f"Version {v['version']} withdrawn.")
 

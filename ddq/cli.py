@@ -729,17 +729,23 @@ def critical_propose(ctx: click.Context, version: int) -> None:
 @click.argument("version", type=int)
 @click.option(
     "--effective",
-    required=True,
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The day it takes effect (YYYY-MM-DD).",
+    default=None,
+    help="The day it takes effect (YYYY-MM-DD). Default: the suggested day (the first "
+    "definition: the week of the oldest bug; later ones: the latest complete week).",
 )
 @click.pass_context
 def critical_adopt(ctx: click.Context, version: int, effective: Any) -> None:
     """Adopt a proposal from a day on; the definition it replaces is retired that day."""
     from ddq import critical as crit
 
-    day = effective.date()
     with _connect(ctx) as con:
+        if effective is None:
+            dates = crit.adoption_dates(con)
+            day = dates.suggested
+            click.echo(f"effective from {day}: {dates.why}")
+        else:
+            day = effective.date()
         replaced = crit.adopt(con, version, effective_from=day, who=_who())
     message = f"version {version} adopted, effective {day}"
     if replaced is not None:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from ddq import critical
+from ddq.ui import write
 from ddq.ui.format import plain
 
 EXAMPLE_RULE = {"any": [{"field": "priority", "in": ["Blocker", "Critical"]},
                         {"all": [{"field": "labels", "has_any": ["security", "data-loss"]},
                                  {"field": "type", "in": ["Bug"]}]}]}  # fmt: skip
+# The date box takes any date, so that what a person picks is what Adopt uses; the
+# adoption itself says which dates it accepts, next to the button.
+_ANY_DAY = (dt.date(1970, 1, 1), dt.date(2199, 12, 31))
 STANCE_WORDS = {"agree": "agrees", "disagree": "disagrees", "abstain": "abstains", None: "—"}
 
 
@@ -67,3 +73,24 @@ def impact(found: dict[str, Any]) -> None:
 
 def rule_text(rule: dict[str, Any] | None) -> str:
     return json.dumps(rule or EXAMPLE_RULE, indent=2)
+
+
+def adoption(version: int, dates: critical.AdoptionDates, left: Any, right: Any) -> None:
+    """The effective date (suggested, then as picked) and Adopt, or why that date is refused."""
+    day = left.date_input(
+        "Effective from", dates.suggested, min_value=_ANY_DAY[0], max_value=_ANY_DAY[1],
+        key=f"effective_{version}",
+        help=f"Accepted: {dates.earliest} to {dates.latest}. Suggested: {dates.suggested}, "
+        f"{dates.why}.",
+    )  # fmt: skip
+    if day == dates.suggested:
+        left.caption(plain(f"Suggested: {dates.why}."))
+    problem = dates.problem(version, day)
+    with right:
+        adopt = st.button("Adopt", type="primary", key=f"adopt_{version}",
+                          disabled=problem is not None)  # fmt: skip
+        if problem is not None:
+            st.error(plain(problem), icon=":material/event_busy:")
+        elif adopt:  # refused now (someone adopted meanwhile): said here too
+            write.apply(critical.adopt, version, effective_from=day,
+                        confirm=f"Version {version} adopted from {day}.")  # fmt: skip

@@ -172,6 +172,8 @@ def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
             return critical.impact(con, *args)
         if kind == "compare":
             return critical.compare(con, *args)
+        if kind == "adoption_dates":
+            return critical.adoption_dates(con)
         if kind == "mappings":
             return ownership.mappings(con)
         if kind == "unmapped":
@@ -181,7 +183,7 @@ def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
 
 def critical(kind: str, *args: Any) -> Any:
     """Cached reads for the Critical bugs page: versions, current, stances, summary,
-    impact, compare, mappings and unmapped."""
+    impact, compare, adoption_dates, mappings and unmapped."""
     return _critical(kind, args, *_key())
 
 

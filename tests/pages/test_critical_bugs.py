@@ -70,3 +70,80 @@ def test_without_teams_there_is_nothing_to_map_to(app_db, page):
     assert not at.exception
     assert not [s for s in at.selectbox if s.label == "to team"]
     assert any("no teams yet" in c.value.lower() for c in at.caption)
+
+
+def _proposed_with_old_bugs(path) -> int:
+    """Bugs from 2004 and a proposal, as a new user has them after their first import."""
+    import datetime as dt
+
+    from ddq.access import ADMIN, Actor
+    from ddq.ingest.bugs import import_bugs
+
+    who = Actor("coach", ADMIN)
+    export = ("Issue key,Created,Resolved,Status,Priority\n"
+              "DERBY-5,2004/09/28 01:20:46 +0100,2004/10/20 10:00:00 +0100,Closed,Critical\n"
+              "DERBY-6,2004/09/30 10:00:00 +0100,,Open,Blocker\n")  # fmt: skip
+    with db.connect(path) as con:
+        import_bugs(con, export.encode(), file_name="derby.csv", who=who,
+                    today=dt.date(2026, 3, 4))  # fmt: skip
+        version = critical.create_draft(
+            con, title="Blockers", rule={"field": "priority", "in": ["Blocker"]}, who=who
+        )
+        critical.propose(con, version, who=who)
+    return version
+
+
+def test_the_effective_date_starts_where_the_bugs_do_and_adopting_computes_them(app_db, page):
+    """A first definition is suggested from the oldest bug's week, so its numbers exist at
+    once; the box takes any date, and Adopt uses what it shows."""
+    import datetime as dt
+
+    version = _proposed_with_old_bugs(app_db)
+    at = open_page(page)
+    assert not at.exception
+    box = next(d for d in at.date_input if d.label == "Effective from")
+    assert box.value == dt.date(2004, 9, 27)  # the Monday of the oldest bug's week
+    assert box.min <= dt.date(2000, 1, 3) and box.max >= dt.date(2030, 1, 1)
+    assert any(plain("Suggested: the week of the oldest imported bug (2004-09-28)") in c.value
+               for c in at.caption)  # fmt: skip
+    box.set_value(dt.date(2004, 10, 4)).run()
+    next(b for b in at.button if b.label == "Adopt").click().run()
+    assert not at.exception and not at.error
+    assert any(plain(f"Version {version} adopted from 2004-10-04.") in s.value
+               for s in at.success)  # fmt: skip
+    with db.connect(app_db) as con:
+        assert critical.get(con, version)["effective_from"] == dt.date(2004, 10, 4)
+        first = con.execute(
+            "SELECT min(week) FROM metric_values WHERE metric = 'open_critical_bugs'"
+        ).fetchone()[0]
+    assert first == dt.date(2004, 10, 4)
+
+
+def test_a_refused_effective_date_says_why_next_to_adopt(app_db, page):
+    import datetime as dt
+
+    from ddq import clock
+    from ddq.access import ADMIN, Actor
+
+    first = _proposed_with_old_bugs(app_db)
+    who = Actor("coach", ADMIN)
+    with db.connect(app_db) as con:
+        critical.adopt(con, first, effective_from=dt.date(2025, 1, 6), who=who)
+        second = critical.create_draft(
+            con, title="Wider", rule={"field": "priority", "in": ["Blocker", "Critical"]}, who=who
+        )
+        critical.propose(con, second, who=who)
+    at = open_page(page)
+    box = next(d for d in at.date_input if d.label == "Effective from")
+    assert box.value == clock.latest_complete_week()  # a later version: the latest week
+    box.set_value(dt.date(2024, 6, 3)).run()
+    assert next(d for d in at.date_input if d.label == "Effective from").value == dt.date(
+        2024, 6, 3
+    )  # kept as picked, never replaced
+    adopt = next(b for b in at.button if b.label == "Adopt")
+    assert adopt.disabled
+    assert any(plain(f"Version {second} cannot take effect on 2024-06-03: version {first} took "
+                     "effect on 2025-01-06") in e.value and plain("Choose 2025-01-07 or later.")
+               in e.value for e in at.error)  # fmt: skip
+    with db.connect(app_db) as con:
+        assert critical.get(con, second)["status"] == "proposed"
