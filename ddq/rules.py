@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from ddq.db import quote_ident
-from ddq.errors import DdqError
+from ddq.errors import DdqError, json_error_words
 
 Rule: TypeAlias = dict[str, Any]
 """A rule as stored and exchanged: JSON-compatible data (see the module docstring)."""
@@ -324,9 +324,7 @@ def parse(text: str) -> Rule:
     try:
         rule = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
-        raise InvalidRule(
-            [f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"]
-        ) from None
+        raise InvalidRule([json_error_words(exc, text)]) from None
     except RecursionError:
         raise InvalidRule(
             [f"rule: nested far too deeply (at most {MAX_DEPTH} levels are allowed)"]

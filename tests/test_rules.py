@@ -353,11 +353,25 @@ def test_parse_names_line_and_column_of_bad_json():
     text = '{\n  "field": "priority",\n  "in": ["Critical",]\n}'
     with pytest.raises(InvalidRule) as caught:
         rules.parse(text)
-    assert caught.value.problems == ["line 3, column 21: not valid JSON (Expecting value)"]
-    assert isinstance(caught.value, DdqError)
-    assert str(caught.value) == (
-        "The critical-bug rule is not valid:\n- line 3, column 21: not valid JSON (Expecting value)"
+    said = (
+        "line 3, column 21 (character 46): not valid JSON: expected a value here (text in "
+        "double quotes, a number, a [list], an {object}, true, false or null); a comma just "
+        "before ] or }, or a missing value, does this (found ']')."
     )
+    assert caught.value.problems == [said]
+    assert isinstance(caught.value, DdqError)
+    assert str(caught.value) == f"The critical-bug rule is not valid:\n- {said}"
+
+
+def test_json_cut_short_says_where_it_ends_and_what_to_do():
+    text = '{"any": [{"field": "priority", "in": ["Blo'
+    with pytest.raises(InvalidRule) as caught:
+        rules.parse(text)
+    assert caught.value.problems == [
+        "line 1, column 39 (character 39): not valid JSON: the text in quotes that starts here "
+        "never ends: add its closing double quote; the text ends at line 1, column 42 before "
+        "the JSON does: if it is a file, it looks cut short, so export or download it again."
+    ]
 
 
 def test_parse_lists_every_problem_of_valid_json():
@@ -374,7 +388,7 @@ def test_parse_lists_every_problem_of_valid_json():
     [
         ("", "rule: the text is empty"),
         ("  \n ", "rule: the text is empty"),
-        ("priority = Critical", "line 1, column 1: not valid JSON (Expecting value)"),
+        ("priority = Critical", "line 1, column 1 (character 1): not valid JSON: expected a"),
         ('{"field": "type", "in": ["Bug"], "in": ["Task"]}', "rule: the key 'in' appears twice"),
         ("[" * 100_000, "rule: nested far too deeply"),
         ("[" * 100_001, "rule: the text is 100001 characters; at most 100000 are read"),
