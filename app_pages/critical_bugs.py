@@ -61,19 +61,20 @@ st.divider()
 
 
 def draft_form() -> None:
-    with st.expander("Draft a new version", icon=":material/edit_note:"), st.form("draft"):
-        title = st.text_input("Title")
-        rule = st.text_area("Rule (JSON)", ui.rule_text(in_force["rule"] if in_force else None),
-                            height=220)  # fmt: skip
-        rationale = st.text_area("Why this definition (plain words)")
-        examples = st.text_area("Examples of bugs it makes critical, and of bugs it does not")
-        sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
-                              value=None, step=1)  # fmt: skip
-        if st.form_submit_button("Save draft", type="primary"):
-            write.apply(critical.create_draft, title=title, rule=rule, rationale=rationale,
-                         examples=examples, sla_days=sla,
-                         based_on=in_force["version"] if in_force else None,
-                         confirm="Draft saved.")  # fmt: skip
+    with st.expander("Draft a new version", icon=":material/edit_note:"):
+        rule = ui.rule_editor(in_force["rule"] if in_force else None,
+                              state.critical("field_values"))  # fmt: skip
+        with st.form("draft"):
+            title = st.text_input("Title")
+            rationale = st.text_area("Why this definition (plain words)")
+            examples = st.text_area("Examples of bugs it makes critical, and of bugs it does not")
+            sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
+                                  value=None, step=1)  # fmt: skip
+            if st.form_submit_button("Save draft", type="primary"):
+                write.apply(critical.create_draft, title=title, rule=rule, rationale=rationale,
+                             examples=examples, sla_days=sla,
+                             based_on=in_force["version"] if in_force else None,
+                             confirm="Draft saved.")  # fmt: skip
 
 
 if auth.may_edit("draft, propose or adopt a definition, or record a stance"):

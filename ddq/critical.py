@@ -763,6 +763,24 @@ def _sla_words(days: int | None) -> str:
 # ------------------------------------------------------------------------------ impact
 
 
+def field_values(con: duckdb.DuckDBPyConnection, limit: int = 200) -> dict[str, list[str]]:
+    """The names the imported bugs use in each rule field, most used first: what a rule
+    builder offers to pick (any other name can still be typed)."""
+    found: dict[str, list[str]] = {}
+    for name in rules.FIELDS:
+        column = quote_ident(name)
+        values = f"unnest({column})" if name in rules.LIST_FIELDS else column
+        found[name] = [
+            v
+            for (v,) in con.execute(
+                f"SELECT v FROM (SELECT trim({values}) AS v FROM bugs) WHERE v <> '' "
+                "GROUP BY v ORDER BY count(*) DESC, v LIMIT ?",
+                [limit],
+            ).fetchall()
+        ]
+    return found
+
+
 def impact(
     con: duckdb.DuckDBPyConnection,
     version: int,

@@ -648,3 +648,12 @@ def test_cli_adopts_from_the_suggested_day_when_none_is_given(cli_db, run_ddq):
         "definition was in force before, so every week of the bugs' history gets critical-bug "
         "numbers\nversion 1 adopted, effective 2026-01-05\n"
     )
+
+
+def test_the_builder_offers_the_names_the_bugs_use_most_used_first(con):
+    _bugs(con)
+    found = critical.field_values(con)
+    assert found["priority"] == ["Critical", "Blocker", "Minor", "Major"]
+    assert found["labels"] == ["customer", "mobile", "security"]
+    assert found["components"] == ["checkout"] and found["severity"] == []
+    assert set(found) == set(rules.FIELDS)

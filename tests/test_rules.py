@@ -555,3 +555,41 @@ def test_diff_names_a_change_of_combination():
         "The same conditions are combined differently: now critical when its priority is "
         "P0 and its severity is S1, or when its type is Bug."
     ]
+
+
+# ------------------------------------------------------------------------ as a tree
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        EXAMPLE,
+        {"field": "priority", "in": ["Blocker"]},
+        {"not": {"field": "status", "in": ["Closed"]}},
+        {"not": {"any": [{"field": "labels", "has_any": ["wontfix"]},
+                         {"field": "components", "is_empty": True}]}},
+        {"all": [{"field": "severity", "is_empty": False},
+                 {"not": {"all": [{"field": "type", "not_in": ["Task"]},
+                                  {"field": "labels", "has_all": ["a", "b"]}]}}]},
+    ],
+)  # fmt: skip
+def test_a_rule_goes_to_a_tree_and_back_unchanged(rule):
+    tree = rules.to_tree(rule)
+    assert "group" in tree
+    assert rules.from_tree(tree) == rule
+
+
+def test_the_tree_reads_as_groups_of_field_operator_and_names():
+    tree = rules.to_tree(EXAMPLE)
+    assert tree == {"group": "any", "items": [
+        {"field": "priority", "op": "in", "values": ["Blocker", "Critical"]},
+        {"group": "all", "items": [
+            {"field": "labels", "op": "has_any", "values": ["security", "data-loss"]},
+            {"field": "type", "op": "in", "values": ["Bug"]},
+        ]},
+    ]}  # fmt: skip
+    unfinished = {"group": "all", "items": [{"field": "status", "op": "in", "values": []}]}
+    assert rules.validate(rules.from_tree(unfinished)) == ["in: empty list; give at least one name"]
+    assert rules.operators_for("labels") == ("has_any", "has_none", "has_all", "is_empty",
+                                             "is_not_empty")  # fmt: skip
+    assert set(rules.OPERATOR_WORDS) == {*rules.OPERATORS, rules.NOT_EMPTY}

@@ -174,6 +174,8 @@ def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
             return critical.compare(con, *args)
         if kind == "adoption_dates":
             return critical.adoption_dates(con)
+        if kind == "field_values":
+            return critical.field_values(con)
         if kind == "mappings":
             return ownership.mappings(con)
         if kind == "unmapped":
@@ -183,7 +185,7 @@ def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
 
 def critical(kind: str, *args: Any) -> Any:
     """Cached reads for the Critical bugs page: versions, current, stances, summary,
-    impact, compare, adoption_dates, mappings and unmapped."""
+    impact, compare, adoption_dates, field_values, mappings and unmapped."""
     return _critical(kind, args, *_key())
 
 

@@ -147,3 +147,72 @@ def test_a_refused_effective_date_says_why_next_to_adopt(app_db, page):
                in e.value for e in at.error)  # fmt: skip
     with db.connect(app_db) as con:
         assert critical.get(con, second)["status"] == "proposed"
+
+
+def _json_box(at):
+    return next(t for t in at.text_area if t.label == "Rule (JSON)")
+
+
+def _rule_in_box(at):
+    import json
+
+    return json.loads(_json_box(at).value)
+
+
+def test_the_rule_builder_and_the_json_edit_one_rule(app_db, page):
+    """Field, operator and names, in groups; every change shows in the JSON, and JSON that
+    reads as a rule shows in the builder; the draft saved is the rule on screen."""
+    from ddq.ui.critical import EXAMPLE_RULE
+
+    at = open_page(page)
+    assert _rule_in_box(at) == EXAMPLE_RULE
+    top = next(s for s in at.selectbox if s.label == "A bug is critical when")
+    assert top.value == "any"
+    assert [s.value for s in at.selectbox if s.label == "Field"] == ["priority", "labels", "type"]
+    # Remove the inner group, then add a condition: labels has any of "security".
+    next(b for b in at.button if b.label == "Remove group").click().run()
+    assert _rule_in_box(at) == {"field": "priority", "in": ["Blocker", "Critical"]}
+    next(b for b in at.button if b.label == "Add condition").click().run()
+    assert any("Not finished yet" in w.value for w in at.warning)  # the new one has no names
+    next(s for s in at.selectbox if s.label == "Field" and s.value == "priority"
+         and s.key.endswith("_1_field")).select("labels").run()  # fmt: skip
+    operators = [s for s in at.selectbox if s.label == "Operator"]
+    assert operators[1].value == "has_any"  # a list field has its own operators
+    names = [m for m in at.multiselect if m.label == "Names"]
+    names[1].select("security").run()  # a name no bug uses yet can be typed
+    assert not at.exception
+    assert _rule_in_box(at) == {"any": [{"field": "priority", "in": ["Blocker", "Critical"]},
+                                        {"field": "labels", "has_any": ["security"]}]}  # fmt: skip
+    next(s for s in at.selectbox if s.label == "A bug is critical when").select("all").run()
+    assert plain("A bug is critical when its priority is Blocker or Critical and it has the "
+                 "label security.") in [i.value for i in at.info]  # fmt: skip
+    # The JSON the other way: a rule typed there shows in the builder.
+    _json_box(at).input('{"not": {"field": "status", "in": ["Closed", "Done"]}}').run()
+    assert next(s for s in at.selectbox if s.label == "A bug is critical when").value == "not"
+    assert [s.value for s in at.selectbox if s.label == "Field"] == ["status"]
+    assert next(m for m in at.multiselect if m.label == "Names").value == ["Closed", "Done"]
+    next(t for t in at.text_input if t.label == "Title").input("Not closed")
+    next(b for b in at.button if b.label == "Save draft").click().run()
+    assert any(plain("Draft saved.") in s.value for s in at.success)
+    with db.connect(app_db) as con:
+        saved = critical.versions(con)[0]["rule"]
+    assert saved == {"not": {"field": "status", "in": ["Closed", "Done"]}}
+
+
+def test_json_that_does_not_read_says_where_and_what_to_do(app_db, page):
+    at = open_page(page)
+    _json_box(at).input('{\n  "any": [\n    {"field": "priority", "in": ["Blocker"]}\n'
+                        '    {"field": "type", "in": ["Bug"]}\n  ]\n}').run()  # fmt: skip
+    said = next(e.value for e in at.error)
+    assert plain("line 4, column 5 (character 63): not valid JSON: expected a comma between "
+                 "two items") in said  # fmt: skip
+    assert "  \n" + plain("Fix it here, or change the rule in the builder") in said
+    # The builder keeps the rule it had, and says why.
+    assert any("does not read" in w.value for w in at.warning)
+    assert next(s for s in at.selectbox if s.label == "A bug is critical when").value == "any"
+    next(t for t in at.text_input if t.label == "Title").input("Broken")
+    next(b for b in at.button if b.label == "Save draft").click().run()
+    refused = [e.value for e in at.error if "The critical" in e.value]
+    assert refused and "  \n" + plain("- line 4, column 5") in refused[0]  # one line each
+    with db.connect(app_db) as con:
+        assert critical.versions(con) == []
