@@ -889,16 +889,62 @@ def teams() -> None:
 
 
 @teams.command("map")
-@click.argument("kind", type=click.Choice(["component", "project", "label"]))
-@click.argument("value")
-@click.argument("team")
+@click.argument("kind", type=click.Choice(["component", "project", "label"]), required=False)
+@click.argument("value", required=False)
+@click.argument("team", required=False)
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV file of kind,value,team: map every row, all or nothing.",
+)
+@click.option(
+    "--create-teams", is_flag=True, help="With --file: create the teams it names that do not exist."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --file: check it and say what would change; change nothing.",
+)
 @click.pass_context
-def teams_map(ctx: click.Context, kind: str, value: str, team: str) -> None:
-    """Map a component, project key or label (VALUE) to TEAM."""
+def teams_map(
+    ctx: click.Context,
+    kind: str | None,
+    value: str | None,
+    team: str | None,
+    file: Path | None,
+    create_teams: bool,
+    dry_run: bool,
+) -> None:
+    """Map a component, project key or label (VALUE) to TEAM, or every row of a file.
+
+    \b
+    ddq teams map component Store "Store Team"
+    ddq teams map --file owners.csv [--create-teams] [--dry-run]
+
+    The file's header is kind,value,team; kind is component, project or label. The bug
+    metrics are recomputed once for the whole file.
+    """
     from ddq import ownership
 
+    given = [a for a in (kind, value, team) if a is not None]
+    if file is not None and given:
+        raise click.UsageError("Give either KIND VALUE TEAM or --file FILE, not both.")
+    if file is None and len(given) != 3:
+        raise click.UsageError("Give KIND VALUE TEAM (or --file FILE with kind,value,team rows).")
+    if file is None and (create_teams or dry_run):
+        raise click.UsageError("--create-teams and --dry-run go with --file.")
     with _connect(ctx) as con:
-        click.echo(ownership.set_mapping(con, kind, value, team, who=_who()))
+        if file is None:
+            click.echo(ownership.set_mapping(con, kind, value, team, who=_who()))
+            return
+        result = ownership.map_from_file(
+            con, file, who=_who(), create_teams=create_teams, dry_run=dry_run,
+            max_mb=_SIZE_LIMIT_MB,
+        )  # fmt: skip
+    click.echo(result.summary())
+    if result.metrics is not None and result.metrics.changed:
+        _computation(result.metrics)
 
 
 @teams.command("unmap")

@@ -181,3 +181,74 @@ def test_done_bugs_without_a_date_are_announced_loudly(make_db, run_ddq, write_f
             "map the `updated` column (or `resolved`).")  # fmt: skip
     assert f"  {said}" in ok(result).splitlines()
     assert f"warning: {said}" in result.stderr.splitlines()
+
+
+@needs_realdata
+def test_teams_map_from_a_file_maps_every_component_in_one_go(db_path, make_db, run_ddq,
+                                                               write_file):  # fmt: skip
+    """Derby's components to teams from one file: the teams created, the metrics computed
+    once for the whole file, all or nothing."""
+    make_db("SQL Team")
+    derby = REALDATA / "ohira_highimpact_derby.csv"
+    mapping = write_file("derby.json", json.dumps({
+        "key": "IssueId", "created": "created", "resolved": "resolved", "status": "status",
+        "priority": "priority", "components": "component",
+    }))  # fmt: skip
+    ok(run_ddq("import", "bugs", derby, "--mapping", mapping, "--skip-bad-rows"))
+    components = sorted({c for (cs,) in query(db_path, "SELECT components FROM bugs")
+                         for c in cs})  # fmt: skip
+    assert len(components) > 20
+    rows = ["kind,value,team", "component,SQL,sql team"] + [
+        f"component,{c},Team {i % 12}" for i, c in enumerate(components) if c != "SQL"
+    ]
+    owners = write_file("owners.csv", "\n".join(rows) + "\n")
+
+    unknown = run_ddq("teams", "map", "--file", owners)
+    assert unknown.returncode == 1 and unknown.stdout == ""
+    first = unknown.stderr.splitlines()[1]
+    assert first.startswith("  line 3, column team, value 'Team 0': unknown team")
+    assert first.endswith("or let the command create missing teams (--create-teams)")
+    assert query(db_path, "SELECT count(*) FROM team_mappings") == [(0,)]
+
+    dry = ok(run_ddq("teams", "map", "--file", owners, "--create-teams", "--dry-run"))
+    assert dry.startswith(f"dry run of owners.csv: would be {len(components)} new, 0 moved")
+    assert "would create 12 team(s): Team 0, Team 1, Team 10, Team 11, Team 2, " in dry
+    assert "and 2 more; nothing was changed" in dry
+    assert query(db_path, "SELECT count(*) FROM teams WHERE name LIKE 'Team %'") == [(0,)]
+
+    computations = query(db_path, "SELECT count(*) FROM imports WHERE kind = 'bug_metrics'")[0][0]
+    out = ok(run_ddq("teams", "map", "--file", owners, "--create-teams"))
+    assert out.splitlines()[0].startswith(
+        f"owners.csv: {len(components)} mapping(s): {len(components)} new, 0 moved to another "
+        "team, 0 unchanged; created 12 team(s)"
+    )
+    assert query(db_path, "SELECT count(*) FROM team_mappings") == [(len(components),)]
+    assert query(db_path, "SELECT count(*) FROM imports WHERE kind = 'bug_metrics'") == [
+        (computations + 1,)  # one computation for the whole file
+    ]
+    assert ok(run_ddq("check")).endswith("checks passed\n")
+    again = ok(run_ddq("teams", "map", "--file", owners))
+    assert again.startswith(f"owners.csv: {len(components)} mapping(s): 0 new, 0 moved to "
+                            f"another team, {len(components)} unchanged")  # fmt: skip
+
+
+def test_a_mapping_file_with_problems_names_each_and_changes_nothing(db_path, make_db, run_ddq,
+                                                                     write_file):  # fmt: skip
+    make_db("Alpha", "Beta")
+    owners = write_file("owners.csv", "Kind;Value;Team\ncomponent;ui;Alpha\nmodule;db;Beta\n"
+                                      "label;;Beta\ncomponent;UI ;Beta\nproject;CORE;Alpah\n")  # fmt: skip
+    refused = run_ddq("teams", "map", "--file", owners)
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines() == [
+        "owners.csv: 4 problems; nothing was imported. Fix the file and try again.",
+        "  line 3, column Kind, value 'module': the kind is component, project or label",
+        "  line 4, column Value, value '': the value is empty; name the component, project key "
+        "or label",
+        "  line 5, column Value, value 'UI': the component is also on line 2; map each component "
+        "once",
+        "  line 6, column Team, value 'Alpah': unknown team (did you mean 'Alpha'?); add it to "
+        "the roster first, or let the command create missing teams (--create-teams)",
+    ]
+    assert query(db_path, "SELECT count(*) FROM team_mappings") == [(0,)]
+    both = run_ddq("teams", "map", "component", "ui", "Alpha", "--file", owners)
+    assert both.returncode == 2 and "not both" in both.stderr

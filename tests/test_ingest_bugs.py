@@ -416,10 +416,10 @@ def test_bad_github_json_is_named_by_line_and_column_or_item(make_db):
                      format="github")  # fmt: skip
     # One line holds every item: each is named by its place, number and title, in order.
     assert [str(p) for p in error.problems] == [
-        "item 2 (“no number”): column number: the issue has no number",
-        "item 3 (#3 “Crash”): column created_at, value 'soon': not a date and time; write it "
+        "item 2 (“no number”), column number: the issue has no number",
+        "item 3 (#3 “Crash”), column created_at, value 'soon': not a date and time; write it "
         "like 2024-05-11T15:26:00Z, as GitHub writes them",
-        "item 4 (#4 “Typo”): column created_at, value 'later': not a date and time; write it "
+        "item 4 (#4 “Typo”), column created_at, value 'later': not a date and time; write it "
         "like 2024-05-11T15:26:00Z, as GitHub writes them",
     ]
 
@@ -429,7 +429,7 @@ def test_items_on_several_lines_are_named_with_their_line_too(make_db):
     text = json.dumps([{"number": 1, "created_at": "2024-01-01T00:00:00Z"},
                        {"number": 2, "title": "Late", "created_at": "soon"}], indent=1)  # fmt: skip
     error = rejected(path, text, format="github")
-    assert str(error.problems[0]).startswith("item 2 (#2 “Late”), line 6: column created_at")
+    assert str(error.problems[0]).startswith("item 2 (#2 “Late”), line 6, column created_at")
 
 
 def test_a_truncated_github_file_says_where_it_ends_and_what_to_do(make_db):

@@ -29,7 +29,9 @@ class Problem:
     item: int = 0
 
     def __str__(self) -> str:
-        return f"{self.where or (f'line {self.line}' if self.line else 'file')}: {self.detail()}"
+        where = self.where or (f"line {self.line}" if self.line else "file")
+        joined = self.column or self.value is not None  # "line 3, column C, value V: reason"
+        return f"{where}{', ' if joined else ': '}{self.detail()}"
 
     def detail(self) -> str:
         """The problem without where it is: ``column C, value V: reason``."""
