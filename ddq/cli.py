@@ -388,11 +388,13 @@ def mappings_show(ctx: click.Context, name: str) -> None:
     click.echo(json.dumps(columns, indent=2, ensure_ascii=False))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--limit", type=int, default=None, help="Show only the newest N imports.")
 @click.pass_context
 def imports(ctx: click.Context, limit: int | None) -> None:
-    """List the imports ledger, newest first."""
+    """List the imports ledger, newest first; `ddq imports show ID` shows one in full."""
+    if ctx.invoked_subcommand is not None:
+        return
     from ddq import ledger
 
     with _connect(ctx) as con:
@@ -411,6 +413,36 @@ def imports(ctx: click.Context, limit: int | None) -> None:
             f"{e['added']:>8} {e['updated']:>8} {e['unchanged']:>8}  {status:7} "
             f"{e['who'][:12]:12} {e['file_name']}"
         )
+
+
+@imports.command("show")
+@click.argument("import_id", type=int)
+@click.pass_context
+def imports_show(ctx: click.Context, import_id: int) -> None:
+    """One import in full: its ledger row, then every row it skipped, with line and reason."""
+    from ddq import ledger
+
+    with _connect(ctx) as con:
+        entry = ledger.get(con, import_id)
+        skipped = ledger.skipped_rows(con, import_id)
+    click.echo(f"import {entry['id']}: {entry['kind']}, {entry['file_name']}")
+    click.echo(f"  when: {entry['imported_at']:%Y-%m-%d %H:%M} UTC, by {entry['who']}")
+    if entry["sha256"]:
+        click.echo(f"  file SHA-256: {entry['sha256']}")
+    click.echo(
+        f"  rows read: {entry['rows_read']}; {entry['added']} added, {entry['updated']} "
+        f"updated, {entry['unchanged']} unchanged, {len(skipped)} skipped"
+        + (f"; {entry['teams_created']} team(s) created" if entry["teams_created"] else "")
+    )
+    if entry["status"] == "applied":
+        click.echo("  status: applied")
+    else:
+        click.echo(f"  status: undone {entry['undone_at']:%Y-%m-%d %H:%M} UTC by "
+                   f"{entry['undone_by']}")  # fmt: skip
+    if skipped:
+        click.echo("skipped rows:")
+        for row in skipped:
+            click.echo(f"  line {row['line']}: {row['reason']}")
 
 
 @main.command()
@@ -881,6 +913,49 @@ def critical_compare(ctx: click.Context, a: int, b: int) -> None:
         click.echo(f"rule of version {side['version']}:")
         for text in side["rule_json"].splitlines():
             click.echo(f"  {text}")
+
+
+@main.group()
+def settings() -> None:
+    """The program's settings: name, channels, links, done statuses, bug types."""
+
+
+@settings.command("get")
+@click.argument("key", required=False)
+@click.pass_context
+def settings_get(ctx: click.Context, key: str | None) -> None:
+    """Print every setting as KEY = VALUE, or only KEY's value."""
+    from ddq import settings as program
+
+    with _connect(ctx) as con:
+        values = program.current(con)
+    if key is not None:
+        if key not in values:
+            program.validate(key, "")  # says which keys there are
+        click.echo(values[key])
+        return
+    for setting in program.SETTINGS:
+        click.echo(f"{setting.key} = {values[setting.key]}")
+        click.echo(f"    {setting.label}")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_context
+def settings_set(ctx: click.Context, key: str, value: str) -> None:
+    """Set KEY to VALUE ("" empties it); lists are comma-separated, like "Closed, Done"."""
+    from ddq import settings as program
+
+    with _connect(ctx) as con:
+        before = program.current(con).get(key)
+        after = program.update(con, {key: value}, who=_who())[key]
+    click.echo(f"{key} = {after}" + ("" if after != before else " (unchanged)"))
+    if after != before and key == "bug_types":
+        click.echo("the weekly bug metrics were recomputed with these issue types")
+    if after != before and key == "done_statuses":
+        click.echo("bug imports from now on use these statuses; import a file again to apply "
+                   "them to the bugs it holds")  # fmt: skip
 
 
 @main.group()

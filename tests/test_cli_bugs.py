@@ -252,3 +252,51 @@ def test_a_mapping_file_with_problems_names_each_and_changes_nothing(db_path, ma
     assert query(db_path, "SELECT count(*) FROM team_mappings") == [(0,)]
     both = run_ddq("teams", "map", "component", "ui", "Alpha", "--file", owners)
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_imports_show_lists_the_skipped_rows_the_import_pointed_at(make_db, run_ddq, write_file):
+    make_db()
+    export = write_file("some.csv", "Issue key,Created\nAB-1,22/Mar/14 07:59\nAB-2,someday\n"
+                                    "AB-3,23/Mar/14 08:00,extra\n")  # fmt: skip
+    out = ok(run_ddq("import", "bugs", export, "--skip-bad-rows"))
+    assert (
+        "  2 row(s) skipped; the ledger keeps each with its line and reason (`ddq imports "
+        "show 1`, or Skipped rows under Imports on the Upload page):"
+    ) in out.splitlines()
+    shown = ok(run_ddq("imports", "show", "1")).splitlines()
+    assert shown[0] == "import 1: bugs, some.csv"
+    assert shown[3] == "  rows read: 3; 1 added, 0 updated, 0 unchanged, 2 skipped"
+    assert shown[4] == "  status: applied"
+    assert shown[5:] == [
+        "skipped rows:",
+        "  line 3: column Created, value 'someday': not a date and time like the rest of its "
+        "column, such as 11/May/24 15:26",
+        "  line 4: has 3 fields where the header has 2; check for a missing or extra comma",
+    ]
+    assert ok(run_ddq("imports")).splitlines()[0].split()[:2] == ["id", "when"]  # still a list
+    missing = run_ddq("imports", "show", "7")
+    assert missing.returncode == 1
+    assert missing.stderr == "There is no import 7; `ddq imports` lists them.\n"
+
+
+def test_settings_get_and_set_from_the_command(db_path, make_db, run_ddq):
+    make_db()
+    listed = ok(run_ddq("settings", "get")).splitlines()
+    assert "done_statuses = Closed, Resolved, Done, Verified" in listed
+    assert "bug_types = " in listed
+    assert ok(run_ddq("settings", "get", "done_statuses")) == "Closed, Resolved, Done, Verified\n"
+    assert ok(run_ddq("settings", "set", "bug_types", "Bug,Defect")).splitlines() == [
+        "bug_types = Bug, Defect",
+        "the weekly bug metrics were recomputed with these issue types",
+    ]
+    assert ok(run_ddq("settings", "get", "bug_types")) == "Bug, Defect\n"
+    assert ok(run_ddq("settings", "set", "bug_types", "Bug, Defect")) == (
+        "bug_types = Bug, Defect (unchanged)\n"
+    )
+    refused = run_ddq("settings", "set", "coaching_url", "not a link")
+    assert refused.returncode == 1 and "is not a web address" in refused.stderr
+    unknown = run_ddq("settings", "get", "colour")
+    assert unknown.returncode == 1 and unknown.stderr.startswith("Unknown setting 'colour'")
+    assert query(db_path, "SELECT value FROM settings WHERE key = 'bug_types'") == [
+        ("Bug, Defect",)
+    ]

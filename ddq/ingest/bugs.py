@@ -359,14 +359,19 @@ class BugsImport:
         if self.done_without_time:
             found.append(self.done_without_time_warning())
         if self.skipped_count:
+            where = (
+                f"`ddq imports show {self.import_id}`"
+                if self.import_id is not None
+                else "`ddq imports show ID`"
+            )
             found.append(
-                f"{self.skipped_count} row(s) skipped; the ledger keeps each with its line "
-                "and reason:"
+                f"{self.skipped_count} row(s) skipped; the ledger keeps each with its line and "
+                f"reason ({where}, or Skipped rows under Imports on the Upload page):"
             )
             found += [str(p) for p in self.skipped]
             more = self.skipped_count - len(self.skipped)
             if more > 0:
-                found.append(f"... and {more} more skipped row(s).")
+                found.append(f"... and {more} more skipped row(s): {where} lists them all.")
         if self.footer_dropped:
             found.append("The export's 'Generated at ...' footer line is not an issue; left out.")
         if self.pull_requests:

@@ -156,6 +156,17 @@ def history(team: str) -> list[dict[str, Any]]:
 
 
 @st.cache_data(**_CACHE)
+def _skipped(import_id: int, path: str, stamp: tuple[int, int]) -> list:
+    with db.connect(path) as con:
+        return ledger.skipped_rows(con, import_id)
+
+
+def skipped_rows(import_id: int) -> list[dict[str, Any]]:
+    """The rows an import skipped, with line and reason."""
+    return _skipped(import_id, *_key())
+
+
+@st.cache_data(**_CACHE)
 def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
     from ddq import critical, ownership
 

@@ -265,3 +265,21 @@ def test_the_mapping_warns_when_done_bugs_would_have_no_date(app_db, page):
                  "map the `updated` column (or `resolved`).") in notes  # fmt: skip
     next(s for s in at.selectbox if s.label == "updated").select("Touched").run()
     assert not at.warning
+
+
+def test_the_ledger_shows_the_rows_an_import_skipped(app_db, page):
+    at = page("app_pages/upload.py").run()
+    next(c for c in at.checkbox if c.label.startswith("Import the good rows")).check().run()
+    export = b"Issue key,Created\nAB-1,22/Mar/14 07:59\nAB-2,someday\n"
+    _bug_file(at, "some.csv", export)
+    notes = " ".join(c.value for c in at.caption)
+    assert (
+        plain("(`ddq imports show ID`, or Skipped rows under Imports on the Upload page)") in notes
+    )
+    next(b for b in at.button if b.label == "Apply import" and b.key == "bugs_apply").click().run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.label == "Import").value == 1
+    skipped = next(d.value for d in at.dataframe if list(d.value.columns) == ["line", "reason"])
+    assert skipped.to_dict("records") == [{"line": 3, "reason": "column Created, value 'someday': "
+                                           "not a date and time like the rest of its column, "
+                                           "such as 11/May/24 15:26"}]  # fmt: skip
