@@ -96,10 +96,9 @@ def test_creating_teams_is_a_choice(app_db, page):
     at.file_uploader[0].set_value(("new.csv", GOOD, "text/csv")).run()
     assert at.error and "unknown team" in at.code[0].value
     # The page names its own checkbox, not the command's flag.
-    assert at.code[0].value.splitlines()[0].endswith(
-        "or let the import create missing teams (tick “Create teams the file names that do not "
-        "exist yet” above)"
-    )
+    first = at.code[0].value.splitlines()[0]
+    assert first.endswith("or let the import create missing teams (tick “Create teams the file "
+                          "names that do not exist yet” above)")  # fmt: skip
     assert "--create-teams" not in at.code[0].value
     next(c for c in at.checkbox if c.label.startswith("Create teams")).check().run()
     assert not at.error
