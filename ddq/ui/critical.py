@@ -181,7 +181,8 @@ def _condition(key: str, path: tuple[int, ...], node: dict[str, Any],
         values.multiselect("Names", names, default=node["values"], accept_new_options=True,
                            placeholder="Pick or type names", key=_widget(key, path, "values"),
                            on_change=_changed, args=(key, path, "values"))  # fmt: skip
-    remove.button("Remove", icon=":material/close:", key=_widget(key, path, "remove"),
+    # An icon alone: a column this narrow cuts a word short; the tooltip says what it does.
+    remove.button("", icon=":material/close:", key=_widget(key, path, "remove"),
                   on_click=_remove, args=(key, path), help="Remove this condition")  # fmt: skip
 
 

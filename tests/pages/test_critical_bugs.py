@@ -191,6 +191,11 @@ def test_the_rule_builder_and_the_json_edit_one_rule(app_db, page):
     assert next(s for s in at.selectbox if s.label == "A bug is critical when").value == "not"
     assert [s.value for s in at.selectbox if s.label == "Field"] == ["status"]
     assert next(m for m in at.multiselect if m.label == "Names").value == ["Closed", "Done"]
+    # A condition removed leaves an empty group, which the builder says is not finished.
+    next(b for b in at.button if b.key.endswith("_0_remove")).click().run()
+    assert _rule_in_box(at) == {"not": {"any": []}}
+    assert any(plain("not.any: empty list") in w.value for w in at.warning)
+    _json_box(at).input('{"not": {"field": "status", "in": ["Closed", "Done"]}}').run()
     next(t for t in at.text_input if t.label == "Title").input("Not closed")
     next(b for b in at.button if b.label == "Save draft").click().run()
     assert any(plain("Draft saved.") in s.value for s in at.success)
