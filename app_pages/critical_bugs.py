@@ -44,18 +44,24 @@ for v in proposals:
             comment = st.text_input("Comment (needed when you disagree)")
             if st.form_submit_button("Record stance"):
                 write.apply(critical.record_stance, v["version"], team=team, stance=stance,
-                             comment=comment, confirm=f"Stance of {team} recorded.")  # fmt: skip
+                             comment=comment, confirm=f"Stance of {team} recorded.",
+                             near=f"stance_{v['version']}")  # fmt: skip
+        ui_ledger.show_flash(f"stance_{v['version']}")
     if not editor:
         continue
     left, right, third = st.columns(3)
     if v["status"] == "draft" and left.button(
         "Propose to the champions", key=f"propose_{v['version']}"
     ):
-        write.apply(critical.propose, v["version"], confirm=f"Version {v['version']} proposed.")
+        write.apply(critical.propose, v["version"], confirm=f"Version {v['version']} proposed.",
+                    near=f"v{v['version']}")  # fmt: skip
     if v["status"] == "proposed":
         ui.adoption(v["version"], state.critical("adoption_dates"), left, right)
     if third.button("Withdraw", key=f"retire_{v['version']}"):
-        write.apply(critical.retire, v["version"], confirm=f"Version {v['version']} withdrawn.")
+        write.apply(critical.retire, v["version"], confirm=f"Version {v['version']} withdrawn.",
+                    near="versions")  # fmt: skip
+    ui_ledger.show_flash(f"v{v['version']}")  # under the buttons just pressed
+ui_ledger.show_flash("versions")  # where an adopted or withdrawn proposal was
 
 st.divider()
 
@@ -74,7 +80,8 @@ def draft_form() -> None:
                 write.apply(critical.create_draft, title=title, rule=rule, rationale=rationale,
                              examples=examples, sla_days=sla,
                              based_on=in_force["version"] if in_force else None,
-                             confirm="Draft saved.")  # fmt: skip
+                             confirm="Draft saved.", near="draft")  # fmt: skip
+    ui_ledger.show_flash("draft")
 
 
 if auth.may_edit("draft, propose or adopt a definition, or record a stance"):
@@ -113,4 +120,5 @@ with st.expander("Which team owns a bug", icon=":material/account_tree:"):
             team = st.selectbox("to team", every_team)
             if st.form_submit_button("Save mapping"):
                 write.apply(ownership.set_mapping, kind, value, team,
-                             confirm=f"{kind} {value} mapped to {team}.")  # fmt: skip
+                             confirm=f"{kind} {value} mapped to {team}.", near="mapping")  # fmt: skip
+        ui_ledger.show_flash("mapping")

@@ -8,37 +8,41 @@ from ddq import meeting as core
 from ddq.access import EDITOR
 from ddq.metrics import today_utc
 from ddq.ui import auth, params, state, unassigned
+from ddq.ui import ledger as ui_ledger
 from ddq.ui import meeting as ui
 
 # New notes and uploads reach every laptop in the room within this (tests set it shorter).
 REFRESH_SECONDS = int(os.environ.get("DDQ_MEETING_REFRESH", "30"))
 
 st.title("Weekly meeting")
+ui.open_started()  # a meeting just started: show it
 listed = state.meeting("list")
 ids = [m["id"] for m in listed]
 # A link names a meeting by its id or its date (2026-03-09).
 notes = params.seed("meeting", ids[0] if ids else None,
                     parse=lambda raw: core.meeting_named(listed, raw), allowed=ids)  # fmt: skip
 label = {m["id"]: f"{m['held_on']:%d %b %Y} · {m['scope']} ({m['status']})" for m in listed}
+# Required: once chosen, a meeting can be changed but not cleared into an empty page.
 chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.get, index=None,
-                      placeholder="Choose a meeting, or start one below")  # fmt: skip
+                      placeholder="Choose a meeting, or start one below", required=True,
+                      on_change=ui.keep_meeting)  # fmt: skip
 
 can_edit = auth.current().may(EDITOR)
 if can_edit:
-    with (st.expander("Start a meeting", expanded=not ids, icon=":material/play_circle:"),
-          st.form("start")):  # fmt: skip
+    with (st.expander("Start a meeting", expanded=not ids, icon=":material/play_circle:",
+                      key=ui.START_FORM, on_change="rerun"), st.form("start")):  # fmt: skip
         day = st.date_input("Date", today_utc())
         areas = st.multiselect("Areas (none: the whole program)", state.read("areas"))
         order = st.selectbox("Order of the teams", core.ORDERS, format_func=core.ORDER_WORDS.get)
-        if st.form_submit_button("Start", type="primary") and ui.act(
-            "Meeting started.", core.create_meeting, held_on=day, areas=areas, order=order
-        ):
-            st.session_state.pop("meeting", None)
-            st.rerun()
+        if st.form_submit_button("Start", type="primary"):
+            ui.start(held_on=day, areas=areas, order=order)
+    ui_ledger.show_flash("start")
 elif not ids:
     auth.may_edit("start a meeting")
 
 if chosen is None:
+    if ids:
+        st.info("Choose a meeting above to open it.")
     st.stop()
 meeting = state.meeting("get", chosen)
 teams = [t["team"] for t in meeting["teams"]]
@@ -46,7 +50,7 @@ if not teams:
     st.info("No teams in this meeting's scope.")
     st.stop()
 # A link names the team in any case, or by its number on the agenda.
-notes += params.seed("team", meeting["current_team"] or teams[0], allowed=teams,
+notes += params.seed("team", ui.team_to_start(meeting, teams), allowed=teams,
             parse=lambda raw: teams[core.agenda_position(meeting, raw)])  # fmt: skip
 for note in notes:
     st.caption(note)
@@ -77,6 +81,8 @@ for button, step, blocked in ((back, -1, position == 0),
 st.sidebar.toggle("Follow the presenter", key=follow_key,
                   help="Show the team the presenter is on, within a refresh.")  # fmt: skip
 team = teams[position]
+if editable:
+    ui.opening(meeting, position)
 where.markdown(f"### Team {position + 1} of {len(teams)}: {ui.plain(team)}")
 box = st.sidebar.number_input("Time-box per team (minutes, 0: none)", 0, 30, 0, key="timebox")
 if box:

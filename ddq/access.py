@@ -193,3 +193,13 @@ def set_role(con: duckdb.DuckDBPyConnection, email: str, role: str, *, who: Acto
             )
         audit.record(con, who, "role.set", key, before={"role": before}, after={"role": role})
     return f"{key} is now {_ARTICLE[role]} (was {_ARTICLE[before]})."
+
+
+def record_failed_sign_in(
+    con: duckdb.DuckDBPyConnection, *, name: str, address: str, locked: list[str]
+) -> None:
+    """An audit row for a wrong password: the name given and the client's address, never
+    what was typed. ``locked`` names what this failure locked (an address, the account)."""
+    with transaction(con):
+        audit.record(con, "guest", "signin.failed", " ".join(name.split()) or "(no name given)",
+                     after={"address": address, "locked": locked})  # fmt: skip

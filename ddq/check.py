@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ddq import bugmetrics
 from ddq.metrics import COUNT, DAYS, EARLIEST_WEEK, PERCENT
 from ddq.org import name_key
-from ddq.schema import applied_versions, latest_version
+from ddq.schema import applied_versions, foreign_objects, latest_version
 
 if TYPE_CHECKING:
     import duckdb
@@ -96,6 +96,19 @@ _COUNTING_CHECKS: list[tuple[str, str, str]] = [
 def run_checks(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """Every check, passed or not, in a fixed order."""
     findings = []
+    foreign = foreign_objects(con)
+    findings.append(
+        Finding(
+            "the database holds only what ddq created",
+            not foreign,
+            "; ".join(foreign) + ". ddq refuses to open it until they are gone: drop them "
+            "with the duckdb command-line tool, or restore the file from a backup"
+            if foreign
+            else "",
+        )
+    )
+    if foreign:  # the checks below would run the file's own macros and views
+        return findings
     versions = applied_versions(con)
     newest = latest_version()
     findings.append(

@@ -735,10 +735,11 @@ def stances(con: duckdb.DuckDBPyConnection, version: int) -> list[dict[str, Any]
 
 
 def stance_summary(con: duckdb.DuckDBPyConnection, version: int) -> dict[str, int]:
-    """How many teams agree, disagree, abstain, and have no stance yet (``none``)."""
-    counts = dict.fromkeys((*STANCES, "none"), 0)
+    """How many teams agree, disagree, abstain, have no stance yet (``none``), and cannot
+    take one because they have no champion (``no_champion``): only a champion votes."""
+    counts = dict.fromkeys((*STANCES, "none", "no_champion"), 0)
     for row in stances(con, version):
-        counts[row["stance"] or "none"] += 1
+        counts[row["stance"] or ("none" if row["champion"] else "no_champion")] += 1
     return counts
 
 

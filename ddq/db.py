@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ddq.errors import DatabaseBusy, DatabaseUnreadable, DdqError, WriteConflict
+from ddq.errors import DatabaseBusy, DatabaseUnreadable, DdqError, ForeignCatalog, WriteConflict
 
 if TYPE_CHECKING:
     import duckdb
@@ -73,6 +73,18 @@ def _describe_holder(message: str) -> str:
     return f"process {pid} ({cmdline})" if cmdline else f"process {pid}"
 
 
+# A database file is data, not code: what it holds may not read or write other files,
+# attach databases, or load extensions. ddq itself reads and writes files through separate
+# in-memory connections limited to the file at hand (ddq.ingest.csvfile, ddq.export).
+SAFE_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+
 def _open(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     import duckdb
 
@@ -80,7 +92,7 @@ def _open(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            return duckdb.connect(str(path))
+            return duckdb.connect(str(path), config=SAFE_CONFIG)
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" not in message.lower():
@@ -105,16 +117,24 @@ def _open(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def connect(
-    path: str | os.PathLike[str] | None = None, *, wait_s: float | None = None
+    path: str | os.PathLike[str] | None = None,
+    *,
+    wait_s: float | None = None,
+    trust_catalog: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the database (creating and migrating it on first use) for one unit of work."""
+    """Open the database (creating and migrating it on first use) for one unit of work.
+
+    A file whose catalog holds views, macros, tables or other objects that ddq's
+    migrations did not create is refused (ForeignCatalog names the first), unless
+    ``trust_catalog``: for ``ddq check``, which reports them.
+    """
     import duckdb
 
     resolved = resolve_path(path)
     con = _open(resolved, lock_wait_seconds() if wait_s is None else wait_s)
     try:
         try:
-            _ensure_migrated(con, resolved)
+            _ensure_migrated(con, resolved, check_catalog=not trust_catalog)
         except duckdb.Error as exc:  # a damaged file can open, then fail on its first read
             raise DatabaseUnreadable(
                 f"Cannot read the database {resolved}: {exc}. It may be damaged: restore it "
@@ -126,14 +146,27 @@ def connect(
         con.close()
 
 
-def _ensure_migrated(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _ensure_migrated(
+    con: duckdb.DuckDBPyConnection, path: Path, *, check_catalog: bool = True
+) -> None:
     key = str(path.resolve())
     if key in _migrated:
         return
-    from ddq.schema import migrate
+    from ddq.schema import foreign_objects, migrate
 
     with _migrate_lock:
         migrate(con)
+        if not check_catalog:
+            return  # checked again by the next connection that does check
+        found = foreign_objects(con)
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise ForeignCatalog(
+                f"The database {path} holds {found[0]}{more}, which ddq did not create, "
+                "and ddq does not run what a database file brings with it. `ddq check` "
+                "lists them: drop them with the duckdb command-line tool, or restore the "
+                "file from a backup."
+            )
         _migrated.add(key)
 
 
@@ -315,6 +348,22 @@ def drop_temp(con: duckdb.DuckDBPyConnection, *tables: str, views: Sequence[str]
             if "aborted" not in str(exc):
                 raise
             return
+
+
+def temp_table_from(con: duckdb.DuckDBPyConnection, name: str, data: Any) -> None:
+    """(Re)create temporary table ``name`` from Arrow data (a table or a batch reader).
+
+    Named explicitly: ddq's connections read no Python variable by its name (that is one of
+    the external accesses they have turned off).
+    """
+    view = f"_ddq_arrow_{threading.get_ident()}_{name}"
+    con.register(view, data)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM {quote_ident(view)}"
+        )
+    finally:
+        con.unregister(view)
 
 
 def quote_ident(name: str) -> str:

@@ -20,6 +20,10 @@ class DatabaseUnreadable(DdqError):
     """The database file is not a DuckDB file, is damaged, or is newer than this ddq."""
 
 
+class ForeignCatalog(DatabaseUnreadable):
+    """The database holds views, macros or tables that ddq's migrations did not create."""
+
+
 class NotFound(DdqError):
     """A named thing (import, team, metric) does not exist."""
 

@@ -4,10 +4,10 @@ A meeting is held on a date for a scope: one area, several (small areas can meet
 together), or the whole program (no areas). There is at most one meeting per date and
 scope. Its agenda is the scope's active teams, in an order the host picks when creating it
 (:data:`ORDERS`), fixed from then on. The host walks through the agenda one team at a time
-(:func:`set_position`; every team shown is recorded as presented), marks who attended,
-writes notes and raises action items, then finishes the meeting. Finishing marks every
-champion not marked present as absent (the host ticks who is there), and the leader as
-absent when nobody was marked.
+(:func:`set_position`; every team shown is recorded as presented, the one it opens at
+too: :func:`open_at`), marks who attended, writes notes and raises action items, then
+finishes the meeting. Finishing marks every champion not marked present as absent (the
+host ticks who is there), and the leader as absent when nobody was marked.
 
 Notes belong to a meeting and a team, one text per kind (:data:`NOTE_KINDS`): "what we're
 doing" and "feedback wanted" are usually written by the champion before the meeting,
@@ -29,11 +29,11 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, clock
+from ddq import audit, clock, text
 from ddq.access import EDITOR, requires
 from ddq.db import claim, claim_each, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, stale
-from ddq.metrics import DAYS, EARLIEST_WEEK, PERCENT, MetricDef, catalog, today_utc
+from ddq.metrics import EARLIEST_WEEK, MetricDef, catalog, today_utc
 from ddq.org import closest_name, find_team, name_key
 from ddq.trends import Scope, headlines, latest_complete_week, team_headlines
 
@@ -62,6 +62,8 @@ ACTION_STATUSES = (OPEN, DONE, DROPPED)
 HEALTH_MEETINGS = 8
 # A team not presented for this many weeks is called out.
 NOT_PRESENTED_WEEKS = 4
+# Champions meet weekly: what a meeting raises is due, by default, at the next one.
+NEXT_MEETING = dt.timedelta(weeks=1)
 # "Biggest movers first": the absolute change of this metric over the last weeks.
 MOVERS_METRIC = "open_critical_bugs"
 MOVERS_WEEKS = 4
@@ -427,20 +429,47 @@ def set_position(con: duckdb.DuckDBPyConnection, meeting_id: int, position: int,
         claim(con, "meeting", meeting_id)
         meeting = _meeting_row(con, meeting_id)
         _require_open(meeting, "its walk through the teams is over")
-        size = len(meeting["agenda"])
-        if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < size:
-            _refuse(f"position {position} is not on the agenda; it has positions 0 to {size - 1}")
-        team_id = meeting["agenda"][position]
-        team = scalar(con, "SELECT name FROM teams WHERE id = ?", [team_id])
-        con.execute("UPDATE meetings SET current_position = ? WHERE id = ?", [position, meeting_id])
-        con.execute(
-            "INSERT INTO presented (meeting_id, team_id, presented_at) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            [meeting_id, team_id, _now()],
-        )
-        audit.record(con, who, "meeting.position", f"meeting {meeting_id}",
-                     before={"position": meeting["current_position"]},
-                     after={"position": position, "team": team})  # fmt: skip
+        return _move(con, meeting, position, who)
+
+
+@requires(EDITOR, "move through a meeting")
+@retry_on_conflict
+def open_at(con: duckdb.DuckDBPyConnection, meeting_id: int, position: int, who: str) -> str | None:
+    """The meeting opens at the team at ``position``: it is presented, as if moved to.
+
+    Once only: when nobody has moved through the meeting yet, it is open, and its day has
+    come (a meeting looked at ahead of its day is being prepared, not held). Returns None
+    when it records nothing, so a page may call it whenever it shows such a meeting.
+    """
+
+    def opens(meeting: dict[str, Any]) -> bool:
+        return (meeting["current_position"] is None and meeting["status"] == "open"
+                and meeting["held_on"] <= today_utc())  # fmt: skip
+
+    if not opens(_meeting_row(con, meeting_id)):
+        return None  # nothing to record, so nothing claimed: pages call this freely
+    with transaction(con):
+        claim(con, "meeting", meeting_id)
+        meeting = _meeting_row(con, meeting_id)
+        return _move(con, meeting, position, who) if opens(meeting) else None
+
+
+def _move(con: duckdb.DuckDBPyConnection, meeting: dict[str, Any], position: int, who: str) -> str:
+    """:func:`set_position`'s checking and writing, in its transaction."""
+    meeting_id, size = meeting["id"], len(meeting["agenda"])
+    if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < size:
+        _refuse(f"position {position} is not on the agenda; it has positions 0 to {size - 1}")
+    team_id = meeting["agenda"][position]
+    team = scalar(con, "SELECT name FROM teams WHERE id = ?", [team_id])
+    con.execute("UPDATE meetings SET current_position = ? WHERE id = ?", [position, meeting_id])
+    con.execute(
+        "INSERT INTO presented (meeting_id, team_id, presented_at) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [meeting_id, team_id, _now()],
+    )
+    audit.record(con, who, "meeting.position", f"meeting {meeting_id}",
+                 before={"position": meeting["current_position"]},
+                 after={"position": position, "team": team})  # fmt: skip
     return f"Now presenting: {team} ({position + 1} of {size})."
 
 
@@ -938,7 +967,7 @@ def team_view(
     metric_rows = []
     for h in heads:
         m: MetricDef = h["metric"]
-        change = None if h["previous"] is None else h["value"] - h["previous"]
+        change = None if h["vs_previous"] is None else h["vs_previous"].value
         p = progress.get((found["name_key"], m.key))
         metric_rows.append({
             "metric": m, "key": m.key, "label": m.label, "week": h["week"], "value": h["value"],
@@ -1152,25 +1181,6 @@ def community_health(
 # ---------------------------------------------------------------------------- the summary
 
 
-def fmt(value: float | None, *, signed: bool = False) -> str:
-    """A number with about three significant digits (as ``ddq.progress.fmt``)."""
-    from ddq.progress import fmt as progress_fmt
-
-    return progress_fmt(value, signed=signed)
-
-
-def number(metric: MetricDef, value: float | None, *, signed: bool = False) -> str:
-    """A metric's value as the summary writes it (about three significant digits)."""
-    text = fmt(value, signed=signed)
-    if value is None:
-        return text
-    if metric.unit == PERCENT:
-        return text + "%"
-    if metric.unit == DAYS:
-        return text + " days"
-    return text
-
-
 def _indented(text: str, indent: str) -> str:
     """User text as given; its later lines indented so that they stay in the list item."""
     lines = text.split("\n")
@@ -1179,7 +1189,7 @@ def _indented(text: str, indent: str) -> str:
 
 def _metric_words(row: dict[str, Any], week: dt.date) -> str:
     m: MetricDef = row["metric"]
-    words = f"{m.label} {number(m, row['value'])}"
+    words = f"{m.label} {text.number(row['value'], m.unit)}"
     details = []
     if row["week"] != week:
         details.append(f"week of {row['week']}")
@@ -1187,10 +1197,11 @@ def _metric_words(row: dict[str, Any], week: dt.date) -> str:
         details.append("no value the week before")
     elif row["change"] == 0:
         details.append("unchanged")
-    else:  # a percentage changes by points, not by a percentage of itself
-        details.append(fmt(row["change"], signed=True) + (" days" if m.unit == DAYS else ""))
+    else:
+        details.append(text.change(row["change"], m.unit))
     if row["target"] is not None:
-        details.append(f"target {number(m, row['target'])} by {row['due']}: {row['status']}")
+        target = text.number(row["target"], m.unit, exact=True)
+        details.append(f"target {target} by {row['due']}: {row['status']}")
     return f"{words} ({'; '.join(details)})"
 
 

@@ -6,6 +6,7 @@ the end of :data:`MIGRATIONS`. ``schema_migrations`` records which ones a file h
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -469,3 +470,72 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             )
         applied.append(version)
     return applied
+
+
+# ------------------------------------------------------------------ what the catalog may hold
+
+_CATALOG_SQL = """
+    SELECT 'table ' || table_name, table_name,
+           (SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
+            FROM duckdb_columns() c
+            WHERE c.database_name = t.database_name AND c.table_oid = t.table_oid)
+    FROM duckdb_tables() t WHERE database_name = current_database() AND NOT temporary
+    UNION ALL
+    SELECT 'view ' || view_name, view_name, sql FROM duckdb_views()
+    WHERE database_name = current_database() AND NOT internal AND NOT temporary
+    UNION ALL
+    SELECT DISTINCT 'macro ' || function_name, function_name, function_type
+    FROM duckdb_functions()
+    WHERE database_name = current_database() AND NOT internal
+    UNION ALL
+    SELECT 'sequence ' || sequence_name, sequence_name, '' FROM duckdb_sequences()
+    WHERE database_name = current_database() AND NOT temporary
+    UNION ALL
+    SELECT 'index ' || index_name, index_name, table_name FROM duckdb_indexes()
+    WHERE database_name = current_database()
+    UNION ALL
+    SELECT 'type ' || type_name, type_name, logical_type FROM duckdb_types()
+    WHERE database_name = current_database() AND NOT internal
+    UNION ALL
+    SELECT 'schema ' || schema_name, schema_name, '' FROM duckdb_schemas()
+    WHERE database_name = current_database() AND NOT internal
+"""
+_expected: frozenset[tuple[str, str, str]] | None = None
+_expected_lock = threading.Lock()
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
+    return {
+        (kind, name, detail or "") for kind, name, detail in con.execute(_CATALOG_SQL).fetchall()
+    }
+
+
+def expected_catalog() -> frozenset[tuple[str, str, str]]:
+    """What the migrations create: found by running them on an empty in-memory database
+    (once per process), so there is no list to keep in step by hand."""
+    global _expected
+    with _expected_lock:
+        if _expected is None:
+            import duckdb
+
+            scratch = duckdb.connect(":memory:")
+            try:
+                migrate(scratch)
+                _expected = frozenset(_catalog(scratch))
+            finally:
+                scratch.close()
+        return _expected
+
+
+def foreign_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Catalog objects ddq's migrations did not create (or created otherwise), in words."""
+    expected = expected_catalog()
+    by_name = {(kind, name): detail for kind, name, detail in expected}
+    found = []
+    for kind, name, detail in sorted(_catalog(con) - expected):
+        what = kind.split(" ", 1)[0]
+        if (kind, name) in by_name:
+            found.append(f"a changed {what} {name!r} ({detail})")
+        else:
+            found.append(f"a {what} {name!r} of its own")
+    return found

@@ -21,10 +21,12 @@ class Setting:
     label: str
     kind: str  # text, channel or url
     default: str = ""
+    needed_for: str = ""  # what it is shown as, when it may not be empty
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("program_name", "Program name", "text", "Data-Driven Quality"),
+    Setting("program_name", "Program name", "text", "Data-Driven Quality",
+            needed_for="the community's name, on every page and in Slack"),
     Setting("champions_channel", "Slack channel for champions and leadership", "channel"),
     Setting("community_channel", "Slack channel for everyone interested", "channel"),
     Setting("coaching_url", "Link to request coaching", "url"),
@@ -50,6 +52,9 @@ def validate(key: str, value: str) -> str:
     if key not in _BY_KEY:
         raise InvalidSetting(f"Unknown setting {key!r}; known: {', '.join(_BY_KEY)}.")
     setting, value = _BY_KEY[key], value.strip()
+    if not value and setting.needed_for:
+        raise InvalidSetting(f"{setting.label} cannot be empty: it is {setting.needed_for}. "
+                             "Nothing was saved.")  # fmt: skip
     if not value:
         return value
     if setting.kind == "url" and not _URL.match(value):

@@ -28,6 +28,8 @@ QUARTER_WEEKS = 13
 RECENT_WEEKS = 4
 SILENT_WEEKS = 3
 MAX_COMPARED_TEAMS = 10
+# Movers need a quarter and its RECENT_WEEKS before it: the earlier span's first week to now.
+MOVERS_HISTORY_WEEKS = QUARTER_WEEKS + RECENT_WEEKS
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,25 @@ def missing_reports(
     )
 
 
+@dataclass(frozen=True)
+class Change:
+    """A change like for like: the teams that reported both weeks, their figure then and now.
+
+    ``before`` and ``after`` are the same teams' total (counts) or median (rates and
+    days), so a team that did not report one of the weeks moves neither. For one team
+    it is the team's own change.
+    """
+
+    weeks: int  # how many weeks back ``before`` is
+    teams: int  # the teams that reported both weeks
+    before: float
+    after: float
+
+    @property
+    def value(self) -> float:
+        return self.after - self.before
+
+
 def headlines(
     con: duckdb.DuckDBPyConnection,
     scope: Scope,
@@ -233,9 +254,13 @@ def headlines(
 ) -> list[dict[str, Any]]:
     """Per metric: the latest complete week against the week before and a quarter before.
 
-    Each entry: ``metric`` (its definition), ``week``, ``value``, ``previous`` and
-    ``quarter_ago`` (None where not reported), ``reporting``, ``expected`` and ``history``
-    (values for a sparkline, oldest first; gaps left out).
+    Each entry: ``metric`` (its definition), ``week``, ``value`` (the total or median of
+    the teams that reported that week), ``previous`` and ``quarter_ago`` (the same figure
+    of those weeks, None where nobody reported), ``reporting``, ``expected``, ``history``
+    (values for a sparkline, oldest first; gaps left out), and ``vs_previous`` and
+    ``vs_quarter``: the :class:`Change` over the teams that reported both weeks (None
+    when no team did). Compare with these, never with ``previous``: a team that did not
+    report one of the weeks would read as a change.
     """
     window = _headline_window(con, today, history_weeks)
     if window is None:
@@ -243,7 +268,9 @@ def headlines(
     by_metric: dict[str, dict[dt.date, dict[str, Any]]] = {}
     for row in aggregate(con, scope, *window):
         by_metric.setdefault(row["metric"], {})[row["week"]] = row
-    return _headline_entries(by_metric, metrics, history_weeks)
+    members = f"{_SCOPED_TEAMS}, members AS (SELECT id AS team_id, 0 AS grp FROM scoped)"
+    changes = _like_for_like(con, members, _scope_params(scope), window)
+    return _headline_entries(by_metric, metrics, history_weeks, changes.get(0, {}))
 
 
 def team_headlines(
@@ -275,8 +302,62 @@ def team_headlines(
     ):
         weeks = series.setdefault(row["team_id"], {}).setdefault(row["metric"], {})
         weeks[row["week"]] = {"value": row["value"], "reporting": 1, "expected": None}
-    return {team: _headline_entries(series.get(team, {}), metrics, history_weeks)
+    members = ("members AS (SELECT id AS team_id, id AS grp FROM teams "
+               "WHERE active AND id IN (SELECT unnest(?::INTEGER[])))")  # fmt: skip
+    changes = _like_for_like(con, members, [team_ids], window)
+    return {team: _headline_entries(series.get(team, {}), metrics, history_weeks,
+                                    changes.get(team, {}))
             for team in team_ids}  # fmt: skip
+
+
+def _like_for_like(
+    con: duckdb.DuckDBPyConnection,
+    members: str,
+    params: list[Any],
+    window: tuple[dt.date, dt.date],
+    backs: tuple[int, ...] = (1, QUARTER_WEEKS),
+) -> dict[int, dict[tuple[str, int], Change]]:
+    """Like-for-like changes of every metric, from each group's latest week back ``backs`` weeks.
+
+    ``members`` is SQL for CTEs ending in ``members (team_id, grp)``: which teams make up
+    each group (one group for a scope, one per team for many teams at once), with
+    ``params`` its parameters. For each group and metric, the latest week in ``window``
+    with a value is compared with the week ``back`` weeks before it, over the teams that
+    reported both: counts add up, other units take the median, as :func:`aggregate`
+    does. Returns grp -> (metric, back) -> Change; a pair no team reported is left out.
+    """
+    # Counts and the others apart: a CASE over both aggregates would take medians of every
+    # group, three times slower for a meeting's many one-team groups.
+    found = con.execute(
+        f"""
+        WITH {members},
+        vals AS (
+            SELECT m.grp, mv.team_id, mv.metric, mv.week, mv.value
+            FROM metric_values mv JOIN members m ON m.team_id = mv.team_id
+            WHERE mv.week BETWEEN ? AND ?
+        ),
+        latest AS (SELECT grp, metric, max(week) AS week FROM vals GROUP BY grp, metric),
+        pairs AS (
+            SELECT l.grp, l.metric, b.back, now.value AS after, was.value AS before,
+                   d.unit = '{COUNT}' AS adds
+            FROM latest l CROSS JOIN (SELECT unnest(?::INTEGER[]) AS back) b
+            JOIN metric_defs d ON d.key = l.metric
+            JOIN vals now ON now.grp = l.grp AND now.metric = l.metric AND now.week = l.week
+            JOIN vals was ON was.grp = l.grp AND was.team_id = now.team_id
+             AND was.metric = l.metric AND was.week = CAST(l.week - to_weeks(b.back) AS DATE)
+        )
+        SELECT grp, metric, back, count(*), sum(before), sum(after) FROM pairs WHERE adds
+        GROUP BY grp, metric, back
+        UNION ALL
+        SELECT grp, metric, back, count(*), median(before), median(after) FROM pairs
+        WHERE NOT adds GROUP BY grp, metric, back
+        """,
+        [*params, *window, list(backs)],
+    ).fetchall()
+    result: dict[int, dict[tuple[str, int], Change]] = {}
+    for grp, metric, back, teams, before, after in found:
+        result.setdefault(grp, {})[(metric, back)] = Change(back, teams, before, after)
+    return result
 
 
 def _headline_window(
@@ -294,6 +375,7 @@ def _headline_entries(
     by_metric: dict[str, dict[dt.date, dict[str, Any]]],
     metrics: list[MetricDef],
     history_weeks: int,
+    changes: dict[tuple[str, int], Change],
 ) -> list[dict[str, Any]]:
     result = []
     for metric in metrics:
@@ -314,6 +396,8 @@ def _headline_entries(
                 "value": series[week]["value"],
                 "previous": value_at(1),
                 "quarter_ago": value_at(QUARTER_WEEKS),
+                "vs_previous": changes.get((metric.key, 1)),
+                "vs_quarter": changes.get((metric.key, QUARTER_WEEKS)),
                 "reporting": series[week]["reporting"],
                 "expected": series[week]["expected"],
                 "history": [series[w]["value"] for w in reported[-history_weeks:]],
@@ -358,6 +442,24 @@ def movers(
         [*_scope_params(scope), recent_from, last, earlier_from, earlier_last, metric.key,
          earlier_from, last, sign],
     )  # fmt: skip
+
+
+def history_weeks(
+    con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, today: dt.date | None = None
+) -> int:
+    """Weeks of history the scope has of ``metric``: from its first value to the latest
+    complete week, both counted (0 when it has none). Movers need MOVERS_HISTORY_WEEKS."""
+    last = latest_complete_week(today)
+    first = scalar(
+        con,
+        f"""
+        WITH {_SCOPED_TEAMS}
+        SELECT min(mv.week) FROM metric_values mv JOIN scoped s ON s.id = mv.team_id
+        WHERE mv.metric = ? AND mv.week <= ?
+        """,
+        [*_scope_params(scope), metric, last],
+    )
+    return 0 if first is None else (last - first).days // 7 + 1
 
 
 def freshness(

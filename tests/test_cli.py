@@ -314,7 +314,7 @@ def test_undo_restores_the_export_exactly(db_path, make_db, write_file, run_ddq)
     )
     assert export_text(run_ddq) == before
     assert [r[7] for r in ledger_rows(run_ddq)] == ["undone", "applied"]
-    assert ok(run_ddq("check")).endswith("all 14 checks passed\n")
+    assert ok(run_ddq("check")).endswith("all 15 checks passed\n")
 
 
 def test_undo_overwritten_by_a_later_import_is_refused(db_path, make_db, write_file, run_ddq):
@@ -377,7 +377,7 @@ def test_check_passes_then_fails_after_tampering(make_db, write_file, run_ddq):
     )
     good = run_ddq("check")
     assert good.returncode == 0 and good.stderr == ""
-    assert good.stdout.splitlines()[-1] == "all 14 checks passed"
+    assert good.stdout.splitlines()[-1] == "all 15 checks passed"
     assert all(line.startswith("ok ") for line in good.stdout.splitlines()[:-1])
     query(path, "UPDATE metric_values SET week = week + 2 WHERE week = DATE '2025-03-10'")
     bad = run_ddq("check")
@@ -387,7 +387,7 @@ def test_check_passes_then_fails_after_tampering(make_db, write_file, run_ddq):
         in (bad.stdout.splitlines())
     )
     assert sum(line.startswith("FAIL") for line in bad.stdout.splitlines()) == 1
-    assert bad.stderr == "1 of 14 checks failed\n"
+    assert bad.stderr == "1 of 15 checks failed\n"
 
 
 def test_a_missing_file_is_a_usage_error(make_db, run_ddq, tmp_path):

@@ -135,7 +135,7 @@ def test_undo_of_a_bug_import_leaves_nothing_computed_from_it(db_path, make_db, 
     assert ok(run_ddq("bugs", "compute")).startswith("up to date: bug metrics for 3 teams")
     computed = query(db_path, "SELECT count(*) FROM metric_values")[0][0]
     assert computed > 1000
-    assert ok(run_ddq("check")).endswith("all 14 checks passed\n")
+    assert ok(run_ddq("check")).endswith("all 15 checks passed\n")
 
     undone = ok(run_ddq("undo", "1")).splitlines()
     assert undone[0] == "import 1 undone: 997 added bug(s) removed, 0 replaced bug(s) restored"
@@ -144,7 +144,7 @@ def test_undo_of_a_bug_import_leaves_nothing_computed_from_it(db_path, make_db, 
     )
     assert query(db_path, "SELECT count(*) FROM metric_values") == [(0,)]
     assert ok(run_ddq("bugs", "compute")) == "no bugs to compute metrics from\n"
-    assert ok(run_ddq("check")).endswith("all 14 checks passed\n")
+    assert ok(run_ddq("check")).endswith("all 15 checks passed\n")
 
 
 def test_check_fails_naming_a_computed_value_that_went_stale(db_path, make_db, run_ddq):
@@ -165,7 +165,7 @@ def test_check_fails_naming_a_computed_value_that_went_stale(db_path, make_db, r
     ) in failed.stdout
     assert "Run `ddq bugs compute`" in failed.stdout
     ok(run_ddq("bugs", "compute"))
-    assert ok(run_ddq("check")).endswith("all 14 checks passed\n")
+    assert ok(run_ddq("check")).endswith("all 15 checks passed\n")
 
 
 def test_done_bugs_without_a_date_are_announced_loudly(make_db, run_ddq, write_file):

@@ -299,7 +299,7 @@ def test_stances_record_the_current_champion_and_where_every_team_stands(con):
         ("Edge", "Mobile", None, None, ""),
     ]  # fmt: skip
     assert critical.stance_summary(con, version) == {
-        "agree": 1, "disagree": 1, "abstain": 0, "none": 1,
+        "agree": 1, "disagree": 1, "abstain": 0, "none": 0, "no_champion": 1,
     }  # fmt: skip
 
 
@@ -314,7 +314,7 @@ def test_recording_again_replaces_the_stance_under_the_new_champion_and_is_audit
     assert con.execute("SELECT count(*), any_value(champion), any_value(stance) "
                        "FROM endorsements").fetchone() == (1, "Dee", "abstain")  # fmt: skip
     assert critical.stance_summary(con, version) == {
-        "agree": 0, "disagree": 0, "abstain": 1, "none": 2,
+        "agree": 0, "disagree": 0, "abstain": 1, "none": 1, "no_champion": 1,
     }  # fmt: skip
     trail = audit.entries(con, subject="definition v1 Payments")
     assert [(e["who"], e["action"]) for e in trail] == [
@@ -537,7 +537,7 @@ def test_cli_life_cycle_from_draft_to_adoption(cli_db, run_ddq, write_file):
     assert show.startswith("Version 2: New (adopted, effective 2026-03-02, in force)\n")
     assert rules.explain(NEW) in show
     assert "SLA: 14 days" in show and "based on: version 1" in show
-    assert "stances: 0 agree, 1 disagree, 0 abstain, 2 not yet" in show
+    assert "stances: 0 agree, 1 disagree, 0 abstain, 1 not yet; 1 without a champion" in show
     assert "  Core / Search: disagree (Bob): Majors matter\n" in show
     assert "  Edge / Mobile: not yet (no champion)\n" in show
     assert '    {"field": "labels", "has_any": ["security"]}\n' in show

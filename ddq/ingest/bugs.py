@@ -10,7 +10,7 @@ The machinery is the metrics importer's: the file is staged with physical line n
 (:mod:`ddq.ingest.csvfile`), every cell is typed and checked with set-based SQL (dates by
 :mod:`ddq.ingest.dates`), and an accepted file is applied in one transaction that records
 in the ledger what it added, and in ``bug_overwrites`` the rows it replaced, so that
-:func:`ddq.ledger.undo` restores them. A bug is known by (tracker, key): a re-import
+:func:`ddq.ledger.reverse` restores them. A bug is known by (tracker, key): a re-import
 updates it, and an identical row is left alone.
 
 A file with broken rows is rejected with every problem named by its line. With
@@ -42,6 +42,7 @@ from ddq.db import (
     retry_on_conflict,
     rows,
     scalar,
+    temp_table_from,
     transaction,
 )
 from ddq.errors import DdqError, NotFound
@@ -597,9 +598,8 @@ def _stage_json_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str
         "labels": pa.array(issues.labels, pa.list_(pa.string())),
     }
     arrays |= {c: pa.array(v, pa.string()) for c, v in issues.columns.items()}
-    staged = pa.table(arrays)  # noqa: F841 - read by the query below
     drop_staged(con, _STAGED)
-    con.execute(f"CREATE TEMP TABLE {_STAGED} AS SELECT * FROM staged")
+    temp_table_from(con, _STAGED, pa.table(arrays))
     exprs = {c: _ref(c) for c in github.COLUMNS} | {"labels": _ref("labels")}
     headers = {
         "key": issues.headers.get("number", "number"),

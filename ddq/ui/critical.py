@@ -41,15 +41,26 @@ def definition(d: dict[str, Any], *, heading: str) -> None:
 
 
 def stances(rows: list[dict[str, Any]], summary: dict[str, int]) -> None:
-    """Where each team stands, with the counts on top."""
+    """Where each team stands, with the counts on top (only a team's champion votes) and
+    every disagreement's comment in full under the table."""
     columns = st.columns(4)
     for column, (key, words) in zip(columns, (("agree", "Agree"), ("disagree", "Disagree"),
                                               ("abstain", "Abstain"), ("none", "No stance yet")), strict=True):  # fmt: skip
         column.metric(words, summary.get(key, 0))
+    if summary.get("no_champion"):
+        count = summary["no_champion"]
+        st.caption(f"{count} team{' has' if count == 1 else 's have'} no champion, so no vote: "
+                   "name one on the Champions page.")  # fmt: skip
     st.dataframe(pd.DataFrame([{
         "Team": r["team"], "Area": r["area"] or "", "Champion": r["champion"] or "no champion",
         "Stance": STANCE_WORDS[r["stance"]], "Comment": r["comment"],
     } for r in rows]), hide_index=True)  # fmt: skip
+    against = [r for r in rows if r["stance"] == "disagree"]
+    if against:
+        st.markdown("**Why teams disagree**")
+        for r in against:
+            st.markdown(f"- **{plain(r['team'])}** ({plain(r['champion'] or 'no champion')}): "
+                        + plain(" ".join(r["comment"].split())))  # fmt: skip
 
 
 def impact(found: dict[str, Any]) -> None:
@@ -89,7 +100,8 @@ def adoption(version: int, dates: critical.AdoptionDates, left: Any, right: Any)
             st.error(plain(problem), icon=":material/event_busy:")
         elif adopt:  # refused now (someone adopted meanwhile): said here too
             write.apply(critical.adopt, version, effective_from=day,
-                        confirm=f"Version {version} adopted from {day}.")  # fmt: skip
+                        confirm=f"Version {version} adopted from {day}.",
+                        near="versions")  # fmt: skip
 
 
 # --- The rule editor: a builder and the JSON, two ways to edit one rule ---------------------

@@ -87,7 +87,7 @@ def upload_and_apply(
     generation = st.session_state.get(f"{kind}_generation", 0)
     upload = st.file_uploader(label, type=["csv", "tsv", "txt", "json"],
                               key=f"{kind}_file_{generation}")  # fmt: skip
-    ui_ledger.show_flash()
+    ui_ledger.show_flash(kind)  # what the last Apply did, where its button was
     if upload is None:
         return
     data = upload.getvalue()
@@ -134,7 +134,7 @@ def upload_and_apply(
         bar.empty()
         st.error(plain(str(exc)))
         return None
-    ui_ledger.flash(message)
+    ui_ledger.flash(message, kind)
     st.session_state[f"{kind}_generation"] = generation + 1
     st.rerun()
 

@@ -16,13 +16,15 @@ LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "upd
 FLASH_KEY = "flash"
 
 
-def flash(message: str) -> None:
-    """Show ``message`` as a success on the next run (after ``st.rerun``)."""
-    st.session_state[FLASH_KEY] = message
+def flash(message: str, near: str = "page") -> None:
+    """Show ``message`` as a success on the next run (after ``st.rerun``), where
+    ``show_flash(near)`` draws it: right under the button that made the change, so that the
+    person sees it without scrolling."""
+    st.session_state[f"{FLASH_KEY}_{near}"] = message
 
 
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH_KEY, None)
+def show_flash(near: str = "page") -> None:
+    message = st.session_state.pop(f"{FLASH_KEY}_{near}", None)
     if message:
         st.success(plain(message), icon=":material/check_circle:")
 
@@ -55,8 +57,12 @@ def imports_with_undo() -> None:
     # Computed bug metrics follow their inputs: they are undone by undoing what caused them.
     undoable = (imports["status"] == "applied") & (imports["kind"] != ledger.BUG_METRICS)
     applied_ids = imports.loc[undoable, "id"].tolist()
-    if not applied_ids:
-        return
+    if applied_ids:
+        _undo_form(applied_ids)
+    show_flash("undo")  # what the last undo did, under its button
+
+
+def _undo_form(applied_ids: list[int]) -> None:
     with st.form("undo"):
         chosen = st.selectbox("Undo an import", applied_ids, format_func=lambda i: f"import {i}")
         sure = st.checkbox(
@@ -75,5 +81,5 @@ def imports_with_undo() -> None:
     message = done.summary()[:1].upper() + done.summary()[1:] + "."
     if done.metrics.changed:
         message += f" Weekly bug metrics: {done.metrics.summary()}."
-    flash(message)
+    flash(message, "undo")
     st.rerun()

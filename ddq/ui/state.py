@@ -99,12 +99,16 @@ def headlines(area: str | None) -> list[dict[str, Any]]:
 
 
 @st.cache_data(**_CACHE)
-def _movers(area: str | None, key: str, today: dt.date, path: str, stamp: tuple[int, int]) -> list:
+def _movers(area: str | None, key: str, today: dt.date, path: str,
+            stamp: tuple[int, int]) -> tuple[list, int]:  # fmt: skip
     with db.connect(path) as con:
-        return trends.movers(con, trends.Scope(area=area), metric(key), today)
+        scope = trends.Scope(area=area)
+        return (trends.movers(con, scope, metric(key), today),
+                trends.history_weeks(con, scope, key, today))  # fmt: skip
 
 
-def movers(area: str | None, key: str) -> list[dict[str, Any]]:
+def movers(area: str | None, key: str) -> tuple[list[dict[str, Any]], int]:
+    """The scope's movers on the metric, and its weeks of history of that metric."""
     return _movers(area, key, metrics.today_utc(), *_key())
 
 

@@ -6,6 +6,7 @@ from ddq import critical, db
 from ddq.access import SYSTEM
 from ddq.sample import fill_demo
 from ddq.ui.format import plain
+from tests.pages.layout import right_after
 
 
 def open_page(page):
@@ -25,7 +26,7 @@ def test_the_sample_shows_the_definition_in_words_and_the_proposal(tmp_path, mon
     assert plain("A bug is critical when its priority is Blocker or Critical.") in words
     assert any(plain("has the label security or data-loss") in w for w in words)
     counts = {m.label: m.value for m in at.metric}
-    assert counts["Agree"] == "8" and counts["Disagree"] == "3" and counts["No stance yet"] == "3"
+    assert counts["Agree"] == "8" and counts["Disagree"] == "3" and counts["No stance yet"] == "2"
     impact = next(d.value for d in at.dataframe if "Critical under the draft" in d.value.columns)
     assert (impact["Critical under the draft"] >= impact["Critical now"]).all()
 
@@ -221,3 +222,32 @@ def test_json_that_does_not_read_says_where_and_what_to_do(app_db, page):
     assert refused and "  \n" + plain("- line 4, column 5") in refused[0]  # one line each
     with db.connect(app_db) as con:
         assert critical.versions(con) == []
+
+
+def test_stances_count_only_teams_that_can_vote_and_show_each_disagreement_whole(
+    tmp_path, monkeypatch, page
+):
+    path = tmp_path / "s.duckdb"
+    with db.connect(path) as con:
+        fill_demo(con, who=SYSTEM)
+        rows = critical.stances(con, 2)
+    monkeypatch.setenv("DDQ_DB", str(path))
+    without = [r["team"] for r in rows if r["champion"] is None and r["stance"] is None]
+    waiting = [r for r in rows if r["champion"] and r["stance"] is None]
+    assert without and waiting  # the sample has both
+    at = open_page(page)
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["No stance yet"] == str(len(waiting))
+    assert any(f"{len(without)} team" in c.value and "no champion" in c.value for c in at.caption)
+    why = "We ship weekly and a " + "very long reason " * 20 + "ends here."
+    next(s for s in at.selectbox if s.label == "Team").select(waiting[0]["team"])
+    next(r for r in at.radio if r.label == "Stance").set_value("disagree")
+    next(t for t in at.text_input if t.label.startswith("Comment")).input(why)
+    next(b for b in at.button if b.label == "Record stance").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    said = right_after(at.main, "Record stance")
+    assert (
+        said.type == "success" and plain(f"Stance of {waiting[0]['team']} recorded.") in said.value
+    )
+    listed = [m.value for m in at.markdown if plain(waiting[0]["team"]) in m.value]
+    assert any(plain(why) in m for m in listed)  # the whole comment, under the table

@@ -32,7 +32,6 @@ def sample(tmp_path, monkeypatch):
     with db.connect(path) as con:
         fill_demo(con, who=SYSTEM)
     monkeypatch.setenv("DDQ_DB", str(path))
-    monkeypatch.setattr(auth, "FAILED_SIGN_IN_PAUSE", 0)
     return path
 
 

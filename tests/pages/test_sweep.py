@@ -20,6 +20,7 @@ import pytest
 from ddq import critical, db, ledger, org, roster
 from ddq import meeting as meetings
 from ddq.access import ADMIN, SYSTEM, Actor
+from ddq.ingest.undo import undo
 from ddq.metrics import team_names, today_utc
 from ddq.progress import set_target
 from ddq.sample import fill_demo
@@ -131,7 +132,7 @@ def changed_since(path: Path) -> None:
         teams = [t["team"] for t in meetings.get_meeting(con, held)["teams"]]
         meetings.set_position(con, held, teams.index("Passing"), WHO)
         roster.set_team_active(con, "Alpha", False, who=WHO)
-        ledger.undo(con, ledger.list_imports(con)[0]["id"], who=WHO)
+        undo(con, ledger.list_imports(con)[0]["id"], who=WHO)
 
 
 def without_areas(path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ddq import db
 from ddq.export import export_metrics
 from ddq.ui.format import plain
+from tests.pages.layout import right_after
 
 GOOD = (
     b"team,week,metric,value\n"
@@ -288,3 +289,28 @@ def test_the_ledger_shows_the_rows_an_import_skipped(app_db, page):
     assert skipped.to_dict("records") == [{"line": 3, "reason": "column Created, value 'someday': "
                                            "not a date and time like the rest of its column, "
                                            "such as 11/May/24 15:26"}]  # fmt: skip
+
+
+def test_each_apply_and_undo_is_confirmed_under_its_own_button(app_db, page):
+    _add_team(app_db)
+    export = ("Issue key,Summary,Issue Type,Status,Priority,Created,Component/s\n"
+              "AL-1,one,Bug,Open,Major,05/Jan/26 10:00,alpha\n")  # fmt: skip
+    at = page("app_pages/upload.py").run()
+    at.file_uploader[0].set_value(("week10.csv", GOOD, "text/csv")).run()
+    _button(at, "Apply import").click().run()
+    said = right_after(at.main, "Metrics CSV file")
+    assert said.type == "success" and plain("Applied: import 1") in said.value
+    bug_uploader = next(u for u in at.file_uploader if u.label == "Bug export file")
+    bug_uploader.set_value(("one.csv", export.encode(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Apply import" and b.key == "bugs_apply").click().run()
+    assert not at.exception
+    # Under the bug uploader, where its Apply button was; not under the metrics uploader.
+    said = right_after(at.main, "Bug export file")
+    assert said.type == "success" and plain("Applied: import 2") in said.value
+    assert right_after(at.main, "Metrics CSV file").type != "success"
+    next(s for s in at.selectbox if s.label == "Undo an import").select(2)
+    next(c for c in at.checkbox if c.label.startswith("Restore exactly")).check()
+    next(b for b in at.button if b.label == "Undo import").click().run()
+    said = right_after(at.main, "Undo import")
+    assert said.type == "success" and plain("Import 2 undone") in said.value
+    assert len(at.success) == 1
