@@ -219,8 +219,10 @@ def test_a_file_mixing_date_formats_reads_every_one(make_db):
     assert stored["AB-4"]["created"] == at("2008-04-01 23:57:44")
 
 
-def test_offsets_become_utc_whatever_the_session_time_zone(make_db):
+def test_offsets_become_utc_whatever_the_session_time_zone(make_db, monkeypatch):
     path = make_db()
+    # Connections lock their configuration; this one is left open to change its time zone.
+    monkeypatch.setitem(db.SAFE_CONFIG, "lock_configuration", False)
     with db.connect(path) as con:
         con.execute("SET TimeZone = 'America/New_York'")
         import_bugs(con, (JIRA_HEADER + "AB-1,a,Bug,Open,Major,2004/09/28 01:20:46 +0100,,\n"

@@ -98,7 +98,7 @@ def adoption(version: int, dates: critical.AdoptionDates, left: Any, right: Any)
                           disabled=problem is not None)  # fmt: skip
         if problem is not None:
             st.error(plain(problem), icon=":material/event_busy:")
-        elif adopt:  # refused now (someone adopted meanwhile): said here too
+        elif adopt:  # adopting checks again: a refusal (say, another adoption) shows here too
             write.apply(critical.adopt, version, effective_from=day,
                         confirm=f"Version {version} adopted from {day}.",
                         near="versions")  # fmt: skip
@@ -249,21 +249,26 @@ def rule_editor(start: dict[str, Any] | None, known: dict[str, list[str]],
                             "replaces this text)."]))  # fmt: skip
         with st.popover("The rule language"):
             st.markdown(LANGUAGE_HELP)
-    problems = rules.validate(rules.from_tree(editor["tree"]))
-    if editor["json_problems"]:
-        pass  # said above, where the JSON is
-    elif problems:
-        st.warning(lines(["Not finished yet:", *problems]))
-    else:
-        st.info(plain(rules.explain(rules.from_tree(editor["tree"]))), icon=":material/rule:")
+    if not editor["json_problems"]:  # else said above, where the JSON is
+        rule = rules.from_tree(editor["tree"])
+        problems = rules.validate(rule)
+        if problems:
+            st.warning(lines(["Not finished yet:", *problems]))
+        else:
+            st.info(plain(rules.explain(rule)), icon=":material/rule:")
     return st.session_state[f"{key}_json"]
 
 
+def _ops_words(ops: tuple[str, ...]) -> str:
+    return ", ".join(f"`{op}` ({rules.OPERATOR_WORDS[op]})" for op in ops)
+
+
 LANGUAGE_HELP = (
-    "A condition is a **field**, an **operator** and names: "
-    + ", ".join(f"`{f}`" for f in rules.FIELDS)
-    + ". Severity, priority, type and status take `in` (is one of) and `not_in` (is none "
-    "of); labels and components take `has_any`, `has_none` and `has_all`; every field takes "
-    "`is_empty` (true or false). Combine conditions with `all`, `any` (lists) and `not`. "
-    "Case and surrounding spaces do not matter."
+    "A condition is a **field**, an **operator** and names. "
+    + ", ".join(f"`{f}`" for f in rules.SCALAR_FIELDS)
+    + f" take {_ops_words(rules.SCALAR_OPS)}; "
+    + ", ".join(f"`{f}`" for f in rules.LIST_FIELDS)
+    + f" take {_ops_words(rules.LIST_OPS)}; every field takes `{rules.EMPTY_OP}` (true or "
+    "false). Combine conditions with `all`, `any` (lists) and `not`. Case and surrounding "
+    "spaces do not matter. The README's *The critical-bug rule* has an example of each."
 )
