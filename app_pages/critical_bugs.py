@@ -4,7 +4,6 @@ import streamlit as st
 
 from ddq import critical, ownership
 from ddq.access import EDITOR
-from ddq.metrics import today_utc
 from ddq.ui import auth, state, write
 from ddq.ui import critical as ui
 from ddq.ui import ledger as ui_ledger
@@ -57,11 +56,7 @@ for v in proposals:
         write.apply(critical.propose, v["version"], confirm=f"Version {v['version']} proposed.",
                     near=f"v{v['version']}")  # fmt: skip
     if v["status"] == "proposed":
-        day = left.date_input("Effective from", today_utc(), key=f"effective_{v['version']}")
-        if right.button("Adopt", type="primary", key=f"adopt_{v['version']}"):
-            write.apply(critical.adopt, v["version"], effective_from=day,
-                         confirm=f"Version {v['version']} adopted from {day}.",
-                         near="versions")  # fmt: skip
+        ui.adoption(v["version"], state.critical("adoption_dates"), left, right)
     if third.button("Withdraw", key=f"retire_{v['version']}"):
         write.apply(critical.retire, v["version"], confirm=f"Version {v['version']} withdrawn.",
                     near="versions")  # fmt: skip
@@ -72,19 +67,20 @@ st.divider()
 
 
 def draft_form() -> None:
-    with st.expander("Draft a new version", icon=":material/edit_note:"), st.form("draft"):
-        title = st.text_input("Title")
-        rule = st.text_area("Rule (JSON)", ui.rule_text(in_force["rule"] if in_force else None),
-                            height=220)  # fmt: skip
-        rationale = st.text_area("Why this definition (plain words)")
-        examples = st.text_area("Examples of bugs it makes critical, and of bugs it does not")
-        sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
-                              value=None, step=1)  # fmt: skip
-        if st.form_submit_button("Save draft", type="primary"):
-            write.apply(critical.create_draft, title=title, rule=rule, rationale=rationale,
-                         examples=examples, sla_days=sla,
-                         based_on=in_force["version"] if in_force else None,
-                         confirm="Draft saved.", near="draft")  # fmt: skip
+    with st.expander("Draft a new version", icon=":material/edit_note:"):
+        rule = ui.rule_editor(in_force["rule"] if in_force else None,
+                              state.critical("field_values"))  # fmt: skip
+        with st.form("draft"):
+            title = st.text_input("Title")
+            rationale = st.text_area("Why this definition (plain words)")
+            examples = st.text_area("Examples of bugs it makes critical, and of bugs it does not")
+            sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
+                                  value=None, step=1)  # fmt: skip
+            if st.form_submit_button("Save draft", type="primary"):
+                write.apply(critical.create_draft, title=title, rule=rule, rationale=rationale,
+                             examples=examples, sla_days=sla,
+                             based_on=in_force["version"] if in_force else None,
+                             confirm="Draft saved.", near="draft")  # fmt: skip
     ui_ledger.show_flash("draft")
 
 

@@ -295,6 +295,8 @@ def import_bugs_command(
     echo(result.summary())
     for note in result.notes():
         echo(f"  {note}")
+    if result.done_without_time:  # the import is fine, but its numbers will not be
+        echo(f"warning: {result.done_without_time_warning()}", err=True)
     if result.metrics is not None:  # computed from the bugs in the same transaction
         _computation(result.metrics)
     if dry_run and result.preview:
@@ -415,11 +417,13 @@ def mappings_show(ctx: click.Context, name: str) -> None:
     echo(json.dumps(columns, indent=2, ensure_ascii=False))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--limit", type=int, default=None, help="Show only the newest N imports.")
 @click.pass_context
 def imports(ctx: click.Context, limit: int | None) -> None:
-    """List the imports ledger, newest first."""
+    """List the imports ledger, newest first; `ddq imports show ID` shows one in full."""
+    if ctx.invoked_subcommand is not None:
+        return
     from ddq import ledger
 
     with _connect(ctx) as con:
@@ -438,6 +442,35 @@ def imports(ctx: click.Context, limit: int | None) -> None:
             f"{e['added']:>8} {e['updated']:>8} {e['unchanged']:>8}  {status:7} "
             f"{e['who'][:12]:12} {e['file_name']}"
         )
+
+
+@imports.command("show")
+@click.argument("import_id", type=int)
+@click.pass_context
+def imports_show(ctx: click.Context, import_id: int) -> None:
+    """One import in full: its ledger row, then every row it skipped, with line and reason."""
+    from ddq import ledger
+
+    with _connect(ctx) as con:
+        entry = ledger.get(con, import_id)
+        skipped = ledger.skipped_rows(con, import_id)
+    echo(f"import {entry['id']}: {entry['kind']}, {entry['file_name']}")
+    echo(f"  when: {entry['imported_at']:%Y-%m-%d %H:%M} UTC, by {entry['who']}")
+    if entry["sha256"]:
+        echo(f"  file SHA-256: {entry['sha256']}")
+    echo(
+        f"  rows read: {entry['rows_read']}; {entry['added']} added, {entry['updated']} "
+        f"updated, {entry['unchanged']} unchanged, {len(skipped)} skipped"
+        + (f"; {entry['teams_created']} team(s) created" if entry["teams_created"] else "")
+    )
+    if entry["status"] == "applied":
+        echo("  status: applied")
+    else:
+        echo(f"  status: undone {entry['undone_at']:%Y-%m-%d %H:%M} UTC by {entry['undone_by']}")
+    if skipped:
+        echo("skipped rows:")
+        for row in skipped:
+            echo(f"  line {row['line']}: {row['reason']}")
 
 
 @main.command()
@@ -761,17 +794,23 @@ def critical_propose(ctx: click.Context, version: int) -> None:
 @click.argument("version", type=int)
 @click.option(
     "--effective",
-    required=True,
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The day it takes effect (YYYY-MM-DD).",
+    default=None,
+    help="The day it takes effect (YYYY-MM-DD). Default: the suggested day (the first "
+    "definition: the week of the oldest bug; later ones: the latest complete week).",
 )
 @click.pass_context
 def critical_adopt(ctx: click.Context, version: int, effective: Any) -> None:
     """Adopt a proposal from a day on; the definition it replaces is retired that day."""
     from ddq import critical as crit
 
-    day = effective.date()
     with _connect(ctx) as con:
+        if effective is None:
+            dates = crit.adoption_dates(con)
+            day = dates.suggested
+            echo(f"effective from {day}: {dates.why}")
+        else:
+            day = effective.date()
         replaced = crit.adopt(con, version, effective_from=day, who=_who())
     message = f"version {version} adopted, effective {day}"
     if replaced is not None:
@@ -908,21 +947,110 @@ def critical_compare(ctx: click.Context, a: int, b: int) -> None:
 
 
 @main.group()
+def settings() -> None:
+    """The program's settings: name, channels, links, done statuses, bug types."""
+
+
+@settings.command("get")
+@click.argument("key", required=False)
+@click.pass_context
+def settings_get(ctx: click.Context, key: str | None) -> None:
+    """Print every setting as KEY = VALUE, or only KEY's value."""
+    from ddq import settings as program
+
+    with _connect(ctx) as con:
+        values = program.current(con)
+    if key is not None:
+        if key not in values:
+            program.validate(key, "")  # says which keys there are
+        echo(values[key])
+        return
+    for setting in program.SETTINGS:
+        echo(f"{setting.key} = {values[setting.key]}")
+        echo(f"    {setting.label}")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_context
+def settings_set(ctx: click.Context, key: str, value: str) -> None:
+    """Set KEY to VALUE ("" empties it); lists are comma-separated, like "Closed, Done"."""
+    from ddq import settings as program
+
+    with _connect(ctx) as con:
+        before = program.current(con).get(key)
+        after = program.update(con, {key: value}, who=_who())[key]
+    echo(f"{key} = {after}" + ("" if after != before else " (unchanged)"))
+    if after != before and key == "bug_types":
+        echo("the weekly bug metrics were recomputed with these issue types")
+    if after != before and key == "done_statuses":
+        echo("bug imports from now on use these statuses; import a file again to apply "
+             "them to the bugs it holds")  # fmt: skip
+
+
+@main.group()
 def teams() -> None:
     """Which team owns a bug: map components, project keys or labels to teams."""
 
 
 @teams.command("map")
-@click.argument("kind", type=click.Choice(["component", "project", "label"]))
-@click.argument("value")
-@click.argument("team")
+@click.argument("kind", type=click.Choice(["component", "project", "label"]), required=False)
+@click.argument("value", required=False)
+@click.argument("team", required=False)
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV file of kind,value,team: map every row, all or nothing.",
+)
+@click.option(
+    "--create-teams", is_flag=True, help="With --file: create the teams it names that do not exist."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --file: check it and say what would change; change nothing.",
+)
 @click.pass_context
-def teams_map(ctx: click.Context, kind: str, value: str, team: str) -> None:
-    """Map a component, project key or label (VALUE) to TEAM."""
+def teams_map(
+    ctx: click.Context,
+    kind: str | None,
+    value: str | None,
+    team: str | None,
+    file: Path | None,
+    create_teams: bool,
+    dry_run: bool,
+) -> None:
+    """Map a component, project key or label (VALUE) to TEAM, or every row of a file.
+
+    \b
+    ddq teams map component Store "Store Team"
+    ddq teams map --file owners.csv [--create-teams] [--dry-run]
+
+    The file's header is kind,value,team; kind is component, project or label. The bug
+    metrics are recomputed once for the whole file.
+    """
     from ddq import ownership
 
+    given = [a for a in (kind, value, team) if a is not None]
+    if file is not None and given:
+        raise click.UsageError("Give either KIND VALUE TEAM or --file FILE, not both.")
+    if file is None and len(given) != 3:
+        raise click.UsageError("Give KIND VALUE TEAM (or --file FILE with kind,value,team rows).")
+    if file is None and (create_teams or dry_run):
+        raise click.UsageError("--create-teams and --dry-run go with --file.")
     with _connect(ctx) as con:
-        echo(ownership.set_mapping(con, kind, value, team, who=_who()))
+        if file is None:
+            echo(ownership.set_mapping(con, kind, value, team, who=_who()))
+            return
+        result = ownership.map_from_file(
+            con, file, who=_who(), create_teams=create_teams, dry_run=dry_run,
+            max_mb=_SIZE_LIMIT_MB,
+        )  # fmt: skip
+    echo(result.summary())
+    if result.metrics is not None and result.metrics.changed:
+        _computation(result.metrics)
 
 
 @teams.command("unmap")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit, bugmetrics, clock, events, ledger, rules
@@ -352,6 +353,102 @@ def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
                      before={"status": DRAFT}, after={"status": PROPOSED})  # fmt: skip
 
 
+def _date_problem(day: object) -> str | None:
+    """Why ``day`` cannot be any definition's effective date, or None."""
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        return f"The effective date must be a date, not {day!r}."
+    if day < EARLIEST_WEEK:
+        return f"The effective date {day} is before 2000; check it."
+    if day > today_utc() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        return f"The effective date {day} is more than a year ahead; check the year."
+    return None
+
+
+def _last_adopted(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The version that took (or takes) effect last, with its date; None before any."""
+    found = rows(
+        con,
+        "SELECT version, effective_from FROM critical_defs WHERE effective_from IS NOT NULL "
+        "ORDER BY effective_from DESC, version DESC LIMIT 1",
+    )
+    return found[0] if found else None
+
+
+def _order_problem(day: dt.date, last: dict[str, Any] | None, version: int) -> str | None:
+    """Why ``version`` cannot take effect on ``day`` after the last adopted one, or None."""
+    if last is None or day > last["effective_from"]:
+        return None
+    return (
+        f"Version {version} cannot take effect on {day}: version {last['version']} took "
+        f"effect on {last['effective_from']}, and a new definition takes effect after the "
+        f"previous one. Choose {last['effective_from'] + dt.timedelta(days=1)} or later."
+    )
+
+
+@dataclass(frozen=True)
+class AdoptionDates:
+    """The effective dates an adoption accepts now, and the one to suggest (with why).
+
+    The first definition is suggested from the week of the oldest imported bug: nothing
+    was computed under another definition, so every week of the bugs' history gets its
+    critical-bug numbers at once. A later one is suggested from the Monday of the latest
+    complete week (or the day after the last one took effect, when that is later): it
+    counts from the week the community last looked at, and earlier history stays as it
+    was computed (``ddq bugs recompute`` applies it to history on purpose).
+    """
+
+    earliest: dt.date
+    latest: dt.date
+    suggested: dt.date
+    why: str
+    last_version: int | None = None
+    last_effective: dt.date | None = None
+
+    def problem(self, version: int, day: object) -> str | None:
+        """What adopting ``version`` from ``day`` would be refused for, or None."""
+        if problem := _date_problem(day):
+            return problem
+        last = None
+        if self.last_version is not None:
+            last = {"version": self.last_version, "effective_from": self.last_effective}
+        return _order_problem(day, last, version)  # type: ignore[arg-type]
+
+
+def adoption_dates(con: duckdb.DuckDBPyConnection) -> AdoptionDates:
+    """The range of effective dates an adoption accepts today, and the suggested one."""
+    today = today_utc()
+    latest = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    last = _last_adopted(con)
+    earliest = EARLIEST_WEEK
+    if last is not None:
+        earliest = max(earliest, last["effective_from"] + dt.timedelta(days=1))
+    complete = clock.latest_complete_week(today)
+    first_bug = scalar(con, "SELECT min(created) FROM bugs") if last is None else None
+    if first_bug is not None:
+        suggested = clock.week_start(first_bug.date())
+        why = (
+            f"the week of the oldest imported bug ({first_bug:%Y-%m-%d}): no definition was "
+            "in force before, so every week of the bugs' history gets critical-bug numbers"
+        )
+    else:
+        suggested = complete
+        why = "the Monday of the latest complete week: its numbers count critical bugs at once"
+    if suggested < earliest:
+        suggested = earliest
+        if last is not None:
+            why = f"the day after version {last['version']} took effect"
+        else:
+            why = "the earliest date ddq accepts"
+    return AdoptionDates(
+        earliest=earliest,
+        latest=latest,
+        suggested=min(suggested, latest),
+        why=why,
+        last_version=last["version"] if last else None,
+        last_effective=last["effective_from"] if last else None,
+    )
+
+
 @requires(EDITOR, "adopt a critical-bug definition")
 @retry_on_conflict
 def adopt(
@@ -367,14 +464,8 @@ def adopt(
     agreed is shown, not enforced: the community decides in the meeting. Adds an event
     "Definition vN adopted: <title>" on the effective date.
     """
-    if isinstance(effective_from, dt.datetime) or not isinstance(effective_from, dt.date):
-        raise InvalidDefinition(f"The effective date must be a date, not {effective_from!r}.")
-    if effective_from < EARLIEST_WEEK:
-        raise InvalidDefinition(f"The effective date {effective_from} is before 2000; check it.")
-    if effective_from > today_utc() + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidDefinition(
-            f"The effective date {effective_from} is more than a year ahead; check the year."
-        )
+    if problem := _date_problem(effective_from):
+        raise InvalidDefinition(problem)
     with transaction(con):
         # Two adoptions at once would each retire the one in force and both stay adopted.
         claim(con, _IN_FORCE)
@@ -387,17 +478,8 @@ def adopt(
             )
         if row["status"] != PROPOSED:
             raise _frozen(row)
-        latest = rows(
-            con,
-            "SELECT version, effective_from FROM critical_defs WHERE effective_from IS NOT NULL "
-            "ORDER BY effective_from DESC, version DESC LIMIT 1",
-        )
-        if latest and effective_from <= latest[0]["effective_from"]:
-            raise Conflict(
-                f"Version {version} cannot take effect on {effective_from}: version "
-                f"{latest[0]['version']} took effect on {latest[0]['effective_from']}, and "
-                "a new definition takes effect after the previous one. Choose a later date."
-            )
+        if problem := _order_problem(effective_from, _last_adopted(con), version):
+            raise Conflict(problem)
         replaced = rows(con, "SELECT version, title FROM critical_defs WHERE status = ?", [ADOPTED])
         starts = _midnight(effective_from)
         for old in replaced:
@@ -680,6 +762,24 @@ def _sla_words(days: int | None) -> str:
 
 
 # ------------------------------------------------------------------------------ impact
+
+
+def field_values(con: duckdb.DuckDBPyConnection, limit: int = 200) -> dict[str, list[str]]:
+    """The names the imported bugs use in each rule field, most used first: what a rule
+    builder offers to pick (any other name can still be typed)."""
+    found: dict[str, list[str]] = {}
+    for name in rules.FIELDS:
+        column = quote_ident(name)
+        values = f"unnest({column})" if name in rules.LIST_FIELDS else column
+        found[name] = [
+            v
+            for (v,) in con.execute(
+                f"SELECT v FROM (SELECT trim({values}) AS v FROM bugs) WHERE v <> '' "
+                "GROUP BY v ORDER BY count(*) DESC, v LIMIT ?",
+                [limit],
+            ).fetchall()
+        ]
+    return found
 
 
 def impact(

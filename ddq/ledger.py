@@ -84,10 +84,12 @@ def finish(
 
 
 def list_imports(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[dict[str, Any]]:
-    """The ledger, newest first."""
+    """The ledger, newest first; ``skipped`` counts the rows an import skipped."""
     sql = (
         "SELECT id, kind, file_name, sha256, who, imported_at, rows_read, added, updated, unchanged, "
-        "teams_created, status, undone_at, undone_by FROM imports ORDER BY id DESC"
+        "teams_created, status, undone_at, undone_by, "
+        "(SELECT count(*) FROM import_skipped s WHERE s.import_id = i.id) AS skipped "
+        "FROM imports i ORDER BY id DESC"
     )
     if limit is not None:
         return rows(con, sql + " LIMIT ?", [limit])

@@ -17,6 +17,13 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
+def some_names(names: list[str], limit: int = 10) -> str:
+    """Names for one line of a message: the first ``limit``, then how many more."""
+    shown = ", ".join(names[:limit])
+    more = len(names) - limit
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 def closest_name(name: str, candidates: list[str]) -> str | None:
     """The known name most like ``name``, to suggest when a file names an unknown one."""
     by_key = {name_key(c): c for c in candidates}

@@ -575,7 +575,7 @@ def build_trend(
     chosen = baseline or default_baseline(first, last)
     found_events = events_between(con, first, last, scope)
     missing = missing_reports(con, scope, first, last)
-    estimated = estimated_resolutions(con, scope, metric.key)
+    estimated = estimated_resolutions(con, scope, metric.key, first, last)
     if len(scope.teams) > 1:
         compared: dict[str, list[float | None]] = {}
         for row in team_series(con, scope, metric.key, first, last):
@@ -626,20 +626,37 @@ def events_between(
     return events.between(con, first, last, area=scope.area, teams=scope.teams)
 
 
-def estimated_resolutions(con: duckdb.DuckDBPyConnection, scope: Scope, metric: str) -> int:
+def estimated_resolutions(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    metric: str,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+) -> int:
     """How many of the scope's bugs feed ``metric`` with a resolution time estimated from
-    their last update (their export had no resolution date); 0 for metrics not from bugs."""
-    from ddq.bugmetrics import METRICS, OWNERS_SQL
+    their last update (their export had no resolution date).
+
+    0 for metrics not computed from bugs, and when none of the scope's values of ``metric``
+    between ``first`` and ``last`` (default: any week) were computed from them: uploaded
+    numbers, or a critical-bug metric before any definition, have no bugs behind them.
+    """
+    from ddq.bugmetrics import COMPUTED_KINDS, METRICS, OWNERS_SQL
 
     if metric not in METRICS:
         return 0
+    kinds = ", ".join("?" for _ in COMPUTED_KINDS)
     return scalar(
         con,
         f"""
         WITH {OWNERS_SQL}, {_SCOPED_TEAMS}
         SELECT count(*) FROM bugs b JOIN bug_owners o USING (tracker, key)
         JOIN scoped s ON s.id = o.team_id
-        WHERE b.resolved_estimated
+        WHERE b.resolved_estimated AND EXISTS (
+            SELECT 1 FROM metric_values mv JOIN imports i ON i.id = mv.import_id
+            JOIN scoped sv ON sv.id = mv.team_id
+            WHERE mv.metric = ? AND i.kind IN ({kinds})
+              AND mv.week BETWEEN coalesce(?::DATE, DATE '2000-01-03')
+                              AND coalesce(?::DATE, DATE '9999-12-27'))
         """,
-        _scope_params(scope),
+        [*_scope_params(scope), metric, *COMPUTED_KINDS, first, last],
     )

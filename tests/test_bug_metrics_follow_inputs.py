@@ -264,6 +264,17 @@ def test_every_kind_of_change_leaves_the_metrics_equal_to_a_fresh_count(con):
     agrees(con)
     ownership.remove_mapping(con, "label", "security", who=ADA)
     agrees(con)
+    # Many mappings from one file (a team created for one of them): one recomputation.
+    computations = con.execute("SELECT count(*) FROM imports WHERE kind = 'bug_metrics'")
+    before = computations.fetchone()[0]
+    ownership.map_from_file(con, b"kind,value,team\ncomponent,ops,Platform\n"
+                                 b"label,data-loss,Payments\nproject,SRCH,Search\n",
+                            file_name="owners.csv", create_teams=True, who=ADA)  # fmt: skip
+    agrees(con)
+    assert con.execute("SELECT count(*) FROM imports WHERE kind = 'bug_metrics'").fetchone() == (
+        before + 1,
+    )
+    assert (team_id(con, "Platform"), dt.date(2026, 2, 16), "open_bugs") in stored(con)
     with clock.frozen(TODAY + dt.timedelta(weeks=2)):  # two more weeks complete
         assert bugmetrics.weeks_behind(con) == 2
         bugmetrics.refresh(con, who=ADA)
@@ -392,3 +403,16 @@ def test_two_changes_at_the_same_moment_both_land_in_the_metrics(tmp_path):
             assert failures == [], (trial, failures)
             with db.connect(path) as con:
                 agrees(con)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+@pytest.mark.parametrize("first_week", [None, dt.date(2026, 1, 5)])
+@pytest.mark.parametrize("removed", [0, 3])
+def test_a_computation_never_speaks_of_import_none(dry_run, first_week, removed):
+    """A computation that changed nothing, or a dry run, has no ledger row to name."""
+    result = bugmetrics.Computation(first_week, dt.date(2026, 2, 23), 2, 10, 0, 0, 10, removed,
+                                    {}, 0, 0, dry_run=dry_run)  # fmt: skip
+    result.import_id = 7 if result.changed and not dry_run else None
+    said = result.summary()
+    assert "None" not in said
+    assert ("import 7" in said) == (result.import_id is not None)

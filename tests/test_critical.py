@@ -614,3 +614,46 @@ def test_cli_edit_changes_a_draft(cli_db, run_ddq, write_file):
         "version 1: nothing changed\n"
     )
     assert query(cli_db, "SELECT rule, sla_days FROM critical_defs") == [(json.dumps(NEW), None)]
+
+
+def test_the_suggested_effective_date_is_one_the_adoption_accepts(con):
+    from ddq import clock
+
+    with clock.frozen(ON):
+        empty = critical.adoption_dates(con)  # no bugs, no definition: the latest week
+        assert (empty.suggested, empty.earliest) == (dt.date(2026, 2, 23), dt.date(2000, 1, 3))
+        _bugs(con)
+        first = critical.adoption_dates(con)  # the week of the oldest bug
+        assert first.suggested == JAN and "oldest imported bug (2026-01-05)" in first.why
+        version = _adopted(con, OLD, first.suggested)
+        draft = critical.create_draft(con, title="Next", rule=NEW, who=WHO)
+        critical.propose(con, draft, who=WHO)
+        later = critical.adoption_dates(con)
+        assert (later.suggested, later.earliest) == (dt.date(2026, 2, 23), JAN + dt.timedelta(1))
+        assert later.problem(draft, later.suggested) is None
+        assert later.problem(draft, JAN) == (
+            f"Version {draft} cannot take effect on 2026-01-05: version {version} took effect "
+            "on 2026-01-05, and a new definition takes effect after the previous one. Choose "
+            "2026-01-06 or later."
+        )
+        assert "before 2000" in later.problem(draft, dt.date(1999, 1, 1))
+        critical.adopt(con, draft, effective_from=later.suggested, who=WHO)
+
+
+def test_cli_adopts_from_the_suggested_day_when_none_is_given(cli_db, run_ddq):
+    ok(run_ddq("critical", "draft", "--title", "Old", "--rule", json.dumps(OLD)))
+    ok(run_ddq("critical", "propose", "1"))
+    assert ok(run_ddq("critical", "adopt", "1")) == (
+        "effective from 2026-01-05: the week of the oldest imported bug (2026-01-05): no "
+        "definition was in force before, so every week of the bugs' history gets critical-bug "
+        "numbers\nversion 1 adopted, effective 2026-01-05\n"
+    )
+
+
+def test_the_builder_offers_the_names_the_bugs_use_most_used_first(con):
+    _bugs(con)
+    found = critical.field_values(con)
+    assert found["priority"] == ["Critical", "Blocker", "Minor", "Major"]
+    assert found["labels"] == ["customer", "mobile", "security"]
+    assert found["components"] == ["checkout"] and found["severity"] == []
+    assert set(found) == set(rules.FIELDS)

@@ -73,11 +73,12 @@ def _constant_text(node: ast.expr) -> bool:
 
 
 def _raw_exception_text(node: ast.expr) -> list[ast.AST]:
-    """``str(x)`` or ``f"{x}"`` of an exception inside ``node``, not wrapped in plain()."""
+    """``str(x)`` or ``f"{x}"`` of an exception inside ``node``, not wrapped in plain() (or
+    lines(), which applies plain() to each line)."""
     found = []
 
     def visit(n: ast.AST) -> None:
-        if isinstance(n, ast.Call) and _called(n) == "plain":
+        if isinstance(n, ast.Call) and _called(n) in ("plain", "lines"):
             return
         if isinstance(n, ast.Call) and _called(n) == "str" and n.args:
             found.append(n)
@@ -126,9 +127,20 @@ def test_the_static_check_finds_what_it_looks_for():
         "st.html('<hr>')\n"
         "st.markdown(plain(team))\n"
         "st.error(plain(str(exc)))\n"
+        "st.error(lines(str(exc)))\n"
         "st.markdown(x, unsafe_allow_html=False)\n"
     )
     assert html_problems(good, "good.py") == []
+
+
+def test_lines_keeps_each_line_and_escapes_it():
+    from ddq.ui.format import lines, plain
+
+    text = "The rule is not valid:\n- line 1: <img src=x> [a](b)"
+    assert lines(text) == plain("The rule is not valid:") + "  \n" + plain(
+        "- line 1: <img src=x> [a](b)"
+    )
+    assert "\\<img" in lines(text)  # escaped, so Markdown shows it as typed
 
 
 def test_no_user_text_can_reach_html_in_the_pages_or_the_ui_helpers():

@@ -225,3 +225,25 @@ def test_team_headlines_are_each_teams_own_headlines(tmp_path):
             else:
                 assert h["vs_previous"].teams == 1
                 assert h["vs_previous"].value == h["value"] - h["previous"]
+
+
+def test_estimated_resolutions_are_told_only_under_numbers_computed_from_bugs(con):
+    """Bugs with estimated resolutions are "behind" a chart only when its values were
+    computed from the bugs: not under uploaded values, nor a metric nothing computed."""
+    from ddq import clock, ownership
+    from ddq.ingest.bugs import import_bugs
+
+    who = Actor("t", ADMIN)
+    with clock.frozen(TODAY):
+        load(con, [("A", 1, "open_critical_bugs", 2), ("A", 0, "open_critical_bugs", 1)])
+        export = ("Issue key,Created,Updated,Status,Component/s\n"
+                  "AB-1,05/Jan/26 10:00,06/Jan/26 10:00,Closed,alpha\n")  # fmt: skip
+        import_bugs(con, export.encode(), who=who, today=TODAY)
+        ownership.set_mapping(con, "component", "alpha", "A", who=who)
+        # No definition is in force: the critical numbers are the uploaded ones.
+        uploaded = trends.build_trend(con, metric(con, "open_critical_bugs"), trends.Scope(),
+                                      13, today=TODAY)  # fmt: skip
+        assert uploaded is not None and uploaded.estimated == 0
+        computed = trends.build_trend(con, metric(con, "open_bugs"), trends.Scope(), None,
+                                      today=TODAY)  # fmt: skip
+        assert computed is not None and computed.estimated == 1

@@ -43,7 +43,7 @@ from ddq.metrics import (
     current_week,
     fold_name,
 )
-from ddq.org import closest_name, name_key
+from ddq.org import closest_name, name_key, some_names
 
 if TYPE_CHECKING:
     import duckdb
@@ -52,6 +52,7 @@ Progress = Callable[[str, float], None]
 
 LONG = "long"
 WIDE = "wide"
+CREATE_TEAMS_FLAG = "--create-teams"  # how the command lets an import create teams
 # Rows of problems fetched from each check: more than anyone reads, few enough to stay fast
 # on a file where every row is wrong.
 _PROBLEM_FETCH_LIMIT = 1000
@@ -92,7 +93,10 @@ class MetricsImport:
             found.append(f"{self.format.capitalize()} format, weeks {self.weeks[0]:%Y-%m-%d} "
                          f"to {self.weeks[1]:%Y-%m-%d}.")  # fmt: skip
         if self.teams_created:
-            found.append("These teams will be created: " + ", ".join(self.teams_created) + ".")
+            found.append(
+                f"These {len(self.teams_created)} team(s) will be created: "
+                f"{some_names(self.teams_created)}."
+            )
         return found
 
     @property
@@ -104,7 +108,7 @@ class MetricsImport:
         teams = ""
         if self.teams_created:
             verb = "would create" if self.dry_run else "created"
-            teams = f"; {verb} {len(self.teams_created)} team(s): {', '.join(self.teams_created)}"
+            teams = f"; {verb} {len(self.teams_created)} team(s): {some_names(self.teams_created)}"
         if self.dry_run:
             return f"dry run of {self.file_name}: would be {counts}{teams}; nothing was changed"
         return f"import {self.import_id}: {counts}{teams}"
@@ -132,6 +136,7 @@ def import_metrics(
     who: str,
     dry_run: bool = False,
     create_teams: bool = False,
+    create_teams_how: str = CREATE_TEAMS_FLAG,
     max_mb: float | None = MAX_UPLOAD_MB,
     today: dt.date | None = None,
     progress: Progress | None = None,
@@ -140,7 +145,9 @@ def import_metrics(
 
     Raises :class:`ImportRejected` listing every problem when anything is wrong; the
     database is then left exactly as it was. A file over ``max_mb`` (None: no limit) or
-    not a text file is refused before it is parsed.
+    not a text file is refused before it is parsed. ``create_teams_how`` says, in an
+    unknown team's problem, how the person lets the import create teams where they are
+    (the command's flag, or a page's checkbox).
     """
     report = progress or (lambda stage, fraction: None)
     name = file_name or (source.name if isinstance(source, Path) else "upload.csv")
@@ -151,7 +158,7 @@ def import_metrics(
         report("checking", 0.4)
         metrics = {m.key: m for m in catalog(con)}
         layout = _layout(staged.header, staged.columns, metrics, name)
-        _resolve_names(con, layout, staged.table, metrics, create_teams, today)
+        _resolve_names(con, layout, staged.table, metrics, create_teams, today, create_teams_how)
         _type_cells(con, layout, staged.table)
         problems, hidden, (values, first, last) = _row_problems(con, layout, staged.table)
         problems += staged.problems
@@ -308,7 +315,13 @@ def _iso_week_label(monday: dt.date) -> str:
 
 
 def _resolve_names(
-    con, layout: _Layout, table: str, metrics: dict, create_teams: bool, today: dt.date | None
+    con,
+    layout: _Layout,
+    table: str,
+    metrics: dict,
+    create_teams: bool,
+    today: dt.date | None,
+    create_teams_how: str = "",
 ) -> None:
     """Build small lookup tables from each distinct raw team, week and metric value.
 
@@ -343,7 +356,7 @@ def _resolve_names(
             hint = f" (did you mean {guess!r}?)" if guess else ""
             problem = (
                 f"unknown team{hint}; add it to the roster first, or let the import "
-                "create missing teams (--create-teams)"
+                f"create missing teams ({create_teams_how})"
             )
         team_id, team_name = known.get(key, (None, text))
         for column, value in (
@@ -552,35 +565,62 @@ def _row_problems(
         ).fetchall():
             found.append(Problem(line, column, raw if raw is not None else "", reason))
     if duplicates:
-        found += _duplicate_problems(con, names[layout.team_col])
+        found += _duplicate_problems(
+            con, names[layout.team_col], [header for _, header, _, _ in layout.metric_cols]
+        )
     return found, hidden, (values, first, last)
 
 
-def _duplicate_problems(con: duckdb.DuckDBPyConnection, team_header: str) -> list[Problem]:
+def _duplicate_problems(
+    con: duckdb.DuckDBPyConnection, team_header: str, wide_headers: list[str]
+) -> list[Problem]:
+    """A problem for each later row that gives a (team, week, metric) again.
+
+    In a wide file a row repeats a team's week with all its columns at once: one problem
+    for the row, naming the repeated columns by the file's own headers.
+    """
     found = []
-    for lines, team_raw, week, metric in con.execute(
+    repeats: dict[tuple[int, tuple[int, ...]], tuple[str, dt.date, list[str]]] = {}
+    for lines, team_raw, week, metric, header in con.execute(
         f"""
         SELECT list(line ORDER BY line) AS lines, any_value(m.raw), any_value(week),
-               any_value(metric)
+               any_value(metric), min(value_column) AS header
         FROM typed JOIN (SELECT team_no, min(raw) AS raw FROM team_map GROUP BY team_no) m
           USING (team_no)
         WHERE cell_key IS NOT NULL
         GROUP BY cell_key HAVING count(*) > 1
-        ORDER BY lines[2]
+        ORDER BY lines[2], header
         LIMIT {_PROBLEM_FETCH_LIMIT}
         """
     ).fetchall():
+        shown = ", ".join(map(str, lines))
         for later in lines[1:]:
+            if wide_headers:
+                repeats.setdefault((later, tuple(lines)), (team_raw or "", week, []))[2].append(
+                    header
+                )
+                continue
             found.append(
                 Problem(
                     later,
                     team_header,
                     team_raw or "",
                     f"{metric} for this team in week {_iso_week_label(week)} is also on line "
-                    f"{lines[0]} (lines {', '.join(map(str, lines))}); keep one value per team, "
-                    "week and metric",
+                    f"{lines[0]} (lines {shown}); keep one value per team, week and metric",
                 )
             )
+    for (later, lines), (team_raw, week, headers) in repeats.items():
+        columns = ", ".join(sorted(headers, key=wide_headers.index))  # the file's order
+        found.append(
+            Problem(
+                later,
+                team_header,
+                team_raw,
+                f"this team's week {_iso_week_label(week)} is also on line {lines[0]} (lines "
+                f"{', '.join(map(str, lines))}), with values in {columns}; keep one row per "
+                "team and week",
+            )
+        )
     return found
 
 

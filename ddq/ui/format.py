@@ -46,6 +46,14 @@ def plain(text: str) -> str:
     return "".join(escaped)
 
 
+def lines(texts: list[str] | str) -> str:
+    """Several lines of user text for one Markdown block, each shown as typed, on its own line
+    (a bare line break would run them together)."""
+    if isinstance(texts, str):
+        texts = texts.splitlines()
+    return "  \n".join(plain(t) for t in texts)
+
+
 def delta_style(metric: MetricDef, change: float | None) -> dict[str, str]:
     """st.metric's delta colour and arrow: by the metric's direction, grey with no arrow at 0."""
     if change == 0:

@@ -142,10 +142,16 @@ def upload_and_apply(
 
 
 def mapping_editor(data: bytes) -> dict[str, Any] | None:
-    """Which column holds which field of a bug: guessed from the headers, editable, savable."""
+    """Which column holds which field of a bug: guessed from the headers, editable, savable.
+
+    The boxes belong to the file on screen: their keys carry the file's digest, so a new
+    file starts from its own guess (or the chosen preset), never from the boxes of the file
+    before, and the preview uses exactly the columns the boxes show.
+    """
     from ddq.ingest import bugs
 
     headers = bugs.csv_headers(data)
+    file_key = hashlib.sha256(data).hexdigest()[:16]
     presets = state.read("mapping_names")
     preset = st.selectbox("Column mapping", ["guessed from the file's headers", *presets],
                           key="mapping_preset")  # fmt: skip
@@ -161,7 +167,7 @@ def mapping_editor(data: bytes) -> dict[str, Any] | None:
         default = start.get(field_name, "")
         mapping[field_name] = columns[i % 4].selectbox(
             field_name, choices, index=choices.index(default) if default in choices else 0,
-            key=f"mapping_{preset}_{field_name}",
+            key=f"mapping_{file_key}_{preset}_{field_name}", help=bugs.FIELD_HELP[field_name],
         )  # fmt: skip
     mapping = {k: v for k, v in mapping.items() if v}
     name, save = st.columns([3, 1])
@@ -169,6 +175,8 @@ def mapping_editor(data: bytes) -> dict[str, Any] | None:
     saving = save.button("Save mapping", disabled=not label.strip())
     if saving and write.run(bugs.save_mapping, label, mapping) is not write.FAILED:
         st.success(plain(f"Mapping {label!r} saved."))
+    if warning := bugs.mapping_warning(mapping):
+        st.warning(warning, icon=":material/warning:")
     missing = [f for f in bugs.REQUIRED if f not in mapping]
     if missing:
         st.warning("Choose the column for " + " and ".join(missing) + " to preview the import.")

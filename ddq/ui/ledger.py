@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from ddq import ledger
@@ -10,7 +12,7 @@ from ddq.ui import state
 from ddq.ui.format import plain
 
 LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "updated",
-                  "unchanged", "status"]  # fmt: skip
+                  "unchanged", "skipped", "status"]  # fmt: skip
 FLASH_KEY = "flash"
 
 
@@ -27,6 +29,18 @@ def show_flash(near: str = "page") -> None:
         st.success(plain(message), icon=":material/check_circle:")
 
 
+def skipped_rows(imports: Any) -> None:
+    """The rows imports skipped (import the good rows, skip broken ones), with line and reason."""
+    with_skipped = imports.loc[imports["skipped"] > 0, "id"].tolist()
+    if not with_skipped:
+        return
+    with st.expander("Skipped rows", icon=":material/playlist_remove:"):
+        chosen = st.selectbox("Import", with_skipped, format_func=lambda i: f"import {i}",
+                              key="skipped_of")  # fmt: skip
+        found = state.skipped_rows(int(chosen))
+        st.dataframe(found, hide_index=True, column_config={"line": "Line", "reason": "Reason"})
+
+
 def imports_with_undo() -> None:
     """The ledger, newest first, with a confirmed undo of any applied import."""
     st.subheader("Imports")
@@ -39,6 +53,7 @@ def imports_with_undo() -> None:
         hide_index=True,
         column_config={"imported_at": st.column_config.DatetimeColumn("when (UTC)")},
     )
+    skipped_rows(imports)
     # Computed bug metrics follow their inputs: they are undone by undoing what caused them.
     undoable = (imports["status"] == "applied") & (imports["kind"] != ledger.BUG_METRICS)
     applied_ids = imports.loc[undoable, "id"].tolist()

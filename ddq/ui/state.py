@@ -215,6 +215,17 @@ def history(team: str) -> list[dict[str, Any]]:
 
 
 @st.cache_data(**_CACHE)
+def _skipped(import_id: int, path: str, stamp: tuple[int, int]) -> list:
+    with db.connect(path) as con:
+        return ledger.skipped_rows(con, import_id)
+
+
+def skipped_rows(import_id: int) -> list[dict[str, Any]]:
+    """The rows an import skipped, with line and reason."""
+    return _skipped(import_id, *_key())
+
+
+@st.cache_data(**_CACHE)
 def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
     from ddq import critical, ownership
 
@@ -231,6 +242,10 @@ def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
             return critical.impact(con, *args)
         if kind == "compare":
             return critical.compare(con, *args)
+        if kind == "adoption_dates":
+            return critical.adoption_dates(con)
+        if kind == "field_values":
+            return critical.field_values(con)
         if kind == "mappings":
             return ownership.mappings(con)
         if kind == "unmapped":
@@ -240,7 +255,7 @@ def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
 
 def critical(kind: str, *args: Any) -> Any:
     """Cached reads for the Critical bugs page: versions, current, stances, summary,
-    impact, compare, mappings and unmapped."""
+    impact, compare, adoption_dates, field_values, mappings and unmapped."""
     return _critical(kind, args, *_key())
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from ddq.errors import DdqError, StaleEdit
 from ddq.ui import auth, state
 from ddq.ui import ledger as ui_ledger
-from ddq.ui.format import plain
+from ddq.ui.format import lines, plain
 
 FAILED = object()  # what run() returns when the change was refused
 
@@ -28,7 +28,7 @@ def run(change: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         st.error(plain(str(exc)), icon=":material/sync_problem:")
         return FAILED
     except DdqError as exc:
-        st.error(plain(str(exc)))
+        st.error(lines(str(exc)))  # a message of several lines keeps them
         return FAILED
 
 

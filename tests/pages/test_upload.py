@@ -96,6 +96,11 @@ def test_creating_teams_is_a_choice(app_db, page):
     at = page("app_pages/upload.py").run()
     at.file_uploader[0].set_value(("new.csv", GOOD, "text/csv")).run()
     assert at.error and "unknown team" in at.code[0].value
+    # The page names its own checkbox, not the command's flag.
+    first = at.code[0].value.splitlines()[0]
+    assert first.endswith("or let the import create missing teams (tick “Create teams the file "
+                          "names that do not exist yet” above)")  # fmt: skip
+    assert "--create-teams" not in at.code[0].value
     next(c for c in at.checkbox if c.label.startswith("Create teams")).check().run()
     assert not at.error
     assert any(plain("will be created: Payments") in c.value for c in at.caption)
@@ -209,6 +214,81 @@ def test_undoing_a_bug_import_on_the_page_recomputes_and_offers_no_computation(a
     assert plain("bug metric values (no bugs left to compute from)") in said
     with db.connect(app_db) as con:
         assert con.execute("SELECT count(*) FROM metric_values").fetchone() == (0,)
+
+
+def _bug_file(at, name, data):
+    uploader = next(u for u in at.file_uploader if u.label == "Bug export file")
+    uploader.set_value((name, data, "text/csv")).run()
+
+
+def _mapped(at) -> dict[str, str]:
+    from ddq.ingest.bugs import FIELDS
+
+    return {s.label: s.value for s in at.selectbox if s.label in FIELDS and s.value}
+
+
+def test_the_mapping_boxes_follow_the_file_on_screen(app_db, page):
+    """A second file gets its own guessed mapping, and the preview uses what the boxes show."""
+    import pytest
+
+    derby = REALDATA / "ohira_highimpact_derby.csv"
+    if not derby.exists():
+        pytest.skip(f"{derby} is not here")
+    at = page("app_pages/upload.py").run()
+    next(r for r in at.radio if r.label == "Format").set_value("csv")
+    next(c for c in at.checkbox if c.label.startswith("Import the good rows")).check().run()
+    first = b"key,created,type,description\nX-1,2025-01-06 10:00,Bug,one\n"
+    _bug_file(at, "first.csv", first)
+    assert _mapped(at) == {"key": "key", "created": "created", "type": "type",
+                           "description": "description"}  # fmt: skip
+    _bug_file(at, "derby.csv", derby.read_bytes())
+    assert not at.exception
+    boxes = _mapped(at)
+    assert boxes["key"] == "IssueId" and boxes["status"] == "status"
+    assert boxes["priority"] == "priority" and boxes["resolved"] == "resolved"
+    columns = next(c.value for c in at.caption if c.value.startswith(plain("Columns:")))
+    for field_name, header in boxes.items():  # the preview uses exactly what the boxes show
+        assert plain(f"{field_name} ← {header}") in columns
+    assert columns.count("←") == len(boxes)
+    # A box changed by hand is what the preview uses.
+    next(s for s in at.selectbox if s.label == "priority").select("").run()
+    columns = next(c.value for c in at.caption if c.value.startswith(plain("Columns:")))
+    assert "priority" not in columns and "priority" not in _mapped(at)
+
+
+def test_the_mapping_warns_when_done_bugs_would_have_no_date(app_db, page):
+    at = page("app_pages/upload.py").run()
+    next(r for r in at.radio if r.label == "Format").set_value("csv").run()
+    data = b"Ref,Opened,State,Touched\nX-1,2025-01-06 10:00,Closed,\nX-2,2025-01-07 10:00,Open,\n"
+    _bug_file(at, "other.csv", data)
+    next(s for s in at.selectbox if s.label == "key").select("Ref")
+    next(s for s in at.selectbox if s.label == "created").select("Opened").run()
+    assert _mapped(at) == {"key": "Ref", "created": "Opened", "status": "State"}
+    warned = " ".join(w.value for w in at.warning)
+    assert "Status is mapped but neither resolved nor updated is" in warned
+    notes = " ".join(c.value for c in at.caption)
+    assert plain("1 bug has a done status but no resolution or update date: it counts as open; "
+                 "map the `updated` column (or `resolved`).") in notes  # fmt: skip
+    next(s for s in at.selectbox if s.label == "updated").select("Touched").run()
+    assert not at.warning
+
+
+def test_the_ledger_shows_the_rows_an_import_skipped(app_db, page):
+    at = page("app_pages/upload.py").run()
+    next(c for c in at.checkbox if c.label.startswith("Import the good rows")).check().run()
+    export = b"Issue key,Created\nAB-1,22/Mar/14 07:59\nAB-2,someday\n"
+    _bug_file(at, "some.csv", export)
+    notes = " ".join(c.value for c in at.caption)
+    assert (
+        plain("(`ddq imports show ID`, or Skipped rows under Imports on the Upload page)") in notes
+    )
+    next(b for b in at.button if b.label == "Apply import" and b.key == "bugs_apply").click().run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.label == "Import").value == 1
+    skipped = next(d.value for d in at.dataframe if list(d.value.columns) == ["line", "reason"])
+    assert skipped.to_dict("records") == [{"line": 3, "reason": "column Created, value 'someday': "
+                                           "not a date and time like the rest of its column, "
+                                           "such as 11/May/24 15:26"}]  # fmt: skip
 
 
 def test_each_apply_and_undo_is_confirmed_under_its_own_button(app_db, page):
