@@ -4,17 +4,22 @@ import streamlit as st
 
 from ddq.access import ADMIN, EDITOR
 from ddq.errors import DdqError
-from ddq.ui import auth, sidebar, state
+from ddq.ui import auth, server_guard, sidebar, state
+
+# What a visitor may make Streamlit's server do (no cache clearing, uploads only where an
+# uploader is shown): hooked into the server once, at the first run of any page.
+server_guard.install()
 
 st.set_page_config(
     page_title="ddq · quality community", page_icon=":material/monitoring:", layout="wide"
 )
 
 try:
-    created = state.ensure_database()
-    state.sample_banner(created)
+    state.database_banner(state.ensure_database())
     sidebar.community()
     actor = auth.panel()
+    if not actor.may(EDITOR):  # shown no uploader, so it may not upload (say, after signing out)
+        server_guard.forbid_uploads()
 except DdqError as problem:  # an unreadable or busy database: say what to do, no traceback
     st.error(str(problem), icon=":material/error:")
     st.stop()

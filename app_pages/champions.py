@@ -4,7 +4,7 @@ import streamlit as st
 
 from ddq import roster
 from ddq.metrics import today_utc
-from ddq.ui import auth, imports, params, state, write
+from ddq.ui import auth, imports, params, state, unassigned, write
 from ddq.ui import ledger as ui_ledger
 from ddq.ui import roster as ui
 from ddq.ui.format import plain
@@ -21,6 +21,7 @@ if rows:
             for r in without))  # fmt: skip
 else:
     st.info("No teams yet. Import a roster below: `area,team,champion,email,since`.")
+unassigned.flag()
 
 params.seed("q", "")
 query = st.text_input("Search a person or a team", key="q", placeholder="name, email or team")

@@ -4,7 +4,6 @@ import streamlit as st
 
 from ddq import critical, ownership
 from ddq.access import EDITOR
-from ddq.metrics import today_utc
 from ddq.ui import auth, state, write
 from ddq.ui import critical as ui
 from ddq.ui import ledger as ui_ledger
@@ -45,39 +44,44 @@ for v in proposals:
             comment = st.text_input("Comment (needed when you disagree)")
             if st.form_submit_button("Record stance"):
                 write.apply(critical.record_stance, v["version"], team=team, stance=stance,
-                             comment=comment, confirm=f"Stance of {team} recorded.")  # fmt: skip
+                             comment=comment, confirm=f"Stance of {team} recorded.",
+                             near=f"stance_{v['version']}")  # fmt: skip
+        ui_ledger.show_flash(f"stance_{v['version']}")
     if not editor:
         continue
     left, right, third = st.columns(3)
     if v["status"] == "draft" and left.button(
         "Propose to the champions", key=f"propose_{v['version']}"
     ):
-        write.apply(critical.propose, v["version"], confirm=f"Version {v['version']} proposed.")
+        write.apply(critical.propose, v["version"], confirm=f"Version {v['version']} proposed.",
+                    near=f"v{v['version']}")  # fmt: skip
     if v["status"] == "proposed":
-        day = left.date_input("Effective from", today_utc(), key=f"effective_{v['version']}")
-        if right.button("Adopt", type="primary", key=f"adopt_{v['version']}"):
-            write.apply(critical.adopt, v["version"], effective_from=day,
-                         confirm=f"Version {v['version']} adopted from {day}.")  # fmt: skip
+        ui.adoption(v["version"], state.critical("adoption_dates"), left, right)
     if third.button("Withdraw", key=f"retire_{v['version']}"):
-        write.apply(critical.retire, v["version"], confirm=f"Version {v['version']} withdrawn.")
+        write.apply(critical.retire, v["version"], confirm=f"Version {v['version']} withdrawn.",
+                    near="versions")  # fmt: skip
+    ui_ledger.show_flash(f"v{v['version']}")  # under the buttons just pressed
+ui_ledger.show_flash("versions")  # where an adopted or withdrawn proposal was
 
 st.divider()
 
 
 def draft_form() -> None:
-    with st.expander("Draft a new version", icon=":material/edit_note:"), st.form("draft"):
-        title = st.text_input("Title")
-        rule = st.text_area("Rule (JSON)", ui.rule_text(in_force["rule"] if in_force else None),
-                            height=220)  # fmt: skip
-        rationale = st.text_area("Why this definition (plain words)")
-        examples = st.text_area("Examples of bugs it makes critical, and of bugs it does not")
-        sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
-                              value=None, step=1)  # fmt: skip
-        if st.form_submit_button("Save draft", type="primary"):
-            write.apply(critical.create_draft, title=title, rule=rule, rationale=rationale,
-                         examples=examples, sla_days=sla,
-                         based_on=in_force["version"] if in_force else None,
-                         confirm="Draft saved.")  # fmt: skip
+    with st.expander("Draft a new version", icon=":material/edit_note:"):
+        rule = ui.rule_editor(in_force["rule"] if in_force else None,
+                              state.critical("field_values"))  # fmt: skip
+        with st.form("draft"):
+            title = st.text_input("Title")
+            rationale = st.text_area("Why this definition (plain words)")
+            examples = st.text_area("Examples of bugs it makes critical, and of bugs it does not")
+            sla = st.number_input("SLA in days (empty: none)", min_value=1, max_value=3650,
+                                  value=None, step=1)  # fmt: skip
+            if st.form_submit_button("Save draft", type="primary"):
+                write.apply(critical.create_draft, title=title, rule=rule, rationale=rationale,
+                             examples=examples, sla_days=sla,
+                             based_on=in_force["version"] if in_force else None,
+                             confirm="Draft saved.", near="draft")  # fmt: skip
+    ui_ledger.show_flash("draft")
 
 
 if auth.may_edit("draft, propose or adopt a definition, or record a stance"):
@@ -106,11 +110,15 @@ with st.expander("Which team owns a bug", icon=":material/account_tree:"):
     if unmapped:
         st.markdown("**Not yet mapped** (most bugs first)")
         st.dataframe(unmapped, hide_index=True)
-    if editor:
+    every_team = state.read("teams")
+    if editor and not every_team:
+        st.caption("No teams yet to map bugs to: add teams on the Champions page first.")
+    elif editor:
         with st.form("mapping"):
             kind = st.selectbox("Map a", ownership.KINDS)
             value = st.text_input("Component, project key or label")
-            team = st.selectbox("to team", state.read("teams"))
+            team = st.selectbox("to team", every_team)
             if st.form_submit_button("Save mapping"):
                 write.apply(ownership.set_mapping, kind, value, team,
-                             confirm=f"{kind} {value} mapped to {team}.")  # fmt: skip
+                             confirm=f"{kind} {value} mapped to {team}.", near="mapping")  # fmt: skip
+        ui_ledger.show_flash("mapping")

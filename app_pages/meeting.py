@@ -7,47 +7,53 @@ import streamlit as st
 from ddq import meeting as core
 from ddq.access import EDITOR
 from ddq.metrics import today_utc
-from ddq.ui import auth, params, state, write
+from ddq.ui import auth, params, state, unassigned
+from ddq.ui import ledger as ui_ledger
 from ddq.ui import meeting as ui
 
 # New notes and uploads reach every laptop in the room within this (tests set it shorter).
 REFRESH_SECONDS = int(os.environ.get("DDQ_MEETING_REFRESH", "30"))
 
 st.title("Weekly meeting")
+ui.open_started()  # a meeting just started: show it
 listed = state.meeting("list")
 ids = [m["id"] for m in listed]
-if "started_meeting" in st.session_state:  # just started here: show it, from its first team,
-    st.session_state["meeting"] = st.session_state.pop("started_meeting")  # not the link's
-    st.session_state["team"] = None
-params.seed("meeting", ids[0] if ids else None, parse=int, allowed=ids)
+# A link names a meeting by its id or its date (2026-03-09).
+notes = params.seed("meeting", ids[0] if ids else None,
+                    parse=lambda raw: core.meeting_named(listed, raw), allowed=ids)  # fmt: skip
 label = {m["id"]: f"{m['held_on']:%d %b %Y} · {m['scope']} ({m['status']})" for m in listed}
+# Required: once chosen, a meeting can be changed but not cleared into an empty page.
 chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.get, index=None,
-                      placeholder="Choose a meeting, or start one below")  # fmt: skip
+                      placeholder="Choose a meeting, or start one below", required=True,
+                      on_change=ui.keep_meeting)  # fmt: skip
 
 can_edit = auth.current().may(EDITOR)
 if can_edit:
-    with (st.expander("Start a meeting", expanded=not ids, icon=":material/play_circle:"),
-          st.form("start")):  # fmt: skip
+    with (st.expander("Start a meeting", expanded=not ids, icon=":material/play_circle:",
+                      key=ui.START_FORM, on_change="rerun"), st.form("start")):  # fmt: skip
         day = st.date_input("Date", today_utc())
         areas = st.multiselect("Areas (none: the whole program)", state.read("areas"))
         order = st.selectbox("Order of the teams", core.ORDERS, format_func=core.ORDER_WORDS.get)
         if st.form_submit_button("Start", type="primary"):
-            started = write.run(core.create_meeting, held_on=day, areas=areas, order=order)
-            if started is not write.FAILED:
-                st.session_state["started_meeting"] = started
-                st.toast("Meeting started.")
-                st.rerun()
+            ui.start(held_on=day, areas=areas, order=order)
+    ui_ledger.show_flash("start")
 elif not ids:
     auth.may_edit("start a meeting")
 
 if chosen is None:
+    if ids:
+        st.info("Choose a meeting above to open it.")
     st.stop()
 meeting = state.meeting("get", chosen)
 teams = [t["team"] for t in meeting["teams"]]
 if not teams:
     st.info("No teams in this meeting's scope.")
     st.stop()
-params.seed("team", meeting["current_team"] or teams[0], allowed=teams)
+# A link names the team in any case, or by its number on the agenda.
+notes += params.seed("team", ui.team_to_start(meeting, teams), allowed=teams,
+            parse=lambda raw: teams[core.agenda_position(meeting, raw)])  # fmt: skip
+for note in notes:
+    st.caption(note)
 # Moving through the agenda, notes, actions and attendance: editors, while it is open.
 editable = meeting["status"] == "open" and can_edit
 # A laptop that follows shows the team the presenter is on (viewers' laptops do, at first);
@@ -59,6 +65,8 @@ if st.session_state[follow_key] and meeting["current_team"] in teams:
 
 with st.sidebar:
     ui.health(state.meeting("health", tuple(meeting["scope_areas"])))
+    if not meeting["scope_areas"]:  # the whole program: its totals include them
+        unassigned.flag()
 
 position = teams.index(st.session_state["team"]) if st.session_state.get("team") in teams else 0
 back, where, forward = st.columns([1, 4, 1])
@@ -73,6 +81,8 @@ for button, step, blocked in ((back, -1, position == 0),
 st.sidebar.toggle("Follow the presenter", key=follow_key,
                   help="Show the team the presenter is on, within a refresh.")  # fmt: skip
 team = teams[position]
+if editable:
+    ui.opening(meeting, position)
 where.markdown(f"### Team {position + 1} of {len(teams)}: {ui.plain(team)}")
 box = st.sidebar.number_input("Time-box per team (minutes, 0: none)", 0, 30, 0, key="timebox")
 if box:
@@ -88,12 +98,19 @@ def presenter() -> None:
         if now_on in teams and now_on != team:
             st.rerun()  # the whole page, on the presenter's team
     view = state.meeting("team", chosen, team)
+    if view["removed"]:
+        st.info("This team was removed after the meeting began (the import that created it "
+                "was undone): there is nothing to show for it.")  # fmt: skip
+        return
     champion = ui.plain(view["champion"] or "no champion")
     st.caption(
         f"Champion: {champion} · {ui.plain(meeting['scope'])} · {meeting['held_on']:%d %b %Y}"
     )
     if editable and view["champion"]:
-        here = st.toggle("Champion present", bool(view["present"]), key=f"present_{team}")
+        # The stored mark is part of the key: when someone else marks the champion, this
+        # laptop's toggle starts again from their mark instead of writing its own back.
+        here = st.toggle("Champion present", bool(view["present"]),
+                         key=f"present_{team}_{view['present']}")  # fmt: skip
         if here != bool(view["present"]):
             ui.act("Attendance saved.", core.set_attendance, chosen, team, here)
     ui.metrics(view)

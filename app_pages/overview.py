@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from ddq.trends import QUARTER_WEEKS, RECENT_WEEKS, SILENT_WEEKS
+from ddq import text
+from ddq.access import EDITOR
+from ddq.trends import MOVERS_HISTORY_WEEKS, QUARTER_WEEKS, RECENT_WEEKS, SILENT_WEEKS
+from ddq.ui import auth, params, state, unassigned
 from ddq.ui import format as fmt
-from ddq.ui import params, state
 
 ORGANISATION = "Whole organisation"
 HEADLINE_METRIC = "open_critical_bugs"
@@ -13,7 +15,8 @@ st.title("Overview")
 if not state.read("counts")["values"]:
     st.info("No metric values yet. Import a metrics file on the **Upload** page to begin.",
             icon=":material/upload_file:")  # fmt: skip
-    st.page_link("app_pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
+    if auth.current().may(EDITOR):  # a viewer's navigation has no Upload page to link to
+        st.page_link("app_pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 
 areas = state.read("areas")
@@ -34,45 +37,56 @@ if not headlines:
 st.subheader(f"Week {fmt.week(headlines[0]['week'])}")
 columns = st.columns(4)
 for i, h in enumerate(headlines):
-    metric = h["metric"]
+    metric, vs, vs_quarter = h["metric"], h["vs_previous"], h["vs_quarter"]
     how = "total of" if metric.unit == "count" else "median of"
     with columns[i % 4], st.container(border=True):
         st.metric(
             metric.label,
-            fmt.number(h["value"], metric.unit),
-            delta=None if h["previous"] is None
-            else fmt.number(h["value"] - h["previous"], metric.unit, signed=True),
-            **fmt.delta_style(metric, None if h["previous"] is None else h["value"] - h["previous"]),
+            text.number(h["value"], metric.unit),
+            delta=None if vs is None else text.change(vs.value, metric.unit),
+            **fmt.delta_style(metric, None if vs is None else vs.value),
             delta_description="vs week before",
             help=f"{metric.description} The {how} the {h['reporting']} of {h['expected']} "
-            "teams that reported.",
+            "teams that reported. Changes compare only the teams that reported both weeks.",
             chart_data=h["history"],
         )  # fmt: skip
-        st.markdown(fmt.change(metric, h["value"], h["quarter_ago"],
+        st.markdown(fmt.change(metric, None if vs_quarter is None else vs_quarter.value,
                                f"vs {QUARTER_WEEKS} weeks ago"))  # fmt: skip
         if h["reporting"] < h["expected"]:
             st.caption(f"Only {h['reporting']} of {h['expected']} teams reported this week.")
+        compared = text.compared_teams([
+            ("the week before", None if vs is None else vs.teams),
+            (f"{QUARTER_WEEKS} weeks ago", None if vs_quarter is None else vs_quarter.teams),
+        ])  # fmt: skip
+        if compared:
+            st.caption(compared)
 st.caption("Green is better for that metric: fewer bugs, faster resolution, a higher pass rate. "
            "Counts are totals over teams; rates and days are the median team.")  # fmt: skip
+if area is None:
+    unassigned.flag()
 
 left, right = st.columns(2)
 with left:
     st.subheader("Biggest movers")
     key = st.selectbox("Metric", keys, key="metric", format_func=lambda k: state.metric(k).label)
     metric = state.metric(key)
-    moved = state.movers(area, key)
+    moved, history = state.movers(area, key)
     st.caption(f"Mean of the last {RECENT_WEEKS} weeks against the same {RECENT_WEEKS} weeks "
                f"{QUARTER_WEEKS} weeks earlier.")  # fmt: skip
     improved = [m for m in moved if m["improvement"] > 0][:5]
     regressed = [m for m in reversed(moved) if m["improvement"] < 0][:5]
-    for title, group in (("Improved most", improved), ("Regressed most", regressed)):
+    too_short = not moved and history < MOVERS_HISTORY_WEEKS
+    if too_short:
+        st.info(f"Movers need {MOVERS_HISTORY_WEEKS} weeks of history; you have {history}.")
+    for title, group in () if too_short else (("Improved most", improved),
+                                               ("Regressed most", regressed)):  # fmt: skip
         st.markdown(f"**{title}**")
         if not group:
             st.caption("None.")
         for m in group:
-            st.markdown(f"- {fmt.plain(m['team'])}: {fmt.mean(m['earlier'], metric.unit)} → "
-                        f"{fmt.mean(m['recent'], metric.unit)} · "
-                        + fmt.change(metric, m["recent"], m["earlier"], "", of_means=True))  # fmt: skip
+            earlier, recent = text.numbers([m["earlier"], m["recent"]], metric.unit)
+            st.markdown(f"- {fmt.plain(m['team'])}: {earlier} → {recent} · "
+                        + fmt.change(metric, m["change"], ""))  # fmt: skip
 with right:
     st.subheader("Data freshness")
     fresh = state.freshness(area)

@@ -3,20 +3,20 @@
 import streamlit as st
 
 from ddq import progress as core
-from ddq.metrics import today_utc
-from ddq.ui import auth, params, state, write
+from ddq.ui import auth, params, state
 from ddq.ui import ledger as ui_ledger
 from ddq.ui import progress as ui
 from ddq.ui.format import plain
 
 st.title("Progress")
 ui_ledger.show_flash()
-teams = state.read("teams")
+roster = {r["team"]: r for r in state.roster_rows()}
+# Progress is followed for active teams (the roster: Unassigned, which has no targets, is not)
+teams = [t for t in state.read("teams") if t in roster]
 if not teams:
-    st.info("No teams yet: import a roster on the Champions page.")
+    st.info("No active teams yet: import a roster on the Champions page.")
     st.stop()
 areas = state.read("areas")
-roster = {r["team"]: r for r in state.roster_rows()}
 
 notes = params.seed("team", None, allowed=teams) + params.seed("area", None, allowed=areas)
 for note in notes:
@@ -64,18 +64,7 @@ else:
 st.divider()
 if not auth.may_edit("set targets"):
     st.stop()
-with st.expander("Set a target", icon=":material/flag:"):
-    catalog = state.read("catalog")
-    with st.form("target"):
-        scope = st.radio("For", ["one team", "every team of an area"], horizontal=True)
-        who_for = st.selectbox("Team", teams) if scope == "one team" else None
-        area_for = st.selectbox("Area", areas) if scope != "one team" else None
-        metric = st.selectbox("Metric", [m.key for m in catalog],
-                              format_func=lambda k: state.metric(k).label)  # fmt: skip
-        target = st.number_input("Target", value=0.0, step=1.0)
-        due = st.date_input("Due", min_value=today_utc())
-        if st.form_submit_button("Save target", type="primary"):
-            if scope == "one team":
-                write.apply(core.set_target, who_for, metric, target=target, due=due)
-            else:
-                write.apply(core.adopt_area_target, area_for, metric, target=target, due=due)
+with st.expander("Set a target", icon=":material/flag:", key="target_form", on_change="rerun"):
+    # It starts from what is on screen: this team, or this area.
+    on_screen = {"team": team, "area": None} if mode == "Team" else {"team": None, "area": area}
+    ui.target_form(teams, areas, {t: r["area"] for t, r in roster.items()}, **on_screen)

@@ -41,7 +41,8 @@ with st.form("community"):
     st.caption("Empty links are not shown. Links start with https://.")
     if st.form_submit_button("Save settings", type="primary"):
         write.apply_to_form("community", settings.update, entered, expected=seen,
-                            confirm="Settings saved.")  # fmt: skip
+                            confirm="Settings saved.", near="community")  # fmt: skip
+ui_ledger.show_flash("community")
 
 details = state.read("area_details")
 if details:
@@ -58,7 +59,8 @@ if details:
         entered, seen = fields(form, detail, labels)
         if st.form_submit_button("Save area", type="primary"):
             write.apply_to_form(form, roster.update_area, chosen, expected=seen, **entered,
-                                confirm=f"{chosen} saved.")  # fmt: skip
+                                confirm=f"{chosen} saved.", near="area")  # fmt: skip
+    ui_ledger.show_flash("area")
 
 st.subheader("People and roles")
 how = auth.mode()
@@ -88,4 +90,5 @@ with st.form("roles", clear_on_submit=True):
     role = st.radio("Role", access.ROLES, index=1, horizontal=True,
                     help="Viewer takes a given role away.")  # fmt: skip
     if st.form_submit_button("Save role"):
-        write.apply_to_form("roles", access.set_role, email, role)
+        write.apply_to_form("roles", access.set_role, email, role, near="roles")
+ui_ledger.show_flash("roles")

@@ -12,7 +12,7 @@ from ddq.trends import (
     default_baseline,
 )
 from ddq.ui import format as fmt
-from ddq.ui import params, state
+from ddq.ui import params, state, unassigned
 
 WINDOWS = {13: "13 weeks", 26: "26 weeks", 52: "1 year", 104: "2 years", 0: "everything"}
 SCOPES = ("Organisation", "Area", "Teams")
@@ -69,6 +69,8 @@ if view is not None and baseline and not {*baseline} <= {*view.weeks}:
 if view is None:
     st.info("No values in this window.")
     st.stop()
+if scope.area is None and not scope.teams:
+    unassigned.flag()
 if scope_kind == "Teams" and not scope.teams:
     st.caption("Pick teams to compare; showing the whole organisation meanwhile.")
 

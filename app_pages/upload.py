@@ -38,11 +38,13 @@ with st.expander("CSV templates and format", icon=":material/description:"):
         icon=":material/download:",
     )
 
+CREATE_TEAMS = "Create teams the file names that do not exist yet"
 create_teams = st.checkbox(
-    "Create teams the file names that do not exist yet",
-    help="Otherwise an unknown team is an error that names the closest known team.",
+    CREATE_TEAMS, help="Otherwise an unknown team is an error that names the closest known team."
 )
-imports.upload_and_apply("metrics", "Metrics CSV file", {"create_teams": create_teams})
+imports.upload_and_apply("metrics", "Metrics CSV file", {
+    "create_teams": create_teams, "create_teams_how": f"tick “{CREATE_TEAMS}” above",
+})  # fmt: skip
 
 st.divider()
 ui_ledger.imports_with_undo()

@@ -18,14 +18,13 @@ first admin must come from somewhere); the higher of the two counts.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import inspect
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ddq import audit
-from ddq.db import rows, transaction
+from ddq import audit, clock
+from ddq.db import claim, retry_on_conflict, rows, transaction
 from ddq.errors import DdqError
 
 if TYPE_CHECKING:
@@ -163,8 +162,13 @@ def configured_roles(admins: Iterable[str], editors: Iterable[str]) -> dict[str,
 
 
 @requires(ADMIN, "change people's roles")
+@retry_on_conflict
 def set_role(con: duckdb.DuckDBPyConnection, email: str, role: str, *, who: Actor) -> str:
-    """Give ``email`` a role (viewer removes the stored role); returns what changed."""
+    """Give ``email`` a role (viewer removes the stored role); returns what changed.
+
+    The form names a person and a role without starting from the stored one, so the last
+    role given stands; the audit log records each with the role it replaced.
+    """
     problem = _email_problem(email)
     if problem:
         raise DdqError(problem[0].upper() + problem[1:] + ".")
@@ -174,6 +178,7 @@ def set_role(con: duckdb.DuckDBPyConnection, email: str, role: str, *, who: Acto
     if key == email_key(who.name):
         raise DdqError("You cannot change your own role; ask another admin.")
     with transaction(con):
+        claim(con, "role", key)
         found = con.execute("SELECT role FROM user_roles WHERE email = ?", [key]).fetchone()
         before = found[0] if found else VIEWER
         if before == role:
@@ -184,7 +189,17 @@ def set_role(con: duckdb.DuckDBPyConnection, email: str, role: str, *, who: Acto
             con.execute(
                 "INSERT OR REPLACE INTO user_roles (email, role, granted_by, granted_at) "
                 "VALUES (?, ?, ?, ?)",
-                [key, role, who.name, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+                [key, role, who.name, clock.now()],
             )
         audit.record(con, who, "role.set", key, before={"role": before}, after={"role": role})
     return f"{key} is now {_ARTICLE[role]} (was {_ARTICLE[before]})."
+
+
+def record_failed_sign_in(
+    con: duckdb.DuckDBPyConnection, *, name: str, address: str, locked: list[str]
+) -> None:
+    """An audit row for a wrong password: the name given and the client's address, never
+    what was typed. ``locked`` names what this failure locked (an address, the account)."""
+    with transaction(con):
+        audit.record(con, "guest", "signin.failed", " ".join(name.split()) or "(no name given)",
+                     after={"address": address, "locked": locked})  # fmt: skip

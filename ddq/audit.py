@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
+from ddq import clock
 from ddq.db import rows
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def record(
     con.execute(
         "INSERT INTO audit_log (happened_at, who, role, action, subject, before, after) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [dt.datetime.now(dt.UTC).replace(tzinfo=None), str.__str__(who),
+        [clock.now(), str.__str__(who),
          getattr(who, "role", None), action, subject, _json(before), _json(after)],
     )  # fmt: skip
 

@@ -24,6 +24,7 @@ WORSE = "#D55E00"
 NEUTRAL = "#6E6E6E"
 LIMIT = "#8C8C8C"
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
+LEGEND_Y = -0.2
 
 TEMPLATE = go.layout.Template(
     layout={
@@ -33,10 +34,12 @@ TEMPLATE = go.layout.Template(
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "xaxis": {"showgrid": True, "gridcolor": "#E6E6E6", "linecolor": "#BFBFBF",
-                  "ticks": "outside", "title": {"standoff": 8}},
+                  "ticks": "outside", "title": {"standoff": 8}, "automargin": True},
         "yaxis": {"showgrid": True, "gridcolor": "#E6E6E6", "linecolor": "#BFBFBF",
                   "zeroline": False, "rangemode": "tozero", "title": {"standoff": 8}},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.14, "xanchor": "left", "x": 0},
+        # Below the date ticks' second line (the year, under the first tick and at each new
+        # year), which -0.14 hid: in a 500 px figure 0.2 of the plot is about 60 px.
+        "legend": {"orientation": "h", "yanchor": "top", "y": LEGEND_Y, "xanchor": "left", "x": 0},
         "hoverlabel": {"font": {"size": 16}},
         "margin": {"l": 70, "r": 30, "t": 90, "b": 40},
     }
@@ -264,17 +267,22 @@ def progress_figure(
     due: dt.date | None,
     projection: float | None,
     status: str,
+    trend_now: float | None = None,
 ) -> go.Figure:
     """A small chart of one team's metric: its weeks, the path projected to the due date,
-    the baseline and the target."""
+    the baseline and the target.
+
+    The projection runs from ``trend_now`` (the fitted trend's value in the last week) to
+    ``projection`` on the due date: the line the status is judged by. Starting it at the
+    last week's own value instead would draw a flat, noisy series as rising or falling.
+    """
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=weeks, y=history, mode="lines+markers", name="weekly",
                              line={"color": PALETTE[0], "width": 2}, marker={"size": 5},
                              connectgaps=False, hovertemplate="%{x|%d %b}: %{y:,.4~g}<extra></extra>"))  # fmt: skip
-    reported = [(w, v) for w, v in zip(weeks, history, strict=True) if v is not None]
-    if due is not None and projection is not None and reported:
-        last_week, last_value = reported[-1]
-        fig.add_trace(go.Scatter(x=[last_week, due], y=[last_value, projection], mode="lines",
+    drawn = due is not None and projection is not None and trend_now is not None
+    if drawn and weeks and due > weeks[-1]:  # a passed due date has nothing left to project
+        fig.add_trace(go.Scatter(x=[weeks[-1], due], y=[trend_now, projection], mode="lines",
                                  name="projection", hoverinfo="skip",
                                  line={"color": STATUS_COLOURS.get(status, NEUTRAL), "width": 2,
                                        "dash": "dash"}))  # fmt: skip
@@ -286,6 +294,9 @@ def progress_figure(
     fig.update_layout(template=TEMPLATE, height=220, showlegend=False,
                       margin={"l": 40, "r": 10, "t": 10, "b": 30},
                       yaxis_title=None, font={"size": 14})  # fmt: skip
+    # A card is narrow: month names fit on one line where "Jul 2026" would be turned and
+    # cut off; the due date's year is in the card's text.
+    fig.update_xaxes(tickformat="%b", tickangle=0, nticks=6)
     if metric.unit == PERCENT:
         fig.update_yaxes(rangemode="normal")
     return fig

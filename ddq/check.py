@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ddq import bugmetrics
 from ddq.metrics import COUNT, DAYS, EARLIEST_WEEK, PERCENT
 from ddq.org import name_key
-from ddq.schema import applied_versions, latest_version
+from ddq.schema import applied_versions, foreign_objects, latest_version
 
 if TYPE_CHECKING:
     import duckdb
@@ -18,6 +19,7 @@ class Finding:
     check: str
     ok: bool
     detail: str
+    note: str = ""  # worth saying even when the check passes
 
 
 # (name, SQL counting the rows that break the rule, what to do when some do)
@@ -94,6 +96,19 @@ _COUNTING_CHECKS: list[tuple[str, str, str]] = [
 def run_checks(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """Every check, passed or not, in a fixed order."""
     findings = []
+    foreign = foreign_objects(con)
+    findings.append(
+        Finding(
+            "the database holds only what ddq created",
+            not foreign,
+            "; ".join(foreign) + ". ddq refuses to open it until they are gone: drop them "
+            "with the duckdb command-line tool, or restore the file from a backup"
+            if foreign
+            else "",
+        )
+    )
+    if foreign:  # the checks below would run the file's own macros and views
+        return findings
     versions = applied_versions(con)
     newest = latest_version()
     findings.append(
@@ -116,4 +131,20 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> list[Finding]:
             f"{len(wrong)} team(s): {', '.join(wrong[:5])}" if wrong else "",
         )
     )
+    findings.append(_bug_metrics_check(con))
     return findings
+
+
+def _bug_metrics_check(con: duckdb.DuckDBPyConnection) -> Finding:
+    """The stored bug metrics equal a fresh computation from the bugs, mappings and rules."""
+    name = "bug metrics equal a fresh computation"
+    total, first = bugmetrics.differences(con, limit=3)
+    if total:
+        shown = "; ".join(d.describe() for d in first)
+        more = f" (and {total - len(first)} more)" if total > len(first) else ""
+        return Finding(name, False, f"{total} value(s) differ: {shown}{more}. Run "
+                       "`ddq bugs compute` to recompute them.")  # fmt: skip
+    behind = bugmetrics.weeks_behind(con)
+    note = (f"computed through {behind} week(s) ago; `ddq bugs compute` adds the weeks "
+            "completed since" if behind else "")  # fmt: skip
+    return Finding(name, True, "", note)

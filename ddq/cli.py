@@ -15,6 +15,12 @@ from typing import Any
 import click
 
 from ddq.errors import DdqError
+from ddq.terminal import visible
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print a line; whatever of it came from data cannot control the terminal."""
+    click.echo(visible(str(message)), err=err, nl=nl)
 
 
 def _who() -> Any:
@@ -39,9 +45,12 @@ class _Ddq(click.Group):
         try:
             return super().invoke(ctx)
         except DdqError as exc:
-            click.echo(str(exc), err=True)
+            echo(str(exc), err=True)
             ctx.exit(1)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as exc:  # its message may quote data (a meeting's scope)
+            exc.message = visible(exc.message)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:  # `ddq export metrics | head`: the reader has what it wanted
             sys.stdout = None  # type: ignore[assignment]  # no flush error at exit
@@ -53,9 +62,9 @@ class _Ddq(click.Group):
 
             problem = storage_problem(exc, ctx.obj)
             if problem is not None:
-                click.echo(str(problem), err=True)
+                echo(str(problem), err=True)
                 ctx.exit(1)
-            click.echo(
+            echo(
                 f"ddq: unexpected error: {type(exc).__name__}: {exc}\n"
                 "Set DDQ_DEBUG=1 to see the traceback, and report it.",
                 err=True,
@@ -77,10 +86,10 @@ def main(ctx: click.Context, db_path: Path | None) -> None:
     ctx.obj = db_path
 
 
-def _connect(ctx: click.Context):
+def _connect(ctx: click.Context, *, trust_catalog: bool = False):
     from ddq import db
 
-    return db.connect(ctx.obj)
+    return db.connect(ctx.obj, trust_catalog=trust_catalog)
 
 
 @main.command()
@@ -92,21 +101,33 @@ def init(ctx: click.Context) -> None:
 
     with _connect(ctx):
         pass
-    click.echo(f"database {db.resolve_path(ctx.obj)} ready (schema version {latest_version()})")
+    echo(f"database {db.resolve_path(ctx.obj)} ready (schema version {latest_version()})")
 
 
 @main.command()
 @click.option("--teams", default=16, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--weeks", default=104, show_default=True, type=click.IntRange(1, 1300))
 @click.option("--seed", default=7, show_default=True, type=int)
+@click.option(
+    "--remove",
+    is_flag=True,
+    help="Remove the sample organisation completely instead (the same as undoing its import).",
+)
 @click.pass_context
-def demo(ctx: click.Context, teams: int, weeks: int, seed: int) -> None:
-    """Fill an empty database with a deterministic sample organisation."""
-    from ddq.sample import fill_demo
+def demo(ctx: click.Context, teams: int, weeks: int, seed: int, remove: bool) -> None:
+    """Fill an empty database with a deterministic sample organisation (or remove it)."""
+    from ddq.sample import fill_demo, remove_demo
 
+    if remove:
+        with _connect(ctx) as con:
+            undone = remove_demo(con, who=_who())
+        click.echo(undone.summary())
+        if undone.metrics.changed:  # recomputed in the same transaction
+            _computation(undone.metrics)
+        return
     with _connect(ctx) as con:
         summary = fill_demo(con, teams=teams, weeks=weeks, seed=seed, who=_who())
-    click.echo(
+    echo(
         f"import {summary['import_id']}: sample organisation with {summary['areas']} areas, "
         f"{summary['teams']} teams and {summary['values']} values, weeks "
         f"{summary['first_week']} to {summary['last_week']}"
@@ -171,11 +192,13 @@ def import_metrics_command(
             max_mb=_SIZE_LIMIT_MB,
             progress=_stage_reporter(),
         )
-    click.echo(result.summary())
+    echo(result.summary())
+    if result.metrics is not None and result.metrics.changed:
+        _computation(result.metrics)  # uploaded bug metrics took weeks over from computed ones
     if dry_run and result.preview:
-        click.echo("first rows:")
+        echo("first rows:")
         for row in result.preview:
-            click.echo(
+            echo(
                 f"  line {row['line']}: {row['team']}, {row['week']}, {row['metric']} = "
                 f"{row['value']:g}"
             )
@@ -204,14 +227,14 @@ def import_roster_command(ctx: click.Context, file: Path, dry_run: bool) -> None
             max_mb=_SIZE_LIMIT_MB,
             progress=_stage_reporter(),
         )
-    click.echo(result.summary())
+    echo(result.summary())
     changes = [row for row in result.preview if row["action"] != "unchanged"]
     if dry_run and changes:
-        click.echo("changes:")
+        echo("changes:")
         for row in changes:
             area = f" ({row['area']})" if row["area"] else ""
             champion = f", {row['champion']}" if row["champion"] else ""
-            click.echo(f"  line {row['line']}: {row['team']}{area}{champion}: {row['action']}")
+            echo(f"  line {row['line']}: {row['team']}{area}{champion}: {row['action']}")
 
 
 @import_.command("bugs")
@@ -269,14 +292,18 @@ def import_bugs_command(
             max_mb=_SIZE_LIMIT_MB,
             progress=_stage_reporter(),
         )
-    click.echo(result.summary())
+    echo(result.summary())
     for note in result.notes():
-        click.echo(f"  {note}")
+        echo(f"  {note}")
+    if result.done_without_time:  # the import is fine, but its numbers will not be
+        echo(f"warning: {result.done_without_time_warning()}", err=True)
+    if result.metrics is not None:  # computed from the bugs in the same transaction
+        _computation(result.metrics)
     if dry_run and result.preview:
-        click.echo("first rows:")
+        echo("first rows:")
         for row in result.preview:
             resolved = f", resolved {row['resolved']}" if row["resolved"] else ""
-            click.echo(
+            echo(
                 f"  line {row['line']}: {row['key']} ({row['change']}), created "
                 f"{row['created']}{resolved}: {row['summary'] or ''}"
             )
@@ -285,6 +312,14 @@ def import_bugs_command(
 @main.group()
 def export() -> None:
     """Export data as formula-safe CSV."""
+
+
+def _stdout() -> Any:
+    """Standard output for an export: the CSV byte for byte when it goes to a file or a
+    pipe, with control characters made visible when it goes onto a terminal."""
+    from ddq.terminal import VisibleWriter
+
+    return VisibleWriter(sys.stdout) if sys.stdout.isatty() else sys.stdout
 
 
 @export.command("metrics")
@@ -299,9 +334,9 @@ def export_metrics_command(ctx: click.Context, out: Path | None) -> None:
     from ddq.export import export_metrics
 
     with _connect(ctx) as con:
-        count = export_metrics(con, out)
-    if out is not None:
-        click.echo(f"wrote {count} values to {out}", err=True)
+        count = export_metrics(con, out or _stdout())
+    if isinstance(out, Path):
+        echo(f"wrote {count} values to {out}", err=True)
 
 
 @export.command("roster")
@@ -316,9 +351,9 @@ def export_roster_command(ctx: click.Context, out: Path | None) -> None:
     from ddq.export import export_roster
 
     with _connect(ctx) as con:
-        count = export_roster(con, out)
+        count = export_roster(con, out or _stdout())
     if out is not None:
-        click.echo(f"wrote {count} teams to {out}", err=True)
+        echo(f"wrote {count} teams to {out}", err=True)
 
 
 @export.command("bugs")
@@ -333,9 +368,9 @@ def export_bugs_command(ctx: click.Context, out: Path | None) -> None:
     from ddq.export import export_bugs
 
     with _connect(ctx) as con:
-        count = export_bugs(con, out)
+        count = export_bugs(con, out or _stdout())
     if out is not None:
-        click.echo(f"wrote {count} bugs to {out}", err=True)
+        echo(f"wrote {count} bugs to {out}", err=True)
 
 
 @main.group()
@@ -351,7 +386,7 @@ def mappings_list(ctx: click.Context) -> None:
 
     with _connect(ctx) as con:
         names = mapping_names(con)
-    click.echo("\n".join(names) if names else "no saved mappings yet")
+    echo("\n".join(names) if names else "no saved mappings yet")
 
 
 @mappings.command("save")
@@ -365,7 +400,7 @@ def mappings_save(ctx: click.Context, name: str, file: Path) -> None:
     columns = read_mapping_file(file)
     with _connect(ctx) as con:
         stored = save_mapping(con, name, columns, who=_who())
-    click.echo(f"saved mapping {name.strip()!r}: {len(stored)} field(s)")
+    echo(f"saved mapping {name.strip()!r}: {len(stored)} field(s)")
 
 
 @mappings.command("show")
@@ -379,70 +414,78 @@ def mappings_show(ctx: click.Context, name: str) -> None:
 
     with _connect(ctx) as con:
         columns = load_mapping(con, name)
-    click.echo(json.dumps(columns, indent=2, ensure_ascii=False))
+    echo(json.dumps(columns, indent=2, ensure_ascii=False))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--limit", type=int, default=None, help="Show only the newest N imports.")
 @click.pass_context
 def imports(ctx: click.Context, limit: int | None) -> None:
-    """List the imports ledger, newest first."""
+    """List the imports ledger, newest first; `ddq imports show ID` shows one in full."""
+    if ctx.invoked_subcommand is not None:
+        return
     from ddq import ledger
 
     with _connect(ctx) as con:
         entries = ledger.list_imports(con, limit)
     if not entries:
-        click.echo("no imports yet")
+        echo("no imports yet")
         return
-    click.echo(
+    echo(
         f"{'id':>5}  {'when (UTC)':16}  {'kind':8} {'added':>8} {'updated':>8} "
         f"{'same':>8}  {'status':7} {'who':12} file"
     )
     for e in entries:
         status = e["status"] if e["status"] == "applied" else "undone"
-        click.echo(
+        echo(
             f"{e['id']:>5}  {e['imported_at']:%Y-%m-%d %H:%M}  {e['kind']:8} "
             f"{e['added']:>8} {e['updated']:>8} {e['unchanged']:>8}  {status:7} "
             f"{e['who'][:12]:12} {e['file_name']}"
         )
 
 
+@imports.command("show")
+@click.argument("import_id", type=int)
+@click.pass_context
+def imports_show(ctx: click.Context, import_id: int) -> None:
+    """One import in full: its ledger row, then every row it skipped, with line and reason."""
+    from ddq import ledger
+
+    with _connect(ctx) as con:
+        entry = ledger.get(con, import_id)
+        skipped = ledger.skipped_rows(con, import_id)
+    echo(f"import {entry['id']}: {entry['kind']}, {entry['file_name']}")
+    echo(f"  when: {entry['imported_at']:%Y-%m-%d %H:%M} UTC, by {entry['who']}")
+    if entry["sha256"]:
+        echo(f"  file SHA-256: {entry['sha256']}")
+    echo(
+        f"  rows read: {entry['rows_read']}; {entry['added']} added, {entry['updated']} "
+        f"updated, {entry['unchanged']} unchanged, {len(skipped)} skipped"
+        + (f"; {entry['teams_created']} team(s) created" if entry["teams_created"] else "")
+    )
+    if entry["status"] == "applied":
+        echo("  status: applied")
+    else:
+        echo(f"  status: undone {entry['undone_at']:%Y-%m-%d %H:%M} UTC by {entry['undone_by']}")
+    if skipped:
+        echo("skipped rows:")
+        for row in skipped:
+            echo(f"  line {row['line']}: {row['reason']}")
+
+
 @main.command()
 @click.argument("import_id", type=int)
 @click.pass_context
 def undo(ctx: click.Context, import_id: int) -> None:
-    """Undo an import: restore exactly the values it replaced and remove those it added."""
-    from ddq import ledger
+    """Undo an import: restore exactly what it replaced, remove what it added, and
+    recompute the bug metrics that depended on it."""
+    from ddq.ingest.undo import undo as undo_import
 
     with _connect(ctx) as con:
-        done = ledger.undo(con, import_id, who=_who())
-    if "terms_removed" in done:  # a roster import
-        parts = [
-            f"{n} {what}"
-            for n, what in (
-                (done["terms_removed"], "champion term(s) removed"),
-                (done["terms_reopened"], "reopened"),
-                (done["starts_restored"], "start date(s) restored"),
-                (done["teams_moved_back"], "team(s) moved back"),
-                (done["teams_removed"], "created team(s) removed"),
-                (done["areas_removed"], "created area(s) removed"),
-                (done["kept"], "created team(s) or area(s) kept: other data refers to them"),
-            )
-            if n
-        ]
-        click.echo(f"import {import_id} undone: {', '.join(parts) or 'it had changed nothing'}")
-        return
-    if "bugs_removed" in done:  # a bug import
-        click.echo(
-            f"import {import_id} undone: {done['bugs_removed']} added bug(s) removed, "
-            f"{done['bugs_restored']} replaced bug(s) restored"
-        )
-        return
-    click.echo(
-        f"import {import_id} undone: {done['removed']} added values removed, "
-        f"{done['restored']} overwritten values restored, "
-        f"{done['teams_removed']} created teams removed"
-    )
+        done = undo_import(con, import_id, who=_who())
+    echo(done.summary())
+    if done.metrics.changed:  # recomputed in the same transaction
+        _computation(done.metrics)
 
 
 @main.command()
@@ -451,16 +494,19 @@ def check(ctx: click.Context) -> None:
     """Check the database's integrity; exit 1 if anything is wrong."""
     from ddq.check import run_checks
 
-    with _connect(ctx) as con:
+    # Opened even when the file holds objects ddq did not create, to list them; the file
+    # cannot reach other files or load extensions either way.
+    with _connect(ctx, trust_catalog=True) as con:
         findings = run_checks(con)
     for f in findings:
         mark = "ok  " if f.ok else "FAIL"
-        click.echo(f"{mark} {f.check}" + (f": {f.detail}" if f.detail and not f.ok else ""))
+        echo(f"{mark} {f.check}" + (f": {f.detail}" if f.detail and not f.ok else "")
+                   + (f" ({f.note})" if f.note else ""))  # fmt: skip
     failed = [f for f in findings if not f.ok]
     if failed:
-        click.echo(f"{len(failed)} of {len(findings)} checks failed", err=True)
+        echo(f"{len(failed)} of {len(findings)} checks failed", err=True)
         ctx.exit(1)
-    click.echo(f"all {len(findings)} checks passed")
+    echo(f"all {len(findings)} checks passed")
 
 
 @main.command()
@@ -482,15 +528,15 @@ def audit(ctx: click.Context, since: Any, by: str | None, action: str | None, li
         found = log.entries(con, since=since.date() if since else None, by=by, action=action,
                             limit=limit)  # fmt: skip
     if not found:
-        click.echo("no audit entries" + (" match" if since or by or action else " yet"))
+        echo("no audit entries" + (" match" if since or by or action else " yet"))
         return
     for e in found:
         role = f" ({e['role']})" if e["role"] else ""
-        click.echo(f"{e['id']:>6}  {e['happened_at']:%Y-%m-%d %H:%M:%S}  {e['who']}{role}  "
+        echo(f"{e['id']:>6}  {e['happened_at']:%Y-%m-%d %H:%M:%S}  {e['who']}{role}  "
                    f"{e['action']}  {e['subject']}")  # fmt: skip
         change = log.describe(e)
         if change:
-            click.echo("        " + (change if full else _shorten(change, 160)))
+            echo("        " + (change if full else _shorten(change, 160)))
 
 
 def _shorten(text: str, width: int) -> str:
@@ -511,7 +557,7 @@ def role_list(ctx: click.Context) -> None:
     with _connect(ctx) as con:
         found = access.stored_roles(con)
     if not found:
-        click.echo("nobody has a role in the database: everyone who signs in is a viewer, "
+        echo("nobody has a role in the database: everyone who signs in is a viewer, "
                    "except people the app's configuration names")  # fmt: skip
         return
     _table(["email", "role", "granted by", "granted (UTC)"],
@@ -528,7 +574,7 @@ def role_set(ctx: click.Context, email: str, role_name: str) -> None:
     from ddq import access
 
     with _connect(ctx) as con:
-        click.echo(access.set_role(con, email, role_name, who=_who()))
+        echo(access.set_role(con, email, role_name, who=_who()))
 
 
 # ---------------------------------------------------------------- critical-bug definitions
@@ -571,10 +617,13 @@ def _status_words(d: dict[str, Any]) -> str:
 
 
 def _summary_words(summary: dict[str, int]) -> str:
-    return (
+    words = (
         f"{summary['agree']} agree, {summary['disagree']} disagree, "
         f"{summary['abstain']} abstain, {summary['none']} not yet"
     )
+    if summary["no_champion"]:
+        words += f"; {summary['no_champion']} without a champion"
+    return words
 
 
 @critical.command("list")
@@ -591,9 +640,9 @@ def critical_list(ctx: click.Context) -> None:
             if d["status"] == "proposed"
         }
     if not found:
-        click.echo("no definitions yet; write one with `ddq critical draft`")
+        echo("no definitions yet; write one with `ddq critical draft`")
         return
-    click.echo(f"{'v':>4}  {'status':8}  {'effective':10}  {'in force':8}  title")
+    echo(f"{'v':>4}  {'status':8}  {'effective':10}  {'in force':8}  title")
     for d in found:
         effective = str(d["effective_from"] or "")
         line = (
@@ -602,7 +651,7 @@ def critical_list(ctx: click.Context) -> None:
         )
         if d["version"] in summaries:
             line += f"  ({_summary_words(summaries[d['version']])})"
-        click.echo(line)
+        echo(line)
 
 
 @critical.command("show")
@@ -616,31 +665,31 @@ def critical_show(ctx: click.Context, version: int) -> None:
         d = crit.get(con, version)
         stances = crit.stances(con, version)
         summary = crit.stance_summary(con, version)
-    click.echo(f"Version {d['version']}: {d['title']} ({_status_words(d)})")
-    click.echo(d["explanation"])
+    echo(f"Version {d['version']}: {d['title']} ({_status_words(d)})")
+    echo(d["explanation"])
     sla = f"{d['sla_days']} days" if d["sla_days"] is not None else "none"
-    click.echo(f"SLA: {sla}")
+    echo(f"SLA: {sla}")
     if d["based_on"] is not None:
-        click.echo(f"based on: version {d['based_on']}")
-    click.echo(f"drafted {d['created_at']:%Y-%m-%d} by {d['created_by']}")
+        echo(f"based on: version {d['based_on']}")
+    echo(f"drafted {d['created_at']:%Y-%m-%d} by {d['created_by']}")
     if d["adopted_at"] is not None:
-        click.echo(f"adopted {d['adopted_at']:%Y-%m-%d} by {d['adopted_by']}")
+        echo(f"adopted {d['adopted_at']:%Y-%m-%d} by {d['adopted_by']}")
     for label in ("rationale", "examples"):
         if d[label]:
-            click.echo(f"{label}:")
+            echo(f"{label}:")
             for text in d[label].splitlines():
-                click.echo(f"  {text}")
-    click.echo("rule:")
+                echo(f"  {text}")
+    echo("rule:")
     for text in d["rule_json"].splitlines():
-        click.echo(f"  {text}")
-    click.echo(f"stances: {_summary_words(summary)}")
+        echo(f"  {text}")
+    echo(f"stances: {_summary_words(summary)}")
     for s in stances:
         where = f"{s['area']} / {s['team']}" if s["area"] else s["team"]
         champion = s["champion"] or "no champion"
         line = f"  {where}: {s['stance'] or 'not yet'} ({champion})"
         if s["comment"]:
             line += f": {s['comment']}"
-        click.echo(line)
+        echo(line)
 
 
 @critical.command("draft")
@@ -685,8 +734,8 @@ def critical_draft(
             based_on=based_on,
         )
         d = crit.get(con, version)
-    click.echo(f"draft version {version} written: {d['title']}")
-    click.echo(d["explanation"])
+    echo(f"draft version {version} written: {d['title']}")
+    echo(d["explanation"])
 
 
 @critical.command("edit")
@@ -724,9 +773,9 @@ def critical_edit(
     with _connect(ctx) as con:
         changed = crit.update_draft(con, version, who=_who(), **fields)
     if changed:
-        click.echo(f"version {version}: changed {', '.join(changed).replace('sla_days', 'SLA')}")
+        echo(f"version {version}: changed {', '.join(changed).replace('sla_days', 'SLA')}")
     else:
-        click.echo(f"version {version}: nothing changed")
+        echo(f"version {version}: nothing changed")
 
 
 @critical.command("propose")
@@ -738,29 +787,35 @@ def critical_propose(ctx: click.Context, version: int) -> None:
 
     with _connect(ctx) as con:
         crit.propose(con, version, who=_who())
-    click.echo(f"version {version} proposed; champions can now take a stance on it")
+    echo(f"version {version} proposed; champions can now take a stance on it")
 
 
 @critical.command("adopt")
 @click.argument("version", type=int)
 @click.option(
     "--effective",
-    required=True,
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The day it takes effect (YYYY-MM-DD).",
+    default=None,
+    help="The day it takes effect (YYYY-MM-DD). Default: the suggested day (the first "
+    "definition: the week of the oldest bug; later ones: the latest complete week).",
 )
 @click.pass_context
 def critical_adopt(ctx: click.Context, version: int, effective: Any) -> None:
     """Adopt a proposal from a day on; the definition it replaces is retired that day."""
     from ddq import critical as crit
 
-    day = effective.date()
     with _connect(ctx) as con:
+        if effective is None:
+            dates = crit.adoption_dates(con)
+            day = dates.suggested
+            echo(f"effective from {day}: {dates.why}")
+        else:
+            day = effective.date()
         replaced = crit.adopt(con, version, effective_from=day, who=_who())
     message = f"version {version} adopted, effective {day}"
     if replaced is not None:
         message += f"; version {replaced} retired on that day"
-    click.echo(message)
+    echo(message)
 
 
 @critical.command("retire")
@@ -772,7 +827,7 @@ def critical_retire(ctx: click.Context, version: int) -> None:
 
     with _connect(ctx) as con:
         crit.retire(con, version, who=_who())
-    click.echo(f"version {version} retired")
+    echo(f"version {version} retired")
 
 
 @critical.command("stance")
@@ -794,9 +849,7 @@ def critical_stance(ctx: click.Context, version: int, team: str, stance: str, co
         done = crit.record_stance(
             con, version, team=team, stance=stance, comment=comment, who=_who()
         )
-    click.echo(
-        f"{done['team']}: {done['stance']} on version {version}, recorded for {done['champion']}"
-    )
+    echo(f"{done['team']}: {done['stance']} on version {version}, recorded for {done['champion']}")
 
 
 @critical.command("impact")
@@ -827,30 +880,30 @@ def critical_impact(
     else:
         base = f"version {result['against']} ({result['against_title']})"
         short = f"v{result['against']}"
-    click.echo(f"version {version} ({result['title']}) against {base}, bugs open on {result['on']}")
+    echo(f"version {version} ({result['title']}) against {base}, bugs open on {result['on']}")
     width = max([len("team"), len("total")] + [len(t["team"]) for t in result["teams"]])
     header = (
         f"{'team':{width}}  {'open':>6}  {'critical ' + short:>14}  "
         f"{'critical v' + str(version):>14}  {'change':>6}  {'+critical':>9}  {'-critical':>9}"
     )
-    click.echo(header)
+    echo(header)
     for row in [*result["teams"], {"team": "total", **result["totals"]}]:
-        click.echo(
+        echo(
             f"{row['team']:{width}}  {row['open_bugs']:>6}  {row['critical_before']:>14}  "
             f"{row['critical_after']:>14}  {row['change']:>+6}  {row['became_critical']:>9}  "
             f"{row['became_not_critical']:>9}"
         )
     total = result["changed_total"]
     if not total:
-        click.echo("no open bug changes class")
+        echo("no open bug changes class")
         return
     shown = result["changed"]
     if len(shown) == total:
-        click.echo(f"{total} bug(s) change class:")
+        echo(f"{total} bug(s) change class:")
     elif shown:
-        click.echo(f"{total} bug(s) change class; the first {len(shown)}:")
+        echo(f"{total} bug(s) change class; the first {len(shown)}:")
     else:
-        click.echo(f"{total} bug(s) change class (list them with --show N)")
+        echo(f"{total} bug(s) change class (list them with --show N)")
     for bug in shown:
         facts = ", ".join(
             f"{label} {bug[key]}"
@@ -862,7 +915,7 @@ def critical_impact(
         if bug["components"]:
             extras.append(f"components {', '.join(bug['components'])}")
         details = "; ".join(x for x in (facts, *extras) if x)
-        click.echo(
+        echo(
             f"  {bug['key']} ({bug['team']}) becomes {bug['becomes']}: "
             f"{bug['summary'] or ''}" + (f" [{details}]" if details else "")
         )
@@ -879,18 +932,61 @@ def critical_compare(ctx: click.Context, a: int, b: int) -> None:
     with _connect(ctx) as con:
         result = crit.compare(con, a, b)
     for side in (result["a"], result["b"]):
-        click.echo(f"version {side['version']}: {side['title']} ({side['status']})")
-        click.echo(f"  {side['explanation']}")
-    click.echo(f"changes from version {a} to version {b}:")
+        echo(f"version {side['version']}: {side['title']} ({side['status']})")
+        echo(f"  {side['explanation']}")
+    echo(f"changes from version {a} to version {b}:")
     if result["changes"]:
         for sentence in result["changes"]:
-            click.echo(f"  - {sentence}")
+            echo(f"  - {sentence}")
     else:
-        click.echo("  none: the two mean the same")
+        echo("  none: the two mean the same")
     for side in (result["a"], result["b"]):
-        click.echo(f"rule of version {side['version']}:")
+        echo(f"rule of version {side['version']}:")
         for text in side["rule_json"].splitlines():
-            click.echo(f"  {text}")
+            echo(f"  {text}")
+
+
+@main.group()
+def settings() -> None:
+    """The program's settings: name, channels, links, done statuses, bug types."""
+
+
+@settings.command("get")
+@click.argument("key", required=False)
+@click.pass_context
+def settings_get(ctx: click.Context, key: str | None) -> None:
+    """Print every setting as KEY = VALUE, or only KEY's value."""
+    from ddq import settings as program
+
+    with _connect(ctx) as con:
+        values = program.current(con)
+    if key is not None:
+        if key not in values:
+            program.validate(key, "")  # says which keys there are
+        echo(values[key])
+        return
+    for setting in program.SETTINGS:
+        echo(f"{setting.key} = {values[setting.key]}")
+        echo(f"    {setting.label}")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_context
+def settings_set(ctx: click.Context, key: str, value: str) -> None:
+    """Set KEY to VALUE ("" empties it); lists are comma-separated, like "Closed, Done"."""
+    from ddq import settings as program
+
+    with _connect(ctx) as con:
+        before = program.current(con).get(key)
+        after = program.update(con, {key: value}, who=_who())[key]
+    echo(f"{key} = {after}" + ("" if after != before else " (unchanged)"))
+    if after != before and key == "bug_types":
+        echo("the weekly bug metrics were recomputed with these issue types")
+    if after != before and key == "done_statuses":
+        echo("bug imports from now on use these statuses; import a file again to apply "
+             "them to the bugs it holds")  # fmt: skip
 
 
 @main.group()
@@ -899,16 +995,62 @@ def teams() -> None:
 
 
 @teams.command("map")
-@click.argument("kind", type=click.Choice(["component", "project", "label"]))
-@click.argument("value")
-@click.argument("team")
+@click.argument("kind", type=click.Choice(["component", "project", "label"]), required=False)
+@click.argument("value", required=False)
+@click.argument("team", required=False)
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV file of kind,value,team: map every row, all or nothing.",
+)
+@click.option(
+    "--create-teams", is_flag=True, help="With --file: create the teams it names that do not exist."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --file: check it and say what would change; change nothing.",
+)
 @click.pass_context
-def teams_map(ctx: click.Context, kind: str, value: str, team: str) -> None:
-    """Map a component, project key or label (VALUE) to TEAM."""
+def teams_map(
+    ctx: click.Context,
+    kind: str | None,
+    value: str | None,
+    team: str | None,
+    file: Path | None,
+    create_teams: bool,
+    dry_run: bool,
+) -> None:
+    """Map a component, project key or label (VALUE) to TEAM, or every row of a file.
+
+    \b
+    ddq teams map component Store "Store Team"
+    ddq teams map --file owners.csv [--create-teams] [--dry-run]
+
+    The file's header is kind,value,team; kind is component, project or label. The bug
+    metrics are recomputed once for the whole file.
+    """
     from ddq import ownership
 
+    given = [a for a in (kind, value, team) if a is not None]
+    if file is not None and given:
+        raise click.UsageError("Give either KIND VALUE TEAM or --file FILE, not both.")
+    if file is None and len(given) != 3:
+        raise click.UsageError("Give KIND VALUE TEAM (or --file FILE with kind,value,team rows).")
+    if file is None and (create_teams or dry_run):
+        raise click.UsageError("--create-teams and --dry-run go with --file.")
     with _connect(ctx) as con:
-        click.echo(ownership.set_mapping(con, kind, value, team, who=_who()))
+        if file is None:
+            echo(ownership.set_mapping(con, kind, value, team, who=_who()))
+            return
+        result = ownership.map_from_file(
+            con, file, who=_who(), create_teams=create_teams, dry_run=dry_run,
+            max_mb=_SIZE_LIMIT_MB,
+        )  # fmt: skip
+    echo(result.summary())
+    if result.metrics is not None and result.metrics.changed:
+        _computation(result.metrics)
 
 
 @teams.command("unmap")
@@ -920,7 +1062,7 @@ def teams_unmap(ctx: click.Context, kind: str, value: str) -> None:
     from ddq import ownership
 
     with _connect(ctx) as con:
-        click.echo(ownership.remove_mapping(con, kind, value, who=_who()))
+        echo(ownership.remove_mapping(con, kind, value, who=_who()))
 
 
 @teams.command("mappings")
@@ -932,11 +1074,11 @@ def teams_mappings(ctx: click.Context) -> None:
     with _connect(ctx) as con:
         found, unmapped = ownership.mappings(con), ownership.unmapped_values(con)
     for m in found:
-        click.echo(f"{m['kind']:9} {m['value']} -> {m['team']}")
+        echo(f"{m['kind']:9} {m['value']} -> {m['team']}")
     if not found:
-        click.echo("no mappings yet")
+        echo("no mappings yet")
     for u in unmapped:
-        click.echo(f"unmapped {u['kind']} {u['value']}: {u['bugs']} bugs")
+        echo(f"unmapped {u['kind']} {u['value']}: {u['bugs']} bugs")
 
 
 @main.group()
@@ -945,20 +1087,23 @@ def bugs() -> None:
 
 
 def _computation(result: Any) -> None:
-    click.echo(result.summary())
+    echo(result.summary())
     for note in result.notes:
-        click.echo(note, err=True)
+        echo(note, err=True)
 
 
 @bugs.command("compute")
 @click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
 @click.pass_context
 def bugs_compute(ctx: click.Context, dry_run: bool) -> None:
-    """Compute the weekly bug metrics under the definitions in force (history kept)."""
+    """Bring the weekly bug metrics up to date, through the latest complete week.
+
+    Every import, undo, mapping and adoption already recomputes them; run this when a
+    new week has completed since (or from a weekly timer)."""
     from ddq import bugmetrics
 
     with _connect(ctx) as con:
-        _computation(bugmetrics.compute(con, who=_who(), dry_run=dry_run))
+        _computation(bugmetrics.refresh(con, who=_who(), dry_run=dry_run))
 
 
 @bugs.command("recompute")
@@ -975,10 +1120,10 @@ def bugs_compute(ctx: click.Context, dry_run: bool) -> None:
 @click.pass_context
 def bugs_recompute(ctx: click.Context, version: int, since: Any) -> None:
     """Recompute history under a definition, on purpose (recorded and annotated)."""
-    from ddq import bugmetrics
+    from ddq import critical
 
     with _connect(ctx) as con:
-        _computation(bugmetrics.recompute_history(con, version, since=since.date(), who=_who()))
+        _computation(critical.apply_to_history(con, version, since=since.date(), who=_who()))
 
 
 # ---------------------------------------------------------------- targets and progress
@@ -1033,7 +1178,7 @@ def target_set(
             con, team, metric, target=value, due=due.date(), who=_who(), baseline=baseline,
             baseline_period=period,
         )  # fmt: skip
-    click.echo(message)
+    echo(message)
 
 
 @target.command("area")
@@ -1053,7 +1198,7 @@ def target_area(
         done = progress.adopt_area_target(
             con, area, metric, target=value, due=due.date(), who=_who(), teams=teams or None
         )
-    click.echo(done["message"])
+    echo(done["message"])
 
 
 @target.command("remove")
@@ -1065,7 +1210,7 @@ def target_remove(ctx: click.Context, team: str, metric: str) -> None:
     from ddq import progress
 
     with _connect(ctx) as con:
-        click.echo(progress.remove_target(con, team, metric, who=_who()))
+        echo(progress.remove_target(con, team, metric, who=_who()))
 
 
 def _table(header: list[str], lines: list[list[str]], right: set[int]) -> None:
@@ -1076,7 +1221,7 @@ def _table(header: list[str], lines: list[list[str]], right: set[int]) -> None:
             cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
             for i, cell in enumerate(row)
         ]
-        click.echo("  ".join(cells).rstrip())
+        echo("  ".join(cells).rstrip())
 
 
 @target.command("list")
@@ -1085,21 +1230,19 @@ def _table(header: list[str], lines: list[list[str]], right: set[int]) -> None:
 @click.pass_context
 def target_list(ctx: click.Context, team: str | None, area: str | None) -> None:
     """Every target with its baseline, value, due date and who set it."""
-    from ddq import progress
+    from ddq import progress, text
 
     with _connect(ctx) as con:
         found = progress.targets(con, team=team, area=area)
     if not found:
-        click.echo(
-            "no targets yet; set one with `ddq target set TEAM METRIC --target V --due DATE`"
-        )
+        echo("no targets yet; set one with `ddq target set TEAM METRIC --target V --due DATE`")
         return
     _table(
         ["team", "metric", "baseline", "target", "due", "set by", "set (UTC)", "baseline source"],
         [
             [t["team"] + ("" if t["active"] else " (retired)"), t["metric"],
-             progress.fmt(t["baseline"]), progress.fmt(t["target"]), str(t["due"]),
-             t["set_by"], f"{t['set_at']:%Y-%m-%d %H:%M}", t["baseline_source"]]
+             *text.numbers([t["baseline"], t["target"]], t["unit"], exact=[False, True]),
+             str(t["due"]), t["set_by"], f"{t['set_at']:%Y-%m-%d %H:%M}", t["baseline_source"]]
             for t in found
         ],
         right={2, 3},
@@ -1117,6 +1260,7 @@ def progress(
 ) -> None:
     """Each team's progress toward its targets: on track, at risk, off track, achieved."""
     from ddq import progress as prog
+    from ddq import text
 
     if changes:
         if team is not None:
@@ -1124,7 +1268,7 @@ def progress(
         with _connect(ctx) as con:
             found = prog.status_changes(con, area=area)
         if not found:
-            click.echo("no status changed since last week")
+            echo("no status changed since last week")
             return
         _table(
             ["team", "metric", "last week", "this week", "why"],
@@ -1138,23 +1282,22 @@ def progress(
         found = prog.progress_for(con, team=team, area=area)
     shown = [p for p in found if show_all or p.has_target]
     if not shown:
-        click.echo(
-            "no targets yet; set one with `ddq target set TEAM METRIC --target V --due DATE`"
-        )
+        echo("no targets yet; set one with `ddq target set TEAM METRIC --target V --due DATE`")
     else:
-        click.echo(f"as of the week of {shown[0].as_of}")
+        echo(f"as of the week of {shown[0].as_of}")
         _table(
             ["team", "metric", "baseline", "current", "target", "due", "slope/week", "status",
              "why"],
-            [[p.team, p.metric.key, prog.fmt(p.baseline), prog.fmt(p.current),
-              prog.fmt(p.target), str(p.due or "-"), prog.fmt(p.slope, signed=True), p.status,
-              p.reason]
+            [[p.team, p.metric.key,
+              *text.numbers([p.baseline, p.current, p.target], p.metric.unit,
+                            exact=[False, False, True]),
+              str(p.due or "-"), text.change(p.slope, p.metric.unit), p.status, p.reason]
              for p in shown],
             right={2, 3, 4, 6},
         )  # fmt: skip
     hidden = len(found) - len(shown)
     if hidden:
-        click.echo(f"{hidden} reported metric(s) have no target; --all lists them")
+        echo(f"{hidden} reported metric(s) have no target; --all lists them")
 
 
 # ---------------------------------------------------------------- the weekly meeting
@@ -1169,35 +1312,15 @@ def _meeting_id(con: Any, meeting_id: int | None, day: Any, areas: tuple[str, ..
     """The meeting named by --id, else by --date (and --area), else the latest held (of
     the --area scope)."""
     from ddq import meeting as mt
-    from ddq.errors import NotFound
-    from ddq.metrics import today_utc
-    from ddq.org import name_key
+    from ddq.errors import Conflict
 
-    if meeting_id is not None:
-        return mt.get_meeting(con, meeting_id)["id"]
-    if day is None:
-        wanted = sorted(name_key(a) for a in areas)
-        held = [
-            m for m in mt.meetings(con)
-            if m["held_on"] <= today_utc()
-            and (not areas or sorted(name_key(a) for a in m["scope_areas"]) == wanted)
-        ]  # fmt: skip
-        if not held:
-            raise NotFound("No meeting has been held yet; start one with `ddq meeting start`.")
-        return held[0]["id"]
-    if areas:
-        found = mt.meeting_on(con, day.date(), areas)
-        if found is None:
-            raise NotFound(f"There is no meeting on {day.date()} for {mt.scope_label(areas)}.")
-        return found["id"]
-    same_day = [m for m in mt.meetings(con) if m["held_on"] == day.date()]
-    if not same_day:
-        raise NotFound(f"There is no meeting on {day.date()}; `ddq meeting list` shows them.")
-    if len(same_day) > 1:
-        choices = "; ".join(f"meeting {m['id']}: {m['scope']}" for m in same_day)
-        raise click.UsageError(f"{len(same_day)} meetings on {day.date()} ({choices}); "
-                               "name one with --id or --area.")  # fmt: skip
-    return same_day[0]["id"]
+    try:
+        return mt.find_meeting(con, meeting_id=meeting_id, day=day.date() if day else None,
+                               areas=areas)  # fmt: skip
+    except Conflict as several:  # the command's words for "name one"
+        raise click.UsageError(
+            str(several).replace("by its id or its areas", "with --id or --area")
+        ) from None
 
 
 @meeting.command("start")
@@ -1224,12 +1347,12 @@ def meeting_start(
             title=title, who=_who(),
         )  # fmt: skip
         found = mt.get_meeting(con, meeting_id)
-    click.echo(
+    echo(
         f"meeting {meeting_id} on {found['held_on']} ({found['scope']}), "
         f"{len(found['teams'])} teams, {mt.ORDER_WORDS[order]}:"
     )
     for t in found["teams"]:
-        click.echo(f"  {t['position'] + 1}. {t['team']} ({t['champion'] or 'no champion'})")
+        echo(f"  {t['position'] + 1}. {t['team']} ({t['champion'] or 'no champion'})")
 
 
 @meeting.command("list")
@@ -1242,7 +1365,7 @@ def meeting_list(ctx: click.Context, limit: int | None) -> None:
     with _connect(ctx) as con:
         found = mt.meetings(con, limit)
     if not found:
-        click.echo("no meetings yet; start one with `ddq meeting start`")
+        echo("no meetings yet; start one with `ddq meeting start`")
         return
     _table(
         ["id", "date", "scope", "status", "presented", "present", "leader", "title"],
@@ -1265,18 +1388,18 @@ def meeting_show(ctx: click.Context, meeting_id: int) -> None:
     with _connect(ctx) as con:
         found = mt.get_meeting(con, meeting_id)
     title = f": {found['title']}" if found["title"] else ""
-    click.echo(f"meeting {found['id']} on {found['held_on']}{title} ({found['scope']}), "
+    echo(f"meeting {found['id']} on {found['held_on']}{title} ({found['scope']}), "
                f"{found['status']}, agenda {mt.ORDER_WORDS[found['agenda_order']]}")  # fmt: skip
     leader = {True: f"present ({found['leader_name'] or 'unnamed'})", False: "absent",
               None: "not marked"}[found["leader_present"]]  # fmt: skip
-    click.echo(f"leader: {leader}")
+    echo(f"leader: {leader}")
     for t in found["teams"]:
         mark = ">" if t["position"] == found["current_position"] else " "
         champion = t["champion"] or "no champion"
         present = {True: "present", False: "absent", None: "not marked"}[t["present"]]
         presented = "presented" if t["presented"] else "not presented"
         attended = "" if t["champion"] is None else f", {present}"
-        click.echo(f"{mark} {t['position'] + 1}. {t['team']}: {champion}{attended}, {presented}")
+        echo(f"{mark} {t['position'] + 1}. {t['team']}: {champion}{attended}, {presented}")
 
 
 @meeting.command("goto")
@@ -1286,18 +1409,10 @@ def meeting_show(ctx: click.Context, meeting_id: int) -> None:
 def meeting_goto(ctx: click.Context, meeting_id: int, team: str) -> None:
     """Present TEAM (its name, or its place on the agenda from 1) in the meeting."""
     from ddq import meeting as mt
-    from ddq.org import name_key
 
     with _connect(ctx) as con:
-        found = mt.get_meeting(con, meeting_id)
-        by_name = [t["position"] for t in found["teams"] if name_key(t["team"]) == name_key(team)]
-        if by_name:
-            position = by_name[0]
-        elif team.strip().isdigit():
-            position = int(team) - 1
-        else:
-            raise click.UsageError(f"{team!r} is neither a team on the agenda nor its number.")
-        click.echo(mt.set_position(con, meeting_id, position, _who()))
+        position = mt.agenda_position(mt.get_meeting(con, meeting_id), team)
+        echo(mt.set_position(con, meeting_id, position, _who()))
 
 
 @meeting.command("note")
@@ -1318,7 +1433,7 @@ def meeting_note(ctx: click.Context, meeting_id: int, team: str, text: str, kind
     if text == "-":
         text = sys.stdin.read()
     with _connect(ctx) as con:
-        click.echo(mt.set_note(con, meeting_id, team, kind, text, _who()))
+        echo(mt.set_note(con, meeting_id, team, kind, text, _who()))
 
 
 @meeting.command("attend")
@@ -1331,7 +1446,7 @@ def meeting_attend(ctx: click.Context, meeting_id: int, team: str, absent: bool)
     from ddq import meeting as mt
 
     with _connect(ctx) as con:
-        click.echo(mt.set_attendance(con, meeting_id, team, not absent, _who()))
+        echo(mt.set_attendance(con, meeting_id, team, not absent, _who()))
 
 
 @meeting.command("leader")
@@ -1344,7 +1459,7 @@ def meeting_leader(ctx: click.Context, meeting_id: int, name: str | None, absent
     from ddq import meeting as mt
 
     with _connect(ctx) as con:
-        click.echo(mt.set_leader(con, meeting_id, not absent, name, _who()))
+        echo(mt.set_leader(con, meeting_id, not absent, name, _who()))
 
 
 @meeting.command("finish")
@@ -1355,7 +1470,7 @@ def meeting_finish(ctx: click.Context, meeting_id: int) -> None:
     from ddq import meeting as mt
 
     with _connect(ctx) as con:
-        click.echo(mt.finish(con, meeting_id, _who()))
+        echo(mt.finish(con, meeting_id, _who()))
 
 
 @meeting.command("summary")
@@ -1373,7 +1488,7 @@ def meeting_summary(
         raise click.UsageError("Give --date or --id, not both.")
     with _connect(ctx) as con:
         text = mt.summary_markdown(con, _meeting_id(con, meeting_id, day, areas))
-    click.echo(text, nl=False)
+    echo(text, nl=False)
 
 
 @meeting.command("health")
@@ -1387,17 +1502,17 @@ def meeting_health(ctx: click.Context, areas: tuple[str, ...], day: Any) -> None
     with _connect(ctx) as con:
         health = mt.community_health(con, as_of=None if day is None else day.date(), areas=areas)
     leader = health["leader"]
-    click.echo(f"as of {health['as_of']}: a leader attended {leader['attended']} of the last "
+    echo(f"as of {health['as_of']}: a leader attended {leader['attended']} of the last "
                f"{leader['meetings']} meeting(s)")  # fmt: skip
     for a in health["attendance"]:
         rate = "-" if a["rate"] is None else f"{a['rate']:.0%}"
-        click.echo(f"  {a['champion']} ({', '.join(a['teams'])}): {a['present']} of "
+        echo(f"  {a['champion']} ({', '.join(a['teams'])}): {a['present']} of "
                    f"{a['marked']} marked meeting(s), {rate}")  # fmt: skip
     for r in health["not_presented"]:
         when = "never" if r["last_presented"] is None else f"last on {r['last_presented']}"
-        click.echo(f"not presented for {mt.NOT_PRESENTED_WEEKS}+ weeks: {r['team']} ({when})")
+        echo(f"not presented for {mt.NOT_PRESENTED_WEEKS}+ weeks: {r['team']} ({when})")
     for a in health["overdue"]:
-        click.echo(f"overdue: action {a['id']} {a['team']}: {a['text']} (owner {a['owner']}, "
+        echo(f"overdue: action {a['id']} {a['team']}: {a['text']} (owner {a['owner']}, "
                    f"due {a['due']})")  # fmt: skip
 
 
@@ -1422,14 +1537,14 @@ def meeting_action_add(
     with _connect(ctx) as con:
         action_id = mt.add_action(con, team=team, text=text, owner=owner, due=due.date(),
                                   meeting_id=meeting_id, who=_who())  # fmt: skip
-    click.echo(f"action {action_id} raised for {team}, due {due.date()}")
+    echo(f"action {action_id} raised for {team}, due {due.date()}")
 
 
 def _close_action(ctx: click.Context, action_id: int, status: str, meeting_id: int | None) -> None:
     from ddq import meeting as mt
 
     with _connect(ctx) as con:
-        click.echo(mt.set_action_status(con, action_id, status, _who(), meeting_id=meeting_id))
+        echo(mt.set_action_status(con, action_id, status, _who(), meeting_id=meeting_id))
 
 
 @meeting_action.command("done")
@@ -1468,7 +1583,7 @@ def meeting_action_list(ctx: click.Context, team: str | None) -> None:
     with _connect(ctx) as con:
         found = mt.open_actions(con, team=team)
     if not found:
-        click.echo("no open action items")
+        echo("no open action items")
         return
     _table(
         ["id", "team", "due", "owner", "action"],

@@ -28,15 +28,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, events, rules
+from ddq import audit, bugmetrics, clock, events, ledger, rules
 from ddq.access import EDITOR, requires
-from ddq.db import quote_ident, rows, scalar, transaction
-from ddq.errors import Conflict, DdqError, NotFound
+from ddq.bugmetrics import OWNERS_SQL, UNASSIGNED
+from ddq.db import claim, quote_ident, retry_on_conflict, rows, scalar, transaction
+from ddq.errors import Conflict, DdqError, NotFound, changed_since, stale
 from ddq.metrics import EARLIEST_WEEK, today_utc
-from ddq.org import find_team
-from ddq.ownership import OWNERS_SQL, UNASSIGNED
+from ddq.org import find_own_team
 
 if TYPE_CHECKING:
     import duckdb
@@ -60,6 +61,8 @@ MAX_DAYS_AHEAD = 366
 DEFAULT_IMPACT_LIMIT = 500
 
 _SUBJECT = "definition v{}"
+# The record that adopting and retiring claim: which definition is in force.
+_IN_FORCE = "definition in force"
 
 
 class InvalidDefinition(DdqError):
@@ -70,7 +73,7 @@ class InvalidDefinition(DdqError):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -198,6 +201,7 @@ def _stance_count(con: duckdb.DuckDBPyConnection, version: int) -> int:
 
 
 @requires(EDITOR, "draft a critical-bug definition")
+@retry_on_conflict  # two drafts at once took the same number: the second takes the next
 def create_draft(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -245,21 +249,8 @@ def create_draft(
     return version
 
 
-@requires(EDITOR, "edit a draft critical-bug definition")
-def update_draft(
-    con: duckdb.DuckDBPyConnection, version: int, *, who: str, **fields: Any
-) -> list[str]:
-    """Change a draft's or a proposal's fields; return the names of those that changed.
-
-    ``fields`` are any of title, rule (dict or JSON text), rationale, examples and
-    sla_days (None removes the SLA). A draft can change freely. A proposal stays
-    proposed and keeps its stances when only its wording changes (title, rationale,
-    examples); its rule and SLA can change only while no team has taken a stance, because
-    a stance is on what counts as critical: once one exists the change is refused
-    (Conflict) and the way forward is a new draft based on it. Adopted and retired
-    versions never change (Conflict, nothing written). Setting a field to the value it
-    has is not a change and writes nothing.
-    """
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Editable fields as stored (validated); InvalidDefinition for an unknown one."""
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidDefinition(
@@ -275,11 +266,56 @@ def update_draft(
             clean[key] = _clean_sla(value)
         else:
             clean[key] = _clean_text(value, key)
+    return clean
+
+
+def _field_words(fields: dict[str, Any]) -> dict[str, str]:
+    """Fields as a stale-edit message quotes them."""
+    return {k: rule_json(v) if k == "rule" else str(v) if v is not None else ""
+            for k, v in fields.items()}  # fmt: skip
+
+
+@requires(EDITOR, "edit a draft critical-bug definition")
+@retry_on_conflict
+def update_draft(
+    con: duckdb.DuckDBPyConnection,
+    version: int,
+    *,
+    who: str,
+    expected: dict[str, Any] | None = None,
+    **fields: Any,
+) -> list[str]:
+    """Change a draft's or a proposal's fields; return the names of those that changed.
+
+    ``fields`` are any of title, rule (dict or JSON text), rationale, examples and
+    sla_days (None removes the SLA). A draft can change freely. A proposal stays
+    proposed and keeps its stances when only its wording changes (title, rationale,
+    examples); its rule and SLA can change only while no team has taken a stance, because
+    a stance is on what counts as critical: once one exists the change is refused
+    (Conflict) and the way forward is a new draft based on it. Adopted and retired
+    versions never change (Conflict, nothing written). Setting a field to the value it
+    has is not a change and writes nothing.
+
+    ``expected`` holds the fields as the person saw them when they began editing: a
+    field they left as it was is not theirs to save, and one they changed that someone
+    else has changed since is refused with StaleEdit (nothing is saved). Without it (the
+    command line names only the fields to set) the fields given replace what is stored.
+    """
+    clean = _clean_fields(fields)
+    seen = None if expected is None else _clean_fields(
+        {k: v for k, v in expected.items() if k in EDITABLE_FIELDS})  # fmt: skip
+    if seen is not None:
+        clean = {k: v for k, v in clean.items() if k not in seen or v != seen[k]}
     with transaction(con):
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] in (ADOPTED, RETIRED):
             raise _frozen(row)
         changed = {k: v for k, v in clean.items() if row[k] != v}
+        stale_keys = [k for k in changed if k in (seen or {}) and row[k] != seen[k]]
+        if stale_keys:
+            raise stale(f"version {version}",
+                        changed_since(_field_words(seen), _field_words(row), stale_keys))  # fmt: skip
         if not changed:
             return []
         substance = [k for k in _SUBSTANCE if k in changed]
@@ -302,9 +338,11 @@ def update_draft(
 
 
 @requires(EDITOR, "propose a critical-bug definition")
+@retry_on_conflict  # proposed twice at once: the second is told it already is
 def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     """Put a draft to the champions: from now on each team's champion can take a stance."""
     with transaction(con):
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] == PROPOSED:
             raise Conflict(f"Version {version} is already proposed.")
@@ -315,7 +353,104 @@ def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
                      before={"status": DRAFT}, after={"status": PROPOSED})  # fmt: skip
 
 
+def _date_problem(day: object) -> str | None:
+    """Why ``day`` cannot be any definition's effective date, or None."""
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        return f"The effective date must be a date, not {day!r}."
+    if day < EARLIEST_WEEK:
+        return f"The effective date {day} is before 2000; check it."
+    if day > today_utc() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        return f"The effective date {day} is more than a year ahead; check the year."
+    return None
+
+
+def _last_adopted(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The version that took (or takes) effect last, with its date; None before any."""
+    found = rows(
+        con,
+        "SELECT version, effective_from FROM critical_defs WHERE effective_from IS NOT NULL "
+        "ORDER BY effective_from DESC, version DESC LIMIT 1",
+    )
+    return found[0] if found else None
+
+
+def _order_problem(day: dt.date, last: dict[str, Any] | None, version: int) -> str | None:
+    """Why ``version`` cannot take effect on ``day`` after the last adopted one, or None."""
+    if last is None or day > last["effective_from"]:
+        return None
+    return (
+        f"Version {version} cannot take effect on {day}: version {last['version']} took "
+        f"effect on {last['effective_from']}, and a new definition takes effect after the "
+        f"previous one. Choose {last['effective_from'] + dt.timedelta(days=1)} or later."
+    )
+
+
+@dataclass(frozen=True)
+class AdoptionDates:
+    """The effective dates an adoption accepts now, and the one to suggest (with why).
+
+    The first definition is suggested from the week of the oldest imported bug: nothing
+    was computed under another definition, so every week of the bugs' history gets its
+    critical-bug numbers at once. A later one is suggested from the Monday of the latest
+    complete week (or the day after the last one took effect, when that is later): it
+    counts from the week the community last looked at, and earlier history stays as it
+    was computed (``ddq bugs recompute`` applies it to history on purpose).
+    """
+
+    earliest: dt.date
+    latest: dt.date
+    suggested: dt.date
+    why: str
+    last_version: int | None = None
+    last_effective: dt.date | None = None
+
+    def problem(self, version: int, day: object) -> str | None:
+        """What adopting ``version`` from ``day`` would be refused for, or None."""
+        if problem := _date_problem(day):
+            return problem
+        last = None
+        if self.last_version is not None:
+            last = {"version": self.last_version, "effective_from": self.last_effective}
+        return _order_problem(day, last, version)  # type: ignore[arg-type]
+
+
+def adoption_dates(con: duckdb.DuckDBPyConnection) -> AdoptionDates:
+    """The range of effective dates an adoption accepts today, and the suggested one."""
+    today = today_utc()
+    latest = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    last = _last_adopted(con)
+    earliest = EARLIEST_WEEK
+    if last is not None:
+        earliest = max(earliest, last["effective_from"] + dt.timedelta(days=1))
+    complete = clock.latest_complete_week(today)
+    first_bug = scalar(con, "SELECT min(created) FROM bugs") if last is None else None
+    if first_bug is not None:
+        suggested = clock.week_start(first_bug.date())
+        why = (
+            f"the week of the oldest imported bug ({first_bug:%Y-%m-%d}): no definition was "
+            "in force before, so every week of the bugs' history gets critical-bug numbers"
+        )
+    else:
+        suggested = complete
+        why = "the Monday of the latest complete week: its numbers count critical bugs at once"
+    if suggested < earliest:
+        suggested = earliest
+        if last is not None:
+            why = f"the day after version {last['version']} took effect"
+        else:
+            why = "the earliest date ddq accepts"
+    return AdoptionDates(
+        earliest=earliest,
+        latest=latest,
+        suggested=min(suggested, latest),
+        why=why,
+        last_version=last["version"] if last else None,
+        last_effective=last["effective_from"] if last else None,
+    )
+
+
 @requires(EDITOR, "adopt a critical-bug definition")
+@retry_on_conflict
 def adopt(
     con: duckdb.DuckDBPyConnection, version: int, *, effective_from: dt.date, who: str
 ) -> int | None:
@@ -329,15 +464,12 @@ def adopt(
     agreed is shown, not enforced: the community decides in the meeting. Adds an event
     "Definition vN adopted: <title>" on the effective date.
     """
-    if isinstance(effective_from, dt.datetime) or not isinstance(effective_from, dt.date):
-        raise InvalidDefinition(f"The effective date must be a date, not {effective_from!r}.")
-    if effective_from < EARLIEST_WEEK:
-        raise InvalidDefinition(f"The effective date {effective_from} is before 2000; check it.")
-    if effective_from > today_utc() + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidDefinition(
-            f"The effective date {effective_from} is more than a year ahead; check the year."
-        )
+    if problem := _date_problem(effective_from):
+        raise InvalidDefinition(problem)
     with transaction(con):
+        # Two adoptions at once would each retire the one in force and both stay adopted.
+        claim(con, _IN_FORCE)
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] == DRAFT:
             raise Conflict(
@@ -346,17 +478,8 @@ def adopt(
             )
         if row["status"] != PROPOSED:
             raise _frozen(row)
-        latest = rows(
-            con,
-            "SELECT version, effective_from FROM critical_defs WHERE effective_from IS NOT NULL "
-            "ORDER BY effective_from DESC, version DESC LIMIT 1",
-        )
-        if latest and effective_from <= latest[0]["effective_from"]:
-            raise Conflict(
-                f"Version {version} cannot take effect on {effective_from}: version "
-                f"{latest[0]['version']} took effect on {latest[0]['effective_from']}, and "
-                "a new definition takes effect after the previous one. Choose a later date."
-            )
+        if problem := _order_problem(effective_from, _last_adopted(con), version):
+            raise Conflict(problem)
         replaced = rows(con, "SELECT version, title FROM critical_defs WHERE status = ?", [ADOPTED])
         starts = _midnight(effective_from)
         for old in replaced:
@@ -388,10 +511,12 @@ def adopt(
             )
         events.add(con, kind=EVENT_KIND, title=f"Definition v{version} adopted: {row['title']}",
                    happened_at=starts, details=details)  # fmt: skip
+        bugmetrics.refresh(con, who=who, reason=f"after adopting definition v{version}")
     return replaced[-1]["version"] if replaced else None
 
 
 @requires(EDITOR, "retire a critical-bug definition")
+@retry_on_conflict
 def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     """Retire a version now: an adopted one stops being in force, a draft or proposal is
     abandoned. Nothing replaces a retired adopted definition until another is adopted.
@@ -402,6 +527,8 @@ def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
     is in force.
     """
     with transaction(con):
+        claim(con, _IN_FORCE)
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] == RETIRED:
             raise Conflict(f"Version {version} is already retired.")
@@ -424,12 +551,56 @@ def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
                        happened_at=now,
                        details="No critical-bug definition is in force until another "
                                "is adopted.")  # fmt: skip
+            bugmetrics.refresh(con, who=who, reason=f"after retiring definition v{version}")
 
 
-_team = find_team  # one lookup for every module: see ddq.org.find_team
+@requires(EDITOR, "recompute bug metrics")
+@retry_on_conflict
+def apply_to_history(
+    con: duckdb.DuckDBPyConnection, version: int, *, since: dt.date, who: str
+) -> bugmetrics.Computation:
+    """Compute the weeks from ``since`` under an adopted definition, on purpose.
+
+    History is never rewritten by adopting a definition; this is how a community decides
+    to. The decision is an import in the ledger (undoing it puts the weeks back under the
+    definitions in force then) and an event on the trend charts; the metrics are
+    recomputed in the same transaction.
+    """
+    definition = _load(con, version)
+    if definition["status"] not in (ADOPTED, RETIRED) or definition["effective_from"] is None:
+        raise Conflict(f"Version {version} is {definition['status']}; only an adopted "
+                       "definition can be applied to history.")  # fmt: skip
+    if isinstance(since, dt.datetime) or not isinstance(since, dt.date):
+        raise InvalidDefinition(f"The first day must be a date, not {since!r}.")
+    if since < EARLIEST_WEEK:
+        raise InvalidDefinition(f"The first day {since} is before 2000; check it.")
+    if since >= definition["effective_from"]:
+        raise InvalidDefinition(
+            f"Version {version} is in force from {definition['effective_from']} already; "
+            "choose a day before that to apply it to history."
+        )
+    week = clock.week_start(since)
+    title = f"History from {since} recomputed under definition v{version}"
+    with transaction(con):
+        import_id = ledger.start(con, kind=ledger.BUG_METRICS_HISTORY, file_name=title,
+                                 sha256=None, who=who)  # fmt: skip
+        con.execute(
+            "INSERT INTO critical_history (import_id, version, since_week) VALUES (?, ?, ?)",
+            [import_id, version, week],
+        )
+        events.add(con, kind=EVENT_KIND, title=title, happened_at=_midnight(week),
+                   import_id=import_id)  # fmt: skip
+        audit.record(con, who, "definition.history", _SUBJECT.format(version),
+                     after={"import_id": import_id, "since": since})  # fmt: skip
+        result = bugmetrics.refresh(con, who=who, reason=f"after import {import_id} ({title})")
+    return result
+
+
+_team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
 
 
 @requires(EDITOR, "record a team's stance on a definition")
+@retry_on_conflict
 def record_stance(
     con: duckdb.DuckDBPyConnection,
     version: int,
@@ -444,7 +615,8 @@ def record_stance(
     The stance is the team's: it is recorded under the team's current champion (from the
     roster), so a team without a champion, or a retired team, cannot take one. A
     disagreement needs a comment saying why. Recording again replaces the team's earlier
-    stance (the audit log keeps both).
+    stance (the audit log keeps both): the form starts from no stance, so the latest one
+    recorded is the team's, also when two are recorded at the same moment.
     """
     stance = (stance or "").strip().lower()
     if stance not in STANCES:
@@ -459,6 +631,8 @@ def record_stance(
     from ddq.roster import current_champion
 
     with transaction(con):
+        # The definition, not just the stance: it must stay proposed, with the same rule.
+        claim(con, "definition", version)
         row = _load(con, version)
         if row["status"] != PROPOSED:
             raise Conflict(
@@ -553,7 +727,7 @@ def stances(con: duckdb.DuckDBPyConnection, version: int) -> list[dict[str, Any]
         LEFT JOIN areas a ON a.id = t.area_id
         LEFT JOIN endorsements e ON e.team_id = t.id AND e.version = ?
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
-        WHERE t.active OR e.stance IS NOT NULL
+        WHERE t.kind = 'team' AND (t.active OR e.stance IS NOT NULL)
         ORDER BY a.name_key NULLS LAST, t.name_key
         """,
         [version],
@@ -561,10 +735,11 @@ def stances(con: duckdb.DuckDBPyConnection, version: int) -> list[dict[str, Any]
 
 
 def stance_summary(con: duckdb.DuckDBPyConnection, version: int) -> dict[str, int]:
-    """How many teams agree, disagree, abstain, and have no stance yet (``none``)."""
-    counts = dict.fromkeys((*STANCES, "none"), 0)
+    """How many teams agree, disagree, abstain, have no stance yet (``none``), and cannot
+    take one because they have no champion (``no_champion``): only a champion votes."""
+    counts = dict.fromkeys((*STANCES, "none", "no_champion"), 0)
     for row in stances(con, version):
-        counts[row["stance"] or "none"] += 1
+        counts[row["stance"] or ("none" if row["champion"] else "no_champion")] += 1
     return counts
 
 
@@ -589,29 +764,22 @@ def _sla_words(days: int | None) -> str:
 # ------------------------------------------------------------------------------ impact
 
 
-def bug_type_filter_sql(
-    con: duckdb.DuckDBPyConnection, column: str = "type"
-) -> tuple[str, list[Any]]:
-    """The SQL condition (and its parameters) that keeps the issues counting as bugs.
-
-    From the ``bug_types`` setting: the listed issue types, compared as :mod:`ddq.rules`
-    compares names (case and surrounding whitespace ignored); when the setting is empty,
-    every type whose name contains "bug" ("Bug", "Sub-bug", "bug report"). An issue
-    without a type (NULL or blank, as exports without a type column give) always counts.
-    ``column`` names the type column, qualified if needed (``"b.type"``).
-    """
-    from ddq.settings import as_list
-    from ddq.settings import current as settings
-
-    col = ".".join(quote_ident(part) for part in column.split("."))
-    ws = " || ".join(f"chr({ord(c)})" for c in rules.WHITESPACE)
-    folded = f"lower(trim({col}, {ws}))"
-    listed = list(dict.fromkeys(rules.fold(t) for t in as_list(settings(con)["bug_types"])))
-    missing = f"coalesce({folded}, '') = ''"
-    if listed:
-        marks = ", ".join("?" for _ in listed)
-        return f"({missing} OR {folded} IN ({marks}))", listed
-    return f"({missing} OR contains({folded}, ?))", ["bug"]
+def field_values(con: duckdb.DuckDBPyConnection, limit: int = 200) -> dict[str, list[str]]:
+    """The names the imported bugs use in each rule field, most used first: what a rule
+    builder offers to pick (any other name can still be typed)."""
+    found: dict[str, list[str]] = {}
+    for name in rules.FIELDS:
+        column = quote_ident(name)
+        values = f"unnest({column})" if name in rules.LIST_FIELDS else column
+        found[name] = [
+            v
+            for (v,) in con.execute(
+                f"SELECT v FROM (SELECT trim({values}) AS v FROM bugs) WHERE v <> '' "
+                "GROUP BY v ORDER BY count(*) DESC, v LIMIT ?",
+                [limit],
+            ).fetchall()
+        ]
+    return found
 
 
 def impact(
@@ -627,7 +795,7 @@ def impact(
     Compares ``version`` with the definition in force on ``on`` (or with version
     ``against``) over the bugs open at the end of ``on`` (today by default): created on
     or before that day and not resolved by then (resolved NULL, or after the day), of the
-    issue types that count as bugs (:func:`bug_type_filter_sql`). Owners come from
+    issue types that count as bugs (:func:`ddq.bugmetrics.bug_type_filter_sql`). Owners come from
     :data:`ddq.ownership.OWNERS_SQL`. When nothing is in force, every bug the version
     makes critical "becomes critical".
 
@@ -652,7 +820,7 @@ def impact(
         old_sql, old_params = "false", []
     else:
         old_sql, old_params = rules.to_sql(base["rule"], table="b")
-    type_sql, type_params = bug_type_filter_sql(con, "b.type")
+    type_sql, type_params = bugmetrics.bug_type_filter_sql(con, "b.type")
     end = _midnight(day + dt.timedelta(days=1))
     classified = f"""
         WITH {OWNERS_SQL},
@@ -679,7 +847,7 @@ def impact(
         ),
         shown AS (
             SELECT id, name, area_id, name_key FROM teams
-            WHERE active OR id IN (SELECT team_id FROM per_team)
+            WHERE kind = 'team' AND (active OR id IN (SELECT team_id FROM per_team))
             UNION ALL SELECT NULL, ?, NULL, NULL
         )
         SELECT s.name AS team, a.name AS area, s.id IS NULL AS unassigned,

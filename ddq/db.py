@@ -9,16 +9,17 @@ a message that names the holder.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ddq.errors import DatabaseBusy, DatabaseUnreadable, DdqError
+from ddq.errors import DatabaseBusy, DatabaseUnreadable, DdqError, ForeignCatalog, WriteConflict
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,6 +31,8 @@ LOCK_WAIT_ENV_VAR = "DDQ_LOCK_WAIT"
 # that someone at a terminal gets an answer rather than a hang.
 DEFAULT_LOCK_WAIT_S = 15.0
 _RETRY_SLEEP_S = 0.05
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.+?) \(PID (?P<pid>\d+)\)")
 
@@ -70,6 +73,18 @@ def _describe_holder(message: str) -> str:
     return f"process {pid} ({cmdline})" if cmdline else f"process {pid}"
 
 
+# A database file is data, not code: what it holds may not read or write other files,
+# attach databases, or load extensions. ddq itself reads and writes files through separate
+# in-memory connections limited to the file at hand (ddq.ingest.csvfile, ddq.export).
+SAFE_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+
 def _open(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     import duckdb
 
@@ -77,7 +92,7 @@ def _open(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            return duckdb.connect(str(path))
+            return duckdb.connect(str(path), config=SAFE_CONFIG)
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" not in message.lower():
@@ -102,16 +117,24 @@ def _open(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def connect(
-    path: str | os.PathLike[str] | None = None, *, wait_s: float | None = None
+    path: str | os.PathLike[str] | None = None,
+    *,
+    wait_s: float | None = None,
+    trust_catalog: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the database (creating and migrating it on first use) for one unit of work."""
+    """Open the database (creating and migrating it on first use) for one unit of work.
+
+    A file whose catalog holds views, macros, tables or other objects that ddq's
+    migrations did not create is refused (ForeignCatalog names the first), unless
+    ``trust_catalog``: for ``ddq check``, which reports them.
+    """
     import duckdb
 
     resolved = resolve_path(path)
     con = _open(resolved, lock_wait_seconds() if wait_s is None else wait_s)
     try:
         try:
-            _ensure_migrated(con, resolved)
+            _ensure_migrated(con, resolved, check_catalog=not trust_catalog)
         except duckdb.Error as exc:  # a damaged file can open, then fail on its first read
             raise DatabaseUnreadable(
                 f"Cannot read the database {resolved}: {exc}. It may be damaged: restore it "
@@ -123,14 +146,27 @@ def connect(
         con.close()
 
 
-def _ensure_migrated(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _ensure_migrated(
+    con: duckdb.DuckDBPyConnection, path: Path, *, check_catalog: bool = True
+) -> None:
     key = str(path.resolve())
     if key in _migrated:
         return
-    from ddq.schema import migrate
+    from ddq.schema import foreign_objects, migrate
 
     with _migrate_lock:
         migrate(con)
+        if not check_catalog:
+            return  # checked again by the next connection that does check
+        found = foreign_objects(con)
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise ForeignCatalog(
+                f"The database {path} holds {found[0]}{more}, which ddq did not create, "
+                "and ddq does not run what a database file brings with it. `ddq check` "
+                "lists them: drop them with the duckdb command-line tool, or restore the "
+                "file from a backup."
+            )
         _migrated.add(key)
 
 
@@ -141,6 +177,71 @@ def forget_migrated(path: str | os.PathLike[str]) -> None:
 
 _open_transactions: dict[int, int] = {}
 
+# A competing save takes milliseconds; waiting longer than this for one to end means
+# something big (an import) holds the rows, and the person is better told to try again.
+CONFLICT_RETRY_S = 5.0
+_CONFLICT_FIRST_PAUSE_S = 0.005
+_CONFLICT_MAX_PAUSE_S = 0.1
+
+# Two people editing the same record at once
+# -------------------------------------------
+# The app's sessions are threads of one process, each with its own connection, and DuckDB
+# runs their transactions optimistically: each reads a snapshot, and a write that collides
+# with another transaction's fails ("Conflict on update", or at COMMIT a duplicate key),
+# whichever of the two got there second. So a change of a record that two people can edit
+#
+# - first :func:`claim`s the record, then reads it, compares it with what the editor
+#   started from, writes and audits, all in one :func:`transaction`. The claim is what
+#   makes two such changes collide: DuckDB does not reliably see every pair of writes to
+#   one row as a conflict (an update and a delete of it both commit; so, at times, do two
+#   updates when one of them writes the value the row already had);
+# - the outermost :func:`transaction` turns the database's refusal into WriteConflict, a
+#   StaleEdit: the change was rolled back, nothing of it was saved;
+# - :func:`retry_on_conflict` runs the whole change again on a fresh snapshot: a
+#   compare-and-set then finds the other person's value and refuses with StaleEdit saying
+#   what it is now; an idempotent set (the same mark, the latest move) simply applies.
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """True inside a :func:`transaction` block on this connection."""
+    return bool(_open_transactions.get(id(con)))
+
+
+def _is_write_conflict(exc: BaseException) -> bool:
+    """The database refused a write because another transaction wrote the same rows."""
+    import duckdb
+
+    message = str(exc)
+    if isinstance(exc, duckdb.ConstraintException):
+        # A key this transaction did not see, because another inserted it since this one
+        # began. (ddq checks for a key before inserting it, so this is a race, not a bug.)
+        return "Duplicate key" in message
+    if not isinstance(exc, duckdb.TransactionException):
+        return False
+    if "Conflict on" in message or "write-write conflict" in message.lower():
+        return True
+    # A key inserted by two transactions at once is only found when the second commits.
+    return "Failed to commit" in message and "constraint" in message.lower()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, when there is still something to roll back (a failed COMMIT already did)."""
+    import duckdb
+
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException as exc:
+        if "no transaction is active" not in str(exc):
+            raise
+
+
+def _write_conflict() -> WriteConflict:
+    return WriteConflict(
+        "Nothing was saved: what you changed was changed since you opened it (someone else "
+        "saved a change to it at the same moment). You now see the new values; make your "
+        "change again if it is still needed."
+    )
+
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -148,6 +249,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
     A block inside another block on the same connection joins the outer transaction, so
     a function that writes atomically on its own can also be one step of a larger change.
+    When another transaction wrote the same rows (found by a statement or by the COMMIT),
+    the outermost block rolls back and raises WriteConflict.
     """
     key = id(con)
     if _open_transactions.get(key):
@@ -161,12 +264,106 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     _open_transactions[key] = 1
     try:
         yield con
-    except BaseException:
+    except BaseException as exc:
         _open_transactions.pop(key, None)
-        con.execute("ROLLBACK")
+        _rollback(con)
+        if _is_write_conflict(exc):
+            raise _write_conflict() from exc
         raise
     _open_transactions.pop(key, None)
-    con.execute("COMMIT")
+    try:
+        con.execute("COMMIT")
+    except Exception as exc:
+        _rollback(con)
+        if _is_write_conflict(exc):
+            raise _write_conflict() from exc
+        raise
+
+
+def retry_on_conflict(function: F) -> F:
+    """Run a change again, on a fresh snapshot, when another transaction wrote the same rows.
+
+    For a change made in one transaction of its own that reads what it compares inside
+    it: the next run sees what the other transaction committed, so a compare-and-set
+    refuses with StaleEdit naming the new value, and an idempotent set applies again.
+    While the other transaction is still open (or still committing) the runs pause,
+    briefly then longer, for up to CONFLICT_RETRY_S, then give up with WriteConflict.
+    Called inside a caller's transaction, the change is one step of it and the outermost
+    change retries.
+    """
+
+    @functools.wraps(function)
+    def retried(con: duckdb.DuckDBPyConnection, *args: Any, **kwargs: Any) -> Any:
+        if in_transaction(con):
+            return function(con, *args, **kwargs)
+        deadline = time.monotonic() + CONFLICT_RETRY_S
+        pause = _CONFLICT_FIRST_PAUSE_S
+        while True:
+            try:
+                return function(con, *args, **kwargs)
+            except WriteConflict:
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, _CONFLICT_MAX_PAUSE_S)
+
+    return retried  # type: ignore[return-value]
+
+
+def claim(con: duckdb.DuckDBPyConnection, kind: str, *key: object) -> None:
+    """Claim a record for this transaction: another that claims it too conflicts with it.
+
+    ``kind`` and ``key`` name the record (``claim(con, "meeting note", 3, 7, "doing")``).
+    Every change of a record that two people can edit claims it inside its transaction,
+    so of two changes at the same moment only one commits, whatever rows each writes.
+    """
+    claim_each(con, kind, [key])
+
+
+def claim_each(con: duckdb.DuckDBPyConnection, kind: str, keys: Iterable[Sequence[object]]) -> None:
+    """:func:`claim` several records of one kind (one statement)."""
+    records = list(dict.fromkeys(" ".join([kind, *(str(k) for k in key)]) for key in keys))
+    con.execute(
+        "INSERT INTO edit_claims (record, token) SELECT unnest(?::VARCHAR[]), uuid() "
+        "ON CONFLICT (record) DO UPDATE SET token = excluded.token",
+        [records],
+    )
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection, *tables: str, views: Sequence[str] = ()) -> None:
+    """Drop a unit of work's temporary tables and views, if they are there.
+
+    Called from ``finally`` blocks: when the work failed inside a transaction, that
+    transaction is aborted and takes its temporary tables with it when it rolls back, so
+    nothing is dropped then and the original error is the one that surfaces.
+    """
+    import duckdb
+
+    statements = [f"DROP VIEW IF EXISTS temp.main.{quote_ident(v)}" for v in views]
+    statements += [f"DROP TABLE IF EXISTS temp.main.{quote_ident(t)}" for t in tables]
+    for statement in statements:
+        try:
+            con.execute(statement)
+        except duckdb.TransactionException as exc:
+            if "aborted" not in str(exc):
+                raise
+            return
+
+
+def temp_table_from(con: duckdb.DuckDBPyConnection, name: str, data: Any) -> None:
+    """(Re)create temporary table ``name`` from Arrow data (a table or a batch reader).
+
+    Named explicitly: ddq's connections read no Python variable by its name (that is one of
+    the external accesses they have turned off).
+    """
+    view = f"_ddq_arrow_{threading.get_ident()}_{name}"
+    con.register(view, data)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM {quote_ident(view)}"
+        )
+    finally:
+        con.unregister(view)
 
 
 def quote_ident(name: str) -> str:

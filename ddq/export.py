@@ -23,7 +23,12 @@ from ddq.db import temp_table
 if TYPE_CHECKING:
     import duckdb
 
-_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+# A cell a spreadsheet may run as a formula: it starts with = + - @ (or their full-width
+# forms, which some spreadsheets read as the same), a tab or a carriage return, perhaps
+# behind invisible characters (zero-width spaces and joiners, a byte-order mark) and the
+# quotes of an earlier export. The same pattern serves Python and DuckDB (RE2).
+FORMULA_START_PATTERN = "^'*[\u200b\u200c\u200d\u2060\ufeff]*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]"
+_FORMULA_START = re.compile(FORMULA_START_PATTERN)
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -45,9 +50,11 @@ VALUE_TEXT_SQL = (
 def export_metrics(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None) -> int:
     """Write every metric value as ``team,week,metric,value``, sorted; return the row count.
 
+    Unassigned's values are left out: they are computed from the bugs no team owns (``ddq
+    export bugs`` has them, team Unassigned), and no metrics file can carry them back in.
     ``out`` is a file path, an open text stream, or None for standard output.
     """
-    names = con.execute("SELECT id, name FROM teams").fetchall()
+    names = con.execute("SELECT id, name FROM teams WHERE kind = 'team'").fetchall()
     temp_table(
         con,
         "safe_teams",
@@ -86,7 +93,7 @@ def export_roster(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = No
         FROM teams t
         LEFT JOIN areas a ON a.id = t.area_id
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
-        WHERE t.active
+        WHERE t.active AND t.kind = 'team'
         ORDER BY a.name_key NULLS LAST, t.name_key, c.since, c.id
     """).fetchall()
 
@@ -109,12 +116,27 @@ def export_roster(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = No
 
 
 def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, out: Path | TextIO | None) -> int:
-    """Write a query's rows as CSV with DuckDB's COPY to a file, a stream or stdout."""
+    """Write a query's rows as CSV with DuckDB's COPY to a file, a stream or stdout.
+
+    The database's own connection reaches no file (ddq.db.SAFE_CONFIG): the rows stream to
+    an in-memory DuckDB that may write the one target file and nothing else.
+    """
+    import duckdb
+
     with tempfile.TemporaryDirectory(prefix="ddq-export-") as tmp:
         target = out if isinstance(out, Path) else Path(tmp) / "export.csv"
-        count = con.execute(
-            f"COPY ({query}) TO '{_sql_path(target)}' (HEADER, DELIMITER ',', QUOTE '\"')"
-        ).fetchone()[0]
+        writer = duckdb.connect(":memory:")
+        try:
+            writer.register("export_rows", con.sql(query).to_arrow_reader())
+            writer.execute("SET allowed_paths = ?", [[str(target.resolve())]])
+            writer.execute("SET enable_external_access = false")
+            writer.execute("SET lock_configuration = true")
+            count = writer.execute(
+                f"COPY (SELECT * FROM export_rows) TO '{_sql_path(target.resolve())}' "
+                "(HEADER, DELIMITER ',', QUOTE '\"')"
+            ).fetchone()[0]
+        finally:
+            writer.close()
         if not isinstance(out, Path):
             with target.open(encoding="utf-8", newline="") as f:
                 shutil.copyfileobj(f, out or sys.stdout)
@@ -169,7 +191,7 @@ BUG_COLUMNS = (
     "key", "tracker", "team", "type", "status", "priority", "severity", "labels", "components",
     "created", "resolved", "summary", "description",
 )  # fmt: skip
-_FORMULA_START_SQL = "'^''*[=+\\-@\\t\\r]'"
+_FORMULA_START_SQL = "'" + FORMULA_START_PATTERN.replace("'", "''") + "'"
 
 
 def export_bugs(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None) -> int:
@@ -183,8 +205,8 @@ def export_bugs(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None
     """
     import duckdb
 
+    from ddq.bugmetrics import OWNERS_SQL, UNASSIGNED
     from ddq.db import quote_literal
-    from ddq.ownership import OWNERS_SQL, UNASSIGNED
 
     # Only the few cells that start like a formula go through Python's formula_safe, so
     # the export escapes exactly as every other ddq CSV does.

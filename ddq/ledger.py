@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, events
+from ddq import audit, clock, created, events
 from ddq.access import EDITOR, requires
 from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, NotFound
@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 
 ROSTER = "roster"
 BUGS = "bugs"
+# The sample organisation (ddq.sample): undoing it removes everything it created, its
+# meetings, definitions and the rest too (ddq.created), so that nothing of it is left.
+DEMO = "demo"
+# Bug metrics computed after a change (ddq.bugmetrics): they follow their inputs.
+BUG_METRICS = "bug_metrics"
+# A definition applied to history (ddq.critical.apply_to_history): a decision, undone by
+# marking it undone; the metrics are then recomputed by the caller.
+BUG_METRICS_HISTORY = "bug_metrics_history"
+_COMPUTED = f"'{BUG_METRICS}', '{BUG_METRICS_HISTORY}'"
 # The bugs table's columns; bug_overwrites holds the same after its overwritten_by.
 _BUG_COLUMNS = (
     "tracker, key, project, type, status, priority, severity, labels, components, created, "
@@ -29,7 +38,7 @@ _BUG_COLUMNS = (
 
 def utc_now() -> dt.datetime:
     """Now in UTC, without tzinfo, as the ledger stores it."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return clock.now().replace(microsecond=0)
 
 
 def start(
@@ -53,17 +62,20 @@ def finish(
     updated: int,
     unchanged: int,
     teams_created: int = 0,
+    event: bool = True,
 ) -> None:
-    """Record the import's counts, and the import as an event for the charts."""
+    """Record the import's counts, and (unless ``event`` is False) the import as an event
+    for the charts."""
     entry = get(con, import_id)
-    events.add(
-        con,
-        kind=events.IMPORT,
-        happened_at=entry["imported_at"],
-        import_id=import_id,
-        title=f"Import {import_id}: {entry['file_name']}",
-        details=f"{added} added, {updated} updated, {unchanged} unchanged, by {entry['who']}",
-    )
+    if event:
+        events.add(
+            con,
+            kind=events.IMPORT,
+            happened_at=entry["imported_at"],
+            import_id=import_id,
+            title=f"Import {import_id}: {entry['file_name']}",
+            details=f"{added} added, {updated} updated, {unchanged} unchanged, by {entry['who']}",
+        )
     con.execute(
         "UPDATE imports SET rows_read = ?, added = ?, updated = ?, unchanged = ?, "
         "teams_created = ? WHERE id = ?",
@@ -72,10 +84,12 @@ def finish(
 
 
 def list_imports(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[dict[str, Any]]:
-    """The ledger, newest first."""
+    """The ledger, newest first; ``skipped`` counts the rows an import skipped."""
     sql = (
         "SELECT id, kind, file_name, sha256, who, imported_at, rows_read, added, updated, unchanged, "
-        "teams_created, status, undone_at, undone_by FROM imports ORDER BY id DESC"
+        "teams_created, status, undone_at, undone_by, "
+        "(SELECT count(*) FROM import_skipped s WHERE s.import_id = i.id) AS skipped "
+        "FROM imports i ORDER BY id DESC"
     )
     if limit is not None:
         return rows(con, sql + " LIMIT ?", [limit])
@@ -89,13 +103,18 @@ def get(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any]:
     return found[0]
 
 
-def _mark_undone(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], who: str) -> None:
-    """Close an undo (inside its transaction): the ledger row, and an event for the charts."""
+def _mark_undone(
+    con: duckdb.DuckDBPyConnection, entry: dict[str, Any], who: str, *, event: bool = True
+) -> None:
+    """Close an undo (inside its transaction): the ledger row, and (unless ``event`` is
+    False) an event for the charts."""
     now = utc_now()
     con.execute(
         "UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
         [now, who, entry["id"]],
     )
+    if not event:
+        return
     events.add(con, kind=events.UNDO, happened_at=now, import_id=entry["id"],
                title=f"Import {entry['id']} undone", details=f"{entry['file_name']}, by {who}")  # fmt: skip
 
@@ -118,11 +137,13 @@ def undo_blockers(con: duckdb.DuckDBPyConnection, import_id: int) -> list[int]:
 
 
 @requires(EDITOR, "undo an import")
-def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[str, int]:
-    """Restore exactly what the values were before the import; return what was restored.
+def reverse(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[str, int]:
+    """Restore exactly what the import changed; return what was restored.
 
-    Refused while a later import that overwrote this one's values is still applied: undo
-    that one first, so that no later value is lost.
+    Only the stored inputs are put back: :func:`ddq.ingest.undo.undo` calls this and then
+    recomputes the bug metrics in the same transaction, which is what pages and commands
+    use. Refused while a later import that overwrote this one's values is still applied:
+    undo that one first, so that no later value is lost.
     """
     entry = get(con, import_id)
     if entry["status"] == "undone":
@@ -134,16 +155,33 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
         return _undo_roster(con, entry, who=who)
     if entry["kind"] == BUGS:
         return _undo_bugs(con, entry, who=who)
-    blockers = undo_blockers(con, import_id)
-    if blockers:
-        later = ", ".join(str(b) for b in blockers)
+    if entry["kind"] == BUG_METRICS:
         raise Conflict(
-            f"Import {import_id} cannot be undone yet: later import(s) {later} changed values it "
-            f"set. Undo {later} first (newest first), then import {import_id}."
+            f"Import {import_id} holds bug metrics computed {entry['file_name']}. They follow "
+            "the bugs, team mappings and definitions they come from, so they are not undone "
+            "on their own: undo that change instead, and they are recomputed."
         )
+    if entry["kind"] == BUG_METRICS_HISTORY:
+        with transaction(con):
+            _mark_undone(con, entry, who)
+            audit.record(con, who, f"{entry['kind']}.undo", entry["file_name"],
+                         before={"import_id": import_id, "status": "applied"},
+                         after={"status": "undone"})  # fmt: skip
+        return {"removed": 0, "restored": 0, "teams_removed": 0}
+    for later_ids, what in ((undo_blockers(con, import_id), "values it set"),
+                            (bugs_undo_blockers(con, import_id), "bugs it stored")):  # fmt: skip
+        if later_ids:
+            later = ", ".join(str(b) for b in later_ids)
+            raise Conflict(
+                f"Import {import_id} cannot be undone yet: later import(s) {later} changed "
+                f"{what}. Undo {later} first (newest first), then import {import_id}."
+            )
     # An import that also wrote the roster (the sample organisation does) takes it back too.
     changes = _roster_changes(con, import_id)
     _refuse_roster_conflicts(con, entry, changes)
+    sample = entry["kind"] == DEMO
+    if sample:
+        _refuse_sample_conflicts(con, entry)
     with transaction(con):
         _reverse_roster_changes(con, import_id, changes)
         restored = scalar(
@@ -190,12 +228,18 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
             """,
             [import_id],
         )
+        # Bugs the import brought (the sample organisation has some) go, and the ones they
+        # replaced come back.
+        _reverse_bugs(con, import_id)
         # Teams the import created go again, unless something else now refers to them.
-        teams_removed = scalar(
-            con,
-            """
-            SELECT count(*) FROM import_created_teams c WHERE c.import_id = ?
-              AND NOT EXISTS (SELECT 1 FROM metric_values mv WHERE mv.team_id = c.team_id)
+        # Values computed from bugs do not hold a team: they are recomputed after the undo.
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE undo_teams AS
+            SELECT c.team_id FROM import_created_teams c WHERE c.import_id = ?
+              AND NOT EXISTS (SELECT 1 FROM metric_values mv WHERE mv.team_id = c.team_id
+                              AND mv.import_id NOT IN (SELECT id FROM imports
+                                                       WHERE kind IN ({_COMPUTED})))
               AND NOT EXISTS (SELECT 1 FROM champions ch WHERE ch.team_id = c.team_id)
               AND NOT EXISTS (SELECT 1 FROM roster_changes rc JOIN imports ri
                               ON ri.id = rc.import_id AND ri.status = 'applied'
@@ -203,27 +247,34 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> dict[st
             """,
             [import_id],
         )
-        con.execute(
-            """
-            DELETE FROM teams WHERE id IN (
-                SELECT c.team_id FROM import_created_teams c WHERE c.import_id = ?
-                  AND NOT EXISTS (SELECT 1 FROM metric_values mv WHERE mv.team_id = c.team_id)
-                  AND NOT EXISTS (SELECT 1 FROM champions ch WHERE ch.team_id = c.team_id)
-                  AND NOT EXISTS (SELECT 1 FROM roster_changes rc JOIN imports ri
-                                  ON ri.id = rc.import_id AND ri.status = 'applied'
-                                  WHERE rc.team_id = c.team_id
-                                    AND rc.import_id <> c.import_id))
-            """,
-            [import_id],
-        )
-        # Targets of the teams removed just now go with them.
+        teams_removed = scalar(con, "SELECT count(*) FROM undo_teams")
+        con.execute("DELETE FROM metric_values WHERE team_id IN (SELECT team_id FROM undo_teams)")
+        con.execute("DELETE FROM teams WHERE id IN (SELECT team_id FROM undo_teams)")
+        con.execute("DROP TABLE temp.main.undo_teams")
+        # Targets and owner mappings of the teams removed just now go with them.
         con.execute("DELETE FROM targets WHERE team_id NOT IN (SELECT id FROM teams)")
-        _mark_undone(con, entry, who)
+        con.execute("DELETE FROM team_mappings WHERE team_id NOT IN (SELECT id FROM teams)")
+        done = {"removed": removed, "restored": restored, "teams_removed": teams_removed}
+        if sample:  # and the rest of the sample: no chart annotation of it stays either
+            done |= created.remove(con, import_id)
+        _mark_undone(con, entry, who, event=not sample)
         audit.record(con, who, f"{entry['kind']}.undo", entry["file_name"],
                      before={"import_id": entry["id"], "status": "applied"},
-                     after={"status": "undone", "removed": removed, "restored": restored,
-                            "teams_removed": teams_removed})  # fmt: skip
-    return {"removed": removed, "restored": restored, "teams_removed": teams_removed}
+                     after={"status": "undone", **done})  # fmt: skip
+    return done
+
+
+def _refuse_sample_conflicts(con: duckdb.DuckDBPyConnection, entry: dict[str, Any]) -> None:
+    """Refuse to remove the sample while something a person added since refers to it."""
+    found = created.blockers(con, entry["id"])
+    if found:
+        raise Conflict(
+            f"The sample organisation (import {entry['id']}) cannot be removed: since it was "
+            "loaded, people added things that refer to its teams, meetings or definitions, and "
+            f"removing it would lose them. {' '.join(found)} Nothing was changed. To keep what "
+            "was added, keep the sample, and start your own organisation in a new, empty "
+            "database instead."
+        )
 
 
 # A roster import's changes, and how undo reverses each (in reverse order).
@@ -430,6 +481,22 @@ def bugs_undo_blockers(con: duckdb.DuckDBPyConnection, import_id: int) -> list[i
     ]
 
 
+def _reverse_bugs(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[int, int]:
+    """Remove the bugs an import stored and put back those it replaced (caller's
+    transaction); return (stored, restored)."""
+    stored = scalar(con, "SELECT count(*) FROM bugs WHERE import_id = ?", [import_id])
+    restored = scalar(
+        con, "SELECT count(*) FROM bug_overwrites WHERE overwritten_by = ?", [import_id]
+    )
+    con.execute("DELETE FROM bugs WHERE import_id = ?", [import_id])
+    con.execute(
+        f"INSERT INTO bugs ({_BUG_COLUMNS}) SELECT {_BUG_COLUMNS} FROM bug_overwrites "
+        "WHERE overwritten_by = ?",
+        [import_id],
+    )
+    return stored, restored
+
+
 def _undo_bugs(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], *, who: str) -> dict:
     """Remove the bugs a bug import added and put back the rows it replaced, exactly.
 
@@ -445,16 +512,7 @@ def _undo_bugs(con: duckdb.DuckDBPyConnection, entry: dict[str, Any], *, who: st
             f"stored. Undo {later} first (newest first), then import {import_id}."
         )
     with transaction(con):
-        stored = scalar(con, "SELECT count(*) FROM bugs WHERE import_id = ?", [import_id])
-        restored = scalar(
-            con, "SELECT count(*) FROM bug_overwrites WHERE overwritten_by = ?", [import_id]
-        )
-        con.execute("DELETE FROM bugs WHERE import_id = ?", [import_id])
-        con.execute(
-            f"INSERT INTO bugs ({_BUG_COLUMNS}) SELECT {_BUG_COLUMNS} FROM bug_overwrites "
-            "WHERE overwritten_by = ?",
-            [import_id],
-        )
+        stored, restored = _reverse_bugs(con, import_id)
         _mark_undone(con, entry, who)
         done = {"removed": stored - restored, "restored": restored, "teams_removed": 0,
                 "bugs_removed": stored - restored, "bugs_restored": restored}  # fmt: skip

@@ -4,10 +4,10 @@ A meeting is held on a date for a scope: one area, several (small areas can meet
 together), or the whole program (no areas). There is at most one meeting per date and
 scope. Its agenda is the scope's active teams, in an order the host picks when creating it
 (:data:`ORDERS`), fixed from then on. The host walks through the agenda one team at a time
-(:func:`set_position`; every team shown is recorded as presented), marks who attended,
-writes notes and raises action items, then finishes the meeting. Finishing marks every
-champion not marked present as absent (the host ticks who is there), and the leader as
-absent when nobody was marked.
+(:func:`set_position`; every team shown is recorded as presented, the one it opens at
+too: :func:`open_at`), marks who attended, writes notes and raises action items, then
+finishes the meeting. Finishing marks every champion not marked present as absent (the
+host ticks who is there), and the leader as absent when nobody was marked.
 
 Notes belong to a meeting and a team, one text per kind (:data:`NOTE_KINDS`): "what we're
 doing" and "feedback wanted" are usually written by the champion before the meeting,
@@ -29,11 +29,11 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit
+from ddq import audit, clock, text
 from ddq.access import EDITOR, requires
-from ddq.db import rows, scalar, transaction
+from ddq.db import claim, claim_each, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, stale
-from ddq.metrics import DAYS, EARLIEST_WEEK, PERCENT, MetricDef, catalog, today_utc
+from ddq.metrics import EARLIEST_WEEK, MetricDef, catalog, today_utc
 from ddq.org import closest_name, find_team, name_key
 from ddq.trends import Scope, headlines, latest_complete_week, team_headlines
 
@@ -62,6 +62,8 @@ ACTION_STATUSES = (OPEN, DONE, DROPPED)
 HEALTH_MEETINGS = 8
 # A team not presented for this many weeks is called out.
 NOT_PRESENTED_WEEKS = 4
+# Champions meet weekly: what a meeting raises is due, by default, at the next one.
+NEXT_MEETING = dt.timedelta(weeks=1)
 # "Biggest movers first": the absolute change of this metric over the last weeks.
 MOVERS_METRIC = "open_critical_bugs"
 MOVERS_WEEKS = 4
@@ -79,7 +81,7 @@ class InvalidMeeting(DdqError):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 def _refuse(problem: str) -> None:
@@ -152,7 +154,7 @@ def _scope_teams(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> list[di
                c.person AS champion
         FROM teams t LEFT JOIN areas a ON a.id = t.area_id
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
-        WHERE t.active
+        WHERE t.active AND t.kind = 'team'
           AND (len(?::VARCHAR[]) = 0 OR a.name_key IN (SELECT unnest(?::VARCHAR[])))
         """,
         [list(keys), list(keys)],
@@ -258,6 +260,7 @@ def _order_agenda(
 
 
 @requires(EDITOR, "start a meeting")
+@retry_on_conflict  # two starts at once: the second is told the meeting exists
 def create_meeting(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -307,31 +310,28 @@ def create_meeting(
     if not teams:
         _refuse(f"{scope_label(names)} has no active teams to put on an agenda")
     agenda = _order_agenda(con, teams, order, day, names, scope_key)
-    import duckdb
-
-    try:
-        with transaction(con):
-            meeting_id = scalar(
-                con,
-                """
-                INSERT INTO meetings (held_on, title, scope_areas, scope_key, agenda_order,
-                                      agenda, created_at, created_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """,
-                [day, title, names, scope_key, order, [t["id"] for t in agenda], _now(), who],
-            )
-            con.execute(
-                "INSERT INTO attendance (meeting_id, team_id, champion, present) "
-                "SELECT ?, unnest(?::INTEGER[]), unnest(?::VARCHAR[]), NULL",
-                [meeting_id, [t["id"] for t in agenda], [t["champion"] for t in agenda]],
-            )
-            audit.record(
-                con, who, "meeting.create", f"meeting {meeting_id}",
-                after={"held_on": day, "scope": names, "order": order, "title": title,
-                       "agenda": [t["name"] for t in agenda]},
-            )  # fmt: skip
-    except duckdb.ConstraintException:
-        raise Conflict(f"There is already a meeting on {day} for {scope_label(names)}.") from None
+    # Started twice at once, the second start's insert is refused; run again, it finds
+    # the first one's meeting above.
+    with transaction(con):
+        meeting_id = scalar(
+            con,
+            """
+            INSERT INTO meetings (held_on, title, scope_areas, scope_key, agenda_order,
+                                  agenda, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
+            [day, title, names, scope_key, order, [t["id"] for t in agenda], _now(), who],
+        )
+        con.execute(
+            "INSERT INTO attendance (meeting_id, team_id, champion, present) "
+            "SELECT ?, unnest(?::INTEGER[]), unnest(?::VARCHAR[]), NULL",
+            [meeting_id, [t["id"] for t in agenda], [t["champion"] for t in agenda]],
+        )
+        audit.record(
+            con, who, "meeting.create", f"meeting {meeting_id}",
+            after={"held_on": day, "scope": names, "order": order, "title": title,
+                   "agenda": [t["name"] for t in agenda]},
+        )  # fmt: skip
     return meeting_id
 
 
@@ -417,30 +417,64 @@ def meeting_on(
 
 
 @requires(EDITOR, "move through a meeting")
+@retry_on_conflict
 def set_position(con: duckdb.DuckDBPyConnection, meeting_id: int, position: int, who: str) -> str:
     """Show the team at ``position`` (0-based) of the agenda: the previous or the next one,
-    or any other. The team is recorded as presented in this meeting."""
-    meeting = _meeting_row(con, meeting_id)
-    _require_open(meeting, "its walk through the teams is over")
-    size = len(meeting["agenda"])
+    or any other. The team is recorded as presented in this meeting.
+
+    The last move wins: it is where the room is now (every laptop that follows goes
+    there), and two people moving to the same team at once agree.
+    """
+    with transaction(con):
+        claim(con, "meeting", meeting_id)
+        meeting = _meeting_row(con, meeting_id)
+        _require_open(meeting, "its walk through the teams is over")
+        return _move(con, meeting, position, who)
+
+
+@requires(EDITOR, "move through a meeting")
+@retry_on_conflict
+def open_at(con: duckdb.DuckDBPyConnection, meeting_id: int, position: int, who: str) -> str | None:
+    """The meeting opens at the team at ``position``: it is presented, as if moved to.
+
+    Once only: when nobody has moved through the meeting yet, it is open, and its day has
+    come (a meeting looked at ahead of its day is being prepared, not held). Returns None
+    when it records nothing, so a page may call it whenever it shows such a meeting.
+    """
+
+    def opens(meeting: dict[str, Any]) -> bool:
+        return (meeting["current_position"] is None and meeting["status"] == "open"
+                and meeting["held_on"] <= today_utc())  # fmt: skip
+
+    if not opens(_meeting_row(con, meeting_id)):
+        return None  # nothing to record, so nothing claimed: pages call this freely
+    with transaction(con):
+        claim(con, "meeting", meeting_id)
+        meeting = _meeting_row(con, meeting_id)
+        return _move(con, meeting, position, who) if opens(meeting) else None
+
+
+def _move(con: duckdb.DuckDBPyConnection, meeting: dict[str, Any], position: int, who: str) -> str:
+    """:func:`set_position`'s checking and writing, in its transaction."""
+    meeting_id, size = meeting["id"], len(meeting["agenda"])
     if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < size:
         _refuse(f"position {position} is not on the agenda; it has positions 0 to {size - 1}")
     team_id = meeting["agenda"][position]
     team = scalar(con, "SELECT name FROM teams WHERE id = ?", [team_id])
-    with transaction(con):
-        con.execute("UPDATE meetings SET current_position = ? WHERE id = ?", [position, meeting_id])
-        con.execute(
-            "INSERT INTO presented (meeting_id, team_id, presented_at) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            [meeting_id, team_id, _now()],
-        )
-        audit.record(con, who, "meeting.position", f"meeting {meeting_id}",
-                     before={"position": meeting["current_position"]},
-                     after={"position": position, "team": team})  # fmt: skip
+    con.execute("UPDATE meetings SET current_position = ? WHERE id = ?", [position, meeting_id])
+    con.execute(
+        "INSERT INTO presented (meeting_id, team_id, presented_at) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [meeting_id, team_id, _now()],
+    )
+    audit.record(con, who, "meeting.position", f"meeting {meeting_id}",
+                 before={"position": meeting["current_position"]},
+                 after={"position": position, "team": team})  # fmt: skip
     return f"Now presenting: {team} ({position + 1} of {size})."
 
 
 @requires(EDITOR, "take attendance")
+@retry_on_conflict
 def set_attendance(
     con: duckdb.DuckDBPyConnection, meeting_id: int, team: str, present: bool | None, who: str
 ) -> str:
@@ -448,13 +482,24 @@ def set_attendance(
 
     While the meeting is open the team's current champion is recorded (a handover since
     the meeting was created counts); a finished meeting keeps the champion it had, and
-    may still be corrected.
+    may still be corrected. A mark is what its writer sees in the room now, so the last
+    one stands: two people ticking the same champion present agree, and the audit log
+    keeps every mark with the one it replaced.
     """
+    if present is not None and not isinstance(present, bool):
+        _refuse("attendance is present (true), absent (false) or not marked (none)")
+    with transaction(con):
+        return _set_attendance(con, meeting_id, team, present, who)
+
+
+def _set_attendance(
+    con: duckdb.DuckDBPyConnection, meeting_id: int, team: str, present: bool | None, who: str
+) -> str:
+    """:func:`set_attendance`'s reading, checking and writing, in its transaction."""
     meeting = _meeting_row(con, meeting_id)
     found = _team(con, team)
     _on_agenda(meeting, found)
-    if present is not None and not isinstance(present, bool):
-        _refuse("attendance is present (true), absent (false) or not marked (none)")
+    claim(con, "attendance", meeting_id, found["id"])
     before = rows(
         con,
         "SELECT champion, present FROM attendance WHERE meeting_id = ? AND team_id = ?",
@@ -475,19 +520,19 @@ def set_attendance(
     words = {True: "present", False: "absent", None: "not marked"}[present]
     if before == {"champion": champion, "present": present}:
         return f"{champion} ({found['name']}) is already {words}."
-    with transaction(con):
-        con.execute(
-            "UPDATE attendance SET champion = ?, present = ? WHERE meeting_id = ? AND team_id = ?",
-            [champion, present, meeting_id, found["id"]],
-        )
-        audit.record(con, who, "meeting.attendance", f"meeting {meeting_id}",
-                     before={"team": found["name"], **before},
-                     after={"team": found["name"], "champion": champion,
-                            "present": present})  # fmt: skip
+    con.execute(
+        "UPDATE attendance SET champion = ?, present = ? WHERE meeting_id = ? AND team_id = ?",
+        [champion, present, meeting_id, found["id"]],
+    )
+    audit.record(con, who, "meeting.attendance", f"meeting {meeting_id}",
+                 before={"team": found["name"], **before},
+                 after={"team": found["name"], "champion": champion,
+                        "present": present})  # fmt: skip
     return f"{champion} ({found['name']}): {words}."
 
 
 @requires(EDITOR, "record the meeting's leader")
+@retry_on_conflict
 def set_leader(
     con: duckdb.DuckDBPyConnection,
     meeting_id: int,
@@ -498,25 +543,26 @@ def set_leader(
     """Record whether the area head or another leader attended, and who.
 
     Without a name, a present leader of a one-area meeting is that area's head (when it
-    has one). ``present`` None clears the mark.
+    has one). ``present`` None clears the mark. As attendance, the last mark stands.
     """
-    meeting = _meeting_row(con, meeting_id)
     if present is not None and not isinstance(present, bool):
         _refuse("the leader is present (true), absent (false) or not marked (none)")
     leader = _text(name, "leader's name", limit=MAX_SHORT, required=False) or None
-    if present and leader is None and len(meeting["scope_areas"]) == 1:
-        leader = scalar(
-            con,
-            "SELECT nullif(trim(head), '') FROM areas WHERE name_key = ?",
-            [name_key(meeting["scope_areas"][0])],
-        )
-    if not present:
-        leader = None
-    before = {"present": meeting["leader_present"], "name": meeting["leader_name"]}
-    after = {"present": present, "name": leader}
-    if before == after:
-        return "The leader's attendance is already recorded so."
     with transaction(con):
+        claim(con, "meeting", meeting_id)
+        meeting = _meeting_row(con, meeting_id)
+        if present and leader is None and len(meeting["scope_areas"]) == 1:
+            leader = scalar(
+                con,
+                "SELECT nullif(trim(head), '') FROM areas WHERE name_key = ?",
+                [name_key(meeting["scope_areas"][0])],
+            )
+        if not present:
+            leader = None
+        before = {"present": meeting["leader_present"], "name": meeting["leader_name"]}
+        after = {"present": present, "name": leader}
+        if before == after:
+            return "The leader's attendance is already recorded so."
         con.execute(
             "UPDATE meetings SET leader_present = ?, leader_name = ? WHERE id = ?",
             [present, leader, meeting_id],
@@ -529,6 +575,7 @@ def set_leader(
 
 
 @requires(EDITOR, "write meeting notes")
+@retry_on_conflict
 def set_note(
     con: duckdb.DuckDBPyConnection,
     meeting_id: int,
@@ -544,25 +591,27 @@ def set_note(
     Notes may be written before the meeting (what we're doing, feedback wanted), during
     it, and corrected after it. The text is kept as given, blank space around it removed.
     ``expected`` is the text the writer started from: when someone else has saved another
-    text since, nothing is saved and StaleEdit shows theirs.
+    text since (even at the same moment), nothing is saved and StaleEdit shows theirs.
+    Without it (the command line) the text replaces whatever is stored.
     """
     if kind not in NOTE_KINDS:
         _refuse(f"unknown kind of note {kind!r}; choose one of {', '.join(NOTE_KINDS)}")
-    meeting = _meeting_row(con, meeting_id)
-    found = _team(con, team)
-    _on_agenda(meeting, found)
     value = _text(text, NOTE_LABELS[kind].lower(), required=False)
-    before = scalar(
-        con,
-        "SELECT text FROM meeting_notes WHERE meeting_id = ? AND team_id = ? AND kind = ?",
-        [meeting_id, found["id"], kind],
-    )
-    if (before or "") == value:
-        return f"{NOTE_LABELS[kind]} for {found['name']} is unchanged."
-    if expected is not None and (before or "") != expected.strip():
-        raise stale(f"{found['name']}'s {NOTE_LABELS[kind].lower()}",
-                    [f"it now reads {before or '(empty)'!r}"])  # fmt: skip
     with transaction(con):
+        meeting = _meeting_row(con, meeting_id)
+        found = _team(con, team)
+        _on_agenda(meeting, found)
+        claim(con, "meeting note", meeting_id, found["id"], kind)
+        before = scalar(
+            con,
+            "SELECT text FROM meeting_notes WHERE meeting_id = ? AND team_id = ? AND kind = ?",
+            [meeting_id, found["id"], kind],
+        )
+        if (before or "") == value:
+            return f"{NOTE_LABELS[kind]} for {found['name']} is unchanged."
+        if expected is not None and (before or "") != expected.strip():
+            raise stale(f"{found['name']}'s {NOTE_LABELS[kind].lower()}",
+                        [f"it now reads {before or '(empty)'!r}"])  # fmt: skip
         if value:
             con.execute(
                 """
@@ -589,12 +638,17 @@ def set_note(
 
 
 @requires(EDITOR, "finish a meeting")
+@retry_on_conflict  # finished twice at once: the second is told it was finished before
 def finish(con: duckdb.DuckDBPyConnection, meeting_id: int, who: str) -> str:
     """Finish the meeting: champions not marked present are absent, as is an unmarked
     leader. Notes, attendance and actions may still be corrected afterwards."""
-    meeting = _meeting_row(con, meeting_id)
-    _require_open(meeting, "it was finished before")
     with transaction(con):
+        # Finishing changes the meeting and marks attendance: nobody moves through the
+        # agenda, records the leader or marks a champion at the same moment.
+        claim(con, "meeting", meeting_id)
+        meeting = _meeting_row(con, meeting_id)
+        _require_open(meeting, "it was finished before")
+        claim_each(con, "attendance", [(meeting_id, team_id) for team_id in meeting["agenda"]])
         unmarked = con.execute(
             "UPDATE attendance SET present = false "
             "WHERE meeting_id = ? AND champion IS NOT NULL AND present IS NULL",
@@ -681,20 +735,39 @@ def add_action(
 
 
 @requires(EDITOR, "close or reopen an action item")
+@retry_on_conflict
 def set_action_status(
     con: duckdb.DuckDBPyConnection,
     action_id: int,
     status: str,
     who: str,
     meeting_id: int | None = None,
+    *,
+    expected: str | None = None,
 ) -> str:
     """Mark an action item done, dropped, or open again.
 
     Closed in a meeting (``meeting_id``), it is closed on the meeting's date; else today
-    (never before the day it was raised).
+    (never before the day it was raised). ``expected`` is the status the person saw:
+    when someone else has changed it since to another status than this one, nothing is
+    saved (StaleEdit). Asking for the status it already has is no change and no error.
     """
     if status not in ACTION_STATUSES:
         _refuse(f"unknown action status {status!r}; choose one of {', '.join(ACTION_STATUSES)}")
+    with transaction(con):
+        return _set_action_status(con, action_id, status, who, meeting_id, expected)
+
+
+def _set_action_status(
+    con: duckdb.DuckDBPyConnection,
+    action_id: int,
+    status: str,
+    who: str,
+    meeting_id: int | None,
+    expected: str | None,
+) -> str:
+    """:func:`set_action_status`'s reading, checking and writing, in its transaction."""
+    claim(con, "action", action_id)
     action = _action_row(con, action_id)
     closed_on = max(today_utc(), action["raised_on"])
     if meeting_id is not None:
@@ -707,6 +780,9 @@ def set_action_status(
         closed_on = meeting["held_on"]
     if action["status"] == status:
         return f"Action {action_id} is already {status}."
+    if expected is not None and action["status"] != expected:
+        raise stale(f"action {action_id} ({action['team']}: {action['text']})",
+                    [f"status: now {action['status']} (was {expected})"])  # fmt: skip
     before = {"status": action["status"], "closed_on": action["closed_on"],
               "closed_in_meeting": action["closed_in_meeting"]}  # fmt: skip
     if status == OPEN:
@@ -715,15 +791,13 @@ def set_action_status(
     else:
         after = {"status": status, "closed_on": closed_on, "closed_in_meeting": meeting_id}
         closed_at = _now()
-    with transaction(con):
-        con.execute(
-            "UPDATE action_items SET status = ?, closed_on = ?, closed_at = ?, "
-            "closed_in_meeting = ? WHERE id = ?",
-            [after["status"], after["closed_on"], closed_at, after["closed_in_meeting"],
-             action_id],
-        )  # fmt: skip
-        audit.record(con, who, "action.status", f"action {action_id}", before=before,
-                     after=after)  # fmt: skip
+    con.execute(
+        "UPDATE action_items SET status = ?, closed_on = ?, closed_at = ?, "
+        "closed_in_meeting = ? WHERE id = ?",
+        [after["status"], after["closed_on"], closed_at, after["closed_in_meeting"], action_id],
+    )
+    audit.record(con, who, "action.status", f"action {action_id}", before=before,
+                 after=after)  # fmt: skip
     words = {OPEN: "open again", DONE: "done", DROPPED: "dropped"}[status]
     return f"Action {action_id} ({action['team']}: {action['text']}) is {words}."
 
@@ -867,19 +941,24 @@ def team_view(
     - ``changes``, since the team's previous meeting: previous_meeting (id, held_on, or
       None), actions_closed (closed after it, up to this meeting), previous_notes (kind ->
       text), values (per metric: key, label, then (its value as of that meeting), now,
-      change, better).
+      change, better);
+    - ``removed``: True for a place on the agenda whose team was deleted since (as undoing
+      the import that created it does), which has nothing else to show.
 
     ``progress`` may pass :func:`_progress_index` computed once for many teams, and
     ``shared`` what :func:`_shared_reads` reads once for all teams of the meeting.
     """
     shared = shared or _shared_reads(con, get_meeting(con, meeting_id))
     meeting = shared["meeting"]
+    gone = next((t for t in meeting["teams"] if t["removed"] and t["team"] == team), None)
+    if gone is not None:
+        return _removed_view(meeting, gone)
     found = _team(con, team)
     position = _on_agenda(meeting, found)
     entry = meeting["teams"][position]
     day = meeting["held_on"]
-    if progress is None:
-        progress = _progress_index(con, day, team=found["name"])
+    if progress is None:  # a team retired since has its numbers shown, without statuses
+        progress = _progress_index(con, day, team=found["name"]) if found["active"] else {}
     heads = (
         shared["headlines"][found["id"]]
         if "headlines" in shared
@@ -888,7 +967,7 @@ def team_view(
     metric_rows = []
     for h in heads:
         m: MetricDef = h["metric"]
-        change = None if h["previous"] is None else h["value"] - h["previous"]
+        change = None if h["vs_previous"] is None else h["vs_previous"].value
         p = progress.get((found["name_key"], m.key))
         metric_rows.append({
             "metric": m, "key": m.key, "label": m.label, "week": h["week"], "value": h["value"],
@@ -958,7 +1037,22 @@ def team_view(
         "open_actions": opened,
         "actions_raised": raised,
         "changes": changes,
+        "removed": False,
     }
+
+
+def _removed_view(meeting: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """:func:`team_view` of an agenda place whose team was deleted since: nothing to show."""
+    return {
+        "meeting_id": meeting["id"], "held_on": meeting["held_on"],
+        "week": latest_complete_week(meeting["held_on"]), "team": entry["team"], "area": None,
+        "position": entry["position"], "presented": entry["presented"], "champion": None,
+        "present": None, "metrics": [], "notes": dict.fromkeys(NOTE_KINDS, ""),
+        "notes_detail": {}, "open_actions": [], "actions_raised": [],
+        "changes": {"previous_meeting": None, "actions_closed": [], "previous_notes": {},
+                    "values": []},
+        "removed": True,
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- community health
@@ -1087,25 +1181,6 @@ def community_health(
 # ---------------------------------------------------------------------------- the summary
 
 
-def fmt(value: float | None, *, signed: bool = False) -> str:
-    """A number with about three significant digits (as ``ddq.progress.fmt``)."""
-    from ddq.progress import fmt as progress_fmt
-
-    return progress_fmt(value, signed=signed)
-
-
-def number(metric: MetricDef, value: float | None, *, signed: bool = False) -> str:
-    """A metric's value as the summary writes it (about three significant digits)."""
-    text = fmt(value, signed=signed)
-    if value is None:
-        return text
-    if metric.unit == PERCENT:
-        return text + "%"
-    if metric.unit == DAYS:
-        return text + " days"
-    return text
-
-
 def _indented(text: str, indent: str) -> str:
     """User text as given; its later lines indented so that they stay in the list item."""
     lines = text.split("\n")
@@ -1114,7 +1189,7 @@ def _indented(text: str, indent: str) -> str:
 
 def _metric_words(row: dict[str, Any], week: dt.date) -> str:
     m: MetricDef = row["metric"]
-    words = f"{m.label} {number(m, row['value'])}"
+    words = f"{m.label} {text.number(row['value'], m.unit)}"
     details = []
     if row["week"] != week:
         details.append(f"week of {row['week']}")
@@ -1122,10 +1197,11 @@ def _metric_words(row: dict[str, Any], week: dt.date) -> str:
         details.append("no value the week before")
     elif row["change"] == 0:
         details.append("unchanged")
-    else:  # a percentage changes by points, not by a percentage of itself
-        details.append(fmt(row["change"], signed=True) + (" days" if m.unit == DAYS else ""))
+    else:
+        details.append(text.change(row["change"], m.unit))
     if row["target"] is not None:
-        details.append(f"target {number(m, row['target'])} by {row['due']}: {row['status']}")
+        target = text.number(row["target"], m.unit, exact=True)
+        details.append(f"target {target} by {row['due']}: {row['status']}")
     return f"{words} ({'; '.join(details)})"
 
 
@@ -1267,3 +1343,84 @@ def summary_markdown(con: duckdb.DuckDBPyConnection, meeting_id: int) -> str:
     else:
         out.append("- Overdue actions: none")
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ finding a meeting or a team
+
+
+def choose_meeting(
+    listed: Sequence[dict[str, Any]],
+    *,
+    meeting_id: int | None = None,
+    day: dt.date | None = None,
+    areas: Sequence[str] = (),
+) -> int:
+    """The meeting named by id, else by day (and areas), else the latest held (of those areas).
+
+    ``listed`` is :func:`meetings` (newest first). The command and the page's links both
+    find meetings this way; NotFound or Conflict say what to do.
+    """
+    wanted = sorted(name_key(a) for a in areas)
+
+    def in_scope(m: dict[str, Any]) -> bool:
+        return not areas or sorted(name_key(a) for a in m["scope_areas"]) == wanted
+
+    if meeting_id is not None:
+        if not any(m["id"] == meeting_id for m in listed):
+            raise NotFound(f"There is no meeting {meeting_id}; `ddq meeting list` shows them.")
+        return meeting_id
+    if day is None:
+        held = [m for m in listed if m["held_on"] <= clock.today() and in_scope(m)]
+        if not held:
+            raise NotFound("No meeting has been held yet; start one with `ddq meeting start`.")
+        return held[0]["id"]
+    same_day = [m for m in listed if m["held_on"] == day and in_scope(m)]
+    if not same_day:
+        scope = f" for {scope_label(list(areas))}" if areas else ""
+        raise NotFound(f"There is no meeting on {day}{scope}; `ddq meeting list` shows them.")
+    if len(same_day) > 1:
+        choices = "; ".join(f"meeting {m['id']}: {m['scope']}" for m in same_day)
+        raise Conflict(f"{len(same_day)} meetings on {day} ({choices}); name one by its id "
+                       "or its areas.")  # fmt: skip
+    return same_day[0]["id"]
+
+
+def meeting_named(listed: Sequence[dict[str, Any]], text: str) -> int:
+    """The meeting a link or a person names: its id, or its date (2026-03-09)."""
+    text = text.strip()
+    if text.isdigit():
+        return choose_meeting(listed, meeting_id=int(text))
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise NotFound(
+            f"{text!r} is neither a meeting's number nor a date like 2026-03-09."
+        ) from None
+    return choose_meeting(listed, day=day)
+
+
+def find_meeting(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    meeting_id: int | None = None,
+    day: dt.date | None = None,
+    areas: Sequence[str] = (),
+) -> int:
+    """:func:`choose_meeting` among the stored meetings."""
+    return choose_meeting(meetings(con), meeting_id=meeting_id, day=day, areas=areas)
+
+
+def agenda_position(found: dict[str, Any], team: str) -> int:
+    """The 0-based place on the meeting's agenda of ``team``: its name (case and spacing
+    ignored) or its number on the agenda, from 1."""
+    teams = found["teams"]
+    by_name = [t["position"] for t in teams if name_key(t["team"]) == name_key(team)]
+    if by_name:
+        return by_name[0]
+    text = team.strip()
+    if text.isdigit() and 1 <= int(text) <= len(teams):
+        return int(text) - 1
+    guess = closest_name(team, [t["team"] for t in teams])
+    hint = f" Did you mean {guess!r}?" if guess else ""
+    raise NotFound(f"{team!r} is neither a team on this meeting's agenda nor its number "
+                   f"(1 to {len(teams)}).{hint}")  # fmt: skip

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ddq import clock
 from ddq.db import rows
 
 if TYPE_CHECKING:
@@ -62,14 +63,8 @@ def fold_name(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name.strip().lower())
 
 
-def week_monday(day: dt.date) -> dt.date:
-    """The Monday of the ISO week that ``day`` falls in."""
-    return day - dt.timedelta(days=day.weekday())
-
-
-def today_utc() -> dt.date:
-    """Today's date in UTC: weeks turn over at the same moment for every team."""
-    return dt.datetime.now(dt.UTC).date()
+week_monday = clock.week_start
+today_utc = clock.today
 
 
 def current_week(today: dt.date | None = None) -> dt.date:
@@ -89,15 +84,22 @@ def catalog(con: duckdb.DuckDBPyConnection) -> list[MetricDef]:
     ]
 
 
-def team_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Names of all teams, active or not, sorted case-insensitively."""
-    return [r["name"] for r in rows(con, "SELECT name FROM teams ORDER BY name_key")]
+def team_names(con: duckdb.DuckDBPyConnection, *, own_only: bool = False) -> list[str]:
+    """Names of all teams, active or not, sorted case-insensitively.
+
+    Unassigned (the bugs no team owns) is listed while it holds values, unless ``own_only``.
+    """
+    return [r["name"] for r in rows(
+        con,
+        "SELECT name FROM teams WHERE kind = 'team' OR (active AND NOT ?) ORDER BY name_key",
+        [own_only],
+    )]  # fmt: skip
 
 
 def counts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """Sizes of the database at a glance: areas, teams, values and the weeks they span."""
     areas_n, teams_n = con.execute(
-        "SELECT (SELECT count(*) FROM areas), (SELECT count(*) FROM teams WHERE active)"
+        "SELECT (SELECT count(*) FROM areas), (SELECT count(*) FROM teams WHERE active AND kind = 'team')"
     ).fetchone()
     values_n, first, last = con.execute(
         "SELECT count(*), min(week), max(week) FROM metric_values"

@@ -17,6 +17,13 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
+def some_names(names: list[str], limit: int = 10) -> str:
+    """Names for one line of a message: the first ``limit``, then how many more."""
+    shown = ", ".join(names[:limit])
+    more = len(names) - limit
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 def closest_name(name: str, candidates: list[str]) -> str | None:
     """The known name most like ``name``, to suggest when a file names an unknown one."""
     by_key = {name_key(c): c for c in candidates}
@@ -27,11 +34,12 @@ def closest_name(name: str, candidates: list[str]) -> str | None:
 def find_team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
     """A team by name (case and spacing ignored), with its area; NotFound names the closest.
 
-    Keys: id, name, name_key, active, area_id, area (name or None), area_key.
+    Keys: id, name, name_key, active, kind ('team', or 'unassigned' for the bugs no team
+    owns), area_id, area (name or None), area_key.
     """
     found = rows(
         con,
-        "SELECT t.id, t.name, t.name_key, t.active, t.area_id, a.name AS area, "
+        "SELECT t.id, t.name, t.name_key, t.active, t.kind, t.area_id, a.name AS area, "
         "a.name_key AS area_key FROM teams t LEFT JOIN areas a ON a.id = t.area_id "
         "WHERE t.name_key = ?",
         [name_key(team)],
@@ -41,6 +49,19 @@ def find_team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
         hint = f" Did you mean {guess!r}?" if guess else ""
         raise NotFound(f"There is no team {team!r}.{hint}")
     return found[0]
+
+
+def find_own_team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
+    """Like :func:`find_team`, for changes only a real team can take (a champion, a target,
+    a stance): Unassigned, which holds the bugs no team owns, is refused with what to do."""
+    found = find_team(con, team)
+    if found["kind"] != "team":
+        raise NotFound(
+            f"{found['name']} holds the bugs that no team owns; it has no champion, targets or "
+            "stances. Map its components, projects or labels to teams on the Critical bugs "
+            "page (or with `ddq teams map`)."
+        )
+    return found
 
 
 def teams(con: duckdb.DuckDBPyConnection) -> list[dict]:

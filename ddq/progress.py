@@ -61,9 +61,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ddq import audit, xmr
+from ddq import audit, clock, text, xmr
 from ddq.access import EDITOR, requires
-from ddq.db import rows, transaction
+from ddq.db import claim, claim_each, retry_on_conflict, rows, transaction
 from ddq.errors import Conflict, DdqError, NotFound
 from ddq.metrics import (
     COUNT,
@@ -75,7 +75,7 @@ from ddq.metrics import (
     fold_name,
     today_utc,
 )
-from ddq.org import closest_name, find_team, name_key
+from ddq.org import closest_name, find_own_team, name_key
 from ddq.trends import latest_complete_week
 
 if TYPE_CHECKING:
@@ -173,27 +173,6 @@ def theil_sen(xs: Sequence[float], ys: Sequence[float | None]) -> float | None:
     return slopes[middle] if len(slopes) % 2 else (slopes[middle - 1] + slopes[middle]) / 2
 
 
-def fmt(value: float | None, *, signed: bool = False) -> str:
-    """A number as the tables and reasons print it: about three significant digits."""
-    if value is None or math.isnan(value):
-        return "-"
-    if value == 0:
-        return "0"
-    size = abs(value)
-    if size >= 100:
-        decimals = 0
-    elif size >= 10:
-        decimals = 1
-    elif size >= 1:
-        decimals = 2
-    else:
-        decimals = min(6, 1 - math.floor(math.log10(size)))  # two significant digits
-    text = f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "+0") else text
-
-
 def _good_sign(metric: MetricDef) -> int:
     return -1 if metric.lower_is_better else 1
 
@@ -204,9 +183,10 @@ def unit_problem(metric: MetricDef, value: float, what: str) -> str | None:
         return f"the {what} must be a number"
     if metric.unit in (COUNT, DAYS) and value < 0:
         unit = "a count" if metric.unit == COUNT else "a number of days"
-        return f"the {what} {fmt(value)} is below 0, and {metric.key} is {unit}"
+        return f"the {what} {text.number(value, exact=True)} is below 0, and {metric.key} is {unit}"
     if metric.unit == PERCENT and not 0 <= value <= 100:
-        return f"the {what} {fmt(value)} is outside 0 to 100, and {metric.key} is a percentage"
+        return (f"the {what} {text.number(value, exact=True)} is outside 0 to 100, and "
+                f"{metric.key} is a percentage")  # fmt: skip
     return None
 
 
@@ -221,7 +201,7 @@ def _better_or_equal(metric: MetricDef, value: float, than: float) -> bool:
 # ---------------------------------------------------------------------------- lookups
 
 
-_team = find_team  # one lookup for every module: see ddq.org.find_team
+_team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
 
 
 def _area(con: duckdb.DuckDBPyConnection, area: str) -> dict[str, Any]:
@@ -338,7 +318,7 @@ def _effective_baselines(
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 def _due_problem(due: dt.date, today: dt.date) -> str | None:
@@ -347,6 +327,13 @@ def _due_problem(due: dt.date, today: dt.date) -> str | None:
     if due > today + dt.timedelta(days=365 * MAX_DUE_YEARS):
         return f"the due date {due} is more than {MAX_DUE_YEARS} years away; check the year"
     return None
+
+
+def quarter_after(day: dt.date) -> dt.date:
+    """The last day of the quarter after ``day``'s: a due date far enough for a trend to show."""
+    quarter = (day.month - 1) // 3 + 2  # the quarter after the next one, counted from 0
+    starts = dt.date(day.year + quarter // 4, quarter % 4 * 3 + 1, 1)
+    return starts - dt.timedelta(days=1)
 
 
 def _period_problem(period: tuple[dt.date, dt.date], today: dt.date) -> str | None:
@@ -364,6 +351,16 @@ def _refuse(problems: list[str]) -> None:
     if problems:
         text = "; ".join(problems)
         raise InvalidTarget(text[0].upper() + text[1:] + ".")
+
+
+def _named(m: MetricDef) -> str:
+    """The metric's label inside a sentence: ``median days to resolve critical``."""
+    return m.label[:1].lower() + m.label[1:] if m.label[1:2].islower() else m.label
+
+
+def _amount(m: MetricDef, value: float) -> str:
+    """A target with its unit, as a sentence says it: ``5 days``, ``95%``, ``12``."""
+    return text.number(value, m.unit, exact=True)
 
 
 def _stored(con: duckdb.DuckDBPyConnection, team_id: int, metric: str) -> dict[str, Any] | None:
@@ -395,6 +392,7 @@ def _upsert(
 
 
 @requires(EDITOR, "set a target")
+@retry_on_conflict
 def set_target(
     con: duckdb.DuckDBPyConnection,
     team: str,
@@ -414,7 +412,9 @@ def set_target(
     of the team's first BASELINE_WEEKS reported weeks. Refused, with every reason, when the
     team or metric is unknown, the team is retired, the due date has passed, a value is
     outside what the metric can take, or the target is worse than the baseline (a target
-    equal to the baseline means holding the line, and is accepted).
+    equal to the baseline means holding the line, and is accepted). The form sets a
+    target afresh rather than editing the stored one, so the last one set stands; the
+    audit log records each with the target it replaced.
     """
     day = today or today_utc()
     found = _team(con, team)
@@ -440,17 +440,20 @@ def set_target(
     start = effective["effective_baseline"]
     if start is None and baseline_period is not None:
         _refuse([_baseline_problem({**values, **effective})])
+    target_words, start_words = text.numbers([target, start], m.unit, exact=[True])
     if start is not None and not _better_or_equal(m, target, start):
         better, side = ("lower", "below") if m.lower_is_better else ("higher", "above")
         _refuse([
-            f"the target {fmt(target)} is worse than the baseline {fmt(start)} "
+            f"the target {target_words} is worse than the baseline {start_words} "
             f"({_baseline_words({**values, **effective})}): {better} is better for {m.key}, "
             f"so the target must be {side} the baseline, or equal to it to hold the line"
         ])  # fmt: skip
-    before = _stored(con, found["id"], m.key)
-    if before == values:
-        return f"{found['name']} already has this target for {m.key}."
     with transaction(con):
+        claim(con, "target", found["id"], m.key)
+        before = _stored(con, found["id"], m.key)
+        if before == values:
+            return (f"{found['name']} already has this target for {_named(m)}: "
+                    f"{_amount(m, target)} by {due}.")  # fmt: skip
         _upsert(con, found["id"], m.key, values, who)
         audit.record(con, who, "target.set", found["name"],
                      before=None if before is None else {"metric": m.key, **before},
@@ -458,29 +461,34 @@ def set_target(
     if start is None:
         base = "the baseline is not known yet: it will be the mean of the first 4 reported weeks"
     else:
-        base = f"baseline {fmt(start)}, {_baseline_words({**values, **effective})}"
-    verb = "changed to" if before else "set:"
-    return f"Target for {found['name']}, {m.key} {verb} {fmt(target)} by {due} ({base})."
+        base = f"baseline {start_words}, {_baseline_words({**values, **effective})}"
+    verb = "changed" if before else "set"
+    return (f"Target for {_named(m)} {verb} for {found['name']}: {target_words} by {due} "
+            f"({base}).")  # fmt: skip
 
 
 @requires(EDITOR, "remove a target")
+@retry_on_conflict
 def remove_target(con: duckdb.DuckDBPyConnection, team: str, metric: str, *, who: str) -> str:
     """Remove a team's target for a metric (the audit log keeps what it was)."""
     found = _team(con, team)
     m = _metric(con, metric)
-    before = _stored(con, found["id"], m.key)
-    if before is None:
-        return f"{found['name']} has no target for {m.key}."
     with transaction(con):
+        claim(con, "target", found["id"], m.key)
+        before = _stored(con, found["id"], m.key)
+        if before is None:
+            return f"{found['name']} has no target for {m.key}."
         con.execute("DELETE FROM targets WHERE team_id = ? AND metric = ?", [found["id"], m.key])
         audit.record(con, who, "target.remove", found["name"], before={"metric": m.key, **before})
     return (
-        f"Target for {found['name']}, {m.key} removed (it was {fmt(before['target'])} by "
+        f"Target for {found['name']}, {m.key} removed (it was "
+        f"{text.number(before['target'], m.unit, exact=True)} by "
         f"{before['due']})."
     )
 
 
 @requires(EDITOR, "set an area's targets")
+@retry_on_conflict
 def adopt_area_target(
     con: duckdb.DuckDBPyConnection,
     area: str,
@@ -505,6 +513,21 @@ def adopt_area_target(
     m = _metric(con, metric)
     target = float(target)
     _refuse([p for p in (unit_problem(m, target, "target"), _due_problem(due, day)) if p])
+    with transaction(con):
+        return _adopt_area_target(con, found_area, m, target, due, who, teams, day)
+
+
+def _adopt_area_target(
+    con: duckdb.DuckDBPyConnection,
+    found_area: dict[str, Any],
+    m: MetricDef,
+    target: float,
+    due: dt.date,
+    who: str,
+    teams: Iterable[str] | None,
+    day: dt.date,
+) -> dict[str, Any]:
+    """:func:`adopt_area_target`'s reading, checking and writing, in its transaction."""
     members = rows(
         con,
         """
@@ -533,33 +556,78 @@ def adopt_area_target(
         latest_complete_week(day),
     )
     done, already, unchanged = [], [], []
-    with transaction(con):
-        for r in members:
-            values = {"baseline": r["baseline"], "baseline_from": r["baseline_from"],
-                      "baseline_to": r["baseline_to"], "target": target, "due": due}  # fmt: skip
-            start = baselines[(r["id"], m.key)]["effective_baseline"]
-            if start is not None and _better_or_equal(m, start, target):
-                already.append(r["name"])
-            before = None if r["target"] is None else {
-                k: r[k] for k in ("baseline", "baseline_from", "baseline_to", "target", "due")
-            }  # fmt: skip
-            if before == values:
-                unchanged.append(r["name"])
-                continue
-            _upsert(con, r["id"], m.key, values, who)
-            audit.record(con, who, "target.set", r["name"],
-                         before=None if before is None else {"metric": m.key, **before},
-                         after={"metric": m.key, "area_wide": found_area["name"], **values})  # fmt: skip
-            done.append(r["name"])
-    message = (
-        f"Area target for {found_area['name']}, {m.key}: {fmt(target)} by {due}, set for "
-        f"{len(done)} team(s)"
-    )
-    if unchanged:
-        message += f", {len(unchanged)} already had it"
+    claim_each(con, "target", [(r["id"], m.key) for r in members])
+    for r in members:
+        values = {"baseline": r["baseline"], "baseline_from": r["baseline_from"],
+                  "baseline_to": r["baseline_to"], "target": target, "due": due}  # fmt: skip
+        start = baselines[(r["id"], m.key)]["effective_baseline"]
+        if start is not None and _better_or_equal(m, start, target):
+            already.append(r["name"])
+        before = None if r["target"] is None else {
+            k: r[k] for k in ("baseline", "baseline_from", "baseline_to", "target", "due")
+        }  # fmt: skip
+        if before == values:
+            unchanged.append(r["name"])
+            continue
+        _upsert(con, r["id"], m.key, values, who)
+        audit.record(con, who, "target.set", r["name"],
+                     before=None if before is None else {"metric": m.key, **before},
+                     after={"metric": m.key, "area_wide": found_area["name"], **values})  # fmt: skip
+        done.append(r["name"])
+    everyone = f"{len(members)} {found_area['name']} team{'' if len(members) == 1 else 's'}"
+    if not done:
+        message = f"The {everyone} already had this target for {_named(m)}"
+    elif unchanged:
+        message = (f"Target for {_named(m)} set for {len(done)} of the {everyone} "
+                   f"({len(unchanged)} already had it)")  # fmt: skip
+    else:
+        message = f"Target for {_named(m)} set for the {everyone}"
+    message += f": {_amount(m, target)} by {due}"
     if already:
         message += f"; already at or beyond it from their baseline: {', '.join(already)}"
     return {"teams": done, "already": already, "unchanged": unchanged, "message": message + "."}
+
+
+@dataclass(frozen=True)
+class TargetDraft:
+    """What a target form starts from, before the person changes anything."""
+
+    target: float | None  # None: nothing to start from, so the person types it
+    due: dt.date
+
+
+def target_draft(
+    con: duckdb.DuckDBPyConnection,
+    metric: str,
+    *,
+    team: str | None = None,
+    area: str | None = None,
+    today: dt.date | None = None,
+) -> TargetDraft:
+    """Where a form setting ``team``'s (or every team of ``area``'s) target should start.
+
+    The target the team has for the metric, or that every active team of the area shares;
+    else none, never a made-up number. Its due date when that is still ahead, else the end
+    of the next quarter (a date today would leave no time for a trend to show).
+    """
+    day = today or today_utc()
+    m = _metric(con, metric)
+    if team is not None:
+        stored = rows(con, "SELECT target, due FROM targets WHERE team_id = ? AND metric = ?",
+                      [_team(con, team)["id"], m.key])  # fmt: skip
+    elif area is not None:
+        stored = rows(
+            con,
+            "SELECT DISTINCT tg.target, tg.due FROM teams t LEFT JOIN targets tg "
+            "ON tg.team_id = t.id AND tg.metric = ? WHERE t.active AND t.area_id = ?",
+            [m.key, _area(con, area)["id"]],
+        )
+    else:
+        stored = []
+    if len(stored) != 1 or stored[0]["target"] is None:
+        return TargetDraft(None, quarter_after(day))
+    due = stored[0]["due"]
+    return TargetDraft(stored[0]["target"], due if due > day else quarter_after(day))
 
 
 def targets(
@@ -571,7 +639,7 @@ def targets(
 ) -> list[dict[str, Any]]:
     """Every target (of a team, or an area's teams), sorted by area, team and metric.
 
-    Each row: team, area, active, metric (key), label, baseline (effective; None when not
+    Each row: team, area, active, metric (key), label, unit, baseline (effective; None when not
     known yet), baseline_source (in words), baseline_value/_from/_to (as set), target,
     due, set_at, set_by.
     """
@@ -592,7 +660,7 @@ def targets(
         ),
         {_BASELINES}
         SELECT w.*, b.effective_baseline, b.baseline_points, b.baseline_first_week,
-               b.baseline_last_week, d.label, d.position
+               b.baseline_last_week, d.label, d.unit, d.position
         FROM wanted w JOIN baselines b ON b.team_id = w.team_id AND b.metric = w.metric
         LEFT JOIN metric_defs d ON d.key = w.metric
         ORDER BY w.area_key NULLS LAST, w.name_key, d.position, w.metric
@@ -608,6 +676,7 @@ def targets(
             "active": r["active"],
             "metric": r["metric"],
             "label": r["label"] or r["metric"],
+            "unit": r["unit"],
             "baseline": r["effective_baseline"],
             "baseline_source": _baseline_words(r),
             "baseline_value": r["baseline"],
@@ -647,6 +716,9 @@ class TeamMetricProgress:
     needed: float | None = None  # units per week to reach the target by the due date
     weeks_left: float | None = None
     projection: float | None = None  # current + slope x weeks_left
+    # The fitted trend (through the current level, at the slope) at ``as_of``: where the
+    # projection starts, on the same line the status is judged by.
+    trend_now: float | None = None
     reported_weeks: int = 0  # of the last SLOPE_WEEKS
     weeks_since_signal: int | None = None  # since the last good XmR signal; None: never
     history: tuple[float | None, ...] = ()  # last HISTORY_WEEKS weeks, oldest first
@@ -684,20 +756,19 @@ def classify(
         return NO_DATA, f"nothing reported in the last {CURRENT_WEEKS} weeks", None
     if baseline is None:
         return NO_DATA, baseline_problem, None
+    level, goal = text.numbers([current, target], metric.unit, exact=[False, True])
     if _better_or_equal(metric, current, target):
-        return ACHIEVED, f"at {fmt(current)}, target {fmt(target)} reached", None
+        return ACHIEVED, f"at {level}, target {goal} reached", None
     if due < today:
-        return (
-            OFF_TRACK,
-            f"missed the due date {due}: at {fmt(current)}, target {fmt(target)}",
-            None,
-        )
+        return OFF_TRACK, f"missed the due date {due}: at {level}, target {goal}", None
     needed = (target - current) / weeks_left
     sign = _good_sign(metric)
     pace, wanted = sign * (slope or 0.0), sign * needed  # wanted > 0: the target is ahead
     clear = agreement is not None and agreement >= TREND_AGREEMENT
-    words = f"needs {fmt(needed, signed=True)} a week"
-    going = f"going {fmt(slope, signed=True)}"
+    # Worded together: a pace just under the one needed never reads as the same number.
+    need_words, slope_words = text.numbers([needed, slope], metric.unit, signed=True, change=True)
+    words = f"needs {need_words} a week"
+    going = f"going {slope_words}"
     if clear and pace >= wanted * (1 - 1e-9):
         return ON_TRACK, f"{words}, {going}", needed
     if clear and pace >= FLAT_SHARE * wanted:
@@ -972,15 +1043,17 @@ def _rows_as_of(
         )
         gap = None if start is None else r["target"] - start
         share = (current - start) / gap if gap and current is not None else None
-        projection = None
+        projection = trend_now = None
         if current is not None and slope is not None:
             projection = current + slope * weeks_left
+            if centre is not None:
+                trend_now = current + slope * (width - 1 - centre)
         found.append(TeamMetricProgress(
             team=r["team"], area=r["area"], champion=r["champion"], metric=m, status=status,
             reason=reason, as_of=last, baseline=start, baseline_source=_baseline_words(r),
             current=current, target=r["target"], due=r["due"], share=share, slope=slope,
             agreement=agreement, needed=needed, weeks_left=weeks_left, projection=projection,
-            reported_weeks=reported,
+            trend_now=trend_now, reported_weeks=reported,
             weeks_since_signal=None if signal_col < 0 else width - 1 - signal_col,
             history=tuple(history_cells[i]), set_at=r["set_at"], set_by=r["set_by"],
         ))  # fmt: skip

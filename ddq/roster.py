@@ -11,12 +11,12 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit
+from ddq import audit, clock
 from ddq.access import ADMIN, EDITOR, requires
-from ddq.db import rows, scalar, transaction
+from ddq.db import claim, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, changed_since, stale
 from ddq.metrics import EARLIEST_WEEK, today_utc
-from ddq.org import find_team, name_key
+from ddq.org import find_own_team, name_key
 
 if TYPE_CHECKING:
     import duckdb
@@ -57,10 +57,21 @@ def name_problem(value: str, what: str) -> str | None:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.now()
 
 
-_team = find_team  # one lookup for every module: see ddq.org.find_team
+_team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
+
+
+def hold_team(con: duckdb.DuckDBPyConnection, team_id: int) -> None:
+    """Claim the team for this transaction (see :func:`ddq.db.claim`).
+
+    Every change of a team's roster row (its champion terms, its area, retiring it)
+    holds the team first: two of them at once could otherwise both commit (two first
+    champions of one team, a handover into a team being retired), as they write
+    different rows.
+    """
+    claim(con, "team", team_id)
 
 
 def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> dict[str, Any] | None:
@@ -88,6 +99,7 @@ def open_term(
     Closes the current term on ``since`` (the day the new one starts) and opens the new
     one. Returns (new champion id, closed champion id or None). The caller validates.
     """
+    hold_team(con, team_id)
     closed = current_champion(con, team_id)
     if closed is not None:
         if since < closed["since"]:
@@ -108,6 +120,7 @@ def open_term(
 
 def close_term(con: duckdb.DuckDBPyConnection, team_id: int, until: dt.date) -> int | None:
     """End the team's current term on ``until`` (caller's transaction); its id, or None."""
+    hold_team(con, team_id)
     closed = current_champion(con, team_id)
     if closed is None:
         return None
@@ -126,6 +139,7 @@ def _validate_champion(person: str, contact: str, since: dt.date) -> None:
 
 
 @requires(EDITOR, "change a team's champion")
+@retry_on_conflict
 def assign_champion(
     con: duckdb.DuckDBPyConnection, team: str, person: str, contact: str, since: dt.date, *,
     who: str,
@@ -133,30 +147,33 @@ def assign_champion(
     """Make ``person`` the team's champion from ``since``: a handover if it had one.
 
     Returns what happened, in words. Refused (nothing changed) when the values are not
-    valid, the team is retired, or the start is before the current champion's.
+    valid, the team is retired, or the start is before the current champion's. It is an
+    instruction, not an edit of what the caller saw: made at the same moment as another
+    handover of the team, it hands over from whoever that made champion (the roster
+    editor, :func:`apply_edits`, compares with what its user saw instead).
     """
     _validate_champion(person, contact, since)
-    found = _team(con, team)
-    if not found["active"]:
-        raise Conflict(f"{found['name']} is retired; reactivate it before naming a champion.")
-    before = current_champion(con, found["id"])
-    ended = scalar(con, "SELECT max(until) FROM champions WHERE team_id = ? AND until IS NOT NULL",
-                   [found["id"]])  # fmt: skip
-    if ended is not None and since < ended:
-        raise InvalidRosterEntry(
-            f"{person} cannot start on {since}: the team's previous champion term ended on "
-            f"{ended}, and terms never overlap. Start on or after {ended}."
-        )
-    if before and before["contact"].lower() == contact.strip().lower() and \
-            before["person"] == person.strip():  # fmt: skip
-        if before["since"] == since:
-            return f"{person} is already the champion of {found['name']}."
-        with transaction(con):
+    with transaction(con):
+        found = _team(con, team)
+        if not found["active"]:
+            raise Conflict(f"{found['name']} is retired; reactivate it before naming a champion.")
+        hold_team(con, found["id"])
+        before = current_champion(con, found["id"])
+        ended = scalar(con, "SELECT max(until) FROM champions WHERE team_id = ? AND until IS NOT NULL",
+                       [found["id"]])  # fmt: skip
+        if ended is not None and since < ended:
+            raise InvalidRosterEntry(
+                f"{person} cannot start on {since}: the team's previous champion term ended on "
+                f"{ended}, and terms never overlap. Start on or after {ended}."
+            )
+        if before and before["contact"].lower() == contact.strip().lower() and \
+                before["person"] == person.strip():  # fmt: skip
+            if before["since"] == since:
+                return f"{person} is already the champion of {found['name']}."
             con.execute("UPDATE champions SET since = ? WHERE id = ?", [since, before["id"]])
             audit.record(con, who, "champion.update", found["name"],
                          before={"since": before["since"]}, after={"since": since})  # fmt: skip
-        return f"{person}'s start on {found['name']} is now {since}."
-    with transaction(con):
+            return f"{person}'s start on {found['name']} is now {since}."
         open_term(con, found["id"], person, contact, since)
         audit.record(
             con, who, "champion.handover" if before else "champion.assign", found["name"],
@@ -169,16 +186,18 @@ def assign_champion(
 
 
 @requires(EDITOR, "change a team's champion")
+@retry_on_conflict
 def remove_champion(
     con: duckdb.DuckDBPyConnection, team: str, *, who: str, until: dt.date | None = None
 ) -> str:
     """End the team's current champion term (the team then has none)."""
-    found = _team(con, team)
-    before = current_champion(con, found["id"])
-    if before is None:
-        return f"{found['name']} has no champion."
     end = until or today_utc()
     with transaction(con):
+        found = _team(con, team)
+        hold_team(con, found["id"])
+        before = current_champion(con, found["id"])
+        if before is None:
+            return f"{found['name']} has no champion."
         close_term(con, found["id"], end)
         audit.record(con, who, "champion.remove", found["name"],
                      before={k: before[k] for k in ("person", "contact", "since")},
@@ -204,7 +223,10 @@ def ensure_team(
     Returns (id, created, previous area id when the team moved, else None). An existing
     team is moved to ``area_id`` when that differs and is given.
     """
-    found = rows(con, "SELECT id, area_id FROM teams WHERE name_key = ?", [name_key(name)])
+    found = rows(con, "SELECT id, area_id, kind FROM teams WHERE name_key = ?", [name_key(name)])
+    if found and found[0]["kind"] != "team":
+        raise DdqError(f"{name!r} is the name ddq gives the bugs that no team owns; choose "
+                       "another name for the team.")  # fmt: skip
     if not found:
         new_id = scalar(
             con, "INSERT INTO teams (name, name_key, area_id) VALUES (?, ?, ?) RETURNING id",
@@ -222,6 +244,7 @@ AREA_FIELDS = ("head", "champions_channel", "community_channel", "coaching_url",
 
 
 @requires(ADMIN, "change an area's details")
+@retry_on_conflict
 def update_area(
     con: duckdb.DuckDBPyConnection,
     area: str,
@@ -247,21 +270,23 @@ def update_area(
             clean[key] = value
         else:  # the channel and link fields share the community settings' rules
             clean[key] = validate(key, value) if value else ""
-    found = rows(con, f"SELECT id, name, {', '.join(AREA_FIELDS)} FROM areas WHERE name_key = ?",
-                 [name_key(area)])  # fmt: skip
-    if not found:
-        raise NotFound(f"There is no area {area!r}.")
     if expected is not None:  # what the person left as they saw it is not theirs to save
         clean = {k: v for k, v in clean.items() if k not in expected or v != (expected[k] or "")}
-    before = {k: found[0][k] or "" for k in clean}
-    changed = {k: v for k, v in clean.items() if before[k] != v}
-    stale_keys = [k for k in changed if k in (expected or {}) and before[k] != (expected[k] or "")]
-    if stale_keys:
-        raise stale(f"area {found[0]['name']}", changed_since(expected, before, stale_keys))
-    if not changed:
-        return
-    assignments = ", ".join(f"{k} = ?" for k in changed)
     with transaction(con):
+        found = rows(con, f"SELECT id, name, {', '.join(AREA_FIELDS)} FROM areas WHERE name_key = ?",
+                     [name_key(area)])  # fmt: skip
+        if not found:
+            raise NotFound(f"There is no area {area!r}.")
+        claim(con, "area", found[0]["id"])
+        before = {k: found[0][k] or "" for k in clean}
+        changed = {k: v for k, v in clean.items() if before[k] != v}
+        stale_keys = [k for k in changed
+                      if k in (expected or {}) and before[k] != (expected[k] or "")]  # fmt: skip
+        if stale_keys:
+            raise stale(f"area {found[0]['name']}", changed_since(expected, before, stale_keys))
+        if not changed:
+            return
+        assignments = ", ".join(f"{k} = ?" for k in changed)
         con.execute(f"UPDATE areas SET {assignments} WHERE id = ?",
                     [*[v or None for v in changed.values()], found[0]["id"]])  # fmt: skip
         audit.record(con, who, "area.update", found[0]["name"],
@@ -269,12 +294,17 @@ def update_area(
 
 
 @requires(EDITOR, "retire or reactivate a team")
+@retry_on_conflict
 def set_team_active(con: duckdb.DuckDBPyConnection, team: str, active: bool, *, who: str) -> str:
-    """Retire a team (ending its champion's term) or bring it back."""
-    found = _team(con, team)
-    if found["active"] == active:
-        return f"{found['name']} is already {'active' if active else 'retired'}."
+    """Retire a team (ending its champion's term) or bring it back.
+
+    Setting what it already is, at the same moment as someone else, is no change.
+    """
     with transaction(con):
+        found = _team(con, team)
+        hold_team(con, found["id"])
+        if found["active"] == active:
+            return f"{found['name']} is already {'active' if active else 'retired'}."
         if not active:
             close_term(con, found["id"], today_utc())
         con.execute("UPDATE teams SET active = ? WHERE id = ?", [active, found["id"]])
@@ -298,7 +328,7 @@ def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list
         FROM teams t
         LEFT JOIN areas a ON a.id = t.area_id
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
-        WHERE t.active
+        WHERE t.active AND t.kind = 'team'
         ORDER BY c.id IS NOT NULL, a.name_key NULLS LAST, t.name_key
         """,
         [day],
@@ -333,7 +363,7 @@ def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                count(t.id) AS teams,
                count(t.id) FILTER (c.id IS NULL) AS without_champion
         FROM areas a
-        LEFT JOIN teams t ON t.area_id = a.id AND t.active
+        LEFT JOIN teams t ON t.area_id = a.id AND t.active AND t.kind = 'team'
         LEFT JOIN champions c ON c.team_id = t.id AND c.until IS NULL
         GROUP BY ALL ORDER BY sort_key
         """,
@@ -341,10 +371,16 @@ def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 @requires(EDITOR, "move a team to another area")
+@retry_on_conflict
 def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
-    """Put a team in another area (created if new), or in none with ``area`` None or ""."""
-    found = _team(con, team)
+    """Put a team in another area (created if new), or in none with ``area`` None or "".
+
+    An instruction: the last move stands, and the audit log says where each one moved it
+    from.
+    """
     with transaction(con):
+        found = _team(con, team)
+        hold_team(con, found["id"])
         area_id = ensure_area(con, area)[0] if area and area.strip() else None
         if found["area_id"] == area_id:
             return f"{found['name']} is already there."
@@ -355,15 +391,19 @@ def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, wh
 
 
 @requires(EDITOR, "add a team")
+@retry_on_conflict  # added twice at once: the second is told it exists
 def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
     """Create a team (and its area when new)."""
     problem = name_problem(team, "team name")
     if problem:
         raise InvalidRosterEntry(problem[0].upper() + problem[1:] + ".")
-    exists = scalar(con, "SELECT name FROM teams WHERE name_key = ?", [name_key(team)])
-    if exists:
-        raise Conflict(f"There is already a team {exists!r}.")
     with transaction(con):
+        exists = rows(con, "SELECT name, kind FROM teams WHERE name_key = ?", [name_key(team)])
+        if exists and exists[0]["kind"] != "team":
+            raise InvalidRosterEntry(f"{exists[0]['name']!r} is the name ddq gives the bugs that "
+                                     "no team owns; choose another name for the team.")  # fmt: skip
+        if exists:
+            raise Conflict(f"There is already a team {exists[0]['name']!r}.")
         area_id = ensure_area(con, area)[0] if area and area.strip() else None
         ensure_team(con, team, area_id)
         audit.record(con, who, "team.add", " ".join(team.split()), after={"area": area or None})
@@ -371,6 +411,7 @@ def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who
 
 
 @requires(EDITOR, "edit the roster")
+@retry_on_conflict
 def apply_edits(
     con: duckdb.DuckDBPyConnection,
     edits: list[dict[str, Any]],

@@ -7,7 +7,9 @@ the last half year, one joining the program late, one missing a week. The same s
 same ``today`` always give the same data, so a screenshot or a failing test can be rebuilt.
 
 The sample is written like any import: one ledger entry of kind ``demo`` that owns every
-value and team it created, so ``ddq undo`` removes it again.
+value, team, area and champion term it created, and it records the rest it creates (meetings,
+definitions, stances, targets, mappings, events: :mod:`ddq.created`), so that ``ddq undo`` or
+``ddq demo --remove`` removes all of it again.
 
 Everything is generated with numpy, a whole week of all teams at a time, and loaded with
 one set-based INSERT per table: 500 teams over five years (about a million values) take a
@@ -27,9 +29,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ddq import audit, db, ledger
-from ddq.access import ADMIN, SYSTEM, Actor, requires
-from ddq.errors import Conflict, DdqError
+from ddq import audit, clock, created, db, ledger
+from ddq.access import ADMIN, EDITOR, SYSTEM, Actor, requires
+from ddq.errors import Conflict, DdqError, NotFound
+from ddq.ingest.undo import Undone, undo
 from ddq.metrics import DEFAULT_CATALOG, EARLIEST_WEEK, current_week
 from ddq.org import name_key
 
@@ -501,6 +504,7 @@ def _insert_bugs(
     org: _Org,
     team_ids: list[int],
     values: np.ndarray,
+    written: np.ndarray,
     week_dates: np.ndarray,
     import_id: int,
     who: str,
@@ -510,17 +514,26 @@ def _insert_bugs(
 
     The weekly metrics of the sample stay the uploaded figures; the bug list is there to
     discuss what "critical" means (impact, stances), so the two are close but not equal.
+    Uploaded bug metrics win over computed ones team-week by team-week, so the bugs are
+    made only for weeks a team reported, and none for a team that missed a week: its gap
+    stays a gap.
     """
     weeks = min(BUG_WEEKS, len(week_dates))
     first = len(week_dates) - weeks
-    now = np.datetime64(dt.datetime.now(dt.UTC).replace(tzinfo=None), "s")
+    now = np.datetime64(clock.now(), "s")
     rows: dict[str, list[Any]] = {k: [] for k in (
         "key", "project", "type", "status", "priority", "labels", "components", "created",
         "resolved", "summary")}  # fmt: skip
     numbers: dict[str, int] = {}
+    reported = written.any(axis=2)
     for t, team in enumerate(org.team_names):
         project = _project(org.area_names[org.team_area[t]])
+        window = reported[t, first:]
+        if window.any() and not window[window.argmax() :].all():
+            continue  # a team that missed a week: its tracker is not connected
         for w in range(first, len(week_dates)):
+            if not reported[t, w]:
+                continue
             critical = int(values[t, w, _CRITICAL])
             other = int(rng.poisson(3))
             count = critical + other
@@ -691,8 +704,8 @@ def fill_demo(
 
     ``weeks`` ISO weeks end with the current one (``today``'s). Refused with
     :class:`~ddq.errors.Conflict` when the database already has teams or values, so that
-    made-up numbers never mix with real ones. Areas of the same name are reused, so the
-    sample can be loaded again after ``ddq undo`` removed it (undo keeps areas).
+    made-up numbers never mix with real ones. Areas of the same name are reused (undoing
+    the sample keeps an area it created when a team of someone's own is in it).
 
     Returns a summary: ``import_id``, counts of ``areas``, ``teams`` and ``values``,
     ``first_week`` and ``last_week`` (Mondays), ``seed`` and the ``stories`` it encodes
@@ -718,13 +731,19 @@ def fill_demo(
 
     with db.transaction(con):
         _check_empty(con)
+        created.snapshot(con)
         import_id = ledger.start(
-            con, kind="demo", file_name=f"sample organisation (seed {seed})", sha256=None, who=who
+            con,
+            kind=ledger.DEMO,
+            file_name=f"sample organisation (seed {seed})",
+            sha256=None,
+            who=who,
         )
         team_ids, n_areas = _insert_org(con, org, import_id)
         n_values = _insert_values(con, team_ids, week_dates, values, written, import_id)
         roster_story = _insert_roster(con, team_ids, stories, first_week, last_week, import_id)
-        n_bugs = _insert_bugs(con, rng, org, team_ids, values, week_dates, import_id, who)
+        n_bugs = _insert_bugs(con, rng, org, team_ids, values, written, week_dates, import_id,
+                              who)  # fmt: skip
         from ddq.progress import make_scale_targets
 
         make_scale_targets(con, today=today, who=who)  # targets set a quarter ago, 3 metrics
@@ -739,6 +758,7 @@ def fill_demo(
             unchanged=0,
             teams_created=teams,
         )
+        created.record(con, import_id)  # its meetings, definitions, targets...: undo removes them
         audit.record(con, who, "demo.load", f"sample organisation (seed {seed})",
                      after={"import_id": import_id, "teams": teams, "weeks": weeks,
                             "values": n_values})  # fmt: skip
@@ -775,6 +795,45 @@ def fill_demo(
             },
         },
     }
+
+
+def applied_sample(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The id of the sample organisation's import while it stands, else None."""
+    return db.scalar(
+        con,
+        "SELECT max(id) FROM imports WHERE kind = ? AND status = 'applied'",
+        [ledger.DEMO],
+    )
+
+
+@requires(EDITOR, "remove the sample data")
+def remove_demo(con: duckdb.DuckDBPyConnection, *, who: Actor) -> Undone:
+    """Remove the sample organisation completely: undo its import.
+
+    The same as ``ddq undo ID`` or undo on the Upload page for the sample's import: its
+    values, teams, areas, roster, bugs, meetings, definitions, stances, targets, mappings
+    and events go, and the bug metrics are recomputed. Refused (nothing changes) while
+    something a person added since refers to them; :class:`~ddq.errors.NotFound` when the
+    database holds no sample.
+    """
+    import_id = applied_sample(con)
+    if import_id is None:
+        raise NotFound("This database holds no sample organisation (or it was removed already).")
+    return undo(con, import_id, who=who)
+
+
+def ensure_empty_database(path: str | os.PathLike[str]) -> bool:
+    """Create an empty database (migrated, no data) at ``path`` if no file is there yet.
+
+    Returns True when it created one, False when a file already existed (left untouched).
+    """
+    target = Path(path)
+    with _ensure_lock:
+        if target.exists():
+            return False
+        with db.connect(target):
+            pass
+        return True
 
 
 def ensure_sample_database(path: str | os.PathLike[str]) -> bool:

@@ -6,6 +6,7 @@ the end of :data:`MIGRATIONS`. ``schema_migrations`` records which ones a file h
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -368,6 +369,105 @@ def _m008_roles(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m009_derived_bug_metrics(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(r"""
+        -- kind 'unassigned': the one team that holds the bugs no mapping gives to a team, so
+        -- that they count in the organisation's totals and show up to be mapped.
+        ALTER TABLE teams ADD COLUMN kind VARCHAR DEFAULT 'team';
+        UPDATE teams SET kind = 'team';
+        -- A definition applied to history on purpose: from since_week on, weeks are computed
+        -- under it unless a newer definition is in force. It holds while its import (kind
+        -- bug_metrics_history) is applied; undoing that import takes the decision back.
+        CREATE TABLE critical_history (
+            import_id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL,
+            since_week DATE NOT NULL
+        );
+        -- Such decisions made before this table existed are told by their chart events.
+        INSERT INTO critical_history (import_id, version, since_week)
+        SELECT e.import_id,
+               CAST(regexp_extract(e.title, 'definition v(\d+)$', 1) AS INTEGER),
+               date_trunc('week', CAST(regexp_extract(e.title, '^History from (\S+) ', 1) AS DATE))
+        FROM events e JOIN imports i ON i.id = e.import_id
+        WHERE i.kind = 'bug_metrics_history' AND e.kind = 'definition'
+          AND regexp_matches(e.title,
+                             '^History from \d{4}-\d{2}-\d{2} recomputed under definition v\d+$');
+    """)
+
+
+def _m010_edit_claims(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- One row per record that two people can edit (a meeting note, an area, a team's
+        -- champion terms...), rewritten with a fresh token by every change of the record
+        -- (ddq.db.claim): two changes of one record at the same moment then write the same
+        -- row, which the database refuses for the second, whatever rows each change itself
+        -- writes. The token means nothing else.
+        CREATE TABLE edit_claims (
+            record VARCHAR PRIMARY KEY,
+            token UUID NOT NULL
+        );
+    """)
+
+
+def _m011_import_created_records(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- What an import created beyond its values, teams, areas, champion terms and bugs
+        -- (which their own tables record): the sample organisation's meetings, notes,
+        -- action items, definitions, stances, targets, mappings and events, so that undoing
+        -- it removes exactly those. The key columns used depend on the kind:
+        --   meeting, action, definition, event: id (a definition's version)
+        --   note: id (the meeting), team_id, name (the note's kind)
+        --   stance: id (the version), team_id
+        --   target: team_id, name (the metric)
+        --   mapping: team_id, name (component, project or label), detail (the value's key)
+        CREATE TABLE import_created_records (
+            import_id INTEGER NOT NULL,
+            kind VARCHAR NOT NULL,
+            id INTEGER,
+            team_id INTEGER,
+            name VARCHAR,
+            detail VARCHAR
+        );
+        -- A sample loaded before this table existed: what it wrote in its own transaction
+        -- (from its ledger row's time to its audit row's, or a few minutes when it has none),
+        -- and every bug mapping to its teams (undo removed those with its teams already).
+        INSERT INTO import_created_records (import_id, kind, id, team_id, name, detail)
+        WITH samples AS (
+            SELECT i.id AS import_id, i.imported_at AS since,
+                   coalesce((SELECT max(a.happened_at) FROM audit_log a
+                             WHERE a.action = 'demo.load' AND TRY_CAST(
+                                 json_extract_string(a.after, '$.import_id') AS INTEGER) = i.id),
+                            i.imported_at + INTERVAL 10 MINUTE) AS until
+            FROM imports i WHERE i.kind = 'demo' AND i.status = 'applied'
+        ),
+        teams_of AS (
+            SELECT s.import_id, c.team_id FROM samples s
+            JOIN import_created_teams c ON c.import_id = s.import_id
+        )
+        SELECT s.import_id, 'meeting', m.id, NULL, NULL, NULL FROM samples s
+        JOIN meetings m ON m.created_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'note', n.meeting_id, n.team_id, n.kind, NULL FROM samples s
+        JOIN meeting_notes n ON n.updated_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'action', a.id, a.team_id, NULL, NULL FROM samples s
+        JOIN action_items a ON a.created_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'definition', d.version, NULL, NULL, NULL FROM samples s
+        JOIN critical_defs d ON d.created_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'stance', e.version, e.team_id, NULL, NULL FROM samples s
+        JOIN endorsements e ON e.recorded_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT s.import_id, 'target', NULL, g.team_id, g.metric, NULL FROM samples s
+        JOIN teams_of t ON t.import_id = s.import_id
+        JOIN targets g ON g.team_id = t.team_id AND g.set_at BETWEEN s.since AND s.until
+        UNION ALL
+        SELECT t.import_id, 'mapping', NULL, m.team_id, m.kind, m.value_key FROM teams_of t
+        JOIN team_mappings m ON m.team_id = t.team_id;
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -379,6 +479,9 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "targets", _m006_targets),
     (7, "meetings", _m007_meetings),
     (8, "roles", _m008_roles),
+    (9, "bug metrics derived from their inputs", _m009_derived_bug_metrics),
+    (10, "edit claims", _m010_edit_claims),
+    (11, "records an import created", _m011_import_created_records),
 ]
 
 
@@ -427,3 +530,72 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             )
         applied.append(version)
     return applied
+
+
+# ------------------------------------------------------------------ what the catalog may hold
+
+_CATALOG_SQL = """
+    SELECT 'table ' || table_name, table_name,
+           (SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
+            FROM duckdb_columns() c
+            WHERE c.database_name = t.database_name AND c.table_oid = t.table_oid)
+    FROM duckdb_tables() t WHERE database_name = current_database() AND NOT temporary
+    UNION ALL
+    SELECT 'view ' || view_name, view_name, sql FROM duckdb_views()
+    WHERE database_name = current_database() AND NOT internal AND NOT temporary
+    UNION ALL
+    SELECT DISTINCT 'macro ' || function_name, function_name, function_type
+    FROM duckdb_functions()
+    WHERE database_name = current_database() AND NOT internal
+    UNION ALL
+    SELECT 'sequence ' || sequence_name, sequence_name, '' FROM duckdb_sequences()
+    WHERE database_name = current_database() AND NOT temporary
+    UNION ALL
+    SELECT 'index ' || index_name, index_name, table_name FROM duckdb_indexes()
+    WHERE database_name = current_database()
+    UNION ALL
+    SELECT 'type ' || type_name, type_name, logical_type FROM duckdb_types()
+    WHERE database_name = current_database() AND NOT internal
+    UNION ALL
+    SELECT 'schema ' || schema_name, schema_name, '' FROM duckdb_schemas()
+    WHERE database_name = current_database() AND NOT internal
+"""
+_expected: frozenset[tuple[str, str, str]] | None = None
+_expected_lock = threading.Lock()
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
+    return {
+        (kind, name, detail or "") for kind, name, detail in con.execute(_CATALOG_SQL).fetchall()
+    }
+
+
+def expected_catalog() -> frozenset[tuple[str, str, str]]:
+    """What the migrations create: found by running them on an empty in-memory database
+    (once per process), so there is no list to keep in step by hand."""
+    global _expected
+    with _expected_lock:
+        if _expected is None:
+            import duckdb
+
+            scratch = duckdb.connect(":memory:")
+            try:
+                migrate(scratch)
+                _expected = frozenset(_catalog(scratch))
+            finally:
+                scratch.close()
+        return _expected
+
+
+def foreign_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Catalog objects ddq's migrations did not create (or created otherwise), in words."""
+    expected = expected_catalog()
+    by_name = {(kind, name): detail for kind, name, detail in expected}
+    found = []
+    for kind, name, detail in sorted(_catalog(con) - expected):
+        what = kind.split(" ", 1)[0]
+        if (kind, name) in by_name:
+            found.append(f"a changed {what} {name!r} ({detail})")
+        else:
+            found.append(f"a {what} {name!r} of its own")
+    return found

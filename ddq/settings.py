@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ddq import audit
+from ddq import audit, bugmetrics, clock
 from ddq.access import ADMIN, requires
-from ddq.db import rows, transaction
+from ddq.db import claim_each, retry_on_conflict, rows, transaction
 from ddq.errors import DdqError, changed_since, stale
 
 if TYPE_CHECKING:
@@ -22,10 +21,12 @@ class Setting:
     label: str
     kind: str  # text, channel or url
     default: str = ""
+    needed_for: str = ""  # what it is shown as, when it may not be empty
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("program_name", "Program name", "text", "Data-Driven Quality"),
+    Setting("program_name", "Program name", "text", "Data-Driven Quality",
+            needed_for="the community's name, on every page and in Slack"),
     Setting("champions_channel", "Slack channel for champions and leadership", "channel"),
     Setting("community_channel", "Slack channel for everyone interested", "channel"),
     Setting("coaching_url", "Link to request coaching", "url"),
@@ -51,6 +52,9 @@ def validate(key: str, value: str) -> str:
     if key not in _BY_KEY:
         raise InvalidSetting(f"Unknown setting {key!r}; known: {', '.join(_BY_KEY)}.")
     setting, value = _BY_KEY[key], value.strip()
+    if not value and setting.needed_for:
+        raise InvalidSetting(f"{setting.label} cannot be empty: it is {setting.needed_for}. "
+                             "Nothing was saved.")  # fmt: skip
     if not value:
         return value
     if setting.kind == "url" and not _URL.match(value):
@@ -83,6 +87,7 @@ def current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 @requires(ADMIN, "change the settings")
+@retry_on_conflict
 def update(
     con: duckdb.DuckDBPyConnection,
     changes: dict[str, str],
@@ -99,8 +104,9 @@ def update(
     clean = {key: validate(key, value) for key, value in changes.items()}
     if expected is not None:  # what the person left as they saw it is not theirs to save
         clean = {k: v for k, v in clean.items() if k not in expected or v != expected[k]}
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = clock.now()
     with transaction(con):
+        claim_each(con, "setting", [(key,) for key in clean])
         before = current(con)
         changed = {k: v for k, v in clean.items() if before[k] != v}
         # Changed by this person (from what they saw) and, meanwhile, by someone else.
@@ -117,4 +123,7 @@ def update(
             )
         audit.record(con, who, "settings.update", "settings",
                      before={k: before[k] for k in changed}, after=changed)  # fmt: skip
+        if bugmetrics.BUG_TYPES_SETTING in changed:  # which issues count as bugs
+            bugmetrics.refresh(con, who=who, reason="after changing the issue types that count "
+                               "as bugs")  # fmt: skip
     return current(con)

@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ddq import xmr
+from ddq import clock, xmr
 from ddq.db import rows, scalar
-from ddq.metrics import COUNT, PERCENT, MetricDef, current_week
+from ddq.metrics import COUNT, PERCENT, MetricDef
 
 if TYPE_CHECKING:
     import duckdb
@@ -28,6 +28,8 @@ QUARTER_WEEKS = 13
 RECENT_WEEKS = 4
 SILENT_WEEKS = 3
 MAX_COMPARED_TEAMS = 10
+# Movers need a quarter and its RECENT_WEEKS before it: the earlier span's first week to now.
+MOVERS_HISTORY_WEEKS = QUARTER_WEEKS + RECENT_WEEKS
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,7 @@ class Scope:
         return self.area or "Organisation"
 
 
-def latest_complete_week(today: dt.date | None = None) -> dt.date:
-    """The Monday of last ISO week: the current week is still being reported."""
-    return current_week(today) - dt.timedelta(weeks=1)
+latest_complete_week = clock.latest_complete_week
 
 
 def window(
@@ -226,6 +226,25 @@ def missing_reports(
     )
 
 
+@dataclass(frozen=True)
+class Change:
+    """A change like for like: the teams that reported both weeks, their figure then and now.
+
+    ``before`` and ``after`` are the same teams' total (counts) or median (rates and
+    days), so a team that did not report one of the weeks moves neither. For one team
+    it is the team's own change.
+    """
+
+    weeks: int  # how many weeks back ``before`` is
+    teams: int  # the teams that reported both weeks
+    before: float
+    after: float
+
+    @property
+    def value(self) -> float:
+        return self.after - self.before
+
+
 def headlines(
     con: duckdb.DuckDBPyConnection,
     scope: Scope,
@@ -235,9 +254,13 @@ def headlines(
 ) -> list[dict[str, Any]]:
     """Per metric: the latest complete week against the week before and a quarter before.
 
-    Each entry: ``metric`` (its definition), ``week``, ``value``, ``previous`` and
-    ``quarter_ago`` (None where not reported), ``reporting``, ``expected`` and ``history``
-    (values for a sparkline, oldest first; gaps left out).
+    Each entry: ``metric`` (its definition), ``week``, ``value`` (the total or median of
+    the teams that reported that week), ``previous`` and ``quarter_ago`` (the same figure
+    of those weeks, None where nobody reported), ``reporting``, ``expected``, ``history``
+    (values for a sparkline, oldest first; gaps left out), and ``vs_previous`` and
+    ``vs_quarter``: the :class:`Change` over the teams that reported both weeks (None
+    when no team did). Compare with these, never with ``previous``: a team that did not
+    report one of the weeks would read as a change.
     """
     window = _headline_window(con, today, history_weeks)
     if window is None:
@@ -245,7 +268,9 @@ def headlines(
     by_metric: dict[str, dict[dt.date, dict[str, Any]]] = {}
     for row in aggregate(con, scope, *window):
         by_metric.setdefault(row["metric"], {})[row["week"]] = row
-    return _headline_entries(by_metric, metrics, history_weeks)
+    members = f"{_SCOPED_TEAMS}, members AS (SELECT id AS team_id, 0 AS grp FROM scoped)"
+    changes = _like_for_like(con, members, _scope_params(scope), window)
+    return _headline_entries(by_metric, metrics, history_weeks, changes.get(0, {}))
 
 
 def team_headlines(
@@ -277,8 +302,62 @@ def team_headlines(
     ):
         weeks = series.setdefault(row["team_id"], {}).setdefault(row["metric"], {})
         weeks[row["week"]] = {"value": row["value"], "reporting": 1, "expected": None}
-    return {team: _headline_entries(series.get(team, {}), metrics, history_weeks)
+    members = ("members AS (SELECT id AS team_id, id AS grp FROM teams "
+               "WHERE active AND id IN (SELECT unnest(?::INTEGER[])))")  # fmt: skip
+    changes = _like_for_like(con, members, [team_ids], window)
+    return {team: _headline_entries(series.get(team, {}), metrics, history_weeks,
+                                    changes.get(team, {}))
             for team in team_ids}  # fmt: skip
+
+
+def _like_for_like(
+    con: duckdb.DuckDBPyConnection,
+    members: str,
+    params: list[Any],
+    window: tuple[dt.date, dt.date],
+    backs: tuple[int, ...] = (1, QUARTER_WEEKS),
+) -> dict[int, dict[tuple[str, int], Change]]:
+    """Like-for-like changes of every metric, from each group's latest week back ``backs`` weeks.
+
+    ``members`` is SQL for CTEs ending in ``members (team_id, grp)``: which teams make up
+    each group (one group for a scope, one per team for many teams at once), with
+    ``params`` its parameters. For each group and metric, the latest week in ``window``
+    with a value is compared with the week ``back`` weeks before it, over the teams that
+    reported both: counts add up, other units take the median, as :func:`aggregate`
+    does. Returns grp -> (metric, back) -> Change; a pair no team reported is left out.
+    """
+    # Counts and the others apart: a CASE over both aggregates would take medians of every
+    # group, three times slower for a meeting's many one-team groups.
+    found = con.execute(
+        f"""
+        WITH {members},
+        vals AS (
+            SELECT m.grp, mv.team_id, mv.metric, mv.week, mv.value
+            FROM metric_values mv JOIN members m ON m.team_id = mv.team_id
+            WHERE mv.week BETWEEN ? AND ?
+        ),
+        latest AS (SELECT grp, metric, max(week) AS week FROM vals GROUP BY grp, metric),
+        pairs AS (
+            SELECT l.grp, l.metric, b.back, now.value AS after, was.value AS before,
+                   d.unit = '{COUNT}' AS adds
+            FROM latest l CROSS JOIN (SELECT unnest(?::INTEGER[]) AS back) b
+            JOIN metric_defs d ON d.key = l.metric
+            JOIN vals now ON now.grp = l.grp AND now.metric = l.metric AND now.week = l.week
+            JOIN vals was ON was.grp = l.grp AND was.team_id = now.team_id
+             AND was.metric = l.metric AND was.week = CAST(l.week - to_weeks(b.back) AS DATE)
+        )
+        SELECT grp, metric, back, count(*), sum(before), sum(after) FROM pairs WHERE adds
+        GROUP BY grp, metric, back
+        UNION ALL
+        SELECT grp, metric, back, count(*), median(before), median(after) FROM pairs
+        WHERE NOT adds GROUP BY grp, metric, back
+        """,
+        [*params, *window, list(backs)],
+    ).fetchall()
+    result: dict[int, dict[tuple[str, int], Change]] = {}
+    for grp, metric, back, teams, before, after in found:
+        result.setdefault(grp, {})[(metric, back)] = Change(back, teams, before, after)
+    return result
 
 
 def _headline_window(
@@ -296,6 +375,7 @@ def _headline_entries(
     by_metric: dict[str, dict[dt.date, dict[str, Any]]],
     metrics: list[MetricDef],
     history_weeks: int,
+    changes: dict[tuple[str, int], Change],
 ) -> list[dict[str, Any]]:
     result = []
     for metric in metrics:
@@ -316,6 +396,8 @@ def _headline_entries(
                 "value": series[week]["value"],
                 "previous": value_at(1),
                 "quarter_ago": value_at(QUARTER_WEEKS),
+                "vs_previous": changes.get((metric.key, 1)),
+                "vs_quarter": changes.get((metric.key, QUARTER_WEEKS)),
                 "reporting": series[week]["reporting"],
                 "expected": series[week]["expected"],
                 "history": [series[w]["value"] for w in reported[-history_weeks:]],
@@ -360,6 +442,24 @@ def movers(
         [*_scope_params(scope), recent_from, last, earlier_from, earlier_last, metric.key,
          earlier_from, last, sign],
     )  # fmt: skip
+
+
+def history_weeks(
+    con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, today: dt.date | None = None
+) -> int:
+    """Weeks of history the scope has of ``metric``: from its first value to the latest
+    complete week, both counted (0 when it has none). Movers need MOVERS_HISTORY_WEEKS."""
+    last = latest_complete_week(today)
+    first = scalar(
+        con,
+        f"""
+        WITH {_SCOPED_TEAMS}
+        SELECT min(mv.week) FROM metric_values mv JOIN scoped s ON s.id = mv.team_id
+        WHERE mv.metric = ? AND mv.week <= ?
+        """,
+        [*_scope_params(scope), metric, last],
+    )
+    return 0 if first is None else (last - first).days // 7 + 1
 
 
 def freshness(
@@ -475,7 +575,7 @@ def build_trend(
     chosen = baseline or default_baseline(first, last)
     found_events = events_between(con, first, last, scope)
     missing = missing_reports(con, scope, first, last)
-    estimated = estimated_resolutions(con, scope, metric.key)
+    estimated = estimated_resolutions(con, scope, metric.key, first, last)
     if len(scope.teams) > 1:
         compared: dict[str, list[float | None]] = {}
         for row in team_series(con, scope, metric.key, first, last):
@@ -526,21 +626,37 @@ def events_between(
     return events.between(con, first, last, area=scope.area, teams=scope.teams)
 
 
-def estimated_resolutions(con: duckdb.DuckDBPyConnection, scope: Scope, metric: str) -> int:
+def estimated_resolutions(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    metric: str,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+) -> int:
     """How many of the scope's bugs feed ``metric`` with a resolution time estimated from
-    their last update (their export had no resolution date); 0 for metrics not from bugs."""
-    from ddq.bugmetrics import METRICS
-    from ddq.ownership import OWNERS_SQL
+    their last update (their export had no resolution date).
+
+    0 for metrics not computed from bugs, and when none of the scope's values of ``metric``
+    between ``first`` and ``last`` (default: any week) were computed from them: uploaded
+    numbers, or a critical-bug metric before any definition, have no bugs behind them.
+    """
+    from ddq.bugmetrics import COMPUTED_KINDS, METRICS, OWNERS_SQL
 
     if metric not in METRICS:
         return 0
+    kinds = ", ".join("?" for _ in COMPUTED_KINDS)
     return scalar(
         con,
         f"""
         WITH {OWNERS_SQL}, {_SCOPED_TEAMS}
         SELECT count(*) FROM bugs b JOIN bug_owners o USING (tracker, key)
         JOIN scoped s ON s.id = o.team_id
-        WHERE b.resolved_estimated
+        WHERE b.resolved_estimated AND EXISTS (
+            SELECT 1 FROM metric_values mv JOIN imports i ON i.id = mv.import_id
+            JOIN scoped sv ON sv.id = mv.team_id
+            WHERE mv.metric = ? AND i.kind IN ({kinds})
+              AND mv.week BETWEEN coalesce(?::DATE, DATE '2000-01-03')
+                              AND coalesce(?::DATE, DATE '9999-12-27'))
         """,
-        _scope_params(scope),
+        [*_scope_params(scope), metric, *COMPUTED_KINDS, first, last],
     )

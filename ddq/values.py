@@ -64,11 +64,20 @@ def compare(con: duckdb.DuckDBPyConnection, source: str, total: int) -> Comparis
 
 
 def write(
-    con: duckdb.DuckDBPyConnection, source: str, import_id: int, comparison: Comparison
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    import_id: int,
+    comparison: Comparison,
+    *,
+    keep_old: bool = True,
 ) -> None:
-    """Apply a compared source under ``import_id`` (inside the caller's transaction)."""
+    """Apply a compared source under ``import_id`` (inside the caller's transaction).
+
+    ``keep_old=False`` keeps no copy of what was replaced: for values that are recomputed
+    from their inputs rather than undone (:mod:`ddq.bugmetrics`).
+    """
     table = quote_ident(source)
-    if comparison.updated:
+    if comparison.updated and keep_old:
         con.execute(
             """
             INSERT INTO import_overwrites (import_id, team_id, week, metric, old_value,
@@ -78,6 +87,7 @@ def write(
             """,
             [import_id],
         )
+    if comparison.updated:
         con.execute(
             """
             UPDATE metric_values
@@ -108,23 +118,26 @@ def write(
         )
 
 
-def remove(con: duckdb.DuckDBPyConnection, stale: str, import_id: int) -> int:
+def remove(
+    con: duckdb.DuckDBPyConnection, stale: str, import_id: int, *, keep_old: bool = True
+) -> int:
     """Delete the cells listed in temp table ``stale`` (team_id, week, metric), keeping them.
 
     The removed values are kept in ``import_overwrites`` like overwritten ones, so undoing
-    the import puts them back. Returns how many were removed.
+    the import puts them back (unless ``keep_old`` is False). Returns how many were removed.
     """
     table = quote_ident(stale)
-    con.execute(
-        f"""
+    if keep_old:
+        con.execute(
+            f"""
         INSERT INTO import_overwrites (import_id, team_id, week, metric, old_value,
                                        old_import_id, old_definition_version)
         SELECT ?, mv.team_id, mv.week, mv.metric, mv.value, mv.import_id, mv.definition_version
         FROM metric_values mv
         SEMI JOIN {table} s ON s.team_id = mv.team_id AND s.week = mv.week AND s.metric = mv.metric
         """,
-        [import_id],
-    )
+            [import_id],
+        )
     removed = con.execute(
         f"""
         DELETE FROM metric_values mv USING {table} s

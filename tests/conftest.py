@@ -1,4 +1,5 @@
-"""Shared fixtures: a temporary database, teams in it, files to import, the real command."""
+"""Shared fixtures: a temporary database, teams in it, files to import, the real command, and
+the one Chromium of the browser tests."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ddq import db
 from ddq.org import name_key
+from tests.e2e.server import chromium_missing, launch_browser
+from tests.e2e.settle import RUN_TIMEOUT_MS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,3 +103,41 @@ def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Rows of a query on a closed database file (opened and closed again here)."""
     with db.connect(path) as con:
         return con.execute(sql, params).fetchall() if params else con.execute(sql).fetchall()
+
+
+# One Chromium for every browser test (tests/e2e, tests/security): Playwright's sync API runs
+# one instance per thread. A laptop's window, the size the tests' screenshots are taken at.
+VIEWPORT = {"width": 1280, "height": 720}
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> None:
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser(_chromium: None) -> Iterator[Browser]:
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect() waits 5 s by default: too short for a busy machine, and still bounded.
+    expect.set_options(timeout=RUN_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser: Browser) -> Iterator[BrowserContext]:
+    """One context for the session: its HTTP cache keeps the app's scripts between tests."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(RUN_TIMEOUT_MS)
+    context.set_default_navigation_timeout(RUN_TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()

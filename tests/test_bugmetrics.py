@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 
-from ddq import bugmetrics, critical, db, ledger, ownership, roster
+from ddq import bugmetrics, clock, critical, db, ownership, roster
 from ddq.access import ADMIN, Actor
+from ddq.errors import Conflict
+from ddq.ingest.undo import undo
 
 TODAY = dt.date(2026, 3, 4)  # last complete week: Monday 2026-02-23
 WEEKS = [dt.date(2026, 1, 5) + dt.timedelta(weeks=i) for i in range(8)]
@@ -28,6 +30,12 @@ EXPECTED = {
     # SLA 7 days: A-1 passes it in week 2 and is resolved in week 3; A-4 passes it in week 6.
     "critical_bugs_past_sla": [0, 1, 0, 0, 0, 1, 1, 1],
 }
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with clock.frozen(TODAY):
+        yield
 
 
 @pytest.fixture
@@ -58,14 +66,17 @@ def con(tmp_path):
 def stored(con) -> dict[str, list[float | None]]:
     found = {m: [None] * len(WEEKS) for m in EXPECTED}
     for week, metric, value in con.execute(
-        "SELECT week, metric, value FROM metric_values"
+        "SELECT week, metric, value FROM metric_values mv JOIN teams t ON t.id = mv.team_id "
+        "WHERE t.name = 'Alpha'"
     ).fetchall():
         found[metric][WEEKS.index(week)] = value
     return found
 
 
 def test_every_metric_matches_the_hand_count(con):
-    result = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
+    assert stored(con) == EXPECTED  # the mapping and the adoption computed them already
+    con.execute("DELETE FROM metric_values")
+    result = bugmetrics.refresh(con, who=Actor("t", ADMIN))
     assert (result.first_week, result.last_week, result.teams) == (WEEKS[0], WEEKS[-1], 1)
     assert stored(con) == EXPECTED
     assert {v for (v,) in con.execute(
@@ -74,36 +85,42 @@ def test_every_metric_matches_the_hand_count(con):
     assert result.import_id is not None
 
 
-def test_computing_again_changes_nothing_and_undo_removes_the_values(con):
-    first = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
-    again = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
+def test_computing_again_changes_nothing_and_undoing_the_bugs_removes_the_values(con):
+    again = bugmetrics.refresh(con, who=Actor("t", ADMIN))
     assert again.import_id is None and again.added == again.updated == again.removed == 0
-    ledger.undo(con, first.import_id, who=Actor("t", ADMIN))
+    assert "up to date" in again.summary()
+    undone = undo(con, 1, who=Actor("t", ADMIN))
+    assert undone.metrics.removed > 0
     assert con.execute("SELECT count(*) FROM metric_values").fetchone() == (0,)
+    assert bugmetrics.differences(con) == (0, [])
 
 
 def test_a_resolution_later_removes_the_stale_median_and_updates_counts(con):
-    first = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
     con.execute("UPDATE bugs SET resolved = NULL WHERE key = 'A-3'")
-    second = bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
+    second = bugmetrics.refresh(con, who=Actor("t", ADMIN))
     values = stored(con)
     assert values["median_days_to_resolve_critical"][1] is None  # no critical resolved that week
     assert values["open_critical_bugs"][:3] == [1, 2, 1]
     assert second.removed == 1
-    ledger.undo(con, second.import_id, who=Actor("t", ADMIN))
+    con.execute("UPDATE bugs SET resolved = '2026-01-14 10:00' WHERE key = 'A-3'")
+    assert bugmetrics.differences(con)[0] > 0  # the stored values are now stale: check says so
+    bugmetrics.refresh(con, who=Actor("t", ADMIN))
     assert stored(con) == EXPECTED
-    assert first.import_id < second.import_id
+
+
+def test_a_computation_is_not_undone_on_its_own(con):
+    computed = con.execute("SELECT max(id) FROM imports WHERE kind = 'bug_metrics'").fetchone()[0]
+    with pytest.raises(Conflict, match="undo that change instead"):
+        undo(con, computed, who=Actor("t", ADMIN))
 
 
 def test_a_new_definition_computes_forward_and_history_only_on_purpose(con):
-    bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
     broader = critical.create_draft(
         con, title="Critical or major", rule={"field": "priority", "in": ["Critical", "Major"]},
         sla_days=7, who=Actor("t", ADMIN),
     )  # fmt: skip
     critical.propose(con, broader, who=Actor("t", ADMIN))
     critical.adopt(con, broader, effective_from=dt.date(2026, 2, 16), who=Actor("t", ADMIN))
-    bugmetrics.compute(con, who=Actor("t", ADMIN), today=TODAY)
     values = stored(con)
     # Weeks before 16 Feb keep v1 (A-2 is Major: not critical then); from 16 Feb A-2 counts.
     assert values["open_critical_bugs"] == [1, 1, 0, 0, 1, 1, 2, 2]
@@ -112,10 +129,16 @@ def test_a_new_definition_computes_forward_and_history_only_on_purpose(con):
         "WHERE metric = 'open_critical_bugs' GROUP BY week"
     ).fetchall())  # fmt: skip
     assert [versions[w] for w in WEEKS] == [1] * 6 + [2] * 2
-    result = bugmetrics.recompute_history(con, broader, since=dt.date(2026, 1, 5), who=Actor("t", ADMIN),
-                                          today=TODAY)  # fmt: skip
+    result = critical.apply_to_history(con, broader, since=dt.date(2026, 1, 5),
+                                       who=Actor("t", ADMIN))  # fmt: skip
     assert stored(con)["open_critical_bugs"] == [2, 2, 1, 1, 2, 2, 2, 2]
     titles = [t for (t,) in con.execute("SELECT title FROM events WHERE kind = 'definition'")
               .fetchall()]  # fmt: skip
     assert "History from 2026-01-05 recomputed under definition v2" in titles
     assert result.import_id is not None
+    decision = con.execute("SELECT id FROM imports WHERE kind = 'bug_metrics_history'").fetchone()[
+        0
+    ]
+    undo(con, decision, who=Actor("t", ADMIN))  # the weeks go back under v1
+    assert stored(con)["open_critical_bugs"] == [1, 1, 0, 0, 1, 1, 2, 2]
+    assert bugmetrics.differences(con) == (0, [])

@@ -66,3 +66,31 @@ def test_the_html_download_works_offline():
     assert html.lstrip().lower().startswith("<!doctype html>")
     assert "<script src=" not in html and "Plotly.newPlot" in html
     assert len(html) > 1_000_000  # plotly.js itself is inside
+
+
+def test_the_legend_leaves_room_for_the_year_under_the_date_ticks():
+    """Issue 14: the year, on a second line under the first date tick, was cut off by the
+    legend just below the axis."""
+    fig = build()
+    assert fig.layout.template.layout.legend.y <= -0.2
+    assert fig.layout.template.layout.xaxis.automargin is True
+
+
+def progress(**extra):
+    history = [10.0] * 7 + [6.0]
+    return charts.progress_figure(OPEN_CRITICAL, WEEKS, history, baseline=12, target=4,
+                                  due=WEEKS[-1] + dt.timedelta(weeks=10), projection=9.5,
+                                  status="off track", **extra)  # fmt: skip
+
+
+def test_the_projection_starts_on_the_fitted_trend_not_the_last_week():
+    """Issue 14: a flat series whose last week dipped to 6 drew a line rising from 6."""
+    line = next(t for t in progress(trend_now=9.5).data if t.name == "projection")
+    assert list(line.x) == [WEEKS[-1], WEEKS[-1] + dt.timedelta(weeks=10)]
+    assert list(line.y) == [9.5, 9.5]
+    assert not any(t.name == "projection" for t in progress(trend_now=None).data)
+
+
+def test_a_progress_card_chart_keeps_its_month_labels_on_one_line():
+    axis = progress(trend_now=9.5).layout.xaxis
+    assert (axis.tickformat, axis.tickangle) == ("%b", 0)

@@ -42,7 +42,7 @@ def test_a_good_database_passes_every_check(make_db):
     path = good_db(make_db)
     with db.connect(path) as con:
         findings = run_checks(con)
-    assert len(findings) == 13
+    assert len(findings) == 15
     assert [f for f in findings if not f.ok] == []
 
 

@@ -314,7 +314,7 @@ def test_undo_restores_the_export_exactly(db_path, make_db, write_file, run_ddq)
     )
     assert export_text(run_ddq) == before
     assert [r[7] for r in ledger_rows(run_ddq)] == ["undone", "applied"]
-    assert ok(run_ddq("check")).endswith("all 13 checks passed\n")
+    assert ok(run_ddq("check")).endswith("all 15 checks passed\n")
 
 
 def test_undo_overwritten_by_a_later_import_is_refused(db_path, make_db, write_file, run_ddq):
@@ -377,7 +377,7 @@ def test_check_passes_then_fails_after_tampering(make_db, write_file, run_ddq):
     )
     good = run_ddq("check")
     assert good.returncode == 0 and good.stderr == ""
-    assert good.stdout.splitlines()[-1] == "all 13 checks passed"
+    assert good.stdout.splitlines()[-1] == "all 15 checks passed"
     assert all(line.startswith("ok ") for line in good.stdout.splitlines()[:-1])
     query(path, "UPDATE metric_values SET week = week + 2 WHERE week = DATE '2025-03-10'")
     bad = run_ddq("check")
@@ -387,7 +387,7 @@ def test_check_passes_then_fails_after_tampering(make_db, write_file, run_ddq):
         in (bad.stdout.splitlines())
     )
     assert sum(line.startswith("FAIL") for line in bad.stdout.splitlines()) == 1
-    assert bad.stderr == "1 of 13 checks failed\n"
+    assert bad.stderr == "1 of 15 checks failed\n"
 
 
 def test_a_missing_file_is_a_usage_error(make_db, run_ddq, tmp_path):
@@ -395,3 +395,31 @@ def test_a_missing_file_is_a_usage_error(make_db, run_ddq, tmp_path):
     result = run_ddq("import", "metrics", tmp_path / "nope.csv")
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_demo_remove_takes_the_whole_sample_away(db_path, run_ddq):
+    loaded = ok(run_ddq("demo", "--teams", "4", "--weeks", "12"))
+    assert loaded.startswith("import 1: sample organisation with 2 areas, 4 teams")
+    assert query(db_path, "SELECT count(*) FROM meetings") == [(2,)]
+    removed = ok(run_ddq("demo", "--remove"))
+    assert removed.startswith("import 1 undone: the sample organisation is removed (4 teams, "), (
+        removed
+    )
+    assert "2 meetings, 2 critical-bug definitions, 2 areas" in removed
+    for table in ("teams", "areas", "meetings", "critical_defs", "endorsements", "events"):
+        assert query(db_path, f"SELECT count(*) FROM {table}") == [(0,)], table
+    ok(run_ddq("check"))
+    again = run_ddq("demo", "--remove")
+    assert (again.returncode, again.stderr) == (
+        1,
+        "This database holds no sample organisation (or it was removed already).\n",
+    )
+
+
+def test_undoing_the_sample_import_removes_it_as_completely(db_path, run_ddq):
+    ok(run_ddq("demo", "--teams", "4", "--weeks", "12"))
+    assert "the sample organisation is removed" in ok(run_ddq("undo", "1"))
+    assert query(db_path, "SELECT count(*) FROM meetings") == [(0,)]
+    ok(run_ddq("check"))
+    ok(run_ddq("demo", "--teams", "4", "--weeks", "12"))  # and it can be loaded again
+    assert query(db_path, "SELECT count(*) FROM meetings") == [(2,)]

@@ -168,7 +168,7 @@ def test_undo_of_a_roster_import_through_the_command(db_path, make_db, write_fil
         "2 created area(s) removed\n"
     )
     assert exported(db_path) == HEADER
-    assert ok(run_ddq("check")).endswith("all 13 checks passed\n")
+    assert ok(run_ddq("check")).endswith("all 15 checks passed\n")
 
 
 def test_check_catches_two_current_champions_written_by_raw_sql(
@@ -176,7 +176,7 @@ def test_check_catches_two_current_champions_written_by_raw_sql(
 ):
     make_db()
     ok(run_ddq("import", "roster", write_file("org.csv", ROSTER)))
-    assert ok(run_ddq("check")).splitlines()[-1] == "all 13 checks passed"
+    assert ok(run_ddq("check")).splitlines()[-1] == "all 15 checks passed"
     query(
         db_path,
         "INSERT INTO champions (team_id, person, contact, since, created_at) "
@@ -190,7 +190,7 @@ def test_check_catches_two_current_champions_written_by_raw_sql(
         "FAIL champion terms are consistent: 1 row(s): champion terms that end before they "
         "start, or start before the team's previous term ended",
     ]
-    assert bad.stderr == "2 of 13 checks failed\n"
+    assert bad.stderr == "2 of 15 checks failed\n"
     # and ddq refuses to build on it: an import naming that team is rejected, not applied
     refused = run_ddq(
         "import", "roster", write_file("c.csv", HEADER + "Core,Payments,Cy,@cy,2025-06-02\n")

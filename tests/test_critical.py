@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import query
 
-from ddq import audit, critical, db, events, ownership, roster, rules, settings
+from ddq import audit, bugmetrics, critical, db, events, ownership, roster, rules, settings
 from ddq.access import ADMIN, Actor
 from ddq.errors import Conflict, NotFound
 from ddq.metrics import today_utc
@@ -299,7 +299,7 @@ def test_stances_record_the_current_champion_and_where_every_team_stands(con):
         ("Edge", "Mobile", None, None, ""),
     ]  # fmt: skip
     assert critical.stance_summary(con, version) == {
-        "agree": 1, "disagree": 1, "abstain": 0, "none": 1,
+        "agree": 1, "disagree": 1, "abstain": 0, "none": 0, "no_champion": 1,
     }  # fmt: skip
 
 
@@ -314,7 +314,7 @@ def test_recording_again_replaces_the_stance_under_the_new_champion_and_is_audit
     assert con.execute("SELECT count(*), any_value(champion), any_value(stance) "
                        "FROM endorsements").fetchone() == (1, "Dee", "abstain")  # fmt: skip
     assert critical.stance_summary(con, version) == {
-        "agree": 0, "disagree": 0, "abstain": 1, "none": 2,
+        "agree": 0, "disagree": 0, "abstain": 1, "none": 1, "no_champion": 1,
     }  # fmt: skip
     trail = audit.entries(con, subject="definition v1 Payments")
     assert [(e["who"], e["action"]) for e in trail] == [
@@ -469,7 +469,7 @@ def test_the_bug_type_filter_follows_the_setting(con):
     con.execute("CREATE TEMP TABLE issues AS SELECT unnest(?::VARCHAR[]) AS type", [types])
 
     def kept():
-        sql, params = critical.bug_type_filter_sql(con, "issues.type")
+        sql, params = bugmetrics.bug_type_filter_sql(con, "issues.type")
         return [
             r[0] for r in con.execute(f"SELECT type FROM issues WHERE {sql}", params).fetchall()
         ]
@@ -477,7 +477,7 @@ def test_the_bug_type_filter_follows_the_setting(con):
     assert kept() == ["Bug", " BUG ", "Sub-bug", None, "  ", "Debugging task"]
     settings.update(con, {"bug_types": "Bug, Story"}, who=WHO)
     assert kept() == ["Bug", " BUG ", "Story", None, "  "]
-    sql, params = critical.bug_type_filter_sql(con)
+    sql, params = bugmetrics.bug_type_filter_sql(con)
     assert '"type"' in sql and params == ["bug", "story"]
 
 
@@ -537,7 +537,7 @@ def test_cli_life_cycle_from_draft_to_adoption(cli_db, run_ddq, write_file):
     assert show.startswith("Version 2: New (adopted, effective 2026-03-02, in force)\n")
     assert rules.explain(NEW) in show
     assert "SLA: 14 days" in show and "based on: version 1" in show
-    assert "stances: 0 agree, 1 disagree, 0 abstain, 2 not yet" in show
+    assert "stances: 0 agree, 1 disagree, 0 abstain, 1 not yet; 1 without a champion" in show
     assert "  Core / Search: disagree (Bob): Majors matter\n" in show
     assert "  Edge / Mobile: not yet (no champion)\n" in show
     assert '    {"field": "labels", "has_any": ["security"]}\n' in show
@@ -614,3 +614,46 @@ def test_cli_edit_changes_a_draft(cli_db, run_ddq, write_file):
         "version 1: nothing changed\n"
     )
     assert query(cli_db, "SELECT rule, sla_days FROM critical_defs") == [(json.dumps(NEW), None)]
+
+
+def test_the_suggested_effective_date_is_one_the_adoption_accepts(con):
+    from ddq import clock
+
+    with clock.frozen(ON):
+        empty = critical.adoption_dates(con)  # no bugs, no definition: the latest week
+        assert (empty.suggested, empty.earliest) == (dt.date(2026, 2, 23), dt.date(2000, 1, 3))
+        _bugs(con)
+        first = critical.adoption_dates(con)  # the week of the oldest bug
+        assert first.suggested == JAN and "oldest imported bug (2026-01-05)" in first.why
+        version = _adopted(con, OLD, first.suggested)
+        draft = critical.create_draft(con, title="Next", rule=NEW, who=WHO)
+        critical.propose(con, draft, who=WHO)
+        later = critical.adoption_dates(con)
+        assert (later.suggested, later.earliest) == (dt.date(2026, 2, 23), JAN + dt.timedelta(1))
+        assert later.problem(draft, later.suggested) is None
+        assert later.problem(draft, JAN) == (
+            f"Version {draft} cannot take effect on 2026-01-05: version {version} took effect "
+            "on 2026-01-05, and a new definition takes effect after the previous one. Choose "
+            "2026-01-06 or later."
+        )
+        assert "before 2000" in later.problem(draft, dt.date(1999, 1, 1))
+        critical.adopt(con, draft, effective_from=later.suggested, who=WHO)
+
+
+def test_cli_adopts_from_the_suggested_day_when_none_is_given(cli_db, run_ddq):
+    ok(run_ddq("critical", "draft", "--title", "Old", "--rule", json.dumps(OLD)))
+    ok(run_ddq("critical", "propose", "1"))
+    assert ok(run_ddq("critical", "adopt", "1")) == (
+        "effective from 2026-01-05: the week of the oldest imported bug (2026-01-05): no "
+        "definition was in force before, so every week of the bugs' history gets critical-bug "
+        "numbers\nversion 1 adopted, effective 2026-01-05\n"
+    )
+
+
+def test_the_builder_offers_the_names_the_bugs_use_most_used_first(con):
+    _bugs(con)
+    found = critical.field_values(con)
+    assert found["priority"] == ["Critical", "Blocker", "Minor", "Major"]
+    assert found["labels"] == ["customer", "mobile", "security"]
+    assert found["components"] == ["checkout"] and found["severity"] == []
+    assert set(found) == set(rules.FIELDS)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ddq import db
-from ddq.errors import DatabaseBusy, DatabaseUnreadable
+from ddq.errors import DatabaseBusy, DatabaseUnreadable, StaleEdit, WriteConflict
 from ddq.schema import MIGRATIONS, applied_versions, latest_version
 
 
@@ -120,3 +120,123 @@ def test_transaction_rolls_back_on_error(tmp_path):
             con.execute("INSERT INTO teams (name, name_key) VALUES ('A', 'a')")
             raise RuntimeError("boom")
         assert con.execute("SELECT count(*) FROM teams").fetchone() == (0,)
+
+
+# Two connections to one file, as two sessions of the app: their transactions interleave
+# here by hand, so each way the database refuses a write is met on purpose.
+
+
+@pytest.fixture
+def two(tmp_path):
+    path = tmp_path / "two.duckdb"
+    with db.connect(path) as first, db.connect(path) as second:
+        first.execute("INSERT INTO settings (key, value, updated_at, updated_by) "
+                      "VALUES ('program_name', 'Old', now(), 'x')")  # fmt: skip
+        yield first, second
+
+
+def _program_name(con):
+    return db.scalar(con, "SELECT value FROM settings WHERE key = 'program_name'")
+
+
+def test_a_write_conflict_at_a_statement_is_a_stale_edit_and_nothing_of_it_lands(two):
+    first, second = two
+    with db.transaction(first):
+        first.execute("UPDATE settings SET value = 'First' WHERE key = 'program_name'")
+        with pytest.raises(WriteConflict) as refused, db.transaction(second):
+            second.execute("INSERT INTO audit_log (happened_at, who, action, subject) "
+                           "VALUES (now(), 'x', 'test', 'second')")  # fmt: skip
+            second.execute("UPDATE settings SET value = 'Second' WHERE key = 'program_name'")
+    assert isinstance(refused.value, StaleEdit)
+    assert str(refused.value).startswith("Nothing was saved: ")
+    assert "changed since you opened it" in str(refused.value)
+    assert _program_name(second) == "First"
+    assert db.scalar(second, "SELECT count(*) FROM audit_log WHERE subject = 'second'") == 0
+    with db.transaction(second):  # the connection is usable again: no transaction left open
+        second.execute("UPDATE settings SET value = 'Second' WHERE key = 'program_name'")
+    assert _program_name(first) == "Second"
+
+
+def test_a_conflict_found_only_at_commit_is_a_stale_edit_too(two):
+    first, second = two
+    with pytest.raises(WriteConflict), db.transaction(second):
+        second.execute("INSERT INTO user_roles VALUES ('cy@example.com', 'editor', 'b', now())")
+        # Both insert the same key; the database notices when the second one commits.
+        with db.transaction(first):
+            first.execute("INSERT INTO user_roles VALUES ('cy@example.com', 'admin', 'a', now())")
+    assert db.rows(second, "SELECT role FROM user_roles") == [{"role": "admin"}]
+    assert not db.in_transaction(second)
+    with db.transaction(second):  # and nothing is left open on the connection
+        second.execute("DELETE FROM user_roles")
+    assert db.rows(first, "SELECT role FROM user_roles") == []
+
+
+def test_two_claims_of_one_record_cannot_both_commit(two):
+    first, second = two
+    # Never claimed before: both insert it, and whichever commits second is refused.
+    with pytest.raises(WriteConflict), db.transaction(first):
+        db.claim(first, "setting", "program_name")
+        with db.transaction(second):
+            db.claim(second, "setting", "program_name")
+    # Claimed before: the second claim is refused at once.
+    with db.transaction(first):
+        db.claim(first, "setting", "program_name")
+        with pytest.raises(WriteConflict), db.transaction(second):
+            db.claim(second, "setting", "program_name")
+    with db.transaction(second):  # free again once the claim's transaction is over
+        db.claim(second, "setting", "program_name")
+        db.claim_each(second, "setting", [("community_channel",), ("coaching_url",)])
+
+
+def test_a_change_that_met_a_conflict_runs_again(two, monkeypatch):
+    first, second = two
+    runs = []
+
+    @db.retry_on_conflict
+    def rename(con, name):
+        runs.append(name)
+        with db.transaction(con):
+            seen = _program_name(con)
+            if len(runs) == 1:  # someone else saves between this read and this write
+                with db.transaction(first):
+                    first.execute("UPDATE settings SET value = 'Theirs' "
+                                  "WHERE key = 'program_name'")  # fmt: skip
+            con.execute("UPDATE settings SET value = ? WHERE key = 'program_name'", [name])
+            return seen
+
+    assert rename(second, "Mine") == "Theirs"  # the second run read what the first could not
+    assert runs == ["Mine", "Mine"] and _program_name(first) == "Mine"
+
+    # One step of a larger change is not run again on its own: the larger change is.
+    runs.clear()
+    with pytest.raises(WriteConflict), db.transaction(second):
+        rename(second, "Nested")
+    assert runs == ["Nested"]
+
+    # It gives up after a while, saying nothing was saved.
+    monkeypatch.setattr(db, "CONFLICT_RETRY_S", 0.0)
+
+    @db.retry_on_conflict
+    def always_late(con):
+        runs.append("late")
+        raise WriteConflict("Nothing was saved: ...")
+
+    runs.clear()
+    with pytest.raises(WriteConflict):
+        always_late(second)
+    assert runs == ["late"]
+
+
+def test_other_errors_are_not_run_again(two):
+    runs = []
+
+    @db.retry_on_conflict
+    def broken(con):
+        runs.append(1)
+        con.execute("SELECT * FROM no_such_table")
+
+    import duckdb
+
+    with pytest.raises(duckdb.CatalogException):
+        broken(two[0])
+    assert runs == [1]

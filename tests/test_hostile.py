@@ -73,11 +73,12 @@ def _constant_text(node: ast.expr) -> bool:
 
 
 def _raw_exception_text(node: ast.expr) -> list[ast.AST]:
-    """``str(x)`` or ``f"{x}"`` of an exception inside ``node``, not wrapped in plain()."""
+    """``str(x)`` or ``f"{x}"`` of an exception inside ``node``, not wrapped in plain() (or
+    lines(), which applies plain() to each line)."""
     found = []
 
     def visit(n: ast.AST) -> None:
-        if isinstance(n, ast.Call) and _called(n) == "plain":
+        if isinstance(n, ast.Call) and _called(n) in ("plain", "lines"):
             return
         if isinstance(n, ast.Call) and _called(n) == "str" and n.args:
             found.append(n)
@@ -126,9 +127,20 @@ def test_the_static_check_finds_what_it_looks_for():
         "st.html('<hr>')\n"
         "st.markdown(plain(team))\n"
         "st.error(plain(str(exc)))\n"
+        "st.error(lines(str(exc)))\n"
         "st.markdown(x, unsafe_allow_html=False)\n"
     )
     assert html_problems(good, "good.py") == []
+
+
+def test_lines_keeps_each_line_and_escapes_it():
+    from ddq.ui.format import lines, plain
+
+    text = "The rule is not valid:\n- line 1: <img src=x> [a](b)"
+    assert lines(text) == plain("The rule is not valid:") + "  \n" + plain(
+        "- line 1: <img src=x> [a](b)"
+    )
+    assert "\\<img" in lines(text)  # escaped, so Markdown shows it as typed
 
 
 def test_no_user_text_can_reach_html_in_the_pages_or_the_ui_helpers():
@@ -279,7 +291,8 @@ def test_definitions_mappings_presets_settings_and_audit_take_payloads(con):
     con.execute("DELETE FROM bugs WHERE key = 'HX-900'")
 
     for name in SQL_PAYLOADS:
-        assert ownership.set_mapping(con, "component", name, owner, who=WHO).endswith(owner + ".")
+        said = ownership.set_mapping(con, "component", name, owner, who=WHO)
+        assert f"now belongs to {owner}." in said
     assert sorted(m["value"] for m in ownership.mappings(con)) == sorted(SQL_PAYLOADS)
     with pytest.raises(DdqError):
         ownership.set_mapping(con, SQL_PAYLOADS[0], "x", owner, who=WHO)
@@ -315,7 +328,8 @@ def test_definitions_mappings_presets_settings_and_audit_take_payloads(con):
     assert audit.entries(con, subject="x' OR '1'='1") == []
     assert counts(con)["audit_log"] == before
     assert counts(con)["bugs"] == len(SQL_PAYLOADS)
-    assert counts(con)["teams"] == len(SQL_PAYLOADS)
+    # The payload teams, and Unassigned for the bugs no mapping gives a team.
+    assert counts(con)["teams"] == len(SQL_PAYLOADS) + 1
 
 
 def test_meetings_take_payload_scopes_notes_and_actions(con):
@@ -376,7 +390,8 @@ def test_command_arguments_with_payloads_are_refused_clearly_or_stored(make_db, 
         rule = json.loads(db.scalar(connection, "SELECT rule FROM critical_defs"))
     assert rule == {"field": "labels", "has_any": [EVERYTHING]}
     changed = {k for k in after if after[k] != before[k]}
-    assert changed <= {"team_mappings", "critical_defs", "audit_log"}
+    # edit_claims: the mapping claimed its component (ddq.db.claim), as every edit does.
+    assert changed <= {"team_mappings", "critical_defs", "audit_log", "edit_claims"}
     assert set(after) == set(before)
 
 

@@ -28,6 +28,7 @@ from ddq.ingest.bugs import (
     save_mapping,
 )
 from ddq.ingest.problems import ImportRejected
+from ddq.ingest.undo import undo as undo_import
 from ddq.ownership import set_mapping
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -218,8 +219,10 @@ def test_a_file_mixing_date_formats_reads_every_one(make_db):
     assert stored["AB-4"]["created"] == at("2008-04-01 23:57:44")
 
 
-def test_offsets_become_utc_whatever_the_session_time_zone(make_db):
+def test_offsets_become_utc_whatever_the_session_time_zone(make_db, monkeypatch):
     path = make_db()
+    # Connections lock their configuration; this one is left open to change its time zone.
+    monkeypatch.setitem(db.SAFE_CONFIG, "lock_configuration", False)
     with db.connect(path) as con:
         con.execute("SET TimeZone = 'America/New_York'")
         import_bugs(con, (JIRA_HEADER + "AB-1,a,Bug,Open,Major,2004/09/28 01:20:46 +0100,,\n"
@@ -246,7 +249,9 @@ def test_bad_dates_empty_keys_and_empty_creation_dates_are_named_by_line(make_db
         (6, "Resolved", "32/Mar/14 07:59"),
         (7, "Created", "2027-01-01 00:00"),
     ]
-    assert error.problems[0].reason.startswith("not a date and time; write it like 22/Mar/14")
+    assert error.problems[0].reason == (
+        "not a date and time like the rest of its column, such as 11/May/24 15:26"
+    )
     assert "in the future" in error.problems[-1].reason
     assert snapshot(path) == before
 
@@ -312,7 +317,10 @@ def test_done_statuses_decide_estimated_resolutions_case_insensitively(make_db):
             "AB-4,22/Mar/14 07:59,23/Mar/14 10:00,SHIPPED\n")  # fmt: skip
     result = load(path, text, dry_run=True)
     assert (result.estimated, result.done_without_time) == (1, 1)
-    assert any("neither a resolution nor an update date" in n for n in result.notes())
+    assert (
+        "1 bug has a done status but no resolution or update date: it counts as open; "
+        "export the Resolved or Updated column too."
+    ) in result.notes()
     with db.connect(path) as con:
         settings.update(con, {"done_statuses": "Shipped"}, who=Actor("t", ADMIN))
     load(path, text)
@@ -398,16 +406,43 @@ def test_gh_issue_list_json_is_read(make_db):
 def test_bad_github_json_is_named_by_line_and_column_or_item(make_db):
     path = make_db()
     error = rejected(path, '[\n  {"number": 1,\n   "title": }\n]', format="github")
-    assert (error.problems[0].line, error.problems[0].reason) == (
-        3, "not valid JSON at column 13: Expecting value",
-    )  # fmt: skip
+    assert str(error.problems[0]) == (
+        "line 3: column 13 (character 31): not valid JSON: expected a value here (text in "
+        "double quotes, a number, a [list], an {object}, true, false or null); a comma just "
+        "before ] or }, or a missing value, does this (found '}')."
+    )
     error = rejected(path, json.dumps([{"number": 1, "created_at": "2024-01-01T00:00:00Z"},
                                        {"title": "no number"},
-                                       {"number": 3, "created_at": "soon"}]),
+                                       {"number": 3, "title": "Crash", "created_at": "soon"},
+                                       {"number": 4, "title": "Typo", "created_at": "later"}]),
                      format="github")  # fmt: skip
-    assert [(p.line, p.column) for p in error.problems] == [(1, "created_at"), (1, "number")]
-    assert error.problems[0].reason.endswith("(item 3)")
-    assert "item 2 has no issue number" in error.problems[1].reason
+    # One line holds every item: each is named by its place, number and title, in order.
+    assert [str(p) for p in error.problems] == [
+        "item 2 (“no number”), column number: the issue has no number",
+        "item 3 (#3 “Crash”), column created_at, value 'soon': not a date and time; write it "
+        "like 2024-05-11T15:26:00Z, as GitHub writes them",
+        "item 4 (#4 “Typo”), column created_at, value 'later': not a date and time; write it "
+        "like 2024-05-11T15:26:00Z, as GitHub writes them",
+    ]
+
+
+def test_items_on_several_lines_are_named_with_their_line_too(make_db):
+    path = make_db()
+    text = json.dumps([{"number": 1, "created_at": "2024-01-01T00:00:00Z"},
+                       {"number": 2, "title": "Late", "created_at": "soon"}], indent=1)  # fmt: skip
+    error = rejected(path, text, format="github")
+    assert str(error.problems[0]).startswith("item 2 (#2 “Late”), line 6, column created_at")
+
+
+def test_a_truncated_github_file_says_where_it_ends_and_what_to_do(make_db):
+    path = make_db()
+    text = '[{"number": 1, "title": "Crash", "created_at": "2024-01-01T00:00:00Z"},\n{"numb'
+    error = rejected(path, text, format="github")
+    assert [str(p) for p in error.problems] == [
+        "line 2: column 2 (character 74): not valid JSON: the text in quotes that starts here "
+        "never ends: add its closing double quote; the text ends at line 2, column 6 before "
+        "the JSON does: if it is a file, it looks cut short, so export or download it again."
+    ]
 
 
 # --- column mappings -----------------------------------------------------------------------
@@ -543,15 +578,19 @@ def test_undo_restores_replaced_bugs_and_removes_added_ones_newest_first(make_db
     second = load(path, V2)
     with db.connect(path) as con:
         with pytest.raises(Conflict, match=f"later import\\(s\\) {second.import_id}"):
-            ledger.undo(con, first.import_id, who=Actor("t", ADMIN))
-        done = ledger.undo(con, second.import_id, who=Actor("t", ADMIN))
+            undo_import(con, first.import_id, who=Actor("t", ADMIN))
+        done = undo_import(con, second.import_id, who=Actor("t", ADMIN)).counts
     assert (done["removed"], done["restored"]) == (1, 1)
     assert bugs(path) == after_first
     with db.connect(path) as con:
-        assert ledger.undo(con, first.import_id, who=Actor("t", ADMIN))["removed"] == 3
+        assert undo_import(con, first.import_id, who=Actor("t", ADMIN)).counts["removed"] == 3
         actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
     assert bugs(path) == {}
-    assert actions == ["bugs.import", "bugs.import", "bugs.undo", "bugs.undo"]
+    # Each change to the bugs recomputed the weekly bug metrics, in the same transaction.
+    assert [a for a in actions if a != "bug_metrics.compute"] == [
+        "bugs.import", "bugs.import", "bugs.undo", "bugs.undo"
+    ]  # fmt: skip
+    assert actions.count("bug_metrics.compute") == 4
 
 
 def test_a_dry_run_and_a_rejected_file_change_nothing(make_db):
@@ -570,8 +609,11 @@ def test_an_applied_import_is_in_the_ledger_and_the_audit_log(make_db):
     path = make_db()
     result = load(path, V1, name="jira.csv")
     entry = query(path, "SELECT kind, file_name, rows_read, added, updated, unchanged, status "
-                        "FROM imports")  # fmt: skip
-    assert entry == [("bugs", "jira.csv", 3, 3, 0, 0, "applied")]
+                        "FROM imports ORDER BY id")  # fmt: skip
+    assert entry[0] == ("bugs", "jira.csv", 3, 3, 0, 0, "applied")
+    # The weekly bug metrics computed from them, named after the import, in the ledger too.
+    assert entry[1][:2] == ("bug_metrics", f"after import {result.import_id} (jira.csv)")
+    assert result.metrics is not None and result.metrics.import_id == result.import_id + 1
     audit = query(path, "SELECT who, action, subject, after FROM audit_log")
     assert audit[0][:3] == ("tester", "bugs.import", "jira.csv")
     assert json.loads(audit[0][3])["import_id"] == result.import_id
@@ -651,8 +693,12 @@ def test_skipping_bad_items_of_one_line_json_keeps_the_good_ones(make_db):
         "a/b#3": at("2024-01-03 00:00"),
     }
     reasons = sorted(r for (r,) in query(path, "SELECT reason FROM import_skipped"))
-    assert reasons[0].startswith("column created_at, value 'bad': not a date") and reasons[
-        0
-    ].endswith("(item 3)")
-    assert reasons[1].endswith("item 1 (line 1), item 2 (line 1); keep one per issue")
-    assert reasons[2] == "item 5 is not an issue (a JSON object)"
+    assert reasons == [
+        "item 2: column number, value 'a/b#1': issue a/b#1 appears more than once: items 1, "
+        "2; keep one per issue",
+        "item 3: column created_at, value 'bad': not a date and time; write it like "
+        "2024-05-11T15:26:00Z, as GitHub writes them",
+        "item 5: not an issue (a JSON object)",
+    ]
+    # The preview names them by item, in the file's order, not all "line 1".
+    assert [str(p) for p in result.skipped] == reasons

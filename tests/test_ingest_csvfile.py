@@ -293,6 +293,7 @@ def test_the_parse_connection_reads_its_folder_and_nothing_else(tmp_path):
             "SELECT * FROM read_text('/etc/hostname')",
             f"SELECT * FROM glob('{tmp_path}/*')",
             f"COPY (SELECT 1) TO '{tmp_path}/out.csv'",
+            f"COPY (SELECT 1) TO '{folder}/out.csv'",  # not even beside the upload
             f"ATTACH '{tmp_path}/other.duckdb'",
             "SET enable_external_access = true",
             "SET allowed_directories = ['/']",
@@ -302,6 +303,7 @@ def test_the_parse_connection_reads_its_folder_and_nothing_else(tmp_path):
             with pytest.raises(duckdb.Error):
                 con.execute(sql)
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "other.duckdb").exists()
+    assert not (folder / "out.csv").exists()
 
 
 def test_a_named_file_is_readable_but_not_its_neighbours(tmp_path):
@@ -338,17 +340,21 @@ def test_imports_parse_in_the_limited_connection(make_db, write_file, monkeypatc
     [(folder, _, (external, directories, paths))] = seen
     assert folder.name.startswith("ddq-upload-") and not folder.exists()
     assert external is False
-    assert [Path(d) for d in directories] == [folder, folder / "spill"]
-    assert paths == ([str(source.resolve())] if on_disk else [])
+    assert [Path(d) for d in directories] == [folder / "spill"]
+    copies = [str(folder / "upload.csv"), str(folder / "transcoded.csv")]
+    assert set(paths) == {*copies, *([str(source.resolve())] if on_disk else [])}
 
 
-def test_the_callers_connection_keeps_its_file_access(make_db, tmp_path):
+def test_the_database_connection_reaches_no_file_before_or_after_an_import(make_db, tmp_path):
+    """The parse has an instance of its own; the database's connection never reaches files."""
     path = make_db("Alpha")
     with db.connect(path) as con:
+        setting = "SELECT current_setting('enable_external_access')"
+        assert con.execute(setting).fetchone() == (False,)
         import_metrics(con, METRICS, file_name="m.csv", who=WHO, today=TODAY)
-        assert con.execute("SELECT current_setting('enable_external_access')").fetchone() == (True,)
-        con.execute(f"COPY (SELECT 1 AS one) TO '{tmp_path / 'export.csv'}'")
-    assert (tmp_path / "export.csv").read_text() == "one\n1\n"
+        assert con.execute(setting).fetchone() == (False,)
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"COPY (SELECT 1 AS one) TO '{tmp_path / 'export.csv'}'")
 
 
 def test_rows_keep_their_physical_lines_across_batches(make_db, monkeypatch):
@@ -361,3 +367,14 @@ def test_rows_keep_their_physical_lines_across_batches(make_db, monkeypatch):
     with pytest.raises(ImportRejected) as info:
         run_import(path, "metrics", data, create_teams=True)
     assert [(p.line, p.value) for p in info.value.problems] == [(4321, "1.5"), (5000, "101")]
+
+
+def test_a_rejection_comes_back_whole_from_a_pickle():
+    """The app's preview cache pickles what a check returns, rejections included."""
+    import pickle
+
+    rejected = ImportRejected("f.csv", [Problem(3, "value", "x", "not a number"),
+                                        Problem(2, "team", "Paymnts", "unknown team")], hidden=5)  # fmt: skip
+    again = pickle.loads(pickle.dumps(rejected))
+    assert (again.file_name, again.problems, again.count) == ("f.csv", rejected.problems, 7)
+    assert str(again) == str(rejected)

@@ -476,6 +476,18 @@ def test_create_teams_creates_each_missing_team_once(make_db):
     assert query(path, "SELECT teams_created FROM imports") == [(1,)]
 
 
+def test_many_created_teams_are_named_ten_and_counted(make_db):
+    path = make_db()
+    rows = "".join(f"Team {i:03d},2025-03-03,open_bugs,1\n" for i in range(500))
+    result = load(path, HEADER + rows, create_teams=True, dry_run=True)
+    first_ten = ", ".join(f"Team {i:03d}" for i in range(10))
+    assert result.notes()[-1] == f"These 500 team(s) will be created: {first_ten} and 490 more."
+    assert result.summary().endswith(
+        f"would create 500 team(s): {first_ten} and 490 more; nothing was changed"
+    )
+    assert len(result.teams_created) == 500  # the list itself is whole
+
+
 def test_an_empty_team_is_an_error_even_with_create_teams(make_db):
     path = make_db("Alpha")
     error = rejected(path, HEADER + ",2025-03-03,open_bugs,1\n", create_teams=True)
@@ -726,19 +738,19 @@ def test_a_key_spelled_differently_is_still_the_same_key(make_db):
     ]
 
 
-def test_a_key_twice_in_wide_format_is_reported_per_metric(make_db):
+def test_a_row_twice_in_wide_format_is_one_problem_naming_the_files_headers(make_db):
     path = make_db("Alpha")
     error = rejected(
         path,
-        "team,week,open_bugs,test_pass_rate,escaped_defects\n"
+        "Team,Week,Open Bugs,Test pass rate,escaped_defects\n"
         "Alpha,2025-03-03,1,50,\n"
         "Alpha,2025-03-10,1,50,\n"
         "Alpha,2025-03-05,2,60,3\n",
     )
-    assert sorted((p.line, p.column, p.value, p.reason) for p in error.problems) == [
-        (4, "team", "Alpha", _duplicate("open_bugs", "2025-W10", [2, 4])),
-        (4, "team", "Alpha", _duplicate("test_pass_rate", "2025-W10", [2, 4])),
-    ]
+    assert [(p.line, p.column, p.value, p.reason) for p in error.problems] == [
+        (4, "Team", "Alpha", "this team's week 2025-W10 is also on line 2 (lines 2, 4), with "
+         "values in Open Bugs, Test pass rate; keep one row per team and week"),
+    ]  # fmt: skip
 
 
 # --- the report ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from ddq.check import run_checks
 from ddq.errors import Conflict, NotFound
 from ddq.export import export_metrics
 from ddq.ingest.metrics import import_metrics
+from ddq.ingest.undo import undo as undo_import
 
 HEADER = "team,week,metric,value\n"
 
@@ -28,7 +29,7 @@ def load(path: Path, content: str, *, name: str = "m.csv", **kwargs) -> int:
 
 def undo(path: Path, import_id: int, who: str = Actor("undoer", ADMIN)) -> dict[str, int]:
     with db.connect(path) as con:
-        return ledger.undo(con, import_id, who=who)
+        return undo_import(con, import_id, who=who).counts
 
 
 def exported(path: Path) -> str:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ddq import audit, db, progress, roster
+from ddq import audit, clock, db, progress, roster
 from ddq import meeting as mt
-from ddq.access import ADMIN, EDITOR, Actor
+from ddq.access import ADMIN, EDITOR, VIEWER, Actor, NotAllowed
 from ddq.errors import Conflict, NotFound
 from ddq.meeting import InvalidMeeting
 
@@ -148,6 +148,27 @@ def test_walk_a_meeting(con):
     assert {"meeting.create", "meeting.note", "meeting.attendance", "meeting.leader",
             "meeting.finish"} <= set(actions)  # fmt: skip
     assert [e["action"] for e in audit.entries(con, subject=f"action {action}")] == ["action.add"]
+
+
+def test_the_team_a_meeting_opens_at_is_presented_once_its_day_has_come(con):
+    make_org(con)
+    ahead = mt.create_meeting(con, held_on=NEXT, areas=["payments"], who=WHO)
+    held = mt.create_meeting(con, held_on=HELD, areas=["payments"], who=WHO)
+    with clock.frozen(HELD):
+        # Looked at before its day, a meeting is being prepared: nothing is presented.
+        assert mt.open_at(con, ahead, 0, WHO) is None
+        assert mt.get_meeting(con, ahead)["current_position"] is None
+        assert mt.open_at(con, held, 0, WHO) == "Now presenting: Checkout (1 of 2)."
+        # Once moved through, opening it again changes nothing: the room stays where it is.
+        mt.set_position(con, held, 1, WHO)
+        assert mt.open_at(con, held, 0, WHO) is None
+    found = mt.get_meeting(con, held)
+    assert found["current_team"] == "Ledger"
+    assert [t["presented"] for t in found["teams"]] == [True, True]
+    assert "2 of 2 teams presented" in mt.summary_markdown(con, held)
+    assert "not presented" not in mt.summary_markdown(con, held)
+    with pytest.raises(NotAllowed):
+        mt.open_at(con, ahead, 0, Actor("v", VIEWER))
 
 
 def test_notes_are_replaced_and_removed_and_validated(con):
@@ -544,3 +565,21 @@ def test_a_team_removed_since_stays_on_the_agenda(con):
     assert found["current_team"] == "team 4 (removed)"
     assert "**team 4 (removed)** (Platform)" not in mt.summary_markdown(con, meeting_id)
     assert "**team 4 (removed)**, no champion\n\n" in mt.summary_markdown(con, meeting_id)
+    view = mt.team_view(con, meeting_id, "team 4 (removed)")
+    assert (view["removed"], view["position"], view["metrics"], view["open_actions"]) == (
+        True, 1, [], [],
+    )  # fmt: skip
+    assert mt.team_view(con, meeting_id, "Infra")["removed"] is False
+
+
+def test_a_team_retired_since_stays_on_the_agenda_without_statuses(con):
+    """Progress is followed for active teams only; the meeting still shows the team."""
+    make_org(con)
+    meeting_id = mt.create_meeting(con, held_on=HELD, areas=["Payments"], who=WHO)
+    progress.set_target(con, "Checkout", "open_critical_bugs", target=5, due=dt.date(2026, 9, 1),
+                        who=WHO, today=HELD)  # fmt: skip
+    roster.set_team_active(con, "Checkout", False, who=WHO)
+    view = mt.team_view(con, meeting_id, "Checkout")
+    assert view["team"] == "Checkout" and view["position"] == 0
+    assert all(m["status"] is None for m in view["metrics"])
+    assert "**Checkout**" in mt.summary_markdown(con, meeting_id)

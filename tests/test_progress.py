@@ -140,6 +140,8 @@ def test_the_figures_behind_an_on_track_status(con):
     assert p.weeks_left == pytest.approx(17.5)
     assert p.needed == pytest.approx(-0.5)
     assert p.projection == pytest.approx(4)
+    # The fitted line in the latest week: where the drawn projection starts.
+    assert p.trend_now == pytest.approx(12)
     assert p.share == pytest.approx((20 - 12.75) / 16)
     assert p.reported_weeks == 12
     assert len(p.history) == progress.HISTORY_WEEKS
@@ -154,7 +156,38 @@ def test_half_the_pace_is_at_risk_and_says_by_how_much(con):
     p = one(con, "Checkout")
     assert p.status == AT_RISK
     assert p.needed == pytest.approx(2 * p.slope) and p.slope == pytest.approx(0.25)
-    assert p.reason == "needs +0.5 a week, going +0.25"
+    assert p.reason == "needs +0.5 pts a week, going +0.25 pts"
+
+
+def test_a_flat_series_projects_flat_from_its_trend_not_from_its_last_week(con):
+    """Issue 14: a flat series whose last week dipped drew a rising projection."""
+    add_series(con, "Checkout", LOWER, [10.0] * 19 + [6.0])
+    progress.set_target(con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN),
+                        today=TODAY)  # fmt: skip
+    p = one(con, "Checkout")
+    assert p.slope == 0 and p.status == OFF_TRACK
+    assert p.current == 9  # mean of 10, 10, 10 and 6
+    assert p.trend_now == pytest.approx(9) and p.projection == pytest.approx(9)
+    assert p.history[-1] == 6  # the line starts at 9, where the status says the team is
+
+
+def test_levels_and_targets_read_apart_in_the_reasons(con):
+    """Issue 14: "target 1.7 reached" beside numbers that read 2, 1 and 2."""
+    add_series(con, "Checkout", LOWER, [2.0] * 4 + [2, 2, 1, 2, 1, 2, 2, 1, 2, 2, 1, 2, 1, 2, 1, 2])
+    progress.set_target(con, "Checkout", LOWER, target=1.7, due=DUE, who=Actor("t", ADMIN),
+                        today=TODAY)  # fmt: skip
+    p = one(con, "Checkout")
+    assert (p.current, p.target, p.status) == (1.5, 1.7, ACHIEVED)
+    assert p.reason == "at 1.5, target 1.7 reached"
+    m = metric_def(con, LOWER)
+    close = progress.classify(m, current=1.66, target=1.7, due=DUE, today=TODAY, slope=-0.1,
+                              weeks_left=10, reported_weeks=12, weeks_since_report=0,
+                              baseline=2.25)  # fmt: skip
+    assert close[:2] == (ACHIEVED, "at 1.66, target 1.7 reached")
+    pace = progress.classify(m, current=12, target=1.6, due=DUE, today=TODAY, slope=-1.01,
+                             weeks_left=10, reported_weeks=12, weeks_since_report=0,
+                             baseline=20)  # fmt: skip
+    assert pace[:2] == (AT_RISK, "needs -1.04 a week, going -1.01")
 
 
 def test_a_missed_due_date_is_off_track_and_an_achieved_one_stays_achieved(con):
@@ -263,7 +296,7 @@ def test_the_default_baseline_is_the_mean_of_the_first_4_reported_weeks(con):
         con, "Checkout", LOWER, target=4, due=DUE, who=Actor("t", ADMIN), today=TODAY
     )
     assert message == (
-        f"Target for Checkout, open_critical_bugs set: 4 by {DUE} (baseline 13, mean of the "
+        f"Target for open critical bugs set for Checkout: 4 by {DUE} (baseline 13, mean of the "
         f"first 4 reported weeks ({w(18)} to {w(14)}))."
     )
     assert one(con, "Checkout").baseline == 13
@@ -355,7 +388,7 @@ def test_validation_says_what_is_wrong(con):
         f"2020-01-01 is in the past: choose {TODAY} or later."
     )
     # Holding the line (a target equal to the baseline) is accepted; a metric by its label too.
-    assert "set: 10" in progress.set_target(con, "checkout", "Open critical bugs", target=10,
+    assert "set for Checkout: 10" in progress.set_target(con, "checkout", "Open critical bugs", target=10,
                                             due=DUE, who=Actor("t", ADMIN), today=TODAY)  # fmt: skip
     assert db.scalar(con, "SELECT count(*) FROM targets") == 1
 
@@ -372,7 +405,7 @@ def test_every_change_is_in_the_audit_log(con):
     assert "already has this target" in progress.set_target(
         con, "Checkout", LOWER, target=4, due=DUE, who=Actor("ann", ADMIN), today=TODAY
     )
-    assert "changed to 5" in progress.set_target(
+    assert "changed for Checkout: 5" in progress.set_target(
         con, "Checkout", LOWER, target=5, due=DUE, who=Actor("bob", ADMIN), today=TODAY
     )
     assert progress.remove_target(con, "Checkout", LOWER, who=Actor("cy", ADMIN)) == (
@@ -407,7 +440,7 @@ def test_an_area_target_goes_to_every_active_team_at_once(con):
     assert done["teams"] == ["Billing", "Checkout"]
     assert done["already"] == ["Billing"]
     assert done["message"] == (
-        f"Area target for Payments, test_pass_rate: 95 by {DUE}, set for 2 team(s); already "
+        f"Target for test pass rate set for the 2 Payments teams: 95% by {DUE}; already "
         "at or beyond it from their baseline: Billing."
     )
     assert db.rows(con, "SELECT t.name, g.target FROM targets g JOIN teams t ON t.id = g.team_id "
@@ -596,7 +629,9 @@ def test_target_and_progress_commands(db_path, make_db, run_ddq):
         add_series(con, "Checkout", LOWER, lower_series(-0.5), area="Payments", last=last)
         add_series(con, "Billing", HIGHER, [80] * 20, area="Payments", last=last)
     out = ok(run_ddq("target", "set", "Checkout", LOWER, "--target", "4", "--due", due))
-    assert out.startswith(f"Target for Checkout, open_critical_bugs set: 4 by {due} (baseline 20")
+    assert out.startswith(
+        f"Target for open critical bugs set for Checkout: 4 by {due} (baseline 20"
+    )
 
     bad = run_ddq("target", "set", "Chekout", LOWER, "--target", "4", "--due", due)
     assert (bad.returncode, bad.stdout) == (1, "")
@@ -608,14 +643,14 @@ def test_target_and_progress_commands(db_path, make_db, run_ddq):
     assert half.returncode == 2 and "--baseline-to" in half.stderr
 
     out = ok(run_ddq("target", "area", "Payments", HIGHER, "--target", "95", "--due", due))
-    assert out == f"Area target for Payments, test_pass_rate: 95 by {due}, set for 2 team(s).\n"
+    assert out == f"Target for test pass rate set for the 2 Payments teams: 95% by {due}.\n"
 
     lines = ok(run_ddq("target", "list", "--area", "payments")).splitlines()
     assert lines[0].split()[:5] == ["team", "metric", "baseline", "target", "due"]
     assert [line.split()[:5] for line in lines[1:]] == [
-        ["Billing", HIGHER, "80", "95", str(due)],
+        ["Billing", HIGHER, "80%", "95%", str(due)],
         ["Checkout", LOWER, "20", "4", str(due)],
-        ["Checkout", HIGHER, "-", "95", str(due)],
+        ["Checkout", HIGHER, "—", "95%", str(due)],
     ]
 
     lines = ok(run_ddq("progress", "--area", "Payments")).splitlines()
@@ -634,3 +669,30 @@ def test_target_and_progress_commands(db_path, make_db, run_ddq):
     out = ok(run_ddq("progress", "--team", "checkout", "--all"))
     assert "no target" in out and "no data" in out
     assert ok(run_ddq("progress", "--changes")) == "no status changed since last week\n"
+
+
+def test_a_target_form_starts_from_the_stored_target_or_from_nothing(con):
+    add_series(con, "Checkout", HIGHER, [80] * 8, area="Payments")
+    add_series(con, "Billing", HIGHER, [90] * 8, area="Payments")
+    ahead = progress.quarter_after(TODAY)
+    assert ahead == dt.date(2026, 6, 30)
+    assert progress.quarter_after(dt.date(2026, 11, 15)) == dt.date(2027, 3, 31)
+    assert progress.quarter_after(dt.date(2026, 12, 31)) == dt.date(2027, 3, 31)
+    nothing = progress.TargetDraft(None, ahead)
+    assert progress.target_draft(con, HIGHER, team="Checkout", today=TODAY) == nothing
+    assert progress.target_draft(con, HIGHER, area="Payments", today=TODAY) == nothing
+    who = Actor("t", ADMIN)
+    progress.set_target(con, "Checkout", HIGHER, target=95, due=DUE, who=who, today=TODAY)
+    assert progress.target_draft(con, HIGHER, team="checkout", today=TODAY) == (
+        progress.TargetDraft(95.0, DUE)
+    )
+    # Not every team of the area has it: the area's form offers none.
+    assert progress.target_draft(con, HIGHER, area="Payments", today=TODAY) == nothing
+    progress.adopt_area_target(con, "Payments", HIGHER, target=96, due=DUE, who=who, today=TODAY)
+    assert progress.target_draft(con, HIGHER, area="payments", today=TODAY) == (
+        progress.TargetDraft(96.0, DUE)
+    )
+    # A due date that has passed is not offered again.
+    assert progress.target_draft(con, HIGHER, team="Billing", today=DUE) == (
+        progress.TargetDraft(96.0, progress.quarter_after(DUE))
+    )

@@ -353,11 +353,25 @@ def test_parse_names_line_and_column_of_bad_json():
     text = '{\n  "field": "priority",\n  "in": ["Critical",]\n}'
     with pytest.raises(InvalidRule) as caught:
         rules.parse(text)
-    assert caught.value.problems == ["line 3, column 21: not valid JSON (Expecting value)"]
-    assert isinstance(caught.value, DdqError)
-    assert str(caught.value) == (
-        "The critical-bug rule is not valid:\n- line 3, column 21: not valid JSON (Expecting value)"
+    said = (
+        "line 3, column 21 (character 46): not valid JSON: expected a value here (text in "
+        "double quotes, a number, a [list], an {object}, true, false or null); a comma just "
+        "before ] or }, or a missing value, does this (found ']')."
     )
+    assert caught.value.problems == [said]
+    assert isinstance(caught.value, DdqError)
+    assert str(caught.value) == f"The critical-bug rule is not valid:\n- {said}"
+
+
+def test_json_cut_short_says_where_it_ends_and_what_to_do():
+    text = '{"any": [{"field": "priority", "in": ["Blo'
+    with pytest.raises(InvalidRule) as caught:
+        rules.parse(text)
+    assert caught.value.problems == [
+        "line 1, column 39 (character 39): not valid JSON: the text in quotes that starts here "
+        "never ends: add its closing double quote; the text ends at line 1, column 42 before "
+        "the JSON does: if it is a file, it looks cut short, so export or download it again."
+    ]
 
 
 def test_parse_lists_every_problem_of_valid_json():
@@ -374,7 +388,7 @@ def test_parse_lists_every_problem_of_valid_json():
     [
         ("", "rule: the text is empty"),
         ("  \n ", "rule: the text is empty"),
-        ("priority = Critical", "line 1, column 1: not valid JSON (Expecting value)"),
+        ("priority = Critical", "line 1, column 1 (character 1): not valid JSON: expected a"),
         ('{"field": "type", "in": ["Bug"], "in": ["Task"]}', "rule: the key 'in' appears twice"),
         ("[" * 100_000, "rule: nested far too deeply"),
         ("[" * 100_001, "rule: the text is 100001 characters; at most 100000 are read"),
@@ -541,3 +555,41 @@ def test_diff_names_a_change_of_combination():
         "The same conditions are combined differently: now critical when its priority is "
         "P0 and its severity is S1, or when its type is Bug."
     ]
+
+
+# ------------------------------------------------------------------------ as a tree
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        EXAMPLE,
+        {"field": "priority", "in": ["Blocker"]},
+        {"not": {"field": "status", "in": ["Closed"]}},
+        {"not": {"any": [{"field": "labels", "has_any": ["wontfix"]},
+                         {"field": "components", "is_empty": True}]}},
+        {"all": [{"field": "severity", "is_empty": False},
+                 {"not": {"all": [{"field": "type", "not_in": ["Task"]},
+                                  {"field": "labels", "has_all": ["a", "b"]}]}}]},
+    ],
+)  # fmt: skip
+def test_a_rule_goes_to_a_tree_and_back_unchanged(rule):
+    tree = rules.to_tree(rule)
+    assert "group" in tree
+    assert rules.from_tree(tree) == rule
+
+
+def test_the_tree_reads_as_groups_of_field_operator_and_names():
+    tree = rules.to_tree(EXAMPLE)
+    assert tree == {"group": "any", "items": [
+        {"field": "priority", "op": "in", "values": ["Blocker", "Critical"]},
+        {"group": "all", "items": [
+            {"field": "labels", "op": "has_any", "values": ["security", "data-loss"]},
+            {"field": "type", "op": "in", "values": ["Bug"]},
+        ]},
+    ]}  # fmt: skip
+    unfinished = {"group": "all", "items": [{"field": "status", "op": "in", "values": []}]}
+    assert rules.validate(rules.from_tree(unfinished)) == ["in: empty list; give at least one name"]
+    assert rules.operators_for("labels") == ("has_any", "has_none", "has_all", "is_empty",
+                                             "is_not_empty")  # fmt: skip
+    assert set(rules.OPERATOR_WORDS) == {*rules.OPERATORS, rules.NOT_EMPTY}

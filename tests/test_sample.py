@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,24 +13,39 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from ddq import db, ledger
+from ddq import audit, clock, critical, db, ledger, meeting, ownership
 from ddq.access import ADMIN, SYSTEM, Actor
-from ddq.errors import Conflict, DdqError
+from ddq.check import run_checks
+from ddq.errors import Conflict, DdqError, NotFound
+from ddq.ingest.bugs import import_bugs
+from ddq.ingest.metrics import import_metrics
+from ddq.ingest.roster import import_roster
+from ddq.ingest.undo import undo as undo_import
 from ddq.metrics import COUNT, DAYS, DEFAULT_CATALOG, PERCENT, current_week
 from ddq.org import name_key
+from ddq.progress import remove_target, set_target
 from ddq.sample import (
     _AREAS,
     _HEADS,
     MAX_AREAS,
     BadSampleSize,
     area_count,
+    ensure_empty_database,
     ensure_sample_database,
     fill_demo,
+    remove_demo,
 )
 
 TODAY = dt.date(2026, 4, 15)  # a Wednesday: the current ISO week starts on 2026-04-13
 METRICS = [m.key for m in DEFAULT_CATALOG]
 UNITS = {m.key: m.unit for m in DEFAULT_CATALOG}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def frozen_clock():
+    """The sample's weeks and the bug metrics computed from its bugs end in the same week."""
+    with clock.frozen(TODAY):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -306,16 +322,251 @@ def test_undo_removes_the_sample_and_it_can_be_loaded_again(tmp_path: Path) -> N
     path = tmp_path / "undo.duckdb"
     with db.connect(path) as con:
         summary = fill_demo(con, today=TODAY, who=SYSTEM)
-        result = ledger.undo(con, summary["import_id"], who=Actor("tester", ADMIN))
-        assert result == {"removed": summary["values"], "restored": 0, "teams_removed": 16}
+        result = undo_import(con, summary["import_id"], who=Actor("tester", ADMIN)).counts
+        assert result == {"removed": summary["values"], "restored": 0, "teams_removed": 16,
+                          "meetings_removed": 2, "definitions_removed": 2,
+                          "areas_removed": 4}  # fmt: skip
         assert db.scalar(con, "SELECT count(*) FROM metric_values") == 0
         assert db.scalar(con, "SELECT count(*) FROM teams") == 0
         assert ledger.get(con, summary["import_id"])["status"] == "undone"
-        # Undo keeps areas (the ledger does not track them); a new sample reuses them.
+        assert _leftovers(con) == {}
         again = fill_demo(con, today=TODAY, who=SYSTEM)
         assert again["values"] == summary["values"]
         assert again["areas"] == 4
         assert db.scalar(con, "SELECT count(*) FROM areas") == 4
+        assert db.scalar(con, "SELECT count(*) FROM meetings") == 2
+        assert db.scalar(con, "SELECT count(*) FROM critical_defs") == 2
+
+
+# Everything the sample writes, apart from the ledger and the audit log (kept for good).
+SAMPLE_TABLES = ("areas", "teams", "metric_values", "champions", "bugs", "team_mappings",
+                 "critical_defs", "endorsements", "targets", "meetings", "attendance",
+                 "meeting_notes", "presented", "action_items", "events")  # fmt: skip
+
+
+def _leftovers(con: Any) -> dict[str, int]:
+    """Rows left in the tables the sample writes to, by table (empty: none).
+
+    The events of other imports (a person's, undone in the test) are theirs, not the sample's.
+    """
+    counts = {t: db.scalar(con, f"SELECT count(*) FROM {t}") for t in SAMPLE_TABLES}
+    counts["events"] = db.scalar(
+        con, "SELECT count(*) FROM events WHERE import_id IS NULL OR import_id IN "
+        "(SELECT id FROM imports WHERE kind = 'demo')"
+    )  # fmt: skip
+    return {t: n for t, n in counts.items() if n}
+
+
+@pytest.fixture(scope="module")
+def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small sample with its meetings, definitions and stances, copied for each test."""
+    path = tmp_path_factory.mktemp("small") / "small.duckdb"
+    with db.connect(path) as con:
+        fill_demo(con, teams=6, weeks=30, today=TODAY, who=SYSTEM)
+    return path
+
+
+@pytest.fixture
+def sample_copy(small_sample: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(small_sample, path)
+    return path
+
+
+COACH = Actor("coach", ADMIN)
+THIS_WEEK = current_week(TODAY)
+
+
+def _open_meeting(con: Any) -> dict[str, Any]:
+    return meeting.get_meeting(con, db.scalar(con, "SELECT max(id) FROM meetings"))
+
+
+def test_removing_the_sample_leaves_nothing_and_every_check_passes(sample_copy: Path) -> None:
+    with db.connect(sample_copy) as con:
+        made = {t: db.scalar(con, f"SELECT count(*) FROM {t}") for t in SAMPLE_TABLES}
+        assert all(made.values()), made  # the sample writes to every one of them
+        done = remove_demo(con, who=COACH)
+        assert done.kind == "demo" and "the sample organisation is removed" in done.summary()
+        assert _leftovers(con) == {}
+        assert [f.check for f in run_checks(con) if not f.ok] == []
+        assert ledger.get(con, done.import_id)["status"] == "undone"
+        assert [e["action"] for e in audit.entries(con, action="demo.undo")] == ["demo.undo"]
+        with pytest.raises(NotFound, match="holds no sample"):
+            remove_demo(con, who=COACH)
+
+
+def test_the_samples_own_records_go_whatever_people_did_with_them(sample_copy: Path) -> None:
+    with db.connect(sample_copy) as con:
+        finished = meeting.get_meeting(con, 1)
+        noted = db.rows(con, "SELECT t.name, n.kind, n.text FROM meeting_notes n "
+                             "JOIN teams t ON t.id = n.team_id WHERE n.meeting_id = 1 LIMIT 1")[0]  # fmt: skip
+        meeting.set_note(con, 1, noted["name"], noted["kind"], "Edited in the room.", COACH,
+                         expected=noted["text"])  # fmt: skip
+        live = _open_meeting(con)
+        meeting.set_position(con, live["id"], 1, COACH)
+        present = next(t["team"] for t in live["teams"] if t["champion"])
+        meeting.set_attendance(con, live["id"], present, True, COACH)
+        action = db.scalar(con, "SELECT min(id) FROM action_items")
+        meeting.set_action_status(con, action, "done", COACH)
+        answered = db.rows(con, "SELECT t.name FROM endorsements e JOIN teams t "
+                                "ON t.id = e.team_id ORDER BY t.name LIMIT 1")[0]["name"]  # fmt: skip
+        critical.record_stance(con, 2, team=answered, stance="abstain", who=COACH)
+        critical.adopt(con, 2, effective_from=THIS_WEEK, who=COACH)  # the sample's proposal
+        target = db.rows(con, "SELECT t.name, g.metric FROM targets g JOIN teams t "
+                              "ON t.id = g.team_id LIMIT 1")[0]  # fmt: skip
+        set_target(con, target["name"], target["metric"], target=1, due=TODAY + dt.timedelta(90),
+                   who=COACH)  # fmt: skip
+        assert finished["status"] == "finished"
+        remove_demo(con, who=COACH)
+        assert _leftovers(con) == {}
+        assert [f.check for f in run_checks(con) if not f.ok] == []
+
+
+def _import_values(con: Any, team: str) -> None:
+    """A value of a week before the sample's first: added, not overwritten."""
+    week = THIS_WEEK - dt.timedelta(weeks=40)
+    import_metrics(con, f"team,week,metric,value\n{team},{week},escaped_defects,2\n".encode(),
+                   file_name="ours.csv", who=COACH)  # fmt: skip
+
+
+def _sample_team(con: Any) -> str:
+    return db.scalar(con, "SELECT name FROM teams WHERE kind = 'team' ORDER BY id LIMIT 1")
+
+
+def _our_team(con: Any) -> str:
+    """A team of a person's own roster, with its champion."""
+    import_roster(con, OUR_ROSTER, file_name="roster.csv", who=COACH, today=TODAY)
+    return "Our team"
+
+
+OUR_ROSTER = b"area,team,champion,email,since\nOurs,Our team,Ann Lee,ann@example.com,2026-01-05\n"
+
+
+# What a person may add that refers to the sample: (how to add it, words of the refusal, how
+# to take it back, or None when it cannot be).
+ADDITIONS: dict[str, tuple[Any, str, Any]] = {
+    "values": (
+        lambda con: _import_values(con, _sample_team(con)),
+        "Metric values of its teams from other imports: import 2 (ours.csv): 1 value(s) of "
+        "Checkout. Undo those imports first",
+        lambda con: undo_import(con, 2, who=COACH),
+    ),
+    "target": (
+        lambda con: set_target(
+            con, "Checkout", "open_bugs", target=3, due=TODAY + dt.timedelta(90), who=COACH
+        ),
+        "Targets set since: Checkout open_bugs. Remove them",
+        lambda con: remove_target(con, "Checkout", "open_bugs", who=COACH),
+    ),
+    "mapping": (
+        lambda con: ownership.set_mapping(con, "label", "payments", "Checkout", who=COACH),
+        "Bug mappings to its teams made since: label payments to Checkout.",
+        lambda con: ownership.remove_mapping(con, "label", "payments", who=COACH),
+    ),
+    "note": (
+        lambda con: meeting.set_note(
+            con, _open_meeting(con)["id"], "Checkout", "doing", "Our own words.", COACH
+        ),
+        "Meeting notes written since: Checkout in meeting 2 (doing). Clear them",
+        lambda con: meeting.set_note(con, _open_meeting(con)["id"], "Checkout", "doing", "", COACH),
+    ),
+    "history": (
+        lambda con: critical.apply_to_history(
+            con, 1, since=THIS_WEEK - dt.timedelta(weeks=40), who=COACH
+        ),
+        "Definitions of the sample applied to history: import 2",
+        lambda con: undo_import(con, 2, who=COACH),
+    ),
+    "action": (
+        lambda con: meeting.add_action(
+            con, team="Checkout", text="Ours", owner="Ann", due=TODAY + dt.timedelta(7), who=COACH
+        ),
+        "Action items added since: Checkout: Ours. An action item cannot be deleted.",
+        None,
+    ),
+    "meeting": (
+        lambda con: meeting.create_meeting(con, held_on=TODAY + dt.timedelta(1), who=COACH),
+        "Meetings with its teams on the agenda: meeting 3 of 2026-04-16.",
+        None,
+    ),
+    "stance": (
+        lambda con: critical.record_stance(con, 2, team=_our_team(con), stance="agree", who=COACH),
+        "Stances recorded since: Our team on v2. A stance cannot be deleted.",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(ADDITIONS))
+def test_what_people_added_since_keeps_the_sample_in_place(kind: str, sample_copy: Path) -> None:
+    add, words, take_back = ADDITIONS[kind]
+    with db.connect(sample_copy) as con:
+        add(con)
+        before = {t: db.scalar(con, f"SELECT count(*) FROM {t}") for t in SAMPLE_TABLES}
+        with pytest.raises(Conflict) as refused:
+            remove_demo(con, who=COACH)
+        message = str(refused.value)
+        assert message.startswith("The sample organisation (import 1) cannot be removed")
+        assert words in message and "Nothing was changed" in message
+        assert {t: db.scalar(con, f"SELECT count(*) FROM {t}") for t in SAMPLE_TABLES} == before
+        assert ledger.get(con, 1)["status"] == "applied"
+        if take_back is None:
+            return
+        take_back(con)
+        remove_demo(con, who=COACH)
+        assert _leftovers(con) == {}
+        assert [f.check for f in run_checks(con) if not f.ok] == []
+
+
+def test_a_later_import_of_the_samples_bugs_is_undone_first(sample_copy: Path) -> None:
+    with db.connect(sample_copy) as con:
+        key = db.scalar(con, "SELECT min(key) FROM bugs")
+        export = ("Issue key,Summary,Issue Type,Status,Priority,Created\n"
+                  f"{key},ours,Bug,Open,Major,2026/04/01 10:00\n")  # fmt: skip
+        bugs = import_bugs(con, export.encode(), file_name="ours.csv", who=COACH, today=TODAY)
+        with pytest.raises(
+            Conflict, match=f"later import\\(s\\) {bugs.import_id} changed bugs it stored"
+        ):
+            remove_demo(con, who=COACH)
+        undo_import(con, bugs.import_id, who=COACH)
+        remove_demo(con, who=COACH)
+        # Left: the undone import's own events, and the team that held its unassigned bug.
+        assert set(_leftovers(con)) == {"teams"}
+        assert db.scalar(con, "SELECT list(kind) FROM teams") == ["unassigned"]
+        assert db.scalar(con, "SELECT list(DISTINCT import_id) FROM events") == [bugs.import_id]
+
+
+def test_a_person_s_own_definition_and_meeting_of_their_own_teams_stay(
+    sample_copy: Path,
+) -> None:
+    with db.connect(sample_copy) as con:
+        _our_team(con)
+        own = critical.create_draft(
+            con, title="Ours", rule={"field": "priority", "in": ["P0"]}, who=COACH
+        )
+        ours = meeting.create_meeting(con, held_on=TODAY + dt.timedelta(1), areas=["Ours"],
+                                      who=COACH)  # fmt: skip
+        remove_demo(con, who=COACH)
+        assert db.scalar(con, "SELECT list(name) FROM teams") == ["Our team"]
+        assert db.scalar(con, "SELECT list(name) FROM areas") == ["Ours"]
+        assert db.scalar(con, "SELECT list(version) FROM critical_defs") == [own]
+        assert db.scalar(con, "SELECT list(id) FROM meetings") == [ours]
+        assert [f.check for f in run_checks(con) if not f.ok] == []
+
+
+def test_a_sample_loaded_before_its_records_were_kept_is_removed_completely(
+    sample_copy: Path,
+) -> None:
+    """A database that got its sample from an older ddq: the migration finds its records."""
+    with db.connect(sample_copy) as con:
+        con.execute("DROP TABLE import_created_records")
+        con.execute("DELETE FROM schema_migrations WHERE version = 11")
+    db.forget_migrated(sample_copy)
+    with db.connect(sample_copy) as con:
+        assert db.scalar(con, "SELECT count(*) FROM import_created_records") > 0
+        remove_demo(con, who=COACH)
+        assert _leftovers(con) == {}
+        assert [f.check for f in run_checks(con) if not f.ok] == []
 
 
 def test_ensure_sample_database_creates_once(tmp_path: Path) -> None:
@@ -342,6 +593,18 @@ def test_ensure_sample_database_leaves_an_existing_file_alone(tmp_path: Path) ->
     not_a_database.write_bytes(b"not a database")
     assert ensure_sample_database(not_a_database) is False
     assert not_a_database.read_bytes() == b"not a database"
+
+
+def test_ensure_empty_database_creates_an_empty_one_once(tmp_path: Path) -> None:
+    path = tmp_path / "ours" / "quality.duckdb"
+    assert ensure_empty_database(path) is True
+    with db.connect(path) as con:
+        assert db.scalar(con, "SELECT count(*) FROM teams") == 0
+        assert ledger.list_imports(con) == []
+        fill_demo(con, teams=2, weeks=3, today=TODAY, who=SYSTEM)
+    assert ensure_empty_database(path) is False
+    with db.connect(path) as con:
+        assert db.scalar(con, "SELECT count(*) FROM teams") == 2
 
 
 @pytest.mark.parametrize(

@@ -126,6 +126,39 @@ def test_headlines_compare_with_the_week_before_and_a_quarter_ago(con):
     assert h["history"] == [9, 5, 3]
 
 
+def test_changes_compare_only_the_teams_that_reported_both_weeks(con):
+    """Issue 14: "Open bugs 289, -27", where 23 of the 27 was one team not reporting."""
+    load(con, [("A", 13, "open_bugs", 160), ("C", 13, "open_bugs", 30),
+               ("A", 1, "open_bugs", 150), ("B", 1, "open_bugs", 143), ("C", 1, "open_bugs", 23),
+               ("A", 0, "open_bugs", 148), ("B", 0, "open_bugs", 141),  # C is silent
+               ("A", 1, "test_pass_rate", 80), ("B", 1, "test_pass_rate", 90),
+               ("C", 1, "test_pass_rate", 40),
+               ("A", 0, "test_pass_rate", 82), ("B", 0, "test_pass_rate", 91),
+               ("D", 0, "test_pass_rate", 99)])  # D reports for the first time  # fmt: skip
+    bugs, rate = trends.headlines(con, trends.Scope(),
+                                  [metric(con, "open_bugs"), metric(con, "test_pass_rate")], TODAY)  # fmt: skip
+    # The headline stays the total of this week's reporters, and says who reported.
+    assert bugs["value"] == 289 and bugs["previous"] == 316
+    assert (bugs["reporting"], bugs["expected"]) == (2, 3)
+    # The change is over A and B only: 289 against their 293, not against 316.
+    assert bugs["vs_previous"] == trends.Change(weeks=1, teams=2, before=293, after=289)
+    assert bugs["vs_previous"].value == -4
+    # A quarter ago only A and C reported, and C is silent now: A alone, 160 to 148.
+    assert bugs["vs_quarter"] == trends.Change(weeks=13, teams=1, before=160, after=148)
+    # Rates: the median of the same teams both weeks (A and B: 85 to 86.5), not 80 to 91.
+    assert (rate["value"], rate["previous"]) == (91, 80)
+    assert rate["vs_previous"] == trends.Change(weeks=1, teams=2, before=85, after=86.5)
+    assert rate["vs_quarter"] is None  # nobody reported a pass rate a quarter ago
+
+
+def test_movers_know_how_much_history_they_need(con):
+    load(con, [("A", ago, "open_bugs", 10 - ago % 3) for ago in range(12)])
+    assert trends.history_weeks(con, trends.Scope(), "open_bugs", TODAY) == 12
+    assert trends.history_weeks(con, trends.Scope(), "test_pass_rate", TODAY) == 0
+    assert trends.MOVERS_HISTORY_WEEKS == 17  # the last 4 weeks and 4 weeks a quarter before
+    assert trends.movers(con, trends.Scope(), metric(con, "open_bugs"), TODAY) == []
+
+
 def test_partial_weeks_are_left_out_of_the_limits(con):
     base = [10, 12, 11, 13, 9, 11, 10, 12]
     rows = [("A", 9 - i, "open_bugs", v) for i, v in enumerate(base)]
@@ -178,9 +211,39 @@ def test_team_headlines_are_each_teams_own_headlines(tmp_path):
         batch = trends.team_headlines(con, [t["id"] for t in teams], metrics)
         for team in teams:
             alone = trends.headlines(con, trends.Scope(teams=(team["name"],)), metrics)
-            keep = ("metric", "week", "value", "previous", "quarter_ago", "history")
+            keep = ("metric", "week", "value", "previous", "quarter_ago", "history", "vs_previous",
+                    "vs_quarter")  # fmt: skip
             assert [{k: h[k] for k in keep} for h in batch[team["id"]]] == [
                 {k: h[k] for k in keep} for h in alone
             ], team["name"]
         assert batch[teams[0]["id"]] == []  # a retired team, as headlines() has it
         assert sum(len(v) for v in batch.values()) > 80
+        # One team's like-for-like change is its own change, when it reported both weeks.
+        for h in (h for heads in batch.values() for h in heads):
+            if h["previous"] is None:
+                assert h["vs_previous"] is None
+            else:
+                assert h["vs_previous"].teams == 1
+                assert h["vs_previous"].value == h["value"] - h["previous"]
+
+
+def test_estimated_resolutions_are_told_only_under_numbers_computed_from_bugs(con):
+    """Bugs with estimated resolutions are "behind" a chart only when its values were
+    computed from the bugs: not under uploaded values, nor a metric nothing computed."""
+    from ddq import clock, ownership
+    from ddq.ingest.bugs import import_bugs
+
+    who = Actor("t", ADMIN)
+    with clock.frozen(TODAY):
+        load(con, [("A", 1, "open_critical_bugs", 2), ("A", 0, "open_critical_bugs", 1)])
+        export = ("Issue key,Created,Updated,Status,Component/s\n"
+                  "AB-1,05/Jan/26 10:00,06/Jan/26 10:00,Closed,alpha\n")  # fmt: skip
+        import_bugs(con, export.encode(), who=who, today=TODAY)
+        ownership.set_mapping(con, "component", "alpha", "A", who=who)
+        # No definition is in force: the critical numbers are the uploaded ones.
+        uploaded = trends.build_trend(con, metric(con, "open_critical_bugs"), trends.Scope(),
+                                      13, today=TODAY)  # fmt: skip
+        assert uploaded is not None and uploaded.estimated == 0
+        computed = trends.build_trend(con, metric(con, "open_bugs"), trends.Scope(), None,
+                                      today=TODAY)  # fmt: skip
+        assert computed is not None and computed.estimated == 1

@@ -10,7 +10,7 @@ The machinery is the metrics importer's: the file is staged with physical line n
 (:mod:`ddq.ingest.csvfile`), every cell is typed and checked with set-based SQL (dates by
 :mod:`ddq.ingest.dates`), and an accepted file is applied in one transaction that records
 in the ledger what it added, and in ``bug_overwrites`` the rows it replaced, so that
-:func:`ddq.ledger.undo` restores them. A bug is known by (tracker, key): a re-import
+:func:`ddq.ledger.reverse` restores them. A bug is known by (tracker, key): a re-import
 updates it, and an identical row is left alone.
 
 A file with broken rows is rejected with every problem named by its line. With
@@ -32,9 +32,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, ledger, settings
+from ddq import audit, bugmetrics, ledger, settings
 from ddq.access import EDITOR, requires
-from ddq.db import quote_ident, quote_literal, rows, scalar, transaction
+from ddq.db import (
+    claim,
+    drop_temp,
+    quote_ident,
+    quote_literal,
+    retry_on_conflict,
+    rows,
+    scalar,
+    temp_table_from,
+    transaction,
+)
 from ddq.errors import DdqError, NotFound
 from ddq.ingest import dates, github
 from ddq.ingest.csvfile import (
@@ -66,6 +76,29 @@ FIELDS: tuple[str, ...] = (
     "labels", "components", "team", "project", "summary", "description",
 )  # fmt: skip
 LIST_FIELDS = ("labels", "components")
+# What each field is for, and what happens without it: the mapping editor's help and the
+# README say the same.
+FIELD_HELP: dict[str, str] = {
+    "key": "The issue's key or number (required): a re-import updates bugs by it.",
+    "created": "When the issue was created (required).",
+    "resolved": "When it was resolved. Without it, a bug in a done status is resolved at its "
+    "last update (updated), marked estimated; with neither, it counts as open.",
+    "updated": "When it last changed: the estimated resolution time of a done bug that has "
+    "no resolved date.",
+    "status": "Its status. A done status (the done_statuses setting) makes a bug without a "
+    "resolved date resolved at its last update. Without it, only resolved says a bug is done.",
+    "type": "The issue type: only the types that count as bugs (the bug_types setting) are "
+    "counted. Without it, every issue counts.",
+    "priority": "For the critical-bug rule. Without it, no bug has a priority: conditions "
+    "on it never match with in, and always with not_in.",
+    "severity": "For the critical-bug rule, like priority.",
+    "labels": "Labels, separated by ; or , (for the rule and for ownership by label).",
+    "components": "Components, separated by ; or ,: the first mapped one decides the team.",
+    "team": "A team's name: a bug naming a known team belongs to it.",
+    "project": "The project key. Without it, the part of the key before '-' (DERBY-12: DERBY).",
+    "summary": "The title, shown in previews and in a definition's impact.",
+    "description": "Kept as it is, line breaks included.",
+}
 DATE_FIELDS = ("created", "resolved", "updated")
 REQUIRED = ("key", "created")
 # The bugs table's columns, in its order (bug_overwrites has overwritten_by first).
@@ -191,10 +224,15 @@ def read_mapping_file(path: Path) -> dict[str, str]:
 
 
 @requires(EDITOR, "save a column mapping")
+@retry_on_conflict
 def save_mapping(
     con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping[str, Any], *, who: str
 ) -> dict[str, str]:
-    """Store a named column mapping (replacing one of the same name); return it as stored."""
+    """Store a named column mapping (replacing one of the same name); return it as stored.
+
+    Saving under a name is meant to replace what that name held, so the last save stands;
+    the audit log keeps each with the mapping it replaced.
+    """
     label = name.strip()
     if not label or len(label) > 80:
         raise InvalidMapping("Name the mapping with 1 to 80 characters.")
@@ -205,8 +243,9 @@ def save_mapping(
             f"The mapping must name the column for {' and '.join(missing)}: every bug "
             "needs a key and a creation date."
         )
-    before = scalar(con, "SELECT mapping FROM csv_mappings WHERE name = ?", [label])
     with transaction(con):
+        claim(con, "column mapping", label)
+        before = scalar(con, "SELECT mapping FROM csv_mappings WHERE name = ?", [label])
         con.execute(
             "INSERT OR REPLACE INTO csv_mappings (name, mapping, updated_at, updated_by) "
             "VALUES (?, ?, ?, ?)",
@@ -239,6 +278,17 @@ def resolve_mapping(con: duckdb.DuckDBPyConnection, text: str) -> dict[str, str]
     if text.strip().lower().endswith(".json"):
         raise InvalidMapping(f"There is no mapping file {text}.")
     return load_mapping(con, text)
+
+
+def mapping_warning(mapping: Mapping[str, str]) -> str | None:
+    """What a column mapping will get wrong without saying so on every row, if anything."""
+    if "status" in mapping and not {"resolved", "updated"} & set(mapping):
+        return (
+            "Status is mapped but neither resolved nor updated is: a bug in a done status has "
+            "no date to be resolved at, so it counts as open. Map the column with the "
+            "resolution date (resolved) or, failing that, the last update (updated)."
+        )
+    return None
 
 
 def csv_headers(data: bytes) -> list[str]:
@@ -278,6 +328,7 @@ class BugsImport:
     preview: list[dict[str, Any]] = field(default_factory=list)
     import_id: int | None = None
     dry_run: bool = False
+    metrics: bugmetrics.Computation | None = None  # the recomputation that followed
 
     @property
     def bugs(self) -> int:
@@ -307,19 +358,21 @@ class BugsImport:
                 "file gives no resolution date for them, but their status means done."
             )
         if self.done_without_time:
-            found.append(
-                f"{self.done_without_time} bug(s) have a done status but neither a resolution "
-                "nor an update date; they count as open."
-            )
+            found.append(self.done_without_time_warning())
         if self.skipped_count:
+            where = (
+                f"`ddq imports show {self.import_id}`"
+                if self.import_id is not None
+                else "`ddq imports show ID`"
+            )
             found.append(
-                f"{self.skipped_count} row(s) skipped; the ledger keeps each with its line "
-                "and reason:"
+                f"{self.skipped_count} row(s) skipped; the ledger keeps each with its line and "
+                f"reason ({where}, or Skipped rows under Imports on the Upload page):"
             )
             found += [str(p) for p in self.skipped]
             more = self.skipped_count - len(self.skipped)
             if more > 0:
-                found.append(f"... and {more} more skipped row(s).")
+                found.append(f"... and {more} more skipped row(s): {where} lists them all.")
         if self.footer_dropped:
             found.append("The export's 'Generated at ...' footer line is not an issue; left out.")
         if self.pull_requests:
@@ -330,6 +383,22 @@ class BugsImport:
                 "#number only; add url to `gh issue list --json` to key them by repository."
             )
         return found
+
+    def done_without_time_warning(self) -> str:
+        """Done bugs that will count as open, and what to do about it ("" when none)."""
+        n = self.done_without_time
+        if not n:
+            return ""
+        what = "bug has" if n == 1 else "bugs have"
+        they = "it counts" if n == 1 else "they count"
+        fix = {
+            CSV: "map the `updated` column (or `resolved`)",
+            JIRA: "export the Resolved or Updated column too",
+            GITHUB: "add closedAt and updatedAt to `gh issue list --json`",
+        }[self.format]
+        return (
+            f"{n:,} {what} a done status but no resolution or update date: {they} as open; {fix}."
+        )
 
     @property
     def changes_anything(self) -> bool:
@@ -529,9 +598,8 @@ def _stage_json_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str
         "labels": pa.array(issues.labels, pa.list_(pa.string())),
     }
     arrays |= {c: pa.array(v, pa.string()) for c, v in issues.columns.items()}
-    staged = pa.table(arrays)  # noqa: F841 - read by the query below
     drop_staged(con, _STAGED)
-    con.execute(f"CREATE TEMP TABLE {_STAGED} AS SELECT * FROM staged")
+    temp_table_from(con, _STAGED, pa.table(arrays))
     exprs = {c: _ref(c) for c in github.COLUMNS} | {"labels": _ref("labels")}
     headers = {
         "key": issues.headers.get("number", "number"),
@@ -556,7 +624,6 @@ def _stage_json_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str
 
 _EMPTY_KEY = "the key is empty; every issue needs one"
 _EMPTY_CREATED = "the creation date is empty; every issue needs one"
-_NOT_A_DATE = f"not a date and time; write it like {dates.EXAMPLES}"
 _FUTURE = "the creation date is in the future; check the date format (day and month swapped?)"
 _CHECKS = (  # (field, problem column, bad value column)
     ("key", "key_problem", "NULL::VARCHAR"),
@@ -598,13 +665,12 @@ def _rows_sql(
         return e.get(name, "[]::VARCHAR[]")
 
     item = "s.item" if source.json_items else "NULL::BIGINT"
-    parsed = {
-        name: dates.timestamp_sql(
-            f"{name}_raw",
-            dates.choose_format(con, _samples(con, source, name)) if name in e else None,
-        )
+    usual = {
+        name: dates.choose_format(con, _samples(con, source, name)) if name in e else None
         for name in DATE_FIELDS
     }
+    parsed = {name: dates.timestamp_sql(f"{name}_raw", usual[name]) for name in DATE_FIELDS}
+    not_a_date = {name: quote_literal(dates.hint(tracker, usual[name])) for name in DATE_FIELDS}
     done_list = "[" + ", ".join(quote_literal(s) for s in done) + "]::VARCHAR[]"
     prefix = "CASE WHEN contains(key, '-') THEN split_part(key, '-', 1) END"
     return f"""
@@ -638,13 +704,13 @@ def _rows_sql(
                              THEN {quote_literal(_FUTURE)} END
                     WHEN created_raw IS NULL OR trim(created_raw, {_WHITESPACE}) = ''
                         THEN {quote_literal(_EMPTY_CREATED)}
-                    ELSE {quote_literal(_NOT_A_DATE)} END AS created_problem,
+                    ELSE {not_a_date["created"]} END AS created_problem,
                CASE WHEN created_problem IS NOT NULL THEN created_raw END AS created_bad,
                CASE WHEN resolved_given IS NULL AND trim(resolved_raw, {_WHITESPACE}) <> ''
-                    THEN {quote_literal(_NOT_A_DATE)} END AS resolved_problem,
+                    THEN {not_a_date["resolved"]} END AS resolved_problem,
                CASE WHEN resolved_problem IS NOT NULL THEN resolved_raw END AS resolved_bad,
                CASE WHEN updated IS NULL AND trim(updated_raw, {_WHITESPACE}) <> ''
-                    THEN {quote_literal(_NOT_A_DATE)} END AS updated_problem,
+                    THEN {not_a_date["updated"]} END AS updated_problem,
                CASE WHEN updated_problem IS NOT NULL THEN updated_raw END AS updated_bad
         FROM p
     """
@@ -683,8 +749,19 @@ def _define_bugs(con: duckdb.DuckDBPyConnection, rows_sql: str) -> None:
     """)
 
 
-def _where(item: int | None) -> str:
-    return f" (item {item})" if item is not None else ""
+def _item_names(con: duckdb.DuckDBPyConnection, items: list[int]) -> dict[int, str]:
+    """How problems name these items of a JSON file: index, number and title (see
+    :func:`ddq.ingest.github.item_words`), and their line when items are on several lines."""
+    multiline = scalar(con, f"SELECT count(DISTINCT line) > 1 FROM {_STAGED}")
+    return {
+        item: github.item_words(item, line if multiline else None,
+                                number=key.rsplit("#", 1)[-1] if key else None, title=title)
+        for item, line, key, title in con.execute(
+            f"SELECT item, line, key, summary FROM {_STAGED} "
+            "WHERE item IN (SELECT unnest(?::BIGINT[]))",
+            [sorted(set(items))],
+        ).fetchall()
+    }  # fmt: skip
 
 
 def _row_problems(con: duckdb.DuckDBPyConnection, source: _Source) -> tuple[list[Problem], int]:
@@ -699,11 +776,13 @@ def _row_problems(con: duckdb.DuckDBPyConnection, source: _Source) -> tuple[list
         f"FROM bugs_checked WHERE {p} IS NOT NULL"
         for f, p, bad in _CHECKS
     )
+    fetched = con.execute(
+        f"SELECT * FROM ({union}) ORDER BY line, item, field LIMIT {_PROBLEM_FETCH_LIMIT}"
+    ).fetchall()
+    names = _item_names(con, [r[1] for r in fetched]) if source.json_items else {}
     found = [
-        Problem(line, source.headers.get(f, f), raw, reason + _where(item))
-        for line, item, f, raw, reason in con.execute(
-            f"SELECT * FROM ({union}) ORDER BY line, item, field LIMIT {_PROBLEM_FETCH_LIMIT}"
-        ).fetchall()
+        Problem(line, source.headers.get(f, f), raw, reason, names.get(item, ""), item or 0)
+        for line, item, f, raw, reason in fetched
     ]
     return found, max(0, total - _PROBLEM_FETCH_LIMIT)
 
@@ -730,8 +809,8 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection) -> int:
 
 def _duplicate_reason(key: str, lines: list[int], items: list[int | None]) -> str:
     if items[0] is not None:
-        where = ", ".join(f"item {i} (line {n})" for n, i in zip(lines, items, strict=True))
-        return f"issue {key} appears more than once: {where}; keep one per issue"
+        where = ", ".join(str(i) for i in items)
+        return f"issue {key} appears more than once: items {where}; keep one per issue"
     return (
         f"issue {key} is also on line {lines[0]} (lines {', '.join(map(str, lines))}); "
         "keep one row per issue"
@@ -740,11 +819,17 @@ def _duplicate_reason(key: str, lines: list[int], items: list[int | None]) -> st
 
 def _duplicate_problems(con: duckdb.DuckDBPyConnection, key_header: str) -> list[Problem]:
     found = []
-    for key, lines, items in con.execute(
+    fetched = con.execute(
         f"SELECT key, lines, items FROM bugs_dups ORDER BY lines[2] LIMIT {_PROBLEM_FETCH_LIMIT}"
-    ).fetchall():
+    ).fetchall()
+    json_items = [i for _, _, items in fetched for i in items if i is not None]
+    names = _item_names(con, json_items) if json_items else {}
+    for key, lines, items in fetched:
         reason = _duplicate_reason(key, lines, items)
-        found += [Problem(line, key_header, key, reason) for line in lines[1:]]
+        found += [
+            Problem(line, key_header, key, reason, names.get(item, ""), item or 0)
+            for line, item in zip(lines[1:], items[1:], strict=True)
+        ]
     return found
 
 
@@ -756,17 +841,18 @@ def _skip_reason_sql(source: _Source) -> str:
         shown = f"CASE WHEN length({bad}) > 60 THEN left({bad}, 59) || '…' ELSE {bad} END"
         value = f"coalesce(', value ' || chr(39) || {shown} || chr(39), '')"
         parts.append(f"CASE WHEN {p} IS NOT NULL THEN {header} || {value} || ': ' || {p} END")
-    where = "coalesce(' (item ' || item || ')', '')"
-    return f"concat_ws('; ', {', '.join(parts)}) || {where}"
+    where = "coalesce('item ' || item || ': ', '')"  # a JSON file's item, not its line
+    return f"{where} || concat_ws('; ', {', '.join(parts)})"
 
 
 def _skip_bad_rows(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     """Mark every row with a problem (then every repeat of a key) skipped, saying why."""
-    if source.bad_rows:  # never staged, so at no position among the staged rows
+    if source.bad_rows:  # never staged, so at no position (line or item) of a staged row
         con.executemany(
-            "INSERT INTO bugs_skipped VALUES (0, ?, ?)",
-            [(p.line, str(p).split(": ", 1)[1]) for p in source.bad_rows],
-        )
+            "INSERT INTO bugs_skipped VALUES (?, ?, ?)",
+            [(p.item, p.line, (f"item {p.item}: " if p.item else "") + p.detail())
+             for p in source.bad_rows],
+        )  # fmt: skip
     con.execute(
         f"INSERT INTO bugs_skipped SELECT pos, line, {_skip_reason_sql(source)} "
         f"FROM bugs_checked WHERE {_ANY_PROBLEM}"
@@ -779,7 +865,7 @@ def _skip_bad_rows(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
                 _duplicate_reason(key, lines, items)
             )
             later += [
-                (item if item is not None else line, line, reason)
+                (item, line, f"item {item}: {reason}") if item is not None else (line, line, reason)
                 for line, item in zip(lines[1:], items[1:], strict=True)
             ]
         con.executemany("INSERT INTO bugs_skipped VALUES (?, ?, ?)", later)
@@ -789,14 +875,19 @@ def _skip_bad_rows(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
         """)
 
 
-def _skipped_problems(con: duckdb.DuckDBPyConnection) -> tuple[list[Problem], int]:
+def _skipped_problems(con: duckdb.DuckDBPyConnection, source: _Source) -> tuple[list[Problem], int]:
+    """The first skipped rows (a JSON file's named by their item) and how many there are."""
     count = scalar(con, "SELECT count(*) FROM bugs_skipped")
-    shown = [
-        Problem(line, "", None, reason)
-        for line, reason in con.execute(
-            f"SELECT line, reason FROM bugs_skipped ORDER BY line LIMIT {_SKIPPED_SHOWN}"
-        ).fetchall()
-    ]
+    order = "pos, line" if source.json_items else "line"
+    shown = []
+    for pos, line, reason in con.execute(
+        f"SELECT pos, line, reason FROM bugs_skipped ORDER BY {order} LIMIT {_SKIPPED_SHOWN}"
+    ).fetchall():
+        if source.json_items and reason.startswith("item "):
+            where, reason = reason.split(": ", 1)  # "item 3: why"
+            shown.append(Problem(line, "", None, reason, where, pos))
+        else:
+            shown.append(Problem(line, "", None, reason))
     return shown, count
 
 
@@ -901,6 +992,7 @@ def _apply(con: duckdb.DuckDBPyConnection, result: BugsImport, tracker: str, who
 
 
 @requires(EDITOR, "import bugs")
+@retry_on_conflict  # another change at the same moment: the import runs again on top of it
 def import_bugs(
     con: duckdb.DuckDBPyConnection,
     source: Path | bytes,
@@ -968,7 +1060,7 @@ def import_bugs(
                 else "every row has a problem; there is nothing to import"
             )
             raise ImportRejected(name, [Problem(0, "", None, reason)])
-        skipped, skipped_count = _skipped_problems(con)
+        skipped, skipped_count = _skipped_problems(con, staged)
         estimated, without, first, last = con.execute(
             "SELECT count(*) FILTER (resolved_estimated), count(*) FILTER (done_without_time), "
             "min(created), max(created) FROM bugs_checked WHERE NOT skip"
@@ -995,11 +1087,15 @@ def import_bugs(
         )
         if not dry_run:
             report("applying", 0.75)
-            _apply(con, result, tracker, who)
+            with transaction(con):  # the bugs and the metrics computed from them, or neither
+                _apply(con, result, tracker, who)
+                report("computing the bug metrics", 0.85)
+                result.metrics = bugmetrics.refresh(
+                    con, who=who, reason=f"after import {result.import_id} ({name})"
+                )
         report("done", 1.0)
         return result
     finally:
-        con.execute("DROP VIEW IF EXISTS temp.main.bugs_typed")
+        drop_temp(con, views=["bugs_typed"])
         drop_staged(con, _STAGED)
-        for table in _TEMP_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+        drop_temp(con, *_TEMP_TABLES)

@@ -20,6 +20,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -28,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ddq.db import quote_ident
+from ddq.db import quote_ident, temp_table_from
+from ddq.export import FORMULA_START_PATTERN
 from ddq.ingest.problems import ImportRejected, Problem
 
 if TYPE_CHECKING:
@@ -42,7 +44,18 @@ MAX_UPLOAD_MB = 50
 _MB = 1024 * 1024  # Streamlit counts maxUploadSize in these
 # Rows per Arrow batch when the parsed rows move to the caller's database.
 _BATCH_ROWS = 122_880  # one DuckDB row group
+# Columns a file may have: a Jira export of every field runs to a few hundred, a wide
+# metrics file has one per metric. More is not a table of rows but something else, and
+# parsing 20,000 columns takes seconds and hundreds of MB before saying so.
+MAX_COLUMNS = 1_000
+# The longest header line read: 1,000 columns of 100 characters. A longer first line has
+# no line break where one belongs.
+MAX_HEADER_CHARS = 100_000
+# The longest cell Python's CSV reader takes (131,072 characters); Jira itself keeps a text
+# field under 32,767. A longer one means a row that never ends.
+MAX_CELL_CHARS = csv.field_size_limit()
 DELIMITERS = (",", ";", "\t")
+_FORMULA_START = re.compile(FORMULA_START_PATTERN)
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
@@ -128,11 +141,7 @@ def _count_outside_quotes(line: str, char: str) -> int:
 
 def strip_export_quote(value: str) -> str:
     """Undo the ``'`` that a formula-safe export put before ``= + - @`` (see ddq.export)."""
-    if (
-        len(value) > 1
-        and value[0] == "'"
-        and value.lstrip("'")[:1] in ("=", "+", "-", "@", "\t", "\r")
-    ):
+    if len(value) > 1 and value[0] == "'" and _FORMULA_START.match(value[1:]):
         return value[1:]
     return value
 
@@ -249,22 +258,29 @@ def _utf16_nul(data: bytes) -> int:
     return at
 
 
+# The copies of an upload that a parse reads, in the upload's own temporary folder.
+_UPLOAD_COPIES = ("upload.csv", "transcoded.csv")
+
+
 @contextmanager
 def parse_connection(folder: Path, file: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB that can read ``folder`` (and ``file``, if given), and nothing else.
+    """An in-memory DuckDB that can reach the upload's copies in ``folder`` (and ``file``,
+    if given) and no other file.
 
     File access is a setting of a whole database instance, and once off it cannot be turned
-    on again, so it is never limited on the caller's connection (other sessions export
-    through theirs): every parse gets an instance of its own, closed afterwards. Writing
-    files, attaching databases, loading extensions and changing settings are refused too.
+    on again: every parse gets an instance of its own, closed afterwards. Other files,
+    attaching databases, loading extensions and changing settings are refused; the only
+    files it could write are those same temporary copies and its spill folder (for a parse
+    bigger than memory), which nothing reads afterwards.
+    ddq runs only its own queries here.
     """
     import duckdb
 
     con = duckdb.connect(":memory:", config={"temp_directory": str(folder / "spill")})
     try:
-        con.execute("SET allowed_directories = ?", [[str(folder)]])
-        if file is not None:
-            con.execute("SET allowed_paths = ?", [[str(file)]])
+        paths = [str(folder / name) for name in _UPLOAD_COPIES]
+        con.execute("SET allowed_paths = ?", [paths + ([str(file)] if file is not None else [])])
+        con.execute("SET allowed_directories = ?", [[str(folder / "spill")]])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         yield con
@@ -307,8 +323,25 @@ def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:
     header_line = header_line.removeprefix("\ufeff").rstrip("\r")
     if not header_line.strip() and not (text if text is not None else data).strip():
         raise ImportRejected(file_name, [Problem(0, "", None, "the file is empty")])
+    if len(header_line) > MAX_HEADER_CHARS:
+        raise ImportRejected(file_name, [Problem(1, "", None, (
+            f"the first line is {len(header_line):,} characters long; a header line has at "
+            f"most {MAX_HEADER_CHARS:,} (ddq.ingest.csvfile.MAX_HEADER_CHARS). Check that the "
+            "file is a CSV with one row per line"
+        ))])  # fmt: skip
     delimiter = detect_delimiter(header_line)
-    header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter))]
+    try:
+        header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter))]
+    except csv.Error as exc:
+        raise ImportRejected(file_name, [Problem(1, "", None, (
+            f"the header line cannot be read as CSV ({exc}); check its quotes"
+        ))]) from None  # fmt: skip
+    if len(header) > MAX_COLUMNS:
+        raise ImportRejected(file_name, [Problem(1, "", None, (
+            f"the header has {len(header):,} columns; ddq reads files of at most "
+            f"{MAX_COLUMNS:,} (ddq.ingest.csvfile.MAX_COLUMNS). Export only the columns "
+            "the import needs"
+        ))])  # fmt: skip
     columns = [f"c{i}" for i in range(len(header))]
 
     rows = None
@@ -385,7 +418,7 @@ def _stage_with_duckdb(
     import duckdb
 
     try:
-        parsed = parser.sql(  # noqa: F841 - read by the query below
+        parsed = parser.sql(
             f"""
             SELECT * FROM read_csv(
                 $source, delim = $delimiter, quote = '"', escape = '"', header = false,
@@ -397,7 +430,7 @@ def _stage_with_duckdb(
             params={"source": str(source), "delimiter": delimiter},
         ).to_arrow_reader(_BATCH_ROWS)
         # The rows stream across in file order, and the table keeps its insertion order.
-        con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM parsed")
+        temp_table_from(con, table + "_raw", parsed)
     except duckdb.InvalidInputException:
         # DuckDB's strict parser refuses some files outright (mixed line endings, for one);
         # the Python reader then parses them and says what is wrong, line by line.
@@ -451,18 +484,16 @@ def _stage_with_python(
             for i, value in enumerate(record):
                 cells[i].append(value)
     except csv.Error as exc:
-        problems.append(
-            Problem(
-                next_line,
-                "",
-                None,
-                f"cannot be read as CSV ({exc}); a quoted field "
-                'that starts here is probably never closed with a "',
-            )
-        )
+        if "field larger than field limit" in str(exc):
+            reason = (f"a cell here is longer than {MAX_CELL_CHARS:,} characters, the most ddq "
+                      "reads in one cell: a row that never ends, or a quote that is never "
+                      'closed with a "')  # fmt: skip
+        else:
+            reason = (f"cannot be read as CSV ({exc}); a quoted field that starts here is "
+                      'probably never closed with a "')  # fmt: skip
+        problems.append(Problem(next_line, "", None, reason))
     arrays = {"line": pa.array(lines, pa.int64())}
     arrays |= {c: pa.array(values, pa.string()) for c, values in zip(columns, cells, strict=True)}
-    staged = pa.table(arrays)  # noqa: F841 - read by the query below
     drop_staged(con, table)
-    con.execute(f"CREATE TEMP TABLE {quote_ident(table)} AS SELECT * FROM staged")
+    temp_table_from(con, table, pa.table(arrays))
     return len(lines), problems

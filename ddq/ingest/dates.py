@@ -13,6 +13,7 @@ not fit try every known format, and then the same with runs of spaces squeezed.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -59,6 +60,31 @@ ZONED_FORMATS: tuple[str, ...] = (
     "%d/%b/%y %I:%M %p %z",
 )
 EXAMPLES = "22/Mar/14 07:59, 11/May/24 03:26 PM, 2024-05-11 15:26 or 2004/09/28 01:20:46 +0100"
+# What each kind of export writes, for the hint on a cell that is not a date.
+JIRA_EXAMPLES = "22/Mar/14 07:59 or 11/May/24 03:26 PM, as Jira exports them"
+GITHUB_EXAMPLE = "2024-05-11T15:26:00Z, as GitHub writes them"
+_SAMPLE_MOMENT = dt.datetime(2024, 5, 11, 15, 26, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+
+
+def example(usual: tuple[str, bool]) -> str:
+    """A timestamp written in a format found by :func:`choose_format`: ``2024-05-11 15:26``."""
+    fmt, zoned = usual
+    moment = _SAMPLE_MOMENT if zoned else _SAMPLE_MOMENT.replace(tzinfo=None)
+    return moment.strftime(fmt)
+
+
+def hint(kind: str, usual: tuple[str, bool] | None) -> str:
+    """What to write instead of a cell that is not a date, for an export of this kind
+    (``jira``, ``github`` or ``csv``) whose column mostly reads as ``usual``."""
+    if kind == "github":
+        return f"not a date and time; write it like {GITHUB_EXAMPLE}"
+    if usual is not None:
+        return f"not a date and time like the rest of its column, such as {example(usual)}"
+    if kind == "jira":
+        return f"not a date and time; write it like {JIRA_EXAMPLES}"
+    return f"not a date and time; write it like {EXAMPLES}"
+
+
 SAMPLE_SIZE = 500
 
 

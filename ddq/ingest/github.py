@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ddq.ingest.problems import ImportRejected, Problem
+from ddq.errors import json_error_words
+from ddq.ingest.problems import ImportRejected, Problem, shorten
 
 # field -> the names REST and gh give it, in order of preference.
 _NAMES: dict[str, tuple[str, ...]] = {
@@ -58,16 +59,30 @@ class GithubIssues:
         return len(self.lines)
 
 
+def item_words(
+    item: int, line: int | None, *, number: str | None = None, title: str | None = None
+) -> str:
+    """An issue as problems name it: ``item 3 (#12 “Crash on start”)``, with its line when
+    the file has its items on several lines."""
+    label = " ".join(
+        part
+        for part in (
+            f"#{number}" if number else "",
+            f"“{shorten(title, 40)}”" if title else "",
+        )
+        if part
+    )
+    words = f"item {item}" + (f" ({label})" if label else "")
+    return words + (f", line {line}" if line is not None else "")
+
+
 def looks_like_json(data: bytes) -> bool:
     return data.removeprefix(codecs.BOM_UTF8).lstrip()[:1] in (b"[", b"{")
 
 
-def _fail(file_name: str, text: str, at: int, reason: str) -> ImportRejected:
-    line = text.count("\n", 0, at) + 1
-    column = at - (text.rfind("\n", 0, at) + 1) + 1
-    return ImportRejected(
-        file_name, [Problem(line, "", None, f"not valid JSON at column {column}: {reason}")]
-    )
+def _fail(file_name: str, text: str, exc: json.JSONDecodeError) -> ImportRejected:
+    reason = json_error_words(exc, text, with_line=False)
+    return ImportRejected(file_name, [Problem(exc.lineno, "", None, reason)])
 
 
 def _values(text: str, file_name: str) -> list[tuple[int, int, Any]]:
@@ -85,7 +100,7 @@ def _values(text: str, file_name: str) -> list[tuple[int, int, Any]]:
         try:
             return decoder.raw_decode(text, i)
         except json.JSONDecodeError as exc:
-            raise _fail(file_name, text, exc.pos, exc.msg) from exc
+            raise _fail(file_name, text, exc) from exc
 
     at = skip_space(at)
     if at == end:
@@ -106,7 +121,8 @@ def _values(text: str, file_name: str) -> list[tuple[int, int, Any]]:
                 if at < end and text[at] == "]":
                     at = skip_space(at + 1)
                     break
-                raise _fail(file_name, text, at, "expected ',' or ']' after an issue")
+                raise _fail(file_name, text, json.JSONDecodeError("Expecting ',' delimiter",
+                                                                  text, at))  # fmt: skip
         else:
             start = at
             value, after = decode(at)
@@ -165,14 +181,17 @@ def parse_issues(data: bytes, file_name: str) -> GithubIssues:
             file_name, [Problem(line, "", None, "the file is not UTF-8 text, so it is not JSON")]
         ) from exc
     issues = GithubIssues()
+    found = _values(text, file_name)
+    # Items on one line are told apart by their position, not by a line number.
+    multiline = "\n" in text[found[0][0] : found[-1][0]] if found else False
     line, counted = 1, 0
-    for offset, number, item in _values(text, file_name):
+    for offset, number, item in found:
         line += text.count("\n", counted, offset)
         counted = offset
-        where = f"item {number}"
         if not isinstance(item, dict):
+            where = item_words(number, line if multiline else None)
             issues.problems.append(
-                Problem(line, "", None, f"{where} is not an issue (a JSON object)")
+                Problem(line, "", None, "not an issue (a JSON object)", where, number)
             )
             continue
         if _is_pull_request(item):
@@ -180,7 +199,11 @@ def parse_issues(data: bytes, file_name: str) -> GithubIssues:
             continue
         raw_number = _first(item, "number", issues.headers)
         if isinstance(raw_number, bool) or not isinstance(raw_number, int | str):
-            issues.problems.append(Problem(line, "number", None, f"{where} has no issue number"))
+            title = _text(_first(item, "title", issues.headers))
+            where = item_words(number, line if multiline else None, title=title)
+            issues.problems.append(
+                Problem(line, "number", None, "the issue has no number", where, number)
+            )
             continue
         repo = _repository(item)
         if repo is None:

@@ -15,10 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, ledger
+from ddq import audit, bugmetrics, ledger
 from ddq import values as values_store
 from ddq.access import EDITOR, requires
-from ddq.db import quote_ident, quote_literal, temp_table, transaction
+from ddq.db import (
+    drop_temp,
+    quote_ident,
+    quote_literal,
+    retry_on_conflict,
+    temp_table,
+    transaction,
+)
 from ddq.ingest.csvfile import (
     MAX_UPLOAD_MB,
     drop_staged,
@@ -36,7 +43,7 @@ from ddq.metrics import (
     current_week,
     fold_name,
 )
-from ddq.org import closest_name, name_key
+from ddq.org import closest_name, name_key, some_names
 
 if TYPE_CHECKING:
     import duckdb
@@ -45,6 +52,7 @@ Progress = Callable[[str, float], None]
 
 LONG = "long"
 WIDE = "wide"
+CREATE_TEAMS_FLAG = "--create-teams"  # how the command lets an import create teams
 # Rows of problems fetched from each check: more than anyone reads, few enough to stay fast
 # on a file where every row is wrong.
 _PROBLEM_FETCH_LIMIT = 1000
@@ -70,6 +78,7 @@ class MetricsImport:
     weeks: tuple[dt.date, dt.date] | None
     preview: list[dict[str, Any]] = field(default_factory=list)
     import_id: int | None = None
+    metrics: bugmetrics.Computation | None = None  # bug metrics the upload took weeks from
     dry_run: bool = False
 
     def headline(self) -> dict[str, int]:
@@ -84,7 +93,10 @@ class MetricsImport:
             found.append(f"{self.format.capitalize()} format, weeks {self.weeks[0]:%Y-%m-%d} "
                          f"to {self.weeks[1]:%Y-%m-%d}.")  # fmt: skip
         if self.teams_created:
-            found.append("These teams will be created: " + ", ".join(self.teams_created) + ".")
+            found.append(
+                f"These {len(self.teams_created)} team(s) will be created: "
+                f"{some_names(self.teams_created)}."
+            )
         return found
 
     @property
@@ -96,7 +108,7 @@ class MetricsImport:
         teams = ""
         if self.teams_created:
             verb = "would create" if self.dry_run else "created"
-            teams = f"; {verb} {len(self.teams_created)} team(s): {', '.join(self.teams_created)}"
+            teams = f"; {verb} {len(self.teams_created)} team(s): {some_names(self.teams_created)}"
         if self.dry_run:
             return f"dry run of {self.file_name}: would be {counts}{teams}; nothing was changed"
         return f"import {self.import_id}: {counts}{teams}"
@@ -115,6 +127,7 @@ class _Layout:
 
 
 @requires(EDITOR, "import metrics")
+@retry_on_conflict  # another change at the same moment: the import runs again on top of it
 def import_metrics(
     con: duckdb.DuckDBPyConnection,
     source: Path | bytes,
@@ -123,6 +136,7 @@ def import_metrics(
     who: str,
     dry_run: bool = False,
     create_teams: bool = False,
+    create_teams_how: str = CREATE_TEAMS_FLAG,
     max_mb: float | None = MAX_UPLOAD_MB,
     today: dt.date | None = None,
     progress: Progress | None = None,
@@ -131,7 +145,9 @@ def import_metrics(
 
     Raises :class:`ImportRejected` listing every problem when anything is wrong; the
     database is then left exactly as it was. A file over ``max_mb`` (None: no limit) or
-    not a text file is refused before it is parsed.
+    not a text file is refused before it is parsed. ``create_teams_how`` says, in an
+    unknown team's problem, how the person lets the import create teams where they are
+    (the command's flag, or a page's checkbox).
     """
     report = progress or (lambda stage, fraction: None)
     name = file_name or (source.name if isinstance(source, Path) else "upload.csv")
@@ -142,7 +158,7 @@ def import_metrics(
         report("checking", 0.4)
         metrics = {m.key: m for m in catalog(con)}
         layout = _layout(staged.header, staged.columns, metrics, name)
-        _resolve_names(con, layout, staged.table, metrics, create_teams, today)
+        _resolve_names(con, layout, staged.table, metrics, create_teams, today, create_teams_how)
         _type_cells(con, layout, staged.table)
         problems, hidden, (values, first, last) = _row_problems(con, layout, staged.table)
         problems += staged.problems
@@ -167,9 +183,8 @@ def import_metrics(
         return result
     finally:
         drop_staged(con, staged.table)
-        con.execute("DROP VIEW IF EXISTS temp.main.preview")
-        for table in ("typed", "team_map", "week_map", "metric_map", "changed"):
-            con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+        drop_temp(con, "typed", "team_map", "week_map", "metric_map", "changed",
+                  views=["preview"])  # fmt: skip
 
 
 def _layout(header: list[str], columns: list[str], metrics: dict, file_name: str) -> _Layout:
@@ -300,14 +315,24 @@ def _iso_week_label(monday: dt.date) -> str:
 
 
 def _resolve_names(
-    con, layout: _Layout, table: str, metrics: dict, create_teams: bool, today: dt.date | None
+    con,
+    layout: _Layout,
+    table: str,
+    metrics: dict,
+    create_teams: bool,
+    today: dt.date | None,
+    create_teams_how: str = "",
 ) -> None:
     """Build small lookup tables from each distinct raw team, week and metric value.
 
     Each map gives a small integer (``*_no``) too, so that the duplicate check can hash one
     BIGINT per row instead of three strings.
     """
-    known = {name_key(n): (i, n) for i, n in con.execute("SELECT id, name FROM teams").fetchall()}
+    known = {name_key(n): (i, n) for i, n in con.execute(
+        "SELECT id, name FROM teams WHERE kind = 'team'").fetchall()}  # fmt: skip
+    # Unassigned's values are computed from the bugs no team owns; nobody uploads them.
+    reserved = {name_key(n) for (n,) in con.execute(
+        "SELECT name FROM teams WHERE kind <> 'team'").fetchall()}  # fmt: skip
     team_rows: dict[str, list] = {
         "raw": [],
         "team_key": [],
@@ -323,12 +348,15 @@ def _resolve_names(
         problem = None
         if not key:
             problem = "the team is empty; every row needs a team"
+        elif key in reserved:
+            problem = ("this is the name ddq gives the bugs that no team owns; its values are "
+                       "computed from them, not uploaded")  # fmt: skip
         elif key not in known and not create_teams:
             guess = closest_name(text, [n for _, n in known.values()])
             hint = f" (did you mean {guess!r}?)" if guess else ""
             problem = (
                 f"unknown team{hint}; add it to the roster first, or let the import "
-                "create missing teams (--create-teams)"
+                f"create missing teams ({create_teams_how})"
             )
         team_id, team_name = known.get(key, (None, text))
         for column, value in (
@@ -537,35 +565,62 @@ def _row_problems(
         ).fetchall():
             found.append(Problem(line, column, raw if raw is not None else "", reason))
     if duplicates:
-        found += _duplicate_problems(con, names[layout.team_col])
+        found += _duplicate_problems(
+            con, names[layout.team_col], [header for _, header, _, _ in layout.metric_cols]
+        )
     return found, hidden, (values, first, last)
 
 
-def _duplicate_problems(con: duckdb.DuckDBPyConnection, team_header: str) -> list[Problem]:
+def _duplicate_problems(
+    con: duckdb.DuckDBPyConnection, team_header: str, wide_headers: list[str]
+) -> list[Problem]:
+    """A problem for each later row that gives a (team, week, metric) again.
+
+    In a wide file a row repeats a team's week with all its columns at once: one problem
+    for the row, naming the repeated columns by the file's own headers.
+    """
     found = []
-    for lines, team_raw, week, metric in con.execute(
+    repeats: dict[tuple[int, tuple[int, ...]], tuple[str, dt.date, list[str]]] = {}
+    for lines, team_raw, week, metric, header in con.execute(
         f"""
         SELECT list(line ORDER BY line) AS lines, any_value(m.raw), any_value(week),
-               any_value(metric)
+               any_value(metric), min(value_column) AS header
         FROM typed JOIN (SELECT team_no, min(raw) AS raw FROM team_map GROUP BY team_no) m
           USING (team_no)
         WHERE cell_key IS NOT NULL
         GROUP BY cell_key HAVING count(*) > 1
-        ORDER BY lines[2]
+        ORDER BY lines[2], header
         LIMIT {_PROBLEM_FETCH_LIMIT}
         """
     ).fetchall():
+        shown = ", ".join(map(str, lines))
         for later in lines[1:]:
+            if wide_headers:
+                repeats.setdefault((later, tuple(lines)), (team_raw or "", week, []))[2].append(
+                    header
+                )
+                continue
             found.append(
                 Problem(
                     later,
                     team_header,
                     team_raw or "",
                     f"{metric} for this team in week {_iso_week_label(week)} is also on line "
-                    f"{lines[0]} (lines {', '.join(map(str, lines))}); keep one value per team, "
-                    "week and metric",
+                    f"{lines[0]} (lines {shown}); keep one value per team, week and metric",
                 )
             )
+    for (later, lines), (team_raw, week, headers) in repeats.items():
+        columns = ", ".join(sorted(headers, key=wide_headers.index))  # the file's order
+        found.append(
+            Problem(
+                later,
+                team_header,
+                team_raw,
+                f"this team's week {_iso_week_label(week)} is also on line {lines[0]} (lines "
+                f"{', '.join(map(str, lines))}), with values in {columns}; keep one row per "
+                "team and week",
+            )
+        )
     return found
 
 
@@ -656,4 +711,8 @@ def _apply(con: duckdb.DuckDBPyConnection, result: MetricsImport, who: str) -> N
                      after={"import_id": import_id, "rows": result.rows_read,
                             "added": result.added, "updated": result.updated,
                             "teams_created": len(result.teams_created)})  # fmt: skip
+        # Uploaded bug metrics take their team-weeks over from computed ones.
+        result.metrics = bugmetrics.refresh(
+            con, who=who, reason=f"after import {import_id} ({result.file_name})"
+        )
     result.import_id = import_id

@@ -17,25 +17,36 @@ class Problem:
 
     ``line`` is the physical line on which the record starts (line 1 is the header); 0 means
     the file as a whole. ``column`` is the header's name for the column, or "" for a whole
-    line.
+    line. In a JSON file, whose records are items rather than lines, ``where`` names the
+    item ("item 3 (#12 “Crash on start”)") in place of the line, and ``item`` orders them.
     """
 
     line: int
     column: str
     value: str | None
     reason: str
+    where: str = ""
+    item: int = 0
 
     def __str__(self) -> str:
-        parts = [f"line {self.line}" if self.line else "file"]
+        where = self.where or (f"line {self.line}" if self.line else "file")
+        joined = self.column or self.value is not None  # "line 3, column C, value V: reason"
+        return f"{where}{', ' if joined else ': '}{self.detail()}"
+
+    def detail(self) -> str:
+        """The problem without where it is: ``column C, value V: reason``."""
+        parts = []
         if self.column:
             parts.append(f"column {self.column}")
         if self.value is not None:
             parts.append(f"value {shorten(self.value)!r}")
-        return f"{', '.join(parts)}: {self.reason}"
+        return (
+            ", ".join([*parts, self.reason]) if not parts else f"{', '.join(parts)}: {self.reason}"
+        )
 
 
-def shorten(value: str) -> str:
-    return value if len(value) <= _MAX_VALUE_CHARS else value[: _MAX_VALUE_CHARS - 1] + "…"
+def shorten(value: str, limit: int = _MAX_VALUE_CHARS) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 class ImportRejected(DdqError):
@@ -43,9 +54,15 @@ class ImportRejected(DdqError):
 
     def __init__(self, file_name: str, problems: list[Problem], hidden: int = 0) -> None:
         self.file_name = file_name
-        self.problems = sorted(problems, key=lambda p: (p.line, p.column))
+        self.problems = sorted(problems, key=lambda p: (p.line, p.item, p.column))
         self.count = len(problems) + hidden  # hidden: found but not fetched, on huge files
         super().__init__(self.report())
+
+    def __reduce__(self) -> tuple[type, tuple[str, list[Problem], int]]:
+        """Rebuilt from its parts: the app caches a file's check, and the cache pickles it
+        (an exception otherwise comes back from its message alone, which is not enough)."""
+        hidden = self.count - len(self.problems)
+        return type(self), (self.file_name, self.problems, hidden)
 
     def problem_lines(self, limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
         """``line N, column C, value V: reason`` for the first ``limit``, then a count."""

@@ -9,7 +9,7 @@ The file is staged by :mod:`ddq.ingest.csvfile` like every upload. Rosters are s
 the rows are then fetched and checked in Python against the current roster; every problem
 is collected, with its line, before anything changes. An accepted file is applied in one
 transaction through :mod:`ddq.roster`, and each change is recorded in ``roster_changes``
-so that :func:`ddq.ledger.undo` can reverse it exactly.
+so that :func:`ddq.ledger.reverse` can reverse it exactly.
 """
 
 from __future__ import annotations

@@ -21,20 +21,19 @@ from __future__ import annotations
 
 import hmac
 import os
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
 
-from ddq import access
+from ddq import access, throttle
 from ddq.access import ADMIN, EDITOR, VIEWER, Actor
+from ddq.errors import DdqError
 from ddq.ui import state
 
 LOCAL, PASSWORD, OIDC = "local", "password", "oidc"
 _SESSION_KEY = "ddq_signed_in"  # (name, role) after a right password
 GUEST = "guest"  # the name of a viewer who has not signed in
-FAILED_SIGN_IN_PAUSE = 1.0  # seconds: slows guessing down without bothering people
 
 
 def _secrets() -> Mapping[str, Any]:
@@ -53,13 +52,26 @@ def _ddq_section() -> Mapping[str, Any]:
 
 
 def _setting(key: str) -> str:
-    """A ``[ddq]`` secret, else the ``DDQ_<KEY>`` environment variable, else empty."""
+    """A ``[ddq]`` secret, else the ``DDQ_<KEY>`` environment variable, else empty.
+
+    An empty or blank value is not set: a secrets file with ``editor_password = ""`` falls
+    through to the environment, never to "no password".
+    """
     value = _ddq_section().get(key)
-    if value is None:
-        value = os.environ.get("DDQ_" + key.upper(), "")
     if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value)
-    return str(value)
+        value = ",".join(str(v) for v in value)
+    if value is None or not str(value).strip():
+        value = os.environ.get("DDQ_" + key.upper(), "")
+    return str(value) if str(value).strip() else ""
+
+
+def _named(key: str) -> bool:
+    """Whether the configuration names ``key`` at all, with a usable value or not."""
+    return key in _ddq_section() or ("DDQ_" + key.upper()) in os.environ
+
+
+class SignInMisconfigured(DdqError):
+    """Sign-in is asked for, but with nothing that could check anyone."""
 
 
 def _providers() -> list[str]:
@@ -72,10 +84,20 @@ def _providers() -> list[str]:
 
 
 def mode() -> str:
+    """How people sign in. A password setting that is named but empty stops the app: it
+    would otherwise run in local mode, where everyone is an admin."""
     if _providers():
         return OIDC
     if _setting("editor_password") or _setting("admin_password"):
         return PASSWORD
+    named = [k for k in ("editor_password", "admin_password") if _named(k)]
+    if named:
+        raise SignInMisconfigured(
+            f"Sign-in is configured ({' and '.join(named)}) but has no password: each is "
+            "empty or blank in .streamlit/secrets.toml and in the environment (DDQ_"
+            f"{named[0].upper()}). Set a password, or remove the setting to run in local "
+            "mode, where anyone may change everything."
+        )
     return LOCAL
 
 
@@ -181,18 +203,37 @@ def may_edit(what: str, role: str = EDITOR) -> bool:
     return False
 
 
+def _throttle_keys() -> dict[str, throttle.Policy]:
+    """What a wrong password counts against: this client's address, and the shared account."""
+    address = st.context.ip_address  # None on loopback
+    if not isinstance(address, str) or not address:
+        address = "this computer"
+    return {f"address {address}": throttle.ADDRESS, "shared password": throttle.ACCOUNT}
+
+
 def _password_form() -> None:
     with st.expander("Sign in to edit", icon=":material/login:"), st.form("sign_in"):
         name = st.text_input("Your name (the audit log shows it)", max_chars=80)
         typed = st.text_input("Password", type="password")
         if st.form_submit_button("Sign in"):
+            keys = _throttle_keys()
+            # Waits and lockouts hold for the whole server, so that many sessions guessing
+            # side by side are slowed down together.
+            refused = throttle.SIGN_IN.refusal(keys)
+            if refused is not None:
+                st.error(refused.message(), icon=":material/lock_clock:")
+                return
             role = password_role(typed)
             if role is None:
-                time.sleep(FAILED_SIGN_IN_PAUSE)
+                locked = throttle.SIGN_IN.failed(keys)
+                with state.connection() as con:
+                    access.record_failed_sign_in(con, name=name, locked=locked,
+                                                 address=next(iter(keys)).removeprefix("address "))  # fmt: skip
                 st.error("Wrong password. Ask an admin for the editor password.")
             elif not " ".join(name.split()):
                 st.error("Write your name, so that changes can be traced to you.")
             else:
+                throttle.SIGN_IN.succeeded(next(iter(keys)))
                 st.session_state[_SESSION_KEY] = (" ".join(name.split()), role)
                 st.rerun()
 

@@ -1,24 +1,12 @@
-"""How numbers and weeks read on screen."""
+"""How changes and weeks read on screen (numbers themselves: :mod:`ddq.text`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from ddq import text
 from ddq.metrics import MetricDef
-
-UNIT_SUFFIX = {"percent": " %", "days": " d"}
-
-
-def number(value: float, unit: str, *, signed: bool = False) -> str:
-    """A value as people read it: counts whole, others to one decimal, with the unit."""
-    decimals = 0 if unit == "count" or value == round(value) else 1
-    text = f"{value:+,.{decimals}f}" if signed else f"{value:,.{decimals}f}"
-    return text + UNIT_SUFFIX.get(unit, "")
-
-
-def mean(value: float, unit: str) -> str:
-    """A mean of weekly values: one decimal even for counts (6.25 bugs a week is 6.2, not 6)."""
-    return f"{value:,.1f}" + UNIT_SUFFIX.get(unit, "")
 
 
 def week(monday: dt.date) -> str:
@@ -27,31 +15,43 @@ def week(monday: dt.date) -> str:
     return f"{year}-W{number_:02d} ({monday:%d %b})"
 
 
-def change(
-    metric: MetricDef, now: float, before: float | None, words: str, *, of_means: bool = False
-) -> str:
+def change(metric: MetricDef, diff: float | None, words: str) -> str:
     """A coloured change line, green when it goes the metric's good way (Markdown)."""
-    if before is None:
-        return f"no value {words}"
-    diff = now - before
+    if diff is None:
+        return f"no value {words}".rstrip()
     if diff == 0:
-        return f"no change {words}"
+        return f"no change {words}".rstrip()
     good = (diff < 0) == metric.lower_is_better
     arrow = "▲" if diff > 0 else "▼"
     colour = "green" if good else "red"
-    size = mean(abs(diff), metric.unit) if of_means else number(abs(diff), metric.unit)
+    size = text.change(abs(diff), metric.unit, signed=False)
     return f":{colour}[{arrow} {size}] {words}".rstrip()
 
 
+# Where the app's Markdown would turn plain text into a link (a scheme's "://", "www.",
+# an email's "@"): a word joiner there, invisible and zero-width, keeps it text.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?<=[\w.+-])(?=@[\w-])")
+_WORD_JOINER = "\u2060"
+
+
 def plain(text: str) -> str:
-    """User text for a Markdown line, shown as typed: Markdown and HTML characters escaped."""
+    """User text for a Markdown line, shown as typed: Markdown and HTML characters escaped,
+    and web and email addresses left as text, never made into links."""
     escaped = []
-    for char in text:
+    for char in _AUTOLINK.sub(_WORD_JOINER, text):
         if char in "\\`*_{}[]()<>#+-.!|~:$&":
             escaped.append("\\" + char)
         else:
             escaped.append(char)
     return "".join(escaped)
+
+
+def lines(texts: list[str] | str) -> str:
+    """Several lines of user text for one Markdown block, each shown as typed, on its own line
+    (a bare line break would run them together)."""
+    if isinstance(texts, str):
+        texts = texts.splitlines()
+    return "  \n".join(plain(t) for t in texts)
 
 
 def delta_style(metric: MetricDef, change: float | None) -> dict[str, str]:

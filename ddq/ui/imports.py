@@ -16,7 +16,7 @@ import streamlit as st
 from ddq.errors import DdqError
 from ddq.ingest.csvfile import check_upload
 from ddq.ingest.problems import ImportRejected
-from ddq.ui import auth, state, write
+from ddq.ui import auth, server_guard, state, write
 from ddq.ui import ledger as ui_ledger
 from ddq.ui.format import plain
 
@@ -85,9 +85,10 @@ def upload_and_apply(
     options = dict(options or {})
     # A new key after each apply empties the uploader, so the applied file's preview goes.
     generation = st.session_state.get(f"{kind}_generation", 0)
+    server_guard.allow_uploads()  # the server stores files only for sessions shown an uploader
     upload = st.file_uploader(label, type=["csv", "tsv", "txt", "json"],
                               key=f"{kind}_file_{generation}")  # fmt: skip
-    ui_ledger.show_flash()
+    ui_ledger.show_flash(kind)  # what the last Apply did, where its button was
     if upload is None:
         return
     data = upload.getvalue()
@@ -128,24 +129,29 @@ def upload_and_apply(
                 progress=lambda stage, done: bar.progress(done, stage.capitalize() + "…"),
             )  # fmt: skip
             message = f"Applied: {result.summary()}."
-            if kind == "bugs":  # the weekly bug metrics follow the bugs they come from
-                from ddq import bugmetrics
-
-                message += f" Bug metrics: {bugmetrics.compute(con, who=auth.current()).summary()}."
+            if getattr(result, "metrics", None) is not None and result.metrics.changed:
+                message += f" Weekly bug metrics: {result.metrics.summary()}."
     except DdqError as exc:
         bar.empty()
         st.error(plain(str(exc)))
         return None
-    ui_ledger.flash(message)
+    ui_ledger.flash(message, kind)
+    server_guard.discard(upload)  # applied: the server need not hold it for this session
     st.session_state[f"{kind}_generation"] = generation + 1
     st.rerun()
 
 
 def mapping_editor(data: bytes) -> dict[str, Any] | None:
-    """Which column holds which field of a bug: guessed from the headers, editable, savable."""
+    """Which column holds which field of a bug: guessed from the headers, editable, savable.
+
+    The boxes belong to the file on screen: their keys carry the file's digest, so a new
+    file starts from its own guess (or the chosen preset), never from the boxes of the file
+    before, and the preview uses exactly the columns the boxes show.
+    """
     from ddq.ingest import bugs
 
     headers = bugs.csv_headers(data)
+    file_key = hashlib.sha256(data).hexdigest()[:16]
     presets = state.read("mapping_names")
     preset = st.selectbox("Column mapping", ["guessed from the file's headers", *presets],
                           key="mapping_preset")  # fmt: skip
@@ -161,7 +167,7 @@ def mapping_editor(data: bytes) -> dict[str, Any] | None:
         default = start.get(field_name, "")
         mapping[field_name] = columns[i % 4].selectbox(
             field_name, choices, index=choices.index(default) if default in choices else 0,
-            key=f"mapping_{preset}_{field_name}",
+            key=f"mapping_{file_key}_{preset}_{field_name}", help=bugs.FIELD_HELP[field_name],
         )  # fmt: skip
     mapping = {k: v for k, v in mapping.items() if v}
     name, save = st.columns([3, 1])
@@ -169,6 +175,8 @@ def mapping_editor(data: bytes) -> dict[str, Any] | None:
     saving = save.button("Save mapping", disabled=not label.strip())
     if saving and write.run(bugs.save_mapping, label, mapping) is not write.FAILED:
         st.success(plain(f"Mapping {label!r} saved."))
+    if warning := bugs.mapping_warning(mapping):
+        st.warning(warning, icon=":material/warning:")
     missing = [f for f in bugs.REQUIRED if f not in mapping]
     if missing:
         st.warning("Choose the column for " + " and ".join(missing) + " to preview the import.")

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from ddq import ledger
+from ddq.ingest.undo import undo
 from ddq.ui import state
 from ddq.ui.format import plain
 
 LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "updated",
-                  "unchanged", "status"]  # fmt: skip
+                  "unchanged", "skipped", "status"]  # fmt: skip
 FLASH_KEY = "flash"
 
 
-def flash(message: str) -> None:
-    """Show ``message`` as a success on the next run (after ``st.rerun``)."""
-    st.session_state[FLASH_KEY] = message
+def flash(message: str, near: str = "page") -> None:
+    """Show ``message`` as a success on the next run (after ``st.rerun``), where
+    ``show_flash(near)`` draws it: right under the button that made the change, so that the
+    person sees it without scrolling."""
+    st.session_state[f"{FLASH_KEY}_{near}"] = message
 
 
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH_KEY, None)
+def show_flash(near: str = "page") -> None:
+    message = st.session_state.pop(f"{FLASH_KEY}_{near}", None)
     if message:
         st.success(plain(message), icon=":material/check_circle:")
+
+
+def skipped_rows(imports: Any) -> None:
+    """The rows imports skipped (import the good rows, skip broken ones), with line and reason."""
+    with_skipped = imports.loc[imports["skipped"] > 0, "id"].tolist()
+    if not with_skipped:
+        return
+    with st.expander("Skipped rows", icon=":material/playlist_remove:"):
+        chosen = st.selectbox("Import", with_skipped, format_func=lambda i: f"import {i}",
+                              key="skipped_of")  # fmt: skip
+        found = state.skipped_rows(int(chosen))
+        st.dataframe(found, hide_index=True, column_config={"line": "Line", "reason": "Reason"})
 
 
 def imports_with_undo() -> None:
@@ -36,9 +53,16 @@ def imports_with_undo() -> None:
         hide_index=True,
         column_config={"imported_at": st.column_config.DatetimeColumn("when (UTC)")},
     )
-    applied_ids = imports.loc[imports["status"] == "applied", "id"].tolist()
-    if not applied_ids:
-        return
+    skipped_rows(imports)
+    # Computed bug metrics follow their inputs: they are undone by undoing what caused them.
+    undoable = (imports["status"] == "applied") & (imports["kind"] != ledger.BUG_METRICS)
+    applied_ids = imports.loc[undoable, "id"].tolist()
+    if applied_ids:
+        _undo_form(applied_ids)
+    show_flash("undo")  # what the last undo did, under its button
+
+
+def _undo_form(applied_ids: list[int]) -> None:
     with st.form("undo"):
         chosen = st.selectbox("Undo an import", applied_ids, format_func=lambda i: f"import {i}")
         sure = st.checkbox(
@@ -51,8 +75,11 @@ def imports_with_undo() -> None:
             return
         from ddq.ui import write  # it confirms through flash() here
 
-        done = write.run(ledger.undo, int(chosen))
+        done = write.run(undo, int(chosen))
         if done is write.FAILED:
             return
-    flash(f"Import {chosen} undone: {done['removed']} values removed, {done['restored']} restored.")
+    message = done.summary()[:1].upper() + done.summary()[1:] + "."
+    if done.metrics.changed:
+        message += f" Weekly bug metrics: {done.metrics.summary()}."
+    flash(message, "undo")
     st.rerun()

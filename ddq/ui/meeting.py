@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import zlib
 from collections.abc import Callable
@@ -10,12 +11,60 @@ from typing import Any
 import streamlit as st
 
 from ddq import meeting as core
-from ddq.ui import write
-from ddq.ui.format import delta_style, number, plain
+from ddq import text
+from ddq.ui import ledger, write
+from ddq.ui.format import delta_style, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
 
 BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off track": "red"}
+CHOSEN, LAST_CHOSEN, STARTED = "meeting", "meeting_last", "meeting_started"
+START_FORM = "start_form"  # the state of the "Start a meeting" expander: open or not
+TEAM, TEAM_OF = "team", "team_of"  # the team on screen, and the meeting it belongs to
+
+
+def start(held_on: dt.date, areas: list[str], order: str) -> None:
+    """Start a meeting; on success open it (see :func:`open_started`)."""
+    started = write.run(core.create_meeting, held_on=held_on, areas=areas, order=order)
+    if started is write.FAILED:
+        return
+    st.session_state[STARTED] = started
+    ledger.flash(f"Meeting started: {held_on:%d %b %Y} · {core.scope_label(areas)}.", "start")
+    st.rerun()
+
+
+def open_started() -> None:
+    """Before the meeting selector is drawn: after a start, choose the new meeting (so that
+    notes typed next go to it) and close the start form (:func:`start` says so under it)."""
+    started = st.session_state.pop(STARTED, None)
+    if started is not None:
+        st.session_state[CHOSEN] = started
+        st.session_state[START_FORM] = False
+
+
+def keep_meeting() -> None:
+    """The selector's own change: a cleared choice (Escape, in the browser) keeps the last."""
+    if st.session_state.get(CHOSEN) is None:
+        st.session_state[CHOSEN] = st.session_state.get(LAST_CHOSEN)
+
+
+def team_to_start(meeting: dict[str, Any], teams: list[str]) -> str:
+    """The team to show first: that meeting's current team, else its first. When the team on
+    screen belonged to another meeting (one chosen or started since), it becomes this one,
+    instead of that meeting's team or the link's."""
+    start_at = meeting["current_team"] if meeting["current_team"] in teams else teams[0]
+    st.session_state[LAST_CHOSEN] = meeting["id"]
+    if st.session_state.get(TEAM_OF, meeting["id"]) != meeting["id"]:
+        st.session_state[TEAM] = start_at
+    st.session_state[TEAM_OF] = meeting["id"]
+    return start_at
+
+
+def opening(meeting: dict[str, Any], position: int) -> None:
+    """An open meeting nobody has moved through yet opens at the team on screen: that team
+    is presented (:func:`ddq.meeting.open_at`). The next reading of the meeting shows it."""
+    if meeting["current_position"] is None and meeting["status"] == "open":
+        write.run(core.open_at, meeting["id"], position)
 
 
 def act(message: str, change: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
@@ -36,13 +85,18 @@ def metrics(view: dict[str, Any]) -> None:
             status = (
                 f" :{BADGE[m['status']]}-badge[{m['status']}]" if m.get("status") in BADGE else ""
             )
+            # A team that missed the latest week shows its last value: say which week it is.
+            when = "" if m["week"] == view["week"] else f"week of {m['week']:%d %b}, "
             column.metric(
-                metric.label + status, number(m["value"], metric.unit),
-                delta=None if m["change"] is None else number(m["change"], metric.unit, signed=True),
+                metric.label + status, text.number(m["value"], metric.unit),
+                delta=None if m["change"] is None else text.change(m["change"], metric.unit),
                 **delta_style(metric, m["change"]),
+                delta_description=when + ("no value the week before" if m["change"] is None
+                                          else "vs week before"),
                 chart_data=[v for v in m["history"] if v is not None] or None, border=True,
                 help=None if m.get("target") is None else
-                f"Target {number(m['target'], metric.unit)} by {m['due']:%d %b %Y}: {m['reason']}",
+                f"Target {text.number(m['target'], metric.unit, exact=True)} by "
+                f"{m['due']:%d %b %Y}: {m['reason']}",
             )  # fmt: skip
 
 
@@ -60,7 +114,7 @@ def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
         # below the new note, to copy back in. A save racing with theirs is refused.
         stem = f"note_{meeting_id}_{view['team']}_{kind}_"
         key = f"{stem}{zlib.crc32(text.encode())}"
-        _overtaken(stem, key, label)
+        _overtaken(stem, key, label, text)
         value = st.text_area(label, text, key=key, height=90)
         saved = value != text and st.button(f"Save {label.lower()}", key=key + "_save")
         if saved and act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value,
@@ -68,17 +122,26 @@ def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
             st.rerun()
 
 
-def _overtaken(stem: str, key: str, label: str) -> None:
-    """Say so when someone saved this note while this person was typing another text."""
+def _overtaken(stem: str, key: str, label: str, text: str) -> None:
+    """Say so when someone saved this note while this person was typing another text.
+
+    The box this person typed in started from an older saved text (its key says which).
+    What they typed is lost only if it is neither that text (they typed nothing) nor the
+    text saved now (their own save, or someone else's saving the same words).
+    """
     for old in [k for k in st.session_state if isinstance(k, str) and k.startswith(stem)]:
-        if old == key or old.endswith("_save"):
+        started_from = old.removeprefix(stem)
+        if old == key or not started_from.isdigit():  # this box, or another widget's key
             continue
         typed = st.session_state.pop(old)
-        base_crc = old.removeprefix(stem)
-        if isinstance(typed, str) and str(zlib.crc32(typed.encode())) != base_crc:
-            st.warning(f"Someone saved the {label.lower()} while you were typing; it now reads "
-                       "as below. What you had typed was not saved:", icon=":material/sync_problem:")  # fmt: skip
-            st.text(typed)
+        if not isinstance(typed, str):
+            continue
+        mine = typed.strip()
+        if mine == text or str(zlib.crc32(mine.encode())) == started_from:
+            continue
+        st.warning(f"Someone saved the {label.lower()} while you were typing; it now reads "
+                   "as below. What you had typed was not saved:", icon=":material/sync_problem:")  # fmt: skip
+        st.text(typed)
 
 
 def actions(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
@@ -92,14 +155,14 @@ def actions(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
         left.markdown(f"{plain(a['text'])} — {plain(a['owner'])}, due {a['due']:%d %b}{overdue}")
         done = editable and right.button("Done", key=f"done_{a['id']}")
         if done and act("Action done.", core.set_action_status, a["id"], core.DONE,
-                        meeting_id=meeting_id):  # fmt: skip
+                        meeting_id=meeting_id, expected=core.OPEN):  # fmt: skip
             st.rerun()
     if editable:
         with st.form(f"action_{meeting_id}_{view['team']}", clear_on_submit=True):
             text = st.text_input("New action")
             owner, due = st.columns(2)
             who = owner.text_input("Owner", view["champion"] or "")
-            when = due.date_input("Due")
+            when = due.date_input("Due", view["held_on"] + core.NEXT_MEETING)
             if st.form_submit_button("Add action") and act(
                 "Action added.", core.add_action, team=view["team"], text=text, owner=who,
                 due=when, meeting_id=meeting_id,

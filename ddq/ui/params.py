@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from ddq.errors import DdqError
 from ddq.ui.format import plain
 
 
@@ -31,7 +32,7 @@ def seed(key: str, default: Any, *, parse: Callable[[str], Any] = str,
         return []
     try:
         value = parse(raw)
-    except ValueError:
+    except (ValueError, DdqError):  # not a value of this kind, or nothing by that name
         value = None
     if value is None or (allowed is not None and value not in allowed):
         return [f"The link's {key}={plain(repr(raw))} is not available here; showing the default."]

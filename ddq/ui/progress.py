@@ -8,15 +8,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ddq import charts
-from ddq.ui.format import number, plain
+from ddq import charts, text
+from ddq import progress as core
+from ddq.metrics import today_utc
+from ddq.ui import ledger as ui_ledger
+from ddq.ui import state, write
+from ddq.ui.format import plain
 
 BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off track": "red",
          "no data": "gray", "no target": "gray"}  # fmt: skip
-
-
-def _value(value: float | None, unit: str) -> str:
-    return "—" if value is None else number(value, unit)
 
 
 def card(row: Any) -> None:
@@ -24,8 +24,10 @@ def card(row: Any) -> None:
     metric = row.metric
     with st.container(border=True):
         st.markdown(f"**{metric.label}** :{BADGE.get(row.status, 'gray')}-badge[{row.status}]")
-        st.markdown(f"{_value(row.baseline, metric.unit)} → **{_value(row.current, metric.unit)}**"
-                    f" → {_value(row.target, metric.unit)}"
+        # Worded together: two different numbers never read the same, the target as set.
+        baseline, current, target = text.numbers([row.baseline, row.current, row.target],
+                                                 metric.unit, exact=[False, False, True])  # fmt: skip
+        st.markdown(f"{baseline} → **{current}** → {target}"
                     + (f" by {row.due:%d %b %Y}" if row.due else ""))  # fmt: skip
         st.caption(plain(row.reason))
         weeks = [row.as_of - dt.timedelta(weeks=len(row.history) - 1 - i)
@@ -34,7 +36,7 @@ def card(row: Any) -> None:
             st.plotly_chart(
                 charts.progress_figure(metric, weeks, row.history, baseline=row.baseline,
                                        target=row.target, due=row.due, projection=row.projection,
-                                       status=row.status),
+                                       status=row.status, trend_now=row.trend_now),
                 theme=None, config={"displayModeBar": False}, key=f"progress_{row.team}_{metric.key}",
             )  # fmt: skip
         if row.weeks_since_signal is not None:
@@ -59,3 +61,48 @@ def area_grid(rows: list[Any]) -> None:
     colours["no data"] = "background-color: #E6E6E6; color: #262730"
     styled = grid.style.map(lambda v: colours.get(v, ""))
     st.dataframe(styled, hide_index=True)
+
+
+SCOPES = ("one team", "every team of an area")
+
+
+def target_form(teams: list[str], areas: list[str], area_of: dict[str, str | None], *,
+                team: str | None, area: str | None) -> None:  # fmt: skip
+    """Set a target, starting from what is on screen: ``team`` (or ``area``), the target it
+    has for the metric, a due date ahead. Confirmed in words under its button.
+
+    Each widget's key names what was on screen, so that a form opened on another team (or
+    area) starts from that one instead of keeping an earlier choice.
+    """
+    screen = f"{team}|{area}"
+    scope = (st.radio("For", SCOPES, index=1 if team is None and area else 0, horizontal=True,
+                      key=f"target_scope_{screen}") if areas else SCOPES[0])  # fmt: skip
+    if scope == SCOPES[0]:
+        chosen = st.selectbox("Team", teams, index=teams.index(team) if team in teams else None,
+                              placeholder="Choose a team", key=f"target_team_{screen}")  # fmt: skip
+    else:
+        start = area or area_of.get(team or "")
+        chosen = st.selectbox("Area", areas, index=areas.index(start) if start in areas else None,
+                              placeholder="Choose an area", key=f"target_area_{screen}")  # fmt: skip
+    metric = st.selectbox("Metric", [m.key for m in state.read("catalog")], key="target_metric",
+                          format_func=lambda k: state.metric(k).label)  # fmt: skip
+    whose = {"team": chosen} if scope == SCOPES[0] else {"area": chosen}
+    with state.connection() as con:
+        draft = core.target_draft(con, metric, **whose)
+    unit = state.metric(metric).unit
+    started = f"{scope}|{chosen}|{metric}"  # a new choice: the form starts from its stored target
+    with st.form("target"):
+        target = st.number_input("Target", value=draft.target, step=1.0, key=f"target_{started}",
+                                 placeholder="Type the value to reach",
+                                 help=f"In {unit}." if unit in ("days", "percent") else None)  # fmt: skip
+        due = st.date_input("Due", draft.due, min_value=today_utc(), key=f"target_due_{started}")
+        saved = st.form_submit_button("Save target", type="primary")
+    if saved and chosen is None:
+        st.warning(f"Choose {'a team' if scope == SCOPES[0] else 'an area'}: nothing was saved.")
+    elif saved and target is None:
+        st.warning("Type the target to reach: nothing was saved.")
+    elif saved and scope == SCOPES[0]:
+        write.apply(core.set_target, chosen, metric, target=target, due=due, near="target")
+    elif saved:
+        write.apply(core.adopt_area_target, chosen, metric, target=target, due=due, near="target")
+    ui_ledger.show_flash("target")

@@ -10,7 +10,7 @@ import streamlit as st
 from ddq.errors import DdqError, StaleEdit
 from ddq.ui import auth, state
 from ddq.ui import ledger as ui_ledger
-from ddq.ui.format import plain
+from ddq.ui.format import lines, plain
 
 FAILED = object()  # what run() returns when the change was refused
 
@@ -24,19 +24,32 @@ def run(change: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         with state.connection() as con:
             return change(con, *args, who=auth.current(), **kwargs)
+    except StaleEdit as exc:
+        st.error(plain(str(exc)), icon=":material/sync_problem:")
+        return FAILED
     except DdqError as exc:
-        st.error(plain(str(exc)))
+        st.error(lines(str(exc)))  # a message of several lines keeps them
         return FAILED
 
 
+def _words(done: Any) -> str:
+    """What a change said it did: its text, the words of a list, or a result's ``message``."""
+    if isinstance(done, list):
+        return " ".join(str(d) for d in done)
+    if isinstance(done, dict) and "message" in done:
+        return str(done["message"])
+    return str(done)
+
+
 def apply(change: Callable[..., Any], *args: Any, confirm: str | None = None,
-          **kwargs: Any) -> None:  # fmt: skip
+          near: str = "page", **kwargs: Any) -> None:  # fmt: skip
     """:func:`run`, then on success say so on the next run (``confirm``, else the change's own
-    words) and rerun the page so that it shows the change."""
+    words) where ``ledger.show_flash(near)`` draws it, and rerun the page so that it shows the
+    change."""
     done = run(change, *args, **kwargs)
     if done is FAILED:
         return
-    ui_ledger.flash(confirm if confirm is not None else str(done))
+    ui_ledger.flash(confirm if confirm is not None else _words(done), near)
     st.rerun()
 
 
@@ -52,7 +65,7 @@ def generation(form: str) -> int:
 
 
 def apply_to_form(form: str, change: Callable[..., Any], *args: Any,
-                  confirm: str | None = None, **kwargs: Any) -> None:  # fmt: skip
+                  confirm: str | None = None, near: str = "page", **kwargs: Any) -> None:  # fmt: skip
     """:func:`apply` for a form that began from stored values (see above)."""
     try:
         with state.connection() as con:
@@ -63,8 +76,7 @@ def apply_to_form(form: str, change: Callable[..., Any], *args: Any,
         st.error(plain(str(exc)))
         return
     else:
-        words = " ".join(done) if isinstance(done, list) else str(done)
-        ui_ledger.flash(confirm if confirm is not None else words)
+        ui_ledger.flash(confirm if confirm is not None else _words(done), near)
     st.session_state[f"{form}_generation"] = generation(form) + 1
     st.rerun()
 

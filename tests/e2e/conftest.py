@@ -1,9 +1,9 @@
-"""One real app (`streamlit run app.py`) and one Chromium for the whole browser-test session.
+"""One real app (`streamlit run app.py`) for the whole browser-test session.
 
 The app runs on a free loopback port against a database of its own: the sample organisation
 (8 teams, 30 weeks) plus the team ``Payments`` that the upload tests name. Every test gets a
-new tab, so a new Streamlit session. Skipped, with the reason, where
-Debian's Chromium is not installed.
+new tab, so a new Streamlit session, in the one Chromium of tests/conftest.py. Skipped, with
+the reason, where Debian's Chromium is not installed.
 """
 
 from __future__ import annotations
@@ -17,16 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.server import StreamlitServer, chromium_missing, launch_browser, make_sample_db
-from tests.e2e.settle import RUN_TIMEOUT_MS
+from tests.e2e.server import StreamlitServer, make_sample_db
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import BrowserContext, Page
 
 # A team that the sample does not have, named as in tests/pages/test_upload.py.
 EXTRA_TEAM = "Payments"
-# The size the screenshots are taken at: a laptop.
-VIEWPORT = {"width": 1280, "height": 720}
 
 
 @dataclass(frozen=True)
@@ -53,13 +50,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
 
 
 @pytest.fixture(scope="session")
-def _chromium() -> None:
-    reason = chromium_missing()
-    if reason:
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
 def app(_chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     folder = tmp_path_factory.mktemp("e2e")
     db_path = folder / "ddq.duckdb"
@@ -70,32 +60,6 @@ def app(_chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
         yield App(server.url, db_path, server, sample)
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser(_chromium: None) -> Iterator[Browser]:
-    from playwright.sync_api import expect, sync_playwright
-
-    # expect() waits 5 s by default: too short for a busy machine, and still bounded.
-    expect.set_options(timeout=RUN_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture(scope="session")
-def browser_context(browser: Browser) -> Iterator[BrowserContext]:
-    """One context for the session: its HTTP cache keeps the app's scripts between tests."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(RUN_TIMEOUT_MS)
-    context.set_default_navigation_timeout(RUN_TIMEOUT_MS)
-    try:
-        yield context
-    finally:
-        context.close()
 
 
 @contextmanager

@@ -18,6 +18,14 @@ def no_sign_in_settings(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def fresh_sign_in_throttle(monkeypatch):
+    """Failed sign-ins count for the whole server: each test starts with none."""
+    from ddq import throttle
+
+    monkeypatch.setattr(throttle, "SIGN_IN", throttle.Throttle())
+
+
 @pytest.fixture
 def app_db(tmp_path, monkeypatch) -> Path:
     """An empty, migrated database that the app will use."""

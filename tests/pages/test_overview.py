@@ -6,8 +6,9 @@ from tests.pages.builders import LAST, load
 
 
 def test_first_start_creates_the_sample_and_says_so(tmp_path, monkeypatch, page):
-    path = tmp_path / "fresh" / "ddq.duckdb"
-    monkeypatch.setenv("DDQ_DB", str(path))
+    monkeypatch.delenv("DDQ_DB", raising=False)  # the default file, data/ddq.duckdb
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "data" / "ddq.duckdb"
     at = page("app.py").run()
     assert not at.exception
     assert path.exists()
@@ -55,14 +56,43 @@ def test_known_numbers_directions_and_freshness(app_db, page):
     assert critical.delta == "-2"  # 3 against Alpha's 5 (Beta missed that week too)
     assert colour(critical) == "GREEN"  # fewer is better
     markdown = [m.value for m in at.markdown]
-    # A quarter ago both teams reported: 9 + 2 = 11; now only Alpha: 3. Green, because fewer.
-    assert ":green[▼ 8] vs 13 weeks ago" in markdown
-    assert any(c.value == "Only 1 of 2 teams reported this week." for c in at.caption)
+    # A quarter ago both teams reported (9 + 2 = 11), now only Alpha (3): like for like,
+    # Alpha's 9 against its 3. Green, because fewer.
+    assert ":green[▼ 6] vs 13 weeks ago" in markdown
+    captions = [c.value for c in at.caption]
+    assert "Only 1 of 2 teams reported this week." in captions
+    assert "Changes across the 1 team that reported both weeks." in captions
     rate = _card(at, "Test pass rate")
-    assert rate.value == "95 %" and rate.delta == "+15 %" and colour(rate) == "GREEN"
+    assert rate.value == "95%" and rate.delta == "+15 pts" and colour(rate) == "GREEN"
     assert any(m.startswith("**Not yet reported for") and "Beta" in m for m in markdown)
     assert any(m.startswith("- Beta: last value") for m in markdown)
-    assert any(m.startswith("- Alpha: 9.0 → 4.0") and ":green[▼ 5.0]" in m for m in markdown)
+    assert any(m.startswith("- Alpha: 9 → 4") and ":green[▼ 5]" in m for m in markdown)
+
+
+def test_a_team_that_did_not_report_is_not_counted_as_a_change(app_db, page):
+    """Issue 14: "Open bugs 289, -27" in green, 23 of the 27 one team not reporting."""
+    load(app_db, [("Alpha", 1, "open_bugs", 150), ("Beta", 1, "open_bugs", 143),
+                  ("Gamma", 1, "open_bugs", 23),
+                  ("Alpha", 0, "open_bugs", 148), ("Beta", 0, "open_bugs", 141)])  # fmt: skip
+    at = page("app.py").run()
+    assert not at.exception
+    bugs = _card(at, "Open bugs")
+    assert bugs.value == "289"  # this week's reporters, in total
+    assert bugs.delta == "-4"  # not -27: Gamma did not report this week
+    assert bugs.proto.delta_description == "vs week before"
+    assert colour(bugs) == "GREEN"
+    captions = [c.value for c in at.caption]
+    assert "Only 2 of 3 teams reported this week." in captions
+    assert "Changes across the 2 teams that reported both weeks." in captions
+
+
+def test_movers_say_how_much_history_they_need(app_db, page):
+    load(app_db, [(team, ago, "open_critical_bugs", 5 + ago % 3)
+                  for team in ("Alpha", "Beta") for ago in range(12)])  # fmt: skip
+    at = page("app.py").run()
+    assert not at.exception
+    assert any(i.value == "Movers need 17 weeks of history; you have 12." for i in at.info)
+    assert "**Improved most**" not in [m.value for m in at.markdown]  # no bare "None." either
 
 
 def test_an_area_link_opens_that_area(app_db, page):
