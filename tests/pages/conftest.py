@@ -37,6 +37,19 @@ def app_db(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
+def sample_db(tmp_path, monkeypatch) -> Path:
+    """The sample organisation in a database the app uses (a named file starts empty)."""
+    from ddq.access import SYSTEM
+    from ddq.sample import fill_demo
+
+    path = tmp_path / "sample.duckdb"
+    with db.connect(path) as con:
+        fill_demo(con, who=SYSTEM)
+    monkeypatch.setenv("DDQ_DB", str(path))
+    return path
+
+
+@pytest.fixture
 def page():
     """Build an AppTest for a page file or for the whole app."""
     from streamlit.testing.v1 import AppTest

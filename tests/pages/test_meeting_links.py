@@ -7,6 +7,7 @@ import datetime as dt
 from ddq import db, roster
 from ddq import meeting as core
 from ddq.access import ADMIN, Actor
+from tests.pages.test_meeting import open_page
 
 ADA = Actor("ada", ADMIN)
 MONDAY = dt.date(2026, 11, 16)
@@ -17,14 +18,6 @@ def meeting_of_three(path) -> int:
         for team in ("Ledger", "iOS App", "Web"):
             roster.add_team(con, team, "Core", who=ADA)
         return core.create_meeting(con, held_on=MONDAY, who=ADA)
-
-
-def open_page(page, **query):
-    at = page("app.py")
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page("app_pages/meeting.py")
-    return at.run()
 
 
 def heading(at) -> str:

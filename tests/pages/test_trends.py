@@ -35,8 +35,7 @@ def open_trends(page, **query):
     return at.run()
 
 
-def test_the_page_runs_on_the_sample(tmp_path, monkeypatch, page):
-    monkeypatch.setenv("DDQ_DB", str(tmp_path / "sample.duckdb"))
+def test_the_page_runs_on_the_sample(sample_db, page):
     at = open_trends(page)
     assert not at.exception
     fig = figure(at)
@@ -107,9 +106,8 @@ def test_the_view_is_in_the_url(app_db, page):
     assert "baseline" not in params
 
 
-def test_every_rerun_keeps_the_page(tmp_path, monkeypatch, page):
+def test_every_rerun_keeps_the_page(sample_db, page):
     """The baseline slider hands its range back on the next run: no error box on rerun."""
-    monkeypatch.setenv("DDQ_DB", str(tmp_path / "sample.duckdb"))
     at = open_trends(page)
     assert not at.exception
     at.run()
@@ -122,9 +120,8 @@ def signal_line(at) -> str:
     return next(m.value for m in at.markdown if "signal" in m.value.lower())
 
 
-def test_a_window_keeps_its_own_baseline(tmp_path, monkeypatch, page):
+def test_a_window_keeps_its_own_baseline(sample_db, page):
     """Switching to 26 weeks and back gives the first verdict again, and the link stays clean."""
-    monkeypatch.setenv("DDQ_DB", str(tmp_path / "sample.duckdb"))
     at = open_trends(page, metric="test_pass_rate", weeks="0")
     first = signal_line(at)
     at.selectbox(key="weeks").set_value(26).run()
@@ -149,8 +146,7 @@ def test_a_chosen_baseline_goes_into_the_link_and_back(app_db, page):
     assert again.select_slider[0].value == at.select_slider[0].value
 
 
-def test_a_bad_baseline_in_the_link_is_named_not_a_crash(tmp_path, monkeypatch, page):
-    monkeypatch.setenv("DDQ_DB", str(tmp_path / "sample.duckdb"))
+def test_a_bad_baseline_in_the_link_is_named_not_a_crash(sample_db, page):
     for raw in ("2026-10-05", "2026-01-05..2026-03-02..2026-05-04", "x..y", "2026-05-04..2026-01-05",
                 "2001-01-01..2001-03-05"):  # fmt: skip
         at = open_trends(page, baseline=raw)
