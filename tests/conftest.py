@@ -16,7 +16,8 @@ import pytest
 
 from ddq import db
 from ddq.org import name_key
-from tests.e2e.server import RUN_TIMEOUT_MS, chromium_missing, launch_browser
+from tests.e2e.server import chromium_missing, launch_browser
+from tests.e2e.settle import RUN_TIMEOUT_MS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext
@@ -105,8 +106,8 @@ def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 # One Chromium for every browser test (tests/e2e, tests/security): Playwright's sync API runs
-# one instance per thread.
-VIEWPORT = {"width": 1280, "height": 900}
+# one instance per thread. A laptop's window, the size the tests' screenshots are taken at.
+VIEWPORT = {"width": 1280, "height": 720}
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +121,7 @@ def _chromium() -> None:
 def browser(_chromium: None) -> Iterator[Browser]:
     from playwright.sync_api import expect, sync_playwright
 
-    # expect() waits 5 s by default: too short for a slow machine, and still bounded.
+    # expect() waits 5 s by default: too short for a busy machine, and still bounded.
     expect.set_options(timeout=RUN_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = launch_browser(playwright)

@@ -9,7 +9,8 @@ the reason, where Debian's Chromium is not installed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,11 +55,34 @@ def app(_chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
     db_path = folder / "ddq.duckdb"
     sample = make_sample_db(db_path, teams=8, weeks=30, extra_teams=[EXTRA_TEAM])
     server = StreamlitServer(db_path, folder / "streamlit.log")
-    server.start()  # raises with the server's output if it is not healthy within 60 s
+    server.start()  # raises with the server's output if it never becomes healthy
     try:
         yield App(server.url, db_path, server, sample)
     finally:
         server.stop()
+
+
+@contextmanager
+def reporting_tab(
+    context: BrowserContext, server: StreamlitServer, request: pytest.FixtureRequest, folder: Path
+) -> Iterator[Page]:
+    """A new tab (a new Streamlit session) that, when its test fails, prints what it saw."""
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        report = getattr(request.node, "_e2e_call", None)
+        if report is not None and report.failed:
+            shot = folder / "failure.png"
+            try:
+                tab.screenshot(path=str(shot), timeout=5_000)
+                print(f"screenshot of the page at the failure: {shot}")
+            except Exception as exc:  # the report matters more than the picture
+                print(f"no screenshot: {exc}")
+            print(f"page URL: {tab.url}; streamlit server: {server.status()}")
+            print("--- streamlit output (last 5000 characters) ---")
+            print(server.log()[-5000:])
+        tab.close()
 
 
 @pytest.fixture
@@ -66,19 +90,18 @@ def page(
     browser_context: BrowserContext, app: App, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Page]:
     """A new tab: a new Streamlit session (sessions belong to a tab's connection)."""
-    tab = browser_context.new_page()
-    try:
+    with reporting_tab(browser_context, app.server, request, tmp_path) as tab:
         yield tab
-    finally:
-        report = getattr(request.node, "_e2e_call", None)
-        if report is not None and report.failed:
-            shot = tmp_path / "failure.png"
-            try:
-                tab.screenshot(path=str(shot), full_page=True, timeout=5_000)
-                print(f"screenshot of the page at the failure: {shot}")
-            except Exception as exc:  # the report matters more than the picture
-                print(f"no screenshot: {exc}")
-            print(f"page URL: {tab.url}; streamlit server: {app.server.status()}")
-            print("--- streamlit output (last 5000 characters) ---")
-            print(app.server.log()[-5000:])
-        tab.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Page, str], Path]:
+    """Save what a tab shows (the window, 1280x720) as ``<name>.png``, for a person to look at."""
+    folder = tmp_path_factory.mktemp("screenshots")
+
+    def take(tab: Page, name: str) -> Path:
+        path = folder / f"{name}.png"
+        tab.screenshot(path=str(path))
+        return path
+
+    return take

@@ -14,7 +14,6 @@ import argparse
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,17 +22,14 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests.e2e` importable
     sys.path.insert(0, str(ROOT))
 
 from tests.e2e.server import (  # noqa: E402
-    RUN_TIMEOUT_MS,
     chromium_missing,
     launch_browser,
     make_sample_db,
     running_app,
-    wait_for_app,
 )
+from tests.e2e.settle import RUN_TIMEOUT_MS, settled, visit  # noqa: E402
 
 SIZES = [(1920, 1080), (1280, 720)]
-# Charts draw a moment after the script has finished.
-SETTLE_S = 1.0
 
 
 def slug(label: str) -> str:
@@ -42,10 +38,8 @@ def slug(label: str) -> str:
 
 def navigation(page, url: str) -> list[tuple[str, str]]:
     """(path, label) of every page in the sidebar navigation."""
-    page.goto(url + "/")
-    wait_for_app(page)
     links = page.locator('[data-testid="stSidebarNav"] a')
-    links.first.wait_for(timeout=RUN_TIMEOUT_MS)
+    visit(page, url + "/", links.first)
     found = links.evaluate_all("links => links.map(a => [new URL(a.href).pathname, a.innerText])")
     return [(path, text.split("\n")[-1].strip()) for path, text in found]
 
@@ -55,7 +49,7 @@ def full_page(page, path: Path, width: int, height: int) -> None:
     needed = height
     for _ in range(3):
         page.set_viewport_size({"width": width, "height": needed})
-        time.sleep(0.2)
+        settled(page)  # laid out again for the new size
         content = page.evaluate(
             "() => Math.max(...['stMain', 'stSidebarContent'].map(id => "
             "document.querySelector(`[data-testid=${id}]`)?.scrollHeight ?? 0))"
@@ -75,13 +69,10 @@ def shoot(browser, app, out: Path) -> int:
         try:
             for path, label in navigation(page, app.url):
                 page.set_viewport_size({"width": width, "height": height})
-                page.goto(app.url + path)
-                wait_for_app(page)
-                page.locator("h1").first.wait_for(timeout=RUN_TIMEOUT_MS)
+                visit(page, app.url + path)  # charts and tables drawn, too
                 if page.locator('[data-testid="stException"]').count():
                     print(f"{path}: the page shows an exception", file=sys.stderr)
                     return 1
-                time.sleep(SETTLE_S)
                 target = out / f"{slug(label)}-{width}x{height}.png"
                 full_page(page, target, width, height)
                 print(f"{target} ({urlsplit(page.url).path})")

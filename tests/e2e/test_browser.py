@@ -19,7 +19,8 @@ from playwright.sync_api import Page, expect
 from ddq import db, ledger
 from ddq.access import ADMIN, Actor
 from ddq.export import export_metrics
-from tests.e2e.server import wait_for_app
+from tests.e2e.settle import assert_no_error, assert_no_exception, settled, visit
+from tests.e2e.widgets import expect_value
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import App
@@ -48,20 +49,18 @@ PAGES = [
 ]
 PAGE_IDS = [p.nav_label.lower() for p in PAGES]
 
-EXCEPTION = '[data-testid="stException"]'
 NAV_LINKS = '[data-testid="stSidebarNav"] a'
 
 
 def open_page(page: Page, app: App, path: str) -> None:
-    page.goto(app.url + path)
-    wait_for_app(page)
+    visit(page, app.url + path)
 
 
 def expect_rendered(page: Page, app_page: AppPage) -> None:
-    """The page shows its title, the app is idle, and no exception box is on it."""
+    """The page shows its title, the app has settled, and no error is on it."""
+    settled(page, page.locator("h1").first.filter(has_text=app_page.title))
     expect(page.locator("h1").first).to_have_text(app_page.title)
-    wait_for_app(page)
-    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert_no_error(page)
     assert urlsplit(page.url).path == app_page.path
 
 
@@ -86,23 +85,20 @@ def snapshot(path: Path) -> tuple[str, int]:
 
 
 @pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
-def test_a_deep_link_renders_the_page(page: Page, app: App, app_page: AppPage) -> None:
+def test_a_deep_link_renders_the_page_and_its_sidebar_leads_on(
+    page: Page, app: App, app_page: AppPage
+) -> None:
+    """Every page opens from its link, and from the sidebar of the page before it."""
     open_page(page, app, app_page.path)
     expect_rendered(page, app_page)
-
-
-@pytest.mark.parametrize("app_page", PAGES, ids=PAGE_IDS)
-def test_the_sidebar_link_opens_the_page(page: Page, app: App, app_page: AppPage) -> None:
-    start = next(p for p in PAGES if p != app_page)  # arrive from another page
-    open_page(page, app, start.path)
-    expect_rendered(page, start)
-    link = page.locator(f'{NAV_LINKS}[href="{app.url}{app_page.path}"]')
+    after = PAGES[(PAGES.index(app_page) + 1) % len(PAGES)]
+    link = page.locator(f'{NAV_LINKS}[href="{app.url}{after.path}"]')
     expect(link).to_have_count(1)
-    expect(link).to_contain_text(app_page.nav_label)
+    expect(link).to_contain_text(after.nav_label)
     link.click()
     # By path: a page may put its state in the query string once it has run.
-    page.wait_for_url(lambda url: urlsplit(url).path == app_page.path)
-    expect_rendered(page, app_page)
+    settled(page, url=re.compile(rf"^{re.escape(app.url + after.path)}(\?.*)?$"))
+    expect_rendered(page, after)
 
 
 def test_every_page_in_the_navigation_is_tested(page: Page, app: App) -> None:
@@ -134,8 +130,7 @@ def test_an_uploaded_file_is_previewed_then_applied(page: Page, app: App, tmp_pa
     expect(page.locator("h1").first).to_have_text("Upload metrics")
     page.set_input_files('input[type="file"]', str(upload))
 
-    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
-    wait_for_app(page)
+    settled(page, page.get_by_role("heading", name="Preview"))
     metrics = page.locator('[data-testid="stMetric"]')
     expect(metrics).to_have_count(5)
     shown = dict(t.split("\n")[0::2] for t in metrics.all_inner_texts())
@@ -144,11 +139,11 @@ def test_an_uploaded_file_is_previewed_then_applied(page: Page, app: App, tmp_pa
 
     page.get_by_role("button", name="Apply import").click()
     success = page.locator('[data-testid="stAlert"]', has_text="Applied: import")
+    settled(page, success)
     expect(success).to_contain_text(
         re.compile(r"Applied: import \d+: 1 added, 1 updated, 0 unchanged\.")
     )
-    wait_for_app(page)
-    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert_no_error(page)
 
     assert value_of(app.db_path, "Checkout", week, "open_bugs") == changed
     assert value_of(app.db_path, app.extra_team, week, "test_pass_rate") == 97.5
@@ -180,8 +175,8 @@ def test_a_rejected_upload_lists_its_problems_and_changes_nothing(
     page.set_input_files('input[type="file"]', str(upload))
 
     error = page.locator('[data-testid="stAlert"]', has_text="problem(s)")
+    settled(page, error)
     expect(error).to_contain_text(f"{upload.name}: 2 problem(s). Nothing was imported")
-    wait_for_app(page)
     problems = page.locator('[data-testid="stCode"]').inner_text().splitlines()
     assert problems[0] == "line 2, column value, value '3.5': a count is a whole number"
     assert problems[1].startswith(
@@ -189,7 +184,7 @@ def test_a_rejected_upload_lists_its_problems_and_changes_nothing(
     )
     assert len(problems) == 2
     expect(page.get_by_role("button", name="Apply import")).to_have_count(0)
-    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert_no_exception(page)  # the problems are an error message, as they should be
     assert snapshot(app.db_path) == before
 
 
@@ -211,12 +206,15 @@ def test_a_note_written_on_one_laptop_shows_on_another_without_reloading(
         box = page.get_by_label("What we're doing")
         box.fill(note)
         box.press("Tab")
-        page.get_by_role("button", name="Save what we're doing").click()
+        save = page.get_by_role("button", name="Save what we're doing")
+        settled(page, save)
+        save.click()
+        expect(save).to_have_count(0)  # saved: the box holds the stored note again
+        settled(page)
         # No reload of the other page: its fragment refreshes itself (every 3 s in tests).
-        other.wait_for_function(
-            "note => [...document.querySelectorAll('textarea')].some(t => t.value === note)",
-            arg=note, timeout=20_000,
-        )  # fmt: skip
-        expect(other.locator(EXCEPTION)).to_have_count(0)
+        expect_value(other, "What we're doing", note)  # the old box gone, the new one there
+        settled(other)
+        assert_no_error(page)
+        assert_no_error(other)
     finally:
         other.close()

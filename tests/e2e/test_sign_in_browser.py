@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ddq import audit, db
-from tests.e2e.server import StreamlitServer, make_sample_db, wait_for_app
+from tests.e2e.server import StreamlitServer, make_sample_db
+from tests.e2e.settle import assert_no_error, settled, visit
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -24,7 +25,6 @@ pytestmark = pytest.mark.e2e
 
 EDITOR_PASSWORD = "correct horse"
 NAV_LINKS = '[data-testid="stSidebarNav"] a'
-EXCEPTION = '[data-testid="stException"]'
 
 
 @pytest.fixture(scope="module")
@@ -53,41 +53,42 @@ def nav(page: Page) -> list[str]:
     return [t.split("\n")[-1].strip() for t in page.locator(NAV_LINKS).all_inner_texts()]
 
 
-def sign_in(page: Page, name: str, password: str) -> None:
+def sign_in(page: Page, name: str, password: str, outcome: str) -> None:
+    """Sign in from the sidebar; wait until the page shows ``outcome`` and has settled."""
     sidebar = page.locator('[data-testid="stSidebar"]')
-    expander = sidebar.get_by_text("Sign in to edit")
-    if not sidebar.get_by_label("Password", exact=True).is_visible():
-        expander.click()
+    password_box = sidebar.get_by_label("Password", exact=True)
+    if not password_box.is_visible():
+        sidebar.get_by_text("Sign in to edit").click()
+        settled(page, password_box)
     sidebar.get_by_label("Your name (the audit log shows it)").fill(name)
-    sidebar.get_by_label("Password", exact=True).fill(password)
+    password_box.fill(password)
     sidebar.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
+    settled(page, page.get_by_text(outcome).first)
 
 
 def test_a_viewer_signs_in_as_an_editor(tab: Page, guarded: StreamlitServer) -> None:
-    tab.goto(guarded.url + "/champions")
-    wait_for_app(tab)
+    visit(tab, guarded.url + "/champions")
     expect(tab.locator("h1").first).to_have_text("Champions")
     assert "Upload" not in nav(tab) and "Settings" not in nav(tab)
     expect(tab.get_by_text("Edit the roster")).to_have_count(0)
     expect(tab.get_by_text("Local mode")).to_have_count(0)
 
-    sign_in(tab, "Ann Lee", "wrong")
-    expect(tab.get_by_text("Wrong password. Ask an admin for the editor password.")).to_be_visible()
+    sign_in(tab, "Ann Lee", "wrong", "Wrong password. Ask an admin for the editor password.")
     assert "Upload" not in nav(tab)
 
-    sign_in(tab, "Ann Lee", EDITOR_PASSWORD)
-    expect(tab.get_by_text("Signed in as")).to_be_visible()
+    sign_in(tab, "Ann Lee", EDITOR_PASSWORD, "Signed in as")
     expect(tab.get_by_text("Edit the roster")).to_be_visible()
     assert "Upload" in nav(tab) and "Settings" not in nav(tab)
-    expect(tab.locator(EXCEPTION)).to_have_count(0)
+    assert_no_error(tab)
 
     # An editor's change lands in the audit log in their name.
     tab.get_by_text("Add, retire or bring back a team").click()
-    tab.get_by_label("New team").fill("Search Relevance")
+    new_team = tab.get_by_label("New team")
+    settled(tab, new_team)
+    new_team.fill("Search Relevance")
     tab.get_by_role("button", name="Add team").click()
-    wait_for_app(tab)
-    expect(tab.get_by_text("Search Relevance added.")).to_be_visible()
+    settled(tab, tab.get_by_text("Search Relevance added."))
+    assert_no_error(tab)
     with db.connect(Path(guarded.db_path), wait_s=15) as con:
         added = audit.entries(con, action="team.add")[0]
     assert (added["who"], added["role"], added["subject"]) == ("Ann Lee", "editor",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ddq import clock
-from tests.e2e.server import wait_for_app
+from tests.e2e.settle import settled, visit
 from tests.security.conftest import EDITOR_PASSWORD, FILE_BYTES
 
 if TYPE_CHECKING:
@@ -34,16 +34,18 @@ def tab(browser_context: BrowserContext) -> Iterator[Page]:
 def open_upload_page_as_editor(page: Page, url: str) -> None:
     """Sign in through the sidebar's form, then follow the navigation (a new page load would be
     a new, signed-out session)."""
-    page.goto(url)
-    wait_for_app(page)
+    visit(page, url)
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Sign in to edit").click()
+    password = sidebar.get_by_label("Password", exact=True)
+    settled(page, password)  # the sign-in form has opened
     sidebar.get_by_label("Your name (the audit log shows it)").fill("Ann Lee")
-    sidebar.get_by_label("Password", exact=True).fill(EDITOR_PASSWORD)
+    password.fill(EDITOR_PASSWORD)
     sidebar.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Upload").click()
-    wait_for_app(page)
+    upload = page.locator('[data-testid="stSidebarNav"] a', has_text="Upload")
+    settled(page, upload)  # an editor's navigation
+    upload.click()
+    settled(page, page.locator("h1", has_text="Upload metrics"))
 
 
 def test_a_refused_upload_shows_in_the_uploader_then_uploads_work_again(
@@ -71,8 +73,7 @@ def test_a_refused_upload_shows_in_the_uploader_then_uploads_work_again(
     upload = tmp_path / "week.csv"
     upload.write_text(f"team,week,metric,value\nCheckout,{week},open_bugs,4321\n")
     metrics_uploader.locator('input[type="file"]').set_input_files(str(upload))
-    expect(tab.get_by_role("heading", name="Preview")).to_be_visible()
-    wait_for_app(tab)
+    settled(tab, tab.get_by_role("heading", name="Preview"))
     tab.get_by_role("button", name="Apply import").click()
     expect(tab.locator('[data-testid="stAlert"]', has_text="Applied: import")).to_contain_text(
         re.compile(r"Applied: import \d+")

@@ -103,7 +103,8 @@ def test_addresses_in_plain_text_are_not_links(text):
 
 @pytest.mark.e2e
 def test_the_program_name_and_a_rationale_show_no_link(tmp_path, browser):
-    from tests.e2e.server import running_app, wait_for_app
+    from tests.e2e.server import running_app
+    from tests.e2e.settle import visit
 
     path = tmp_path / "links.duckdb"
     with db.connect(path) as con:
@@ -118,9 +119,7 @@ def test_the_program_name_and_a_rationale_show_no_link(tmp_path, browser):
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         try:
             for where, expect in (("", "Quality"), ("/critical_bugs", "As on")):
-                page.goto(app.url + where)
-                wait_for_app(page)
-                page.get_by_text(expect).first.wait_for()
+                visit(page, app.url + where, page.get_by_text(expect).first)
                 links = page.eval_on_selector_all(
                     "a[href]", "els => els.map(e => e.getAttribute('href'))"
                 )
