@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from ddq import meeting as core
-from ddq import text
+from ddq import clock, text
 from ddq.ui import ledger, write
 from ddq.ui.format import delta_style, plain
 
@@ -21,6 +21,8 @@ BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off trac
 CHOSEN, LAST_CHOSEN, STARTED = "meeting", "meeting_last", "meeting_started"
 START_FORM = "start_form"  # the state of the "Start a meeting" expander: open or not
 TEAM, TEAM_OF = "team", "team_of"  # the team on screen, and the meeting it belongs to
+SAID = "meeting_said"  # the last change saved from this laptop, for :func:`said`
+KEPT = (CHOSEN, "timebox")  # widgets whose values live on while presenter mode hides them
 
 
 def start(held_on: dt.date, areas: list[str], order: str) -> None:
@@ -68,12 +70,30 @@ def opening(meeting: dict[str, Any], position: int) -> None:
 
 
 def act(message: str, change: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-    """Run one change through ddq as the signed-in user; show its error. True when it worked."""
+    """Run one change through ddq as the signed-in user; show its error. True when it worked.
+
+    ``message`` is said on the line kept for it (:func:`said`), never in a toast over the
+    navigation: nothing on screen moves when a save happens.
+    """
     if write.run(change, *args, **kwargs) is write.FAILED:
         return False
     if message:
-        st.toast(message)
+        st.session_state[SAID] = f"{message} {clock.now():%H:%M} UTC"
     return True
+
+
+def said() -> str:
+    """The last change saved from this laptop, with its time; a blank line before the first
+    (the line keeps its place either way)."""
+    return plain(st.session_state.get(SAID, "")) or "\u00a0"
+
+
+def keep_widgets() -> None:
+    """Presenter mode does not draw the meeting selector, the time-box or the follow toggle;
+    a widget not drawn in a run loses its value, so each is kept as a plain value for when
+    the full page comes back."""
+    for key in [k for k in st.session_state if k in KEPT or str(k).startswith("follow_")]:
+        st.session_state[key] = st.session_state[key]
 
 
 def metrics(view: dict[str, Any]) -> None:
@@ -116,9 +136,14 @@ def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
         key = f"{stem}{zlib.crc32(text.encode())}"
         _overtaken(stem, key, label, text)
         value = st.text_area(label, text, key=key, height=90)
-        saved = value != text and st.button(f"Save {label.lower()}", key=key + "_save")
-        if saved and act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value,
-                         expected=text):  # fmt: skip
+        # Always there, so that nothing moves when a box is changed or saved.
+        if not st.button(f"Save {label.lower()}", key=key + "_save"):
+            continue
+        if value == text:
+            st.session_state[SAID] = f"Nothing new to save in {label.lower()}."
+            st.rerun()
+        if act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value,
+               expected=text):  # fmt: skip
             st.rerun()
 
 
