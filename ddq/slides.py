@@ -464,7 +464,9 @@ def find_browser() -> str:
 
 
 def _failed(exc: BaseException) -> SlideExportFailed:
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # The browser driver's errors carry several sentences as arguments: the first says it.
+    said = [a.strip() for a in exc.args if isinstance(a, str) and a.strip()]
+    detail = said[0].splitlines()[0] if said else type(exc).__name__
     return SlideExportFailed(
         f"The browser could not draw the slide as a PNG ({detail}). Try again; if it fails "
         "again, check that Chrome or Chromium starts on the machine running ddq (or set "
