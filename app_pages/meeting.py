@@ -11,7 +11,7 @@ import streamlit as st
 from ddq import meeting as core
 from ddq.access import EDITOR
 from ddq.metrics import today_utc
-from ddq.ui import auth, params, presenter, state, unassigned
+from ddq.ui import auth, params, presenter, slides, state, unassigned
 from ddq.ui import ledger as ui_ledger
 from ddq.ui import meeting as ui
 
@@ -20,11 +20,6 @@ REFRESH_SECONDS = int(os.environ.get("DDQ_MEETING_REFRESH", "30"))
 # A laptop that follows the presenter looks for their move this often (a cheap, cached read).
 FOLLOW_SECONDS = float(os.environ.get("DDQ_MEETING_FOLLOW", "2"))
 
-presenting = presenter.presenting()
-if presenting:
-    presenter.style()
-else:
-    st.title("Weekly meeting")
 ui.open_started()  # a meeting just started: show it
 listed = state.meeting("list")
 ids = [m["id"] for m in listed]
@@ -32,11 +27,14 @@ ids = [m["id"] for m in listed]
 notes = params.seed("meeting", ids[0] if ids else None,
                     parse=lambda raw: core.meeting_named(listed, raw), allowed=ids)  # fmt: skip
 can_edit = auth.current().may(EDITOR)
-if presenting and st.session_state.get("meeting") in ids:
+presenting = presenter.presenting() and st.session_state.get("meeting") in ids
+if presenting:
+    presenter.style()
     chosen = st.session_state["meeting"]
     ui.keep_widgets()  # the selector and side panel are not drawn: keep what they hold
 else:
-    presenting = False  # nothing to present: the full page, to choose or start a meeting
+    st.session_state[presenter.KEY] = False  # nothing to present: choose or start a meeting
+    st.title("Weekly meeting")
     label = {m["id"]: f"{m['held_on']:%d %b %Y} · {m['scope']} ({m['status']})" for m in listed}
     # Required: once chosen, a meeting can be changed but not cleared into an empty page.
     chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.get, index=None,
@@ -67,8 +65,9 @@ if not teams:
 # A link names the team in any case, or by its number on the agenda.
 notes += params.seed("team", ui.team_to_start(meeting, teams), allowed=teams,
             parse=lambda raw: teams[core.agenda_position(meeting, raw)])  # fmt: skip
-for note in notes:
-    st.caption(note)
+for note in [*notes, presenter.link_note()]:
+    if note:
+        st.caption(note)
 # Moving through the agenda, notes, actions and attendance: editors, while it is open.
 editable = meeting["status"] == "open" and can_edit
 # A laptop that follows shows the team the presenter is on (viewers' laptops do, at first);
@@ -183,6 +182,8 @@ if presenting:
     st.stop()
 
 st.divider()
+with st.container(horizontal=True, vertical_alignment="center"):
+    slides.downloads(chosen, team)  # made on click: a picture takes a second or two
 # Built on request: a whole-program summary reads every team (seconds for hundreds of teams).
 if st.toggle("Summary for Slack", key=f"summary_{chosen}"):
     summary = state.meeting("summary", chosen)

@@ -10,8 +10,8 @@ from typing import Any
 
 import streamlit as st
 
-from ddq import meeting as core
 from ddq import clock, text
+from ddq import meeting as core
 from ddq.ui import ledger, write
 from ddq.ui.format import delta_style, plain
 

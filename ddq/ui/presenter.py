@@ -22,6 +22,7 @@ from ddq.meeting import NOTE_LABELS
 from ddq.ui.format import delta_style, lines, plain
 
 KEY = "present"  # session state and link parameter: present=1
+_NOTE = "present_link_note"
 TOGGLE_KEY = "P"
 BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off track": "red"}
 # How many actions a slide shows (and notes are cut to a few lines): the full page has all.
@@ -81,10 +82,22 @@ header[data-testid="stHeader"], section[data-testid="stSidebar"],
 
 def presenting() -> bool:
     """Whether this session shows the meeting in presenter mode (from ``present=1`` in a link
-    on its first visit, then from the toggle)."""
+    on its first visit, then from the toggle). A link's other value is named by
+    :func:`link_note` and shows the full page."""
     if KEY not in st.session_state:
-        st.session_state[KEY] = st.query_params.get(KEY) == "1"
+        raw = st.query_params.get(KEY)
+        st.session_state[KEY] = raw == "1"
+        if raw not in (None, "", "0", "1"):
+            st.session_state[_NOTE] = (
+                f"The link's {KEY}={plain(repr(raw))} is not 1 (presenter mode) or 0 (the full "
+                "page); showing the full page."
+            )
     return bool(st.session_state[KEY])
+
+
+def link_note() -> str | None:
+    """What was wrong with the link's ``present`` value, once (Markdown), or None."""
+    return st.session_state.pop(_NOTE, None)
 
 
 def toggle() -> None:

@@ -11,9 +11,9 @@ import threading
 
 from ddq import db
 from ddq import meeting as core
-from ddq.ui.format import plain
 from ddq.access import ADMIN, Actor
 from ddq.errors import StaleEdit
+from ddq.ui.format import plain
 from tests.pages.test_meeting import MONDAY, small_org
 
 LABEL = "What we're doing"
