@@ -97,7 +97,7 @@ def move(step: int) -> None:
 first, last = position == 0, position == len(teams) - 1
 if presenting:
     head = st.container(key="present-head")
-    title, back, forward, leave = head.columns([14, 1, 1, 1], vertical_alignment="center")
+    title, back, forward, leave = head.columns([12, 1, 1, 1.8], vertical_alignment="center")
 else:
     back, title, forward, leave = st.columns([1.2, 4, 1.2, 1.2], vertical_alignment="center")
 back.button("◀" if presenting else "◀ Previous", disabled=first, on_click=move, args=(-1,),
@@ -109,7 +109,7 @@ if presenting:
     with st.container(key="present-keys"):
         st.button("Previous team", disabled=first, on_click=move, args=(-1,), shortcut="PageUp")
         st.button("Next team", disabled=last, on_click=move, args=(1,), shortcut="PageDown")
-    leave.button(":material/close_fullscreen:", on_click=presenter.toggle,
+    leave.button("Leave", icon=":material/close_fullscreen:", on_click=presenter.toggle,
                  shortcut=presenter.TOGGLE_KEY, help="Leave presenter mode (P)")  # fmt: skip
 else:
     st.sidebar.toggle("Follow the presenter", key=follow_key,

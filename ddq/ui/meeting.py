@@ -96,28 +96,45 @@ def keep_widgets() -> None:
         st.session_state[key] = st.session_state[key]
 
 
-def metrics(view: dict[str, Any]) -> None:
-    """The team's numbers this week against last week, with target status and sparklines."""
+def metrics(view: dict[str, Any], *, per_row: int = 4, reasons: bool = True) -> None:
+    """The team's numbers this week against last week, each with its target and status in
+    words (never only in a tooltip, which a projector cannot show) and a sparkline.
+    ``reasons``: a target's reason in the card's help."""
     shown = [m for m in view["metrics"] if m["value"] is not None]
-    for start in range(0, len(shown), 4):
-        for column, m in zip(st.columns(4), shown[start : start + 4], strict=False):
-            metric = m["metric"]
-            status = (
-                f" :{BADGE[m['status']]}-badge[{m['status']}]" if m.get("status") in BADGE else ""
-            )
-            # A team that missed the latest week shows its last value: say which week it is.
-            when = "" if m["week"] == view["week"] else f"week of {m['week']:%d %b}, "
-            column.metric(
-                metric.label + status, text.number(m["value"], metric.unit),
-                delta=None if m["change"] is None else text.change(m["change"], metric.unit),
-                **delta_style(metric, m["change"]),
-                delta_description=when + ("no value the week before" if m["change"] is None
-                                          else "vs week before"),
-                chart_data=[v for v in m["history"] if v is not None] or None, border=True,
-                help=None if m.get("target") is None else
-                f"Target {text.number(m['target'], metric.unit, exact=True)} by "
-                f"{m['due']:%d %b %Y}: {m['reason']}",
-            )  # fmt: skip
+    for start in range(0, len(shown), per_row):
+        for column, m in zip(st.columns(per_row), shown[start : start + per_row], strict=False):
+            with column.container(border=True, key=f"card-{m['key']}"):
+                card(m, view["week"], reasons=reasons)
+
+
+def card(m: dict[str, Any], week: dt.date, *, reasons: bool) -> None:
+    """One metric's card: value, change against the week before, sparkline, target line."""
+    metric = m["metric"]
+    # A team that missed the latest week shows its last value: say which week it is.
+    when = "" if m["week"] == week else f"week of {m['week']:%d %b}, "
+    st.metric(
+        metric.label, text.number(m["value"], metric.unit),
+        delta=None if m["change"] is None else text.change(m["change"], metric.unit),
+        **delta_style(metric, m["change"]),
+        delta_description=when + ("no value the week before" if m["change"] is None
+                                  else "vs week before"),
+        chart_data=[v for v in m["history"] if v is not None] or None,
+        help=f"Target {text.number(m['target'], metric.unit, exact=True)} by "
+        f"{m['due']:%d %b %Y}: {m['reason']}" if reasons and m.get("target") is not None
+        else None,
+    )  # fmt: skip
+    st.markdown(target_line(m))
+
+
+def target_line(m: dict[str, Any]) -> str:
+    """A card's target and status in words and colour (Markdown), or a plain word when the
+    team has no target on the metric."""
+    if m.get("target") is None:
+        return ":gray[no target]"
+    metric = m["metric"]
+    status = m.get("status")
+    badge = f":{BADGE[status]}-badge[{status}] " if status in BADGE else ""
+    return f"{badge}target {text.number(m['target'], metric.unit, exact=True)} by {m['due']:%d %b}"
 
 
 def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:

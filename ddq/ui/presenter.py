@@ -17,14 +17,13 @@ from typing import Any
 
 import streamlit as st
 
-from ddq import text
 from ddq.meeting import NOTE_LABELS
-from ddq.ui.format import delta_style, lines, plain
+from ddq.ui import meeting
+from ddq.ui.format import lines, plain
 
 KEY = "present"  # session state and link parameter: present=1
 _NOTE = "present_link_note"
 TOGGLE_KEY = "P"
-BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off track": "red"}
 # How many actions a slide shows (and notes are cut to a few lines): the full page has all.
 ACTIONS_SHOWN = 3
 
@@ -130,44 +129,14 @@ def slide(view: dict[str, Any]) -> None:
             notes(view)
 
 
-def target_line(m: dict[str, Any]) -> str:
-    """A card's target and status in words and colour (Markdown), or a plain word when the
-    team has no target on the metric."""
-    if m.get("target") is None:
-        return ":gray[no target]"
-    metric = m["metric"]
-    status = m.get("status")
-    badge = f":{BADGE[status]}-badge[{status}] " if status in BADGE else ""
-    return f"{badge}target {text.number(m['target'], metric.unit, exact=True)} by {m['due']:%d %b}"
-
-
 def cards(view: dict[str, Any]) -> None:
-    """The team's metric cards: at most two rows of four to six, so they fit one screen."""
-    shown = [m for m in view["metrics"] if m["value"] is not None]
+    """The team's metric cards, at most two rows (of four to six), so that they fit one screen."""
+    shown = sum(m["value"] is not None for m in view["metrics"])
     if not shown:
         st.info("No values for this team yet.")
         return
-    per_row = min(max(4, -(-len(shown) // 2)), 6)
     with st.container(key="present-cards"):
-        for start in range(0, len(shown), per_row):
-            row = shown[start : start + per_row]
-            for column, m in zip(st.columns(per_row), row, strict=False):
-                card(column, m, view["week"])
-
-
-def card(column: Any, m: dict[str, Any], week: Any) -> None:
-    metric = m["metric"]
-    when = "" if m["week"] == week else f"week of {m['week']:%d %b}, "
-    with column.container(border=True, key=f"present-card-{m['key']}"):
-        st.metric(
-            metric.label, text.number(m["value"], metric.unit),
-            delta=None if m["change"] is None else text.change(m["change"], metric.unit),
-            **delta_style(metric, m["change"]),
-            delta_description=when + ("no value the week before" if m["change"] is None
-                                      else "vs week before"),
-            chart_data=[v for v in m["history"] if v is not None] or None,
-        )  # fmt: skip
-        st.markdown(target_line(m), width="stretch")
+        meeting.metrics(view, per_row=min(max(4, -(-shown // 2)), 6), reasons=False)
 
 
 def notes(view: dict[str, Any]) -> None:

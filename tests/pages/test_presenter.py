@@ -69,7 +69,7 @@ def test_moving_in_presenter_mode_and_leaving_it_keeps_the_team_and_the_meeting(
     button(at, "Previous team").click().run()  # PageUp
     assert texts(at)[0] == "# Alpha :gray[· 1 of 2]"
     button(at, "▶").click().run()
-    button(at, ":material/close_fullscreen:").click().run()
+    button(at, "Leave").click().run()
     assert not at.exception
     assert at.title[0].value == "Weekly meeting"
     assert at.selectbox(key="meeting").value == held
@@ -85,7 +85,7 @@ def test_the_time_box_and_following_survive_a_turn_in_presenter_mode(app_db, pag
     at.number_input(key="timebox").set_value(5).run()
     at.toggle(key=f"follow_{held}").set_value(True).run()
     button(at, "Present").click().run()
-    button(at, ":material/close_fullscreen:").click().run()
+    button(at, "Leave").click().run()
     assert at.number_input(key="timebox").value == 5
     assert at.toggle(key=f"follow_{held}").value is True
 
