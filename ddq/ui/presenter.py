@@ -64,12 +64,14 @@ header[data-testid="stHeader"], section[data-testid="stSidebar"],
 .st-key-present-actions [data-testid="stMarkdownContainer"] p { -webkit-line-clamp: 1; }
 @media (min-width: 1600px) {
   .st-key-present-body { flex-direction: row !important; align-items: flex-start; }
-  .st-key-present-body > div:first-child { flex: 2.6 1 0; min-width: 0; }
+  .st-key-present-body > div:first-child { flex: 3.2 1 0; min-width: 0; }
   .st-key-present-body > div:last-child { flex: 1 1 0; min-width: 0; }
   .st-key-present-notes [data-testid="stHorizontalBlock"] { flex-direction: column;
     gap: 1.2rem; }
   .st-key-present-notes [data-testid="stColumn"] { width: 100% !important; flex: 1 1 auto; }
   .st-key-present-notes [data-testid="stMarkdownContainer"] p { -webkit-line-clamp: 5; }
+  .st-key-present-cards [data-testid="stMarkdownContainer"] p { white-space: nowrap;
+    overflow: hidden; text-overflow: ellipsis; }
   html { font-size: 23px; }
 }
 @media (min-width: 2400px) {
