@@ -4,7 +4,7 @@ import streamlit as st
 
 from ddq.access import ADMIN, EDITOR
 from ddq.errors import DdqError
-from ddq.ui import auth, server_guard, sidebar, state
+from ddq.ui import auth, presenter, server_guard, sidebar, state
 
 # What a visitor may make Streamlit's server do (no cache clearing, uploads only where an
 # uploader is shown): hooked into the server once, at the first run of any page.
@@ -15,11 +15,8 @@ st.set_page_config(
 )
 
 try:
-    state.database_banner(state.ensure_database())
-    sidebar.community()
-    actor = auth.panel()
-    if not actor.may(EDITOR):  # shown no uploader, so it may not upload (say, after signing out)
-        server_guard.forbid_uploads()
+    created = state.ensure_database()
+    actor = auth.current()
 except DdqError as problem:  # an unreadable or busy database: say what to do, no traceback
     st.error(str(problem), icon=":material/error:")
     st.stop()
@@ -42,6 +39,18 @@ navigation = st.navigation(
           if actor.may(ADMIN) else []),
     ]
 )  # fmt: skip
+# Presenter mode shows the meeting's team alone, for the projector: no banners.
+quiet = navigation.url_path == "meeting" and presenter.presenting()
+try:
+    if not quiet:
+        state.database_banner(created)
+    sidebar.community()
+    auth.panel(banner=not quiet)
+    if not actor.may(EDITOR):  # shown no uploader, so it may not upload (say, after signing out)
+        server_guard.forbid_uploads()
+except DdqError as problem:
+    st.error(str(problem), icon=":material/error:")
+    st.stop()
 try:
     navigation.run()
 except Exception as problem:  # a damaged file or a full disk met mid-page: say so, no traceback

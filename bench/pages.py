@@ -5,7 +5,7 @@ runs each page through Streamlit's AppTest: the median run time with an empty ca
 (cold) and with the cache filled by an earlier run (warm), and the size of the Plotly JSON
 the page sends. Goals at this scale: warm at most 150 ms, at most 300 KB of figure JSON.
 
-    uv run python bench/pages.py [--teams 500] [--weeks 260] [--repeat 5]
+    uv run python bench/pages.py [--teams 500] [--weeks 260] [--repeat 5] [--only meeting]
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ PAGES = [
     ("progress (one team)", "app_pages/progress.py", {"team": "Billing"}),
     ("progress (area grid, targets on 3 metrics)", "app_pages/progress.py", {"area": "Platform"}),
     ("meeting (presenter view)", "app_pages/meeting.py", {"meeting": "1"}),
+    ("meeting (presenter mode)", "app_pages/meeting.py", {"meeting": "1", "present": "1"}),
     ("champions", "app_pages/champions.py", {}),
     ("critical bugs", "app_pages/critical_bugs.py", {}),
     ("upload", "app_pages/upload.py", {}),
@@ -70,6 +71,7 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=500)
     parser.add_argument("--weeks", type=int, default=260)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", default="", help="only the pages whose label holds this text")
     args = parser.parse_args()
 
     import logging
@@ -94,7 +96,7 @@ def main() -> None:
         os.chdir(ROOT)
         run_page("app_pages/overview.py", {})  # imports and first connection, not measured
         results = []
-        for label, page, query in PAGES:
+        for label, page, query in [p for p in PAGES if args.only in p[0]]:
             cold, warm, sizes = [], [], []
             for _ in range(args.repeat):
                 st.cache_data.clear()

@@ -1491,6 +1491,52 @@ def meeting_summary(
     echo(text, nl=False)
 
 
+@meeting.command("slides")
+@click.option("--date", "day", type=_DAY, default=None, help="The meeting of this date.")
+@click.option("--id", "meeting_id", type=int, default=None, help="The meeting with this id.")
+@click.option("--area", "areas", multiple=True, help="The meeting of these areas (repeat).")
+@click.option(
+    "--team",
+    default=None,
+    help="Only this team's slide, as a PNG: its name, or its place on the agenda from 1.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The file to write (default: named after the meeting, in this folder).",
+)
+@click.pass_context
+def meeting_slides(
+    ctx: click.Context,
+    day: Any,
+    meeting_id: int | None,
+    areas: tuple[str, ...],
+    team: str | None,
+    out: Path | None,
+) -> None:
+    """Write a meeting as one HTML deck, or --team's slide as a PNG (default: the latest
+    meeting held). The PNG needs Chrome or Chromium; the deck opens offline."""
+    from ddq import meeting as mt
+    from ddq import slides
+
+    if day is not None and meeting_id is not None:
+        raise click.UsageError("Give --date or --id, not both.")
+    with _connect(ctx) as con:
+        found = mt.get_meeting(con, _meeting_id(con, meeting_id, day, areas))
+        if team is None:
+            content: bytes = slides.deck_html(con, found["id"]).encode("utf-8")
+            what = f"the meeting of {found['held_on']} ({found['scope']}), a title slide and "
+            what += f"{len(found['teams'])} team slide{'s' if len(found['teams']) != 1 else ''}"
+        else:
+            place = found["teams"][mt.agenda_position(found, team)]
+            content = slides.png(con, found["id"], place["team"])
+            what = f"{place['team']} ({place['position'] + 1} of {len(found['teams'])}), 1280x720"
+    target = out or Path(slides.file_name(found, None if team is None else place["team"]))
+    target.write_bytes(content)
+    echo(f"wrote {target}: {what}")
+
+
 @meeting.command("health")
 @click.option("--area", "areas", multiple=True, help="Only these areas' teams (repeat).")
 @click.option("--date", "day", type=_DAY, default=None, help="As of this day (default: today).")

@@ -1055,6 +1055,25 @@ def _removed_view(meeting: dict[str, Any], entry: dict[str, Any]) -> dict[str, A
     }  # fmt: skip
 
 
+def team_views(con: duckdb.DuckDBPyConnection, meeting_id: int) -> list[dict[str, Any]]:
+    """:func:`team_view` of every place on the meeting's agenda, in agenda order.
+
+    What the views share (the meeting, the catalog, progress, every team's headlines and
+    open actions) is read once, so that a whole-program meeting of hundreds of teams costs
+    a few small queries per team rather than a dashboard's worth each.
+    """
+    meeting = get_meeting(con, meeting_id)
+    day = meeting["held_on"]
+    progress = _progress_index(con, day)
+    shared = _shared_reads(con, meeting)
+    shared["headlines"] = team_headlines(con, meeting["agenda"], shared["catalog"], today=day)
+    shared["open_actions"] = open_actions(con, as_of=day)
+    return [
+        team_view(con, meeting_id, t["team"], progress=progress, shared=shared)
+        for t in meeting["teams"]
+    ]
+
+
 # ---------------------------------------------------------------------------- community health
 
 

@@ -68,8 +68,28 @@ def _called(node: ast.Call) -> str | None:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
 
 
-def _constant_text(node: ast.expr) -> bool:
+def _constant_text(node: ast.expr, constants: frozenset[str] = frozenset()) -> bool:
+    """A string literal, or the name of one the module assigns once at its top level."""
+    if isinstance(node, ast.Name):
+        return node.id in constants
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _module_constants(tree: ast.Module) -> frozenset[str]:
+    """Names the module's top level binds once, to a string literal, and never rebinds."""
+    bound: dict[str, int] = {}
+    literal = set()
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else []  # fmt: skip
+        for target in targets:
+            if isinstance(target, ast.Name):
+                bound[target.id] = bound.get(target.id, 0) + 1
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name) and _constant_text(node.value):  # fmt: skip
+            literal.add(node.targets[0].id)
+    return frozenset(name for name in literal if bound[name] == 1)
 
 
 def _raw_exception_text(node: ast.expr) -> list[ast.AST]:
@@ -96,7 +116,9 @@ def html_problems(source: str, name: str, *, errors: bool = True) -> list[str]:
     """Where non-constant text could reach HTML, or (``errors``) an exception's text
     reaches Markdown."""
     problems = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    constants = _module_constants(tree)
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         called = _called(node)
@@ -104,9 +126,9 @@ def html_problems(source: str, name: str, *, errors: bool = True) -> list[str]:
         unsafe = [k.value for k in node.keywords if k.arg == "unsafe_allow_html"]
         allowed = unsafe and not (isinstance(unsafe[0], ast.Constant) and unsafe[0].value is False)
         texts = [*node.args, *(k.value for k in node.keywords if k.arg in ("body", "label"))]
-        if allowed and not all(_constant_text(a) for a in texts):
+        if allowed and not all(_constant_text(a, constants) for a in texts):
             problems.append(f"{where}: unsafe_allow_html with text that is not constant")
-        if called in HTML_CALLS and not all(_constant_text(a) for a in node.args):
+        if called in HTML_CALLS and not all(_constant_text(a, constants) for a in node.args):
             problems.append(f"{where}: {called}() with text that is not constant")
         if errors and called in MARKDOWN_CALLS and node.args and _raw_exception_text(node.args[0]):
             problems.append(f"{where}: {called}() shows an error's text as Markdown; use plain()")
@@ -122,6 +144,11 @@ def test_the_static_check_finds_what_it_looks_for():
         "st.caption(f'failed: {exc}')\n"
     )
     assert len(html_problems(bad, "bad.py")) == 5
+    # A module's string constant is as safe as the literal; a name bound twice is not.
+    assert html_problems("STYLE = '<style>p {}</style>'\nst.html(STYLE)\n", "ok.py") == []
+    rebound = "STYLE = '<p>'\ndef f(t):\n    global STYLE\n    STYLE = t\nst.html(STYLE)\n"
+    assert len(html_problems(rebound, "rebound.py")) == 1
+    assert len(html_problems("def f(STYLE):\n    st.html(STYLE)\n", "arg.py")) == 1
     good = (
         "st.markdown('<br>', unsafe_allow_html=True)\n"
         "st.html('<hr>')\n"

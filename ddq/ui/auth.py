@@ -155,11 +155,14 @@ def password_role(typed: str) -> str | None:
     return ADMIN if matches[ADMIN] else EDITOR if matches[EDITOR] else None
 
 
-def panel() -> Actor:
-    """The sidebar's sign-in box (or the local-mode banner); returns the acting user."""
+def panel(*, banner: bool = True) -> Actor:
+    """The sidebar's sign-in box (or the local-mode banner, unless ``banner`` is False);
+    returns the acting user."""
     how = mode()
     actor = current()
     if how == LOCAL:
+        if not banner:
+            return actor
         st.warning(
             "**Local mode:** sign-in is off, so anyone who can open this app may change "
             "everything. To turn it on, set an editor and an admin password or configure "

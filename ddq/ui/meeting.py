@@ -10,8 +10,8 @@ from typing import Any
 
 import streamlit as st
 
+from ddq import clock, text
 from ddq import meeting as core
-from ddq import text
 from ddq.ui import ledger, write
 from ddq.ui.format import delta_style, plain
 
@@ -21,6 +21,8 @@ BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off trac
 CHOSEN, LAST_CHOSEN, STARTED = "meeting", "meeting_last", "meeting_started"
 START_FORM = "start_form"  # the state of the "Start a meeting" expander: open or not
 TEAM, TEAM_OF = "team", "team_of"  # the team on screen, and the meeting it belongs to
+SAID = "meeting_said"  # the last change saved from this laptop, for :func:`said`
+KEPT = (CHOSEN, "timebox")  # widgets whose values live on while presenter mode hides them
 
 
 def start(held_on: dt.date, areas: list[str], order: str) -> None:
@@ -68,36 +70,71 @@ def opening(meeting: dict[str, Any], position: int) -> None:
 
 
 def act(message: str, change: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-    """Run one change through ddq as the signed-in user; show its error. True when it worked."""
+    """Run one change through ddq as the signed-in user; show its error. True when it worked.
+
+    ``message`` is said on the line kept for it (:func:`said`), never in a toast over the
+    navigation: nothing on screen moves when a save happens.
+    """
     if write.run(change, *args, **kwargs) is write.FAILED:
         return False
     if message:
-        st.toast(message)
+        st.session_state[SAID] = f"{message} {clock.now():%H:%M} UTC"
     return True
 
 
-def metrics(view: dict[str, Any]) -> None:
-    """The team's numbers this week against last week, with target status and sparklines."""
+def said() -> str:
+    """The last change saved from this laptop, with its time; a blank line before the first
+    (the line keeps its place either way)."""
+    return plain(st.session_state.get(SAID, "")) or "\u00a0"
+
+
+def keep_widgets() -> None:
+    """Presenter mode does not draw the meeting selector, the time-box or the follow toggle;
+    a widget not drawn in a run loses its value, so each is kept as a plain value for when
+    the full page comes back."""
+    for key in [k for k in st.session_state if k in KEPT or str(k).startswith("follow_")]:
+        st.session_state[key] = st.session_state[key]
+
+
+def metrics(view: dict[str, Any], *, per_row: int = 4, reasons: bool = True) -> None:
+    """The team's numbers this week against last week, each with its target and status in
+    words (never only in a tooltip, which a projector cannot show) and a sparkline.
+    ``reasons``: a target's reason in the card's help."""
     shown = [m for m in view["metrics"] if m["value"] is not None]
-    for start in range(0, len(shown), 4):
-        for column, m in zip(st.columns(4), shown[start : start + 4], strict=False):
-            metric = m["metric"]
-            status = (
-                f" :{BADGE[m['status']]}-badge[{m['status']}]" if m.get("status") in BADGE else ""
-            )
-            # A team that missed the latest week shows its last value: say which week it is.
-            when = "" if m["week"] == view["week"] else f"week of {m['week']:%d %b}, "
-            column.metric(
-                metric.label + status, text.number(m["value"], metric.unit),
-                delta=None if m["change"] is None else text.change(m["change"], metric.unit),
-                **delta_style(metric, m["change"]),
-                delta_description=when + ("no value the week before" if m["change"] is None
-                                          else "vs week before"),
-                chart_data=[v for v in m["history"] if v is not None] or None, border=True,
-                help=None if m.get("target") is None else
-                f"Target {text.number(m['target'], metric.unit, exact=True)} by "
-                f"{m['due']:%d %b %Y}: {m['reason']}",
-            )  # fmt: skip
+    for start in range(0, len(shown), per_row):
+        for column, m in zip(st.columns(per_row), shown[start : start + per_row], strict=False):
+            with column.container(border=True, key=f"card-{m['key']}"):
+                card(m, view["week"], reasons=reasons)
+
+
+def card(m: dict[str, Any], week: dt.date, *, reasons: bool) -> None:
+    """One metric's card: value, change against the week before, sparkline, target line."""
+    metric = m["metric"]
+    # A team that missed the latest week shows its last value: say which week it is.
+    when = "" if m["week"] == week else f"week of {m['week']:%d %b}, "
+    st.metric(
+        metric.label, text.number(m["value"], metric.unit),
+        delta=None if m["change"] is None else text.change(m["change"], metric.unit),
+        **delta_style(metric, m["change"]),
+        delta_description=when + ("no value the week before" if m["change"] is None
+                                  else "vs week before"),
+        chart_data=[v for v in m["history"] if v is not None] or None,
+        help=f"Target {text.number(m['target'], metric.unit, exact=True)} by "
+        f"{m['due']:%d %b %Y}: {m['reason']}" if reasons and m.get("target") is not None
+        else None,
+    )  # fmt: skip
+    st.markdown(target_line(m))
+
+
+def target_line(m: dict[str, Any]) -> str:
+    """A card's target and status in words and colour (Markdown), or a plain word when the
+    team has no target on the metric."""
+    if m.get("target") is None:
+        return ":gray[no target]"
+    metric = m["metric"]
+    status = m.get("status")
+    badge = f":{BADGE[status]}-badge[{status}] " if status in BADGE else ""
+    return f"{badge}target {text.number(m['target'], metric.unit, exact=True)} by {m['due']:%d %b}"
 
 
 def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
@@ -116,9 +153,14 @@ def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
         key = f"{stem}{zlib.crc32(text.encode())}"
         _overtaken(stem, key, label, text)
         value = st.text_area(label, text, key=key, height=90)
-        saved = value != text and st.button(f"Save {label.lower()}", key=key + "_save")
-        if saved and act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value,
-                         expected=text):  # fmt: skip
+        # Always there, so that nothing moves when a box is changed or saved.
+        if not st.button(f"Save {label.lower()}", key=key + "_save"):
+            continue
+        if value == text:
+            st.session_state[SAID] = f"Nothing new to save in {label.lower()}."
+            st.rerun()
+        if act(f"{label} saved.", core.set_note, meeting_id, view["team"], kind, value,
+               expected=text):  # fmt: skip
             st.rerun()
 
 

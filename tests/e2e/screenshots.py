@@ -6,6 +6,7 @@ Starts the app as the browser tests do (``streamlit run app.py`` on a free loopb
 Debian's Chromium), on a fresh database with the default sample (16 teams, 104 weeks), and
 writes ``<page>-<width>x<height>.png`` for each page in the sidebar navigation at 1920x1080
 and 1280x720. Width and height name the browser window; the picture is as tall as the page.
+The meeting in presenter mode is taken as the window shows it: ``meeting-presenter-*.png``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script: make `tests.e2e` importable
     sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import expect  # noqa: E402
 
 from tests.e2e.server import (  # noqa: E402
     chromium_missing,
@@ -81,6 +84,28 @@ def shoot(browser, app, out: Path) -> int:
     return 0
 
 
+def presenter(browser, app, out: Path) -> int:
+    """The meeting in presenter mode, as the projector shows it (the window, not the page)."""
+    for width, height in SIZES:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(RUN_TIMEOUT_MS)
+        page = context.new_page()
+        try:
+            cards = page.locator(".st-key-present-cards")
+            visit(page, app.url + "/meeting?present=1", cards)
+            charts = cards.locator('[data-testid="stMetricChart"]')
+            expect(charts.locator("svg")).to_have_count(charts.count())  # sparklines drawn
+            if page.locator('[data-testid="stException"]').count():
+                print("/meeting?present=1: the page shows an exception", file=sys.stderr)
+                return 1
+            target = out / f"meeting-presenter-{width}x{height}.png"
+            page.screenshot(path=str(target))
+            print(f"{target} (presenter mode)")
+        finally:
+            context.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -103,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             browser = launch_browser(playwright)
             try:
-                status = shoot(browser, app, out)
+                status = shoot(browser, app, out) or presenter(browser, app, out)
             except Exception:
                 print(f"--- streamlit output ---\n{app.log()[-5000:]}", file=sys.stderr)
                 raise

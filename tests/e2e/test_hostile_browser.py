@@ -86,6 +86,7 @@ VISITS = [
      [H.MD_IMAGE, H.SCRIPT]),  # an unknown team in a link: named back, as text
     ("/progress", {"team": H.TEAM_SCRIPT}, [H.TEAM_SCRIPT, H.CHAMPION]),
     ("/meeting", {"team": H.TEAM_SCRIPT}, [H.ACTION, H.ACTION_OWNER, H.CHAMPION]),
+    ("/meeting", {"team": H.TEAM_SCRIPT, "present": "1"}, [H.TEAM_SCRIPT, H.CHAMPION]),
     ("/champions", {}, [H.TEAM_SVG, H.AREA, H.LEADER]),
     ("/champions", {"q": H.SVG}, [H.TEAM_SVG]),
     ("/critical_bugs", {}, [H.DEFINITION_TITLE, H.IFRAME, H.MD_DIRECTIVE]),

@@ -149,6 +149,8 @@ def test_the_numbers_say_their_target_as_set_and_an_old_weeks_change_says_so(app
     assert not at.exception
     (alpha,) = at.metric
     assert alpha.help.startswith(f"Target 6.4 by {due:%d %b %Y}: ")
+    # ... and on the card itself, in words, for a projector that shows no tooltip
+    assert any(m.value.endswith(f"target 6.4 by {due:%d %b}") for m in at.markdown)
     assert (alpha.value, alpha.delta) == ("8", "-1")
     assert alpha.proto.delta_description == "vs week before"
     at = open_page(page, meeting=str(meeting_id), team="Beta")

@@ -23,7 +23,9 @@ PAGES = ["overview", "trends", "progress", "meeting", "champions", "critical_bug
 # Not in a viewer's navigation; asked for anyway (an old link), they must offer nothing either.
 HIDDEN = ["upload", "settings", "audit"]
 # What may appear for a viewer: choosing what to look at, never changing anything.
-VIEWER_BUTTONS = {"Sign in", "Sign out", "◀ Previous", "Next ▶"}
+# Buttons that change only what this person sees: moving on their own screen, presenter mode.
+VIEWER_BUTTONS = {"Sign in", "Sign out", "◀ Previous", "Next ▶", "Present", "Leave", "◀", "▶",
+                  "Previous team", "Next team"}  # fmt: skip
 
 
 @pytest.fixture
