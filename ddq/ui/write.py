@@ -9,7 +9,7 @@ import streamlit as st
 
 from ddq.errors import DdqError, StaleEdit
 from ddq.ui import auth, state
-from ddq.ui import ledger as ui_ledger
+from ddq.ui.feedback import flash
 from ddq.ui.format import lines, plain
 
 FAILED = object()  # what run() returns when the change was refused
@@ -44,12 +44,12 @@ def _words(done: Any) -> str:
 def apply(change: Callable[..., Any], *args: Any, confirm: str | None = None,
           near: str = "page", **kwargs: Any) -> None:  # fmt: skip
     """:func:`run`, then on success say so on the next run (``confirm``, else the change's own
-    words) where ``ledger.show_flash(near)`` draws it, and rerun the page so that it shows the
+    words) where ``feedback.show_flash(near)`` draws it, and rerun the page so that it shows the
     change."""
     done = run(change, *args, **kwargs)
     if done is FAILED:
         return
-    ui_ledger.flash(confirm if confirm is not None else _words(done), near)
+    flash(confirm if confirm is not None else _words(done), near)
     st.rerun()
 
 
@@ -61,7 +61,7 @@ def apply(change: Callable[..., Any], *args: Any, confirm: str | None = None,
 
 
 def generation(form: str) -> int:
-    return st.session_state.get(f"{form}_generation", 0)
+    return int(st.session_state.get(f"{form}_generation", 0))
 
 
 def apply_to_form(form: str, change: Callable[..., Any], *args: Any,
@@ -76,7 +76,7 @@ def apply_to_form(form: str, change: Callable[..., Any], *args: Any,
         st.error(plain(str(exc)))
         return
     else:
-        ui_ledger.flash(confirm if confirm is not None else _words(done), near)
+        flash(confirm if confirm is not None else _words(done), near)
     st.session_state[f"{form}_generation"] = generation(form) + 1
     st.rerun()
 

@@ -1,0 +1,85 @@
+"""Cached reads of the weekly meeting: a room of viewers refreshing every 30 seconds costs
+one query per change, not one per viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ddq import db
+from ddq import meeting as meetings
+from ddq.ui.database import cached as _cached
+from ddq.ui.database import key as _key
+
+
+@_cached
+def _meetings(path: str, stamp: tuple[int, int]) -> list[dict[str, Any]]:
+    with db.connect(path) as con:
+        return meetings.meetings(con)
+
+
+def meeting_list() -> list[dict[str, Any]]:
+    """Every meeting, newest first."""
+    return _meetings(*_key())
+
+
+@_cached
+def _meeting_by_id(meeting_id: int, path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+    with db.connect(path) as con:
+        return meetings.get_meeting(con, meeting_id)
+
+
+def meeting_by_id(meeting_id: int) -> dict[str, Any]:
+    """One meeting: its day, scope, agenda and where it is."""
+    return _meeting_by_id(meeting_id, *_key())
+
+
+@_cached
+def _meeting_team(meeting_id: int, team: str, path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+    with db.connect(path) as con:
+        return meetings.team_view(con, meeting_id, team)
+
+
+def meeting_team(meeting_id: int, team: str) -> dict[str, Any]:
+    """What the meeting shows of one team."""
+    return _meeting_team(meeting_id, team, *_key())
+
+
+@_cached
+def _community_health(areas: tuple[str, ...], path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+    with db.connect(path) as con:
+        return meetings.community_health(con, areas=areas)
+
+
+def community_health(areas: tuple[str, ...]) -> dict[str, Any]:
+    """How the community is doing across the areas (all of them when empty)."""
+    return _community_health(tuple(areas), *_key())
+
+
+@_cached
+def _meeting_summary(meeting_id: int, path: str, stamp: tuple[int, int]) -> str:
+    with db.connect(path) as con:
+        return meetings.summary_markdown(con, meeting_id)
+
+
+def meeting_summary(meeting_id: int) -> str:
+    """The meeting's summary in Markdown, as posted to Slack."""
+    return _meeting_summary(meeting_id, *_key())
+
+
+_MEETING_READS: dict[str, Callable[..., object]] = {
+    "list": meeting_list,
+    "get": meeting_by_id,
+    "team": meeting_team,
+    "health": community_health,
+    "summary": meeting_summary,
+}
+
+
+def meeting(kind: str, *args: Any) -> Any:
+    """Deprecated: call the read by its name (``meeting("team", m, t)`` is :func:`meeting_team`)."""
+    try:
+        read_it = _MEETING_READS[kind]
+    except KeyError:
+        raise ValueError(kind) from None
+    return read_it(*args)
