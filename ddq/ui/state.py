@@ -25,63 +25,33 @@ from ddq import progress as progress_core
 from ddq.catalog import MetricDef
 from ddq.ingest.bugs import mapping_names as _mapping_names
 from ddq.sample import ensure_empty_database, ensure_sample_database
-from ddq.ui.database import cached as _cached
-from ddq.ui.database import configured_path as configured_path
-from ddq.ui.database import connection as connection
-from ddq.ui.database import db_path as db_path
-from ddq.ui.database import key as _key
-from ddq.ui.database import version as version
-from ddq.ui.reads_definitions import (
-    adoption_dates as adoption_dates,
-)
-from ddq.ui.reads_definitions import (
-    compare_definitions as compare_definitions,
-)
-from ddq.ui.reads_definitions import (
-    critical as critical,
-)
-from ddq.ui.reads_definitions import (
-    definition_impact as definition_impact,
-)
-from ddq.ui.reads_definitions import (
-    definition_in_force as definition_in_force,
-)
-from ddq.ui.reads_definitions import (
-    definition_versions as definition_versions,
-)
-from ddq.ui.reads_definitions import (
-    field_values as field_values,
-)
-from ddq.ui.reads_definitions import (
-    stance_summary as stance_summary,
-)
-from ddq.ui.reads_definitions import (
-    stances as stances,
-)
-from ddq.ui.reads_definitions import (
-    team_mappings as team_mappings,
-)
-from ddq.ui.reads_definitions import (
-    unmapped_values as unmapped_values,
-)
-from ddq.ui.reads_meetings import (
-    community_health as community_health,
-)
-from ddq.ui.reads_meetings import (
-    meeting as meeting,
-)
-from ddq.ui.reads_meetings import (
-    meeting_by_id as meeting_by_id,
-)
-from ddq.ui.reads_meetings import (
-    meeting_list as meeting_list,
-)
-from ddq.ui.reads_meetings import (
-    meeting_summary as meeting_summary,
-)
-from ddq.ui.reads_meetings import (
-    meeting_team as meeting_team,
-)
+from ddq.ui import database, reads_definitions, reads_meetings
+
+_cached = database.cached
+_key = database.key
+configured_path = database.configured_path
+db_path = database.db_path
+version = database.version
+connection = database.connection
+
+# The reads of the critical-bug definitions and of the meeting, importable from here too.
+adoption_dates = reads_definitions.adoption_dates
+compare_definitions = reads_definitions.compare_definitions
+critical = reads_definitions.critical
+definition_impact = reads_definitions.definition_impact
+definition_in_force = reads_definitions.definition_in_force
+definition_versions = reads_definitions.definition_versions
+field_values = reads_definitions.field_values
+stance_summary = reads_definitions.stance_summary
+stances = reads_definitions.stances
+team_mappings = reads_definitions.team_mappings
+unmapped_values = reads_definitions.unmapped_values
+community_health = reads_meetings.community_health
+meeting = reads_meetings.meeting
+meeting_by_id = reads_meetings.meeting_by_id
+meeting_list = reads_meetings.meeting_list
+meeting_summary = reads_meetings.meeting_summary
+meeting_team = reads_meetings.meeting_team
 
 SAMPLE, EMPTY = "sample", "empty"  # what a first start created
 
