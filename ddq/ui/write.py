@@ -53,11 +53,10 @@ def apply(change: Callable[..., Any], *args: Any, confirm: str | None = None,
     st.rerun()
 
 
-# --- Forms that start from stored values -------------------------------------------------
-# Such a form keeps what it started from until it is saved, so that a save on top of someone
-# else's newer change is refused (StaleEdit) instead of undoing it. After a save, or a refusal,
-# it starts again from what is stored now: its widgets carry the form's generation in their
-# keys, and a new generation gives new widgets.
+# A form that starts from stored values keeps what it started from until it is saved, so that
+# a save on top of someone else's newer change is refused (StaleEdit) instead of undoing it.
+# After a save, or a refusal, it starts again from what is stored now: its widgets carry the
+# form's generation in their keys, and a new generation gives new widgets.
 
 
 def generation(form: str) -> int:
