@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -50,6 +49,8 @@ def mappings_save(ctx: click.Context, name: str, file: Path) -> None:
 @click.pass_context
 def mappings_show(ctx: click.Context, name: str) -> None:
     """Print a saved mapping as JSON (the form --mapping and `mappings save` read)."""
+    import json  # run time only: keeps `ddq --help` fast
+
     from ddq.ingest.bugs import load_mapping  # run time only: keeps `ddq --help` fast
 
     with session(ctx) as (con, _):

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import click
 
-from ddq import text
 from ddq.cli.options import DAY, due, team_or_area
 from ddq.cli.output import echo, table
 from ddq.cli.session import session
@@ -107,7 +106,7 @@ def target_remove(ctx: click.Context, team: str, metric: str) -> None:
 @click.pass_context
 def target_list(ctx: click.Context, team: str | None, area: str | None) -> None:
     """Every target with its baseline, value, due date and who set it."""
-    from ddq import progress  # run time only: keeps `ddq --help` fast (numpy)
+    from ddq import progress, text  # run time only: keeps `ddq --help` fast (numpy)
 
     with session(ctx) as (con, _):
         found = progress.targets(con, team=team, area=area)
@@ -142,6 +141,7 @@ def progress(
 ) -> None:
     """Each team's progress toward its targets: on track, at risk, off track, achieved."""
     from ddq import progress as prog  # run time only: keeps `ddq --help` fast (numpy)
+    from ddq import text  # run time only: keeps `ddq --help` fast
 
     if changes:
         if team is not None:
