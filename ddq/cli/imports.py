@@ -118,11 +118,9 @@ def import_bugs_command(
 
     A re-import updates bugs by key; every problem is named by its line.
     """
-    from ddq.ingest.bugs import (
-        import_bugs,
-        resolve_mapping,
-    )  # run time only: keeps `ddq --help` fast
-    from ddq.ingest.github import looks_like_json  # run time only: keeps `ddq --help` fast
+    # run time only, both: keeps `ddq --help` fast
+    from ddq.ingest.bugs import import_bugs, resolve_mapping
+    from ddq.ingest.github import looks_like_json
 
     if fmt is None:
         with file.open("rb") as f:

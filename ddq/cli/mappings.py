@@ -33,10 +33,8 @@ def mappings_list(ctx: click.Context) -> None:
 @click.pass_context
 def mappings_save(ctx: click.Context, name: str, file: Path) -> None:
     """Save the mapping in a JSON FILE ({"key": "IssueId", ...}) as NAME."""
-    from ddq.ingest.bugs import (
-        read_mapping_file,
-        save_mapping,
-    )  # run time only: keeps `ddq --help` fast
+    # run time only: keeps `ddq --help` fast
+    from ddq.ingest.bugs import read_mapping_file, save_mapping
 
     columns = read_mapping_file(file)
     with session(ctx) as (con, who):
