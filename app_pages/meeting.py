@@ -37,7 +37,7 @@ else:
     st.title("Weekly meeting")
     label = {m["id"]: f"{m['held_on']:%d %b %Y} · {m['scope']} ({m['status']})" for m in listed}
     # Required: once chosen, a meeting can be changed but not cleared into an empty page.
-    chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.get, index=None,
+    chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.__getitem__, index=None,
                           placeholder="Choose a meeting, or start one below", required=True,
                           on_change=ui.keep_meeting)  # fmt: skip
     if can_edit:
@@ -46,7 +46,7 @@ else:
             day = st.date_input("Date", today_utc())
             areas = st.multiselect("Areas (none: the whole program)", state.read("areas"))
             order = st.selectbox("Order of the teams", core.ORDERS,
-                                 format_func=core.ORDER_WORDS.get)  # fmt: skip
+                                 format_func=core.ORDER_WORDS.__getitem__)  # fmt: skip
             if st.form_submit_button("Start", type="primary"):
                 ui.start(held_on=day, areas=areas, order=order)
         ui_ledger.show_flash("start")

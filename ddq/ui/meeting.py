@@ -6,7 +6,7 @@ import datetime as dt
 import time
 import zlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import streamlit as st
 
@@ -115,7 +115,7 @@ def card(m: dict[str, Any], week: dt.date, *, reasons: bool) -> None:
     st.metric(
         metric.label, text.number(m["value"], metric.unit),
         delta=None if m["change"] is None else text.change(m["change"], metric.unit),
-        **delta_style(metric, m["change"]),
+        **cast(dict[str, Any], delta_style(metric, m["change"])),
         delta_description=when + ("no value the week before" if m["change"] is None
                                   else "vs week before"),
         chart_data=[v for v in m["history"] if v is not None] or None,
