@@ -268,7 +268,9 @@ def test_the_slopes_of_all_series_at_once_are_theil_sen():
     values = np.round(rng.normal(10, 3, (60, progress.XMR_WEEKS)))
     values[rng.random(values.shape) < 0.3] = np.nan
     n = len(values)
-    figures = progress_series._series_figures(values, rng.random(n) < 0.5, np.zeros(n), np.full(n, np.inf))
+    figures = progress_series._series_figures(
+        values, rng.random(n) < 0.5, np.zeros(n), np.full(n, np.inf)
+    )
     recent = values[:, -progress.SLOPE_WEEKS :]
     for i in range(n):
         ys = [None if np.isnan(v) else float(v) for v in recent[i]]

@@ -51,7 +51,7 @@ targets each, an area (about 23 teams) takes about 25 ms warm, the organisation 
 """
 
 from ddq.progress.baselines import BASELINE_WEEKS
-from ddq.progress.report import TeamMetricProgress, progress_for, status_changes
+from ddq.progress.report import StatusChange, TeamMetricProgress, progress_for, status_changes
 from ddq.progress.scale import make_scale_targets
 from ddq.progress.series import theil_sen
 from ddq.progress.status import (
@@ -75,8 +75,10 @@ from ddq.progress.status import (
 )
 from ddq.progress.targets import (
     MAX_DUE_YEARS,
+    AreaTargetResult,
     InvalidTarget,
     TargetDraft,
+    TargetRow,
     adopt_area_target,
     quarter_after,
     remove_target,
@@ -105,8 +107,11 @@ __all__ = [
     "TREND_AGREEMENT",
     "XMR_BASELINE_WEEKS",
     "XMR_WEEKS",
+    "AreaTargetResult",
     "InvalidTarget",
+    "StatusChange",
     "TargetDraft",
+    "TargetRow",
     "TeamMetricProgress",
     "adopt_area_target",
     "classify",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -27,6 +27,21 @@ from ddq.progress.status import (
 
 if TYPE_CHECKING:
     import duckdb
+
+
+class StatusChange(TypedDict):
+    """A team target whose status differs from last week's (see :func:`status_changes`)."""
+
+    team: str
+    area: str | None
+    champion: str | None
+    metric: MetricDef
+    before: str
+    after: str
+    reason: str  # this week's
+    better: bool | None  # None when "no data" is involved
+    # The target was set or changed in the last 7 days: the change may be the target's.
+    target_changed: bool
 
 
 @dataclass(frozen=True)
@@ -192,7 +207,9 @@ def _rows_as_of(
         return None if math.isnan(value) else value
 
     history = values[:, -HISTORY_WEEKS:]
-    history_cells = np.where(np.isnan(history), None, history).tolist()
+    cells = history.astype(object)
+    cells[np.isnan(history)] = None
+    history_cells = cells.tolist()
     found = []
     for i, r in enumerate(meta):
         m = metrics[i]
@@ -242,7 +259,7 @@ def _untargeted(
     params: dict[str, Any],
     defs: dict[str, tuple[int, MetricDef]],
     last: dt.date,
-) -> list[tuple[tuple, TeamMetricProgress]]:
+) -> list[tuple[tuple[str, str, int], TeamMetricProgress]]:
     """``no target`` rows: metrics the scoped teams reported in the last XMR_WEEKS weeks."""
     found = []
     for r in rows(
@@ -277,13 +294,10 @@ def status_changes(
     *,
     today: dt.date | None = None,
     area: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[StatusChange]:
     """Team targets whose status this week differs from last week's, for the meeting.
 
-    Both weeks are judged against today's targets. Each entry: team, area, champion,
-    metric (its definition), before, after, reason (this week's), better (True, False, or
-    None when "no data" is involved) and target_changed (the target was set or changed in
-    the last 7 days, so the change may be the target's rather than the team's).
+    Both weeks are judged against today's targets.
     """
     day = today or clock.today()
     this_week, last_week = _progress(
@@ -292,7 +306,7 @@ def status_changes(
     now = {(p.team, p.metric.key): p for p in this_week}
     before = {(p.team, p.metric.key): p.status for p in last_week}
     since = dt.datetime.combine(day - dt.timedelta(days=7), dt.time())
-    changes = []
+    changes: list[StatusChange] = []
     for key, p in now.items():
         was = before.get(key)
         if was is None or was == p.status:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ddq import clock
-from ddq.access import EDITOR, requires
-from ddq.db import transaction
+from ddq.access import EDITOR, Actor, requires
+from ddq.db import scalar, transaction
 from ddq.errors import NotFound
 from ddq.metrics import catalog
 
@@ -22,7 +22,7 @@ def make_scale_targets(
     metrics: Sequence[str] = ("open_critical_bugs", "test_pass_rate", "escaped_defects"),
     *,
     today: dt.date | None = None,
-    who: str,
+    who: Actor,
     improvement: float = 0.25,
 ) -> int:
     """Give every active team a sensible target on each of ``metrics``; return how many.
@@ -82,7 +82,8 @@ def make_scale_targets(
             """,
             params,
         )
-        count = con.execute(
+        count = scalar(
+            con,
             """
             INSERT INTO targets (team_id, metric, baseline, baseline_from, baseline_to, target,
                                  due, set_at, set_by)
@@ -94,6 +95,6 @@ def make_scale_targets(
                 due = excluded.due, set_at = excluded.set_at, set_by = excluded.set_by
             """,
             params,
-        ).fetchone()[0]
+        )
         con.execute("DROP TABLE _ddq_scale_targets")
-    return count
+    return int(count)

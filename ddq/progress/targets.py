@@ -9,10 +9,10 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ddq import audit, clock, text
-from ddq.access import EDITOR, requires
+from ddq.access import EDITOR, Actor, requires
 from ddq.db import claim, claim_each, retry_on_conflict, rows, transaction
 from ddq.errors import Conflict, DdqError, NotFound
 from ddq.metrics import COUNT, DAYS, EARLIEST_WEEK, PERCENT, MetricDef
@@ -35,6 +35,35 @@ MAX_DUE_YEARS = 10
 
 class InvalidTarget(DdqError):
     """A target, baseline or due date that ddq does not accept."""
+
+
+class AreaTargetResult(TypedDict):
+    """What :func:`adopt_area_target` did."""
+
+    teams: list[str]  # the teams whose target was set
+    already: list[str]  # of all of them, those at or beyond it from their baseline
+    unchanged: list[str]  # those that already had exactly this target
+    message: str
+
+
+class TargetRow(TypedDict):
+    """One target as :func:`targets` lists it."""
+
+    team: str
+    area: str | None
+    active: bool
+    metric: str  # its key
+    label: str
+    unit: str | None
+    baseline: float | None  # effective; None when not known yet
+    baseline_source: str  # in words
+    baseline_value: float | None  # as set by hand
+    baseline_from: dt.date | None
+    baseline_to: dt.date | None
+    target: float
+    due: dt.date
+    set_at: dt.datetime
+    set_by: str
 
 
 def unit_problem(metric: MetricDef, value: float, what: str) -> str | None:
@@ -103,7 +132,7 @@ def _stored(con: duckdb.DuckDBPyConnection, team_id: int, metric: str) -> dict[s
 
 
 def _upsert(
-    con: duckdb.DuckDBPyConnection, team_id: int, metric: str, values: dict[str, Any], who: str
+    con: duckdb.DuckDBPyConnection, team_id: int, metric: str, values: dict[str, Any], who: Actor
 ) -> None:
     con.execute(
         """
@@ -129,7 +158,7 @@ def set_target(
     *,
     target: float,
     due: dt.date,
-    who: str,
+    who: Actor,
     baseline: float | None = None,
     baseline_period: tuple[dt.date, dt.date] | None = None,
     today: dt.date | None = None,
@@ -198,7 +227,7 @@ def set_target(
 
 @requires(EDITOR, "remove a target")
 @retry_on_conflict
-def remove_target(con: duckdb.DuckDBPyConnection, team: str, metric: str, *, who: str) -> str:
+def remove_target(con: duckdb.DuckDBPyConnection, team: str, metric: str, *, who: Actor) -> str:
     """Remove a team's target for a metric (the audit log keeps what it was)."""
     found = _team(con, team)
     m = _metric(con, metric)
@@ -225,10 +254,10 @@ def adopt_area_target(
     *,
     target: float,
     due: dt.date,
-    who: str,
+    who: Actor,
     teams: Iterable[str] | None = None,
     today: dt.date | None = None,
-) -> dict[str, Any]:
+) -> AreaTargetResult:
     """Give every active team of an area (or the named ``teams`` in it) the same target.
 
     One transaction: every team gets it, or none does. A team keeps how its baseline is
@@ -252,10 +281,10 @@ def _adopt_area_target(
     m: MetricDef,
     target: float,
     due: dt.date,
-    who: str,
+    who: Actor,
     teams: Iterable[str] | None,
     day: dt.date,
-) -> dict[str, Any]:
+) -> AreaTargetResult:
     """:func:`adopt_area_target`'s reading, checking and writing, in its transaction."""
     members = rows(
         con,
@@ -284,7 +313,9 @@ def _adopt_area_target(
         [(r["id"], m.key, r["baseline"], r["baseline_from"], r["baseline_to"]) for r in members],
         clock.latest_complete_week(day),
     )
-    done, already, unchanged = [], [], []
+    done: list[str] = []
+    already: list[str] = []
+    unchanged: list[str] = []
     claim_each(con, "target", [(r["id"], m.key) for r in members])
     for r in members:
         values = {"baseline": r["baseline"], "baseline_from": r["baseline_from"],
@@ -365,13 +396,8 @@ def targets(
     area: str | None = None,
     *,
     today: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    """Every target (of a team, or an area's teams), sorted by area, team and metric.
-
-    Each row: team, area, active, metric (key), label, unit, baseline (effective; None when not
-    known yet), baseline_source (in words), baseline_value/_from/_to (as set), target,
-    due, set_at, set_by.
-    """
+) -> list[TargetRow]:
+    """Every target (of a team, or an area's teams), sorted by area, team and metric."""
     if team is not None:
         _team(con, team)
     if area is not None:
