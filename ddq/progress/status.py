@@ -75,6 +75,7 @@ a week was a signal in the good direction (outside the limits, or in a run of \
 
 
 def _good_sign(metric: MetricDef) -> int:
+    """+1 when higher is better for the metric, -1 when lower is."""
     return -1 if metric.lower_is_better else 1
 
 
