@@ -29,7 +29,7 @@ with st.popover("How the status is decided"):
 if mode == "Team":
     label = {t: f"{t} — {roster[t]['champion']}" if t in roster and roster[t]["champion"] else t
              for t in teams}  # fmt: skip
-    team = st.selectbox("Champion's team", teams, key="team", format_func=label.get,
+    team = st.selectbox("Champion's team", teams, key="team", format_func=lambda t: label[t],
                         index=None, placeholder="Choose a team or its champion")  # fmt: skip
     if team:
         rows = state.progress(team=team)

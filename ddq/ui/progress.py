@@ -86,9 +86,11 @@ def target_form(teams: list[str], areas: list[str], area_of: dict[str, str | Non
                               placeholder="Choose an area", key=f"target_area_{screen}")  # fmt: skip
     metric = st.selectbox("Metric", [m.key for m in state.read("catalog")], key="target_metric",
                           format_func=lambda k: state.metric(k).label)  # fmt: skip
-    whose = {"team": chosen} if scope == SCOPES[0] else {"area": chosen}
     with state.connection() as con:
-        draft = core.target_draft(con, metric, **whose)
+        if scope == SCOPES[0]:
+            draft = core.target_draft(con, metric, team=chosen)
+        else:
+            draft = core.target_draft(con, metric, area=chosen)
     unit = state.metric(metric).unit
     started = f"{scope}|{chosen}|{metric}"  # a new choice: the form starts from its stored target
     with st.form("target"):
