@@ -64,7 +64,7 @@ def find_own_team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
     return found
 
 
-def teams(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def teams(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every team with its area (None when unassigned), sorted by area then name."""
     return rows(
         con,
@@ -76,6 +76,6 @@ def teams(con: duckdb.DuckDBPyConnection) -> list[dict]:
     )
 
 
-def areas(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def areas(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every area, sorted by name."""
     return rows(con, "SELECT id, name, head FROM areas ORDER BY name_key")

@@ -15,8 +15,9 @@ from ddq import audit, clock
 from ddq.access import ADMIN, EDITOR, requires
 from ddq.db import claim, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, changed_since, stale
-from ddq.metrics import EARLIEST_WEEK, today_utc
+from ddq.metrics import EARLIEST_WEEK
 from ddq.org import find_own_team, name_key
+from ddq.settings import validate
 
 if TYPE_CHECKING:
     import duckdb
@@ -41,7 +42,7 @@ def contact_problem(value: str) -> str | None:
 
 def since_problem(since: dt.date, today: dt.date | None = None) -> str | None:
     """Why a start date is not accepted (None when it is)."""
-    if since > (today or today_utc()):
+    if since > (today or clock.today()):
         return "the start date is in the future; record a handover once it has happened"
     if since < EARLIEST_WEEK:
         return "the start date is before 2000; check the year"
@@ -54,10 +55,6 @@ def name_problem(value: str, what: str) -> str | None:
     if len(value) > MAX_NAME:
         return f"the {what} is longer than {MAX_NAME} characters"
     return None
-
-
-def _now() -> dt.datetime:
-    return clock.now()
 
 
 _team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
@@ -108,12 +105,12 @@ def open_term(
                 f"started on {closed['since']}; a handover starts on or after that day."
             )
         con.execute("UPDATE champions SET until = ?, closed_at = ? WHERE id = ?",
-                    [since, _now(), closed["id"]])  # fmt: skip
+                    [since, clock.now(), closed["id"]])  # fmt: skip
     new_id = scalar(
         con,
         "INSERT INTO champions (team_id, person, contact, since, created_at, import_id) "
         "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        [team_id, person.strip(), contact.strip(), since, _now(), import_id],
+        [team_id, person.strip(), contact.strip(), since, clock.now(), import_id],
     )
     return new_id, None if closed is None else closed["id"]
 
@@ -127,8 +124,9 @@ def close_term(con: duckdb.DuckDBPyConnection, team_id: int, until: dt.date) -> 
     if until < closed["since"]:
         until = closed["since"]
     con.execute("UPDATE champions SET until = ?, closed_at = ? WHERE id = ?",
-                [until, _now(), closed["id"]])  # fmt: skip
-    return closed["id"]
+                [until, clock.now(), closed["id"]])  # fmt: skip
+    closed_id: int = closed["id"]
+    return closed_id
 
 
 def _validate_champion(person: str, contact: str, since: dt.date) -> None:
@@ -191,7 +189,7 @@ def remove_champion(
     con: duckdb.DuckDBPyConnection, team: str, *, who: str, until: dt.date | None = None
 ) -> str:
     """End the team's current champion term (the team then has none)."""
-    end = until or today_utc()
+    end = until or clock.today()
     with transaction(con):
         found = _team(con, team)
         hold_team(con, found["id"])
@@ -258,8 +256,6 @@ def update_area(
     ``expected``: the values the person saw; a field they changed that someone else has
     changed since is refused with StaleEdit, and nothing is saved.
     """
-    from ddq.settings import validate
-
     unknown = set(fields) - set(AREA_FIELDS)
     if unknown:
         raise InvalidRosterEntry(f"Unknown area field(s): {', '.join(sorted(unknown))}.")
@@ -280,10 +276,10 @@ def update_area(
         claim(con, "area", found[0]["id"])
         before = {k: found[0][k] or "" for k in clean}
         changed = {k: v for k, v in clean.items() if before[k] != v}
-        stale_keys = [k for k in changed
-                      if k in (expected or {}) and before[k] != (expected[k] or "")]  # fmt: skip
+        seen = expected or {}
+        stale_keys = [k for k in changed if k in seen and before[k] != (seen[k] or "")]
         if stale_keys:
-            raise stale(f"area {found[0]['name']}", changed_since(expected, before, stale_keys))
+            raise stale(f"area {found[0]['name']}", changed_since(seen, before, stale_keys))
         if not changed:
             return
         assignments = ", ".join(f"{k} = ?" for k in changed)
@@ -306,7 +302,7 @@ def set_team_active(con: duckdb.DuckDBPyConnection, team: str, active: bool, *, 
         if found["active"] == active:
             return f"{found['name']} is already {'active' if active else 'retired'}."
         if not active:
-            close_term(con, found["id"], today_utc())
+            close_term(con, found["id"], clock.today())
         con.execute("UPDATE teams SET active = ? WHERE id = ?", [active, found["id"]])
         audit.record(con, who, "team.reactivate" if active else "team.retire", found["name"],
                      before={"active": not active}, after={"active": active})  # fmt: skip
@@ -319,7 +315,7 @@ def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list
     Each row: area, area_head, team, champion, contact, since, tenure_days and
     also_champions (the other teams the same person champions).
     """
-    day = today or today_utc()
+    day = today or clock.today()
     found = rows(
         con,
         """

@@ -110,9 +110,10 @@ def update(
         before = current(con)
         changed = {k: v for k, v in clean.items() if before[k] != v}
         # Changed by this person (from what they saw) and, meanwhile, by someone else.
-        stale_keys = [k for k in changed if k in (expected or {}) and before[k] != expected[k]]
+        seen = expected or {}
+        stale_keys = [k for k in changed if k in seen and before[k] != seen[k]]
         if stale_keys:
-            raise stale("the settings", changed_since(expected, before, stale_keys))
+            raise stale("the settings", changed_since(seen, before, stale_keys))
         if not changed:
             return before
         for key, value in changed.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ddq import audit, clock, rules
 from ddq.access import EDITOR, requires
@@ -77,7 +77,7 @@ def _clean_sla(value: object) -> int | None:
 
 
 def _stance_count(con: duckdb.DuckDBPyConnection, version: int) -> int:
-    return scalar(con, "SELECT count(*) FROM endorsements WHERE version = ?", [version])
+    return cast(int, scalar(con, "SELECT count(*) FROM endorsements WHERE version = ?", [version]))
 
 
 @requires(EDITOR, "draft a critical-bug definition")
@@ -117,7 +117,7 @@ def create_draft(
             "examples": _clean_text(examples, "examples"),
             "sla_days": _clean_sla(sla_days),
         }
-        version = scalar(con, "SELECT coalesce(max(version), 0) + 1 FROM critical_defs")
+        version: int = scalar(con, "SELECT coalesce(max(version), 0) + 1 FROM critical_defs")
         con.execute(
             "INSERT INTO critical_defs (version, title, rationale, examples, rule, sla_days, "
             "status, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -192,10 +192,11 @@ def update_draft(
         if row["status"] in (ADOPTED, RETIRED):
             raise cannot_change(row)
         changed = {k: v for k, v in clean.items() if row[k] != v}
-        stale_keys = [k for k in changed if k in (seen or {}) and row[k] != seen[k]]
+        saw = seen or {}
+        stale_keys = [k for k in changed if k in saw and row[k] != saw[k]]
         if stale_keys:
             raise stale(f"version {version}",
-                        changed_since(_field_words(seen), _field_words(row), stale_keys))  # fmt: skip
+                        changed_since(_field_words(saw), _field_words(row), stale_keys))  # fmt: skip
         if not changed:
             return []
         substance = [k for k in _SUBSTANCE if k in changed]

@@ -70,7 +70,7 @@ def impact(
     base = get(con, against) if against is not None else current(con, day)
     new_sql, new_params = rules.to_sql(draft["rule"], table="b")
     if base is None:
-        old_sql, old_params = "false", []
+        old_sql, old_params = "false", list[str]()
     else:
         old_sql, old_params = rules.to_sql(base["rule"], table="b")
     type_sql, type_params = bugmetrics.bug_type_filter_sql(con, "b.type")

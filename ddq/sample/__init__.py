@@ -208,11 +208,12 @@ def fill_demo(
 
 def applied_sample(con: duckdb.DuckDBPyConnection) -> int | None:
     """The id of the sample organisation's import while it stands, else None."""
-    return db.scalar(
+    import_id: int | None = db.scalar(
         con,
         "SELECT max(id) FROM imports WHERE kind = ? AND status = 'applied'",
         [ledger.DEMO],
     )
+    return import_id
 
 
 @requires(EDITOR, "remove the sample data")

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 from ddq import clock
 from ddq.sample.definitions import add_definitions
@@ -59,7 +59,7 @@ def insert_bugs(
         "key", "project", "type", "status", "priority", "labels", "components", "created",
         "resolved", "summary")}  # fmt: skip
     numbers: dict[str, int] = {}
-    reported = written.any(axis=2)
+    reported = np.asarray(written.any(axis=2))
     for t, team in enumerate(org.team_names):
         project = _project(org.area_names[org.team_area[t]])
         window = reported[t, first:]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ddq import critical
+from ddq import critical, db
 from ddq.sample.organisation import Org
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ def add_definitions(
     """Definition v1 in force from the first week; v2, which adds security and data-loss
     bugs, proposed, with teams agreeing, disagreeing, abstaining and not yet answering."""
 
-    if con.execute("SELECT count(*) FROM critical_defs").fetchone()[0]:
+    if db.scalar(con, "SELECT count(*) FROM critical_defs"):
         return  # a reloaded sample keeps the definitions the community already has
     first = week_dates[0].astype(dt.date)
     v1 = critical.create_draft(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from ddq import meeting
+from ddq import db, meeting
 
 if TYPE_CHECKING:
     import duckdb
@@ -15,7 +15,7 @@ def add_meetings(con: duckdb.DuckDBPyConnection, this_week: dt.date, who: str) -
     """Last week's meeting, finished, with notes, feedback and an open action; this week's
     meeting open at its first team, so the meeting page has something to walk through."""
 
-    if con.execute("SELECT count(*) FROM meetings").fetchone()[0]:
+    if db.scalar(con, "SELECT count(*) FROM meetings"):
         return  # a reloaded sample keeps the meetings the community already held
     last = meeting.create_meeting(con, held_on=this_week - dt.timedelta(weeks=1), who=who)
     agenda = meeting.get_meeting(con, last)["teams"]

@@ -6,10 +6,10 @@ teams at a time, and loaded with one set-based INSERT.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 from ddq.metrics import DEFAULT_CATALOG
 
@@ -59,9 +59,10 @@ def choose_stories(rng: np.random.Generator, teams: int, weeks: int) -> Stories:
         offset = int(rng.integers(-spread, spread + 1))
         join_week = min(max(weeks // 2 + offset, 1), weeks - 2)
     gap_team: int | None = order[2 % teams]
-    gap_week: int | None = weeks - 1 - GAP_WEEKS_AGO
+    gap_at = weeks - 1 - GAP_WEEKS_AGO
+    gap_week: int | None = gap_at
     first_reported = join_week if gap_team == late_joiner and join_week is not None else 0
-    if gap_week <= first_reported:
+    if gap_at <= first_reported:
         gap_team = gap_week = None  # too few weeks for a gap between reported weeks
 
     others = [i for i in order if i not in (regressing, late_joiner)]
@@ -203,4 +204,4 @@ def insert_values(
         )
     finally:
         con.unregister("_ddq_sample_values")
-    return table.num_rows
+    return cast(int, table.num_rows)

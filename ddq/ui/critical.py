@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, cast
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import streamlit as st
 
 from ddq import critical, rules
@@ -112,7 +112,7 @@ def adoption(version: int, dates: critical.AdoptionDates, left: Any, right: Any)
 
 
 def _state(key: str) -> dict[str, Any]:
-    return st.session_state[f"{key}_editor"]
+    return cast(dict[str, Any], st.session_state[f"{key}_editor"])
 
 
 def _node(tree: dict[str, Any], path: tuple[int, ...]) -> dict[str, Any]:
@@ -184,7 +184,7 @@ def _condition(key: str, path: tuple[int, ...], node: dict[str, Any],
                     args=(key, path, "field"))  # fmt: skip
     offered = rules.operators_for(node["field"])
     op.selectbox("Operator", offered, index=offered.index(node["op"]),
-                 format_func=rules.OPERATOR_WORDS.get, key=_widget(key, path, "op"),
+                 format_func=rules.OPERATOR_WORDS.__getitem__, key=_widget(key, path, "op"),
                  on_change=_changed, args=(key, path, "op"))  # fmt: skip
     if node["op"] in (rules.EMPTY_OP, rules.NOT_EMPTY):
         values.caption("(no names needed)")
@@ -203,7 +203,7 @@ def _group(key: str, path: tuple[int, ...], node: dict[str, Any],
     with st.container(border=True):
         label = "A bug is critical when" if not path else "Group: when"
         st.selectbox(label, rules.GROUP_KINDS, index=rules.GROUP_KINDS.index(node["group"]),
-                     format_func=rules.GROUP_WORDS.get, key=_widget(key, path, "kind"),
+                     format_func=rules.GROUP_WORDS.__getitem__, key=_widget(key, path, "kind"),
                      on_change=_changed, args=(key, path, "kind"))  # fmt: skip
         for i, item in enumerate(node["items"]):
             child = (*path, i)
@@ -256,7 +256,7 @@ def rule_editor(start: dict[str, Any] | None, known: dict[str, list[str]],
             st.warning(lines(["Not finished yet:", *problems]))
         else:
             st.info(plain(rules.explain(rule)), icon=":material/rule:")
-    return st.session_state[f"{key}_json"]
+    return cast(str, st.session_state[f"{key}_json"])
 
 
 def _ops_words(ops: tuple[str, ...]) -> str:
