@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ddq import audit, clock
-from ddq.access import ADMIN, EDITOR, requires
+from ddq.access import ADMIN, EDITOR, Actor, requires
 from ddq.db import claim, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, changed_since, stale
 from ddq.metrics import EARLIEST_WEEK
@@ -29,6 +29,51 @@ MAX_NAME = 120
 
 class InvalidRosterEntry(DdqError):
     """A champion, team or area value that ddq does not accept."""
+
+
+class Champion(TypedDict):
+    """A team's current champion term."""
+
+    id: int
+    person: str
+    contact: str
+    since: dt.date
+
+
+class ChampionTerm(TypedDict):
+    """One champion term of a team; ``until`` is None while it lasts."""
+
+    person: str
+    contact: str
+    since: dt.date
+    until: dt.date | None
+
+
+class RosterRow(TypedDict):
+    """An active team with its area and current champion (None when it has none)."""
+
+    area: str | None
+    area_head: str | None
+    team: str
+    champion: str | None
+    contact: str | None
+    since: dt.date | None
+    tenure_days: int | None
+    also_champions: list[str]  # the other teams the same person champions
+
+
+class AreaDetail(TypedDict):
+    """An area with its head, channels and links, and how many teams lack a champion."""
+
+    area: str
+    sort_key: str
+    head: str | None
+    champions_channel: str | None
+    community_channel: str | None
+    coaching_url: str | None
+    workshop_url: str | None
+    teams: int
+    without_champion: int
 
 
 def contact_problem(value: str) -> str | None:
@@ -57,9 +102,6 @@ def name_problem(value: str, what: str) -> str | None:
     return None
 
 
-_team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
-
-
 def hold_team(con: duckdb.DuckDBPyConnection, team_id: int) -> None:
     """Claim the team for this transaction (see :func:`ddq.db.claim`).
 
@@ -71,7 +113,7 @@ def hold_team(con: duckdb.DuckDBPyConnection, team_id: int) -> None:
     claim(con, "team", team_id)
 
 
-def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> dict[str, Any] | None:
+def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> Champion | None:
     found = rows(
         con,
         "SELECT id, person, contact, since FROM champions WHERE team_id = ? AND until IS NULL",
@@ -79,7 +121,7 @@ def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> dict[str, 
     )
     if len(found) > 1:  # never written by ddq; `ddq check` reports it too
         raise Conflict(f"Team {team_id} has {len(found)} current champions; run `ddq check`.")
-    return found[0] if found else None
+    return cast(Champion, found[0]) if found else None
 
 
 def open_term(
@@ -140,7 +182,7 @@ def _validate_champion(person: str, contact: str, since: dt.date) -> None:
 @retry_on_conflict
 def assign_champion(
     con: duckdb.DuckDBPyConnection, team: str, person: str, contact: str, since: dt.date, *,
-    who: str,
+    who: Actor,
 ) -> str:  # fmt: skip
     """Make ``person`` the team's champion from ``since``: a handover if it had one.
 
@@ -152,7 +194,7 @@ def assign_champion(
     """
     _validate_champion(person, contact, since)
     with transaction(con):
-        found = _team(con, team)
+        found = find_own_team(con, team)
         if not found["active"]:
             raise Conflict(f"{found['name']} is retired; reactivate it before naming a champion.")
         hold_team(con, found["id"])
@@ -186,12 +228,12 @@ def assign_champion(
 @requires(EDITOR, "change a team's champion")
 @retry_on_conflict
 def remove_champion(
-    con: duckdb.DuckDBPyConnection, team: str, *, who: str, until: dt.date | None = None
+    con: duckdb.DuckDBPyConnection, team: str, *, who: Actor, until: dt.date | None = None
 ) -> str:
     """End the team's current champion term (the team then has none)."""
     end = until or clock.today()
     with transaction(con):
-        found = _team(con, team)
+        found = find_own_team(con, team)
         hold_team(con, found["id"])
         before = current_champion(con, found["id"])
         if before is None:
@@ -247,7 +289,7 @@ def update_area(
     con: duckdb.DuckDBPyConnection,
     area: str,
     *,
-    who: str,
+    who: Actor,
     expected: dict[str, str] | None = None,
     **fields: str,
 ) -> None:
@@ -291,13 +333,13 @@ def update_area(
 
 @requires(EDITOR, "retire or reactivate a team")
 @retry_on_conflict
-def set_team_active(con: duckdb.DuckDBPyConnection, team: str, active: bool, *, who: str) -> str:
+def set_team_active(con: duckdb.DuckDBPyConnection, team: str, active: bool, *, who: Actor) -> str:
     """Retire a team (ending its champion's term) or bring it back.
 
     Setting what it already is, at the same moment as someone else, is no change.
     """
     with transaction(con):
-        found = _team(con, team)
+        found = find_own_team(con, team)
         hold_team(con, found["id"])
         if found["active"] == active:
             return f"{found['name']} is already {'active' if active else 'retired'}."
@@ -309,12 +351,8 @@ def set_team_active(con: duckdb.DuckDBPyConnection, team: str, active: bool, *, 
     return f"{found['name']} is {'active again' if active else 'retired'}."
 
 
-def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Every active team with its area and current champion, teams without one first.
-
-    Each row: area, area_head, team, champion, contact, since, tenure_days and
-    also_champions (the other teams the same person champions).
-    """
+def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[RosterRow]:
+    """Every active team with its area and current champion, teams without one first."""
     day = today or clock.today()
     found = rows(
         con,
@@ -336,23 +374,24 @@ def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list
     for row in found:
         others = teams_of.get((row["contact"] or "").lower(), [])
         row["also_champions"] = [t for t in others if t != row["team"]]
-    return found
+    return cast(list[RosterRow], found)
 
 
-def history(con: duckdb.DuckDBPyConnection, team: str) -> list[dict[str, Any]]:
+def history(con: duckdb.DuckDBPyConnection, team: str) -> list[ChampionTerm]:
     """Every champion term of a team, newest first."""
-    found = _team(con, team)
-    return rows(
+    found = find_own_team(con, team)
+    terms = rows(
         con,
         "SELECT person, contact, since, until FROM champions WHERE team_id = ? "
         "ORDER BY since DESC, id DESC",
         [found["id"]],
     )
+    return cast(list[ChampionTerm], terms)
 
 
-def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def areas_detail(con: duckdb.DuckDBPyConnection) -> list[AreaDetail]:
     """Every area with its head, channels and links, and how many teams lack a champion."""
-    return rows(
+    found = rows(
         con,
         f"""
         SELECT a.name AS area, lower(a.name) AS sort_key, {", ".join("a." + f for f in AREA_FIELDS)},
@@ -364,18 +403,19 @@ def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         GROUP BY ALL ORDER BY sort_key
         """,
     )
+    return cast(list[AreaDetail], found)
 
 
 @requires(EDITOR, "move a team to another area")
 @retry_on_conflict
-def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
+def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: Actor) -> str:
     """Put a team in another area (created if new), or in none with ``area`` None or "".
 
     An instruction: the last move stands, and the audit log says where each one moved it
     from.
     """
     with transaction(con):
-        found = _team(con, team)
+        found = find_own_team(con, team)
         hold_team(con, found["id"])
         area_id = ensure_area(con, area)[0] if area and area.strip() else None
         if found["area_id"] == area_id:
@@ -388,7 +428,7 @@ def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, wh
 
 @requires(EDITOR, "add a team")
 @retry_on_conflict  # added twice at once: the second is told it exists
-def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
+def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: Actor) -> str:
     """Create a team (and its area when new)."""
     problem = name_problem(team, "team name")
     if problem:
@@ -412,7 +452,7 @@ def apply_edits(
     con: duckdb.DuckDBPyConnection,
     edits: list[dict[str, Any]],
     *,
-    who: str,
+    who: Actor,
     expected: dict[str, dict[str, Any]] | None = None,
 ) -> list[str]:
     """Apply edited roster rows (team, area, champion, contact, since) all or none.
@@ -443,7 +483,7 @@ def apply_edits(
         _refuse_stale(con, [e["team"] for e in edits], expected or {})
         for edit in edits:
             team = edit["team"]
-            found = _team(con, team)
+            found = find_own_team(con, team)
             current_area = scalar(con, "SELECT name FROM areas WHERE id = ?", [found["area_id"]])
             wanted_area = (edit.get("area") or "").strip() or None
             if name_key(wanted_area or "") != name_key(current_area or ""):
@@ -469,9 +509,11 @@ def _refuse_stale(
         seen = expected.get(team)
         if seen is None:
             continue
-        current = now.get(team, {})
-        fields = {"area": current.get("area"), "champion": current.get("champion"),
-                  "contact": current.get("contact"), "since": current.get("since")}  # fmt: skip
+        row = now.get(team)
+        fields: dict[str, Any] = {"area": None, "champion": None, "contact": None, "since": None}
+        if row is not None:
+            fields = {"area": row["area"], "champion": row["champion"],
+                      "contact": row["contact"], "since": row["since"]}  # fmt: skip
         was = {k: seen.get(k) for k in fields}
         keys = [k for k in fields if _same(was[k]) != _same(fields[k])]
         if keys:

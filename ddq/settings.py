@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ddq import audit, bugmetrics, clock
-from ddq.access import ADMIN, requires
+from ddq.access import ADMIN, Actor, requires
 from ddq.db import claim_each, retry_on_conflict, rows, transaction
 from ddq.errors import DdqError, changed_since, stale
 
@@ -92,7 +92,7 @@ def update(
     con: duckdb.DuckDBPyConnection,
     changes: dict[str, str],
     *,
-    who: str,
+    who: Actor,
     expected: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Validate and store changed settings, all or none, with an audit row; return them all.

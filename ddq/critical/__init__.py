@@ -47,7 +47,10 @@ from ddq.critical.definitions import (
     RETIRED,
     STANCES,
     STATUSES,
+    Comparison,
+    Definition,
     InvalidDefinition,
+    Side,
     compare,
     current,
     get,
@@ -56,8 +59,8 @@ from ddq.critical.definitions import (
 )
 from ddq.critical.drafts import create_draft, update_draft
 from ddq.critical.history import apply_to_history
-from ddq.critical.impact import field_values, impact
-from ddq.critical.stances import propose, record_stance, stance_summary, stances
+from ddq.critical.impact import ChangedBug, Impact, TeamImpact, field_values, impact
+from ddq.critical.stances import Stance, TeamStance, propose, record_stance, stance_summary, stances
 
 __all__ = [
     "ADOPTED",
@@ -75,7 +78,15 @@ __all__ = [
     "STANCES",
     "STATUSES",
     "AdoptionDates",
+    "ChangedBug",
+    "Comparison",
+    "Definition",
+    "Impact",
     "InvalidDefinition",
+    "Side",
+    "Stance",
+    "TeamImpact",
+    "TeamStance",
     "adopt",
     "adoption_dates",
     "apply_to_history",

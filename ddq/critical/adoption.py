@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit, bugmetrics, clock, events
-from ddq.access import EDITOR, requires
+from ddq.access import EDITOR, Actor, requires
 from ddq.critical.definitions import (
     ADOPTED,
     DRAFT,
@@ -136,7 +136,7 @@ def adoption_dates(con: duckdb.DuckDBPyConnection) -> AdoptionDates:
 @requires(EDITOR, "adopt a critical-bug definition")
 @retry_on_conflict
 def adopt(
-    con: duckdb.DuckDBPyConnection, version: int, *, effective_from: dt.date, who: str
+    con: duckdb.DuckDBPyConnection, version: int, *, effective_from: dt.date, who: Actor
 ) -> int | None:
     """Adopt a proposal from ``effective_from``; return the version it replaces, if any.
 
@@ -201,7 +201,7 @@ def adopt(
 
 @requires(EDITOR, "retire a critical-bug definition")
 @retry_on_conflict
-def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
+def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: Actor) -> None:
     """Retire a version now: an adopted one stops being in force, a draft or proposal is
     abandoned. Nothing replaces a retired adopted definition until another is adopted.
 
@@ -217,7 +217,8 @@ def retire(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
         if row["status"] == RETIRED:
             raise Conflict(f"Version {version} is already retired.")
         now = clock.now()
-        if row["status"] == ADOPTED and row["effective_from"] > now.date():
+        starts = row["effective_from"]
+        if row["status"] == ADOPTED and starts is not None and starts > now.date():
             raise Conflict(
                 f"Version {version} takes effect on {row['effective_from']}; it cannot be "
                 "retired before then."

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ddq import clock, rules
 from ddq.db import rows
@@ -38,6 +38,49 @@ SUBJECT = "definition v{}"
 
 class InvalidDefinition(DdqError):
     """A definition, stance or date that ddq does not accept; nothing was changed."""
+
+
+class Definition(TypedDict):
+    """One version of the definition, as :func:`versions`, :func:`get` and :func:`current`
+    give it; ``in_force`` is as of today."""
+
+    version: int
+    title: str
+    status: str
+    rationale: str
+    examples: str
+    rule: rules.Rule
+    rule_json: str  # indented, one condition per line
+    explanation: str  # the rule in plain words
+    sla_days: int | None
+    effective_from: dt.date | None
+    created_at: dt.datetime
+    created_by: str
+    adopted_at: dt.datetime | None
+    adopted_by: str | None
+    retired_at: dt.datetime | None
+    based_on: int | None
+    in_force: bool
+
+
+class Side(TypedDict):
+    """One version in a comparison."""
+
+    version: int
+    title: str
+    status: str
+    explanation: str
+    rule: rules.Rule
+    rule_json: str
+    sla_days: int | None
+
+
+class Comparison(TypedDict):
+    """Two versions side by side, and what changed from ``a`` to ``b`` in words."""
+
+    a: Side
+    b: Side
+    changes: list[str]
 
 
 def midnight(day: dt.date) -> dt.datetime:
@@ -72,13 +115,13 @@ def rule_json(rule: rules.Rule, indent: str = "") -> str:
     return f'{{\n{inner}"{key}": [\n{items}\n{inner}]\n{indent}}}'
 
 
-def _enrich(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
+def _enrich(row: dict[str, Any], today: dt.date) -> Definition:
     rule = json.loads(row["rule"])
     row["rule"] = rule
     row["rule_json"] = rule_json(rule)
     row["explanation"] = rules.explain(rule)
     row["in_force"] = _in_force(row, today)
-    return row
+    return cast(Definition, row)
 
 
 def _in_force(row: dict[str, Any], day: dt.date) -> bool:
@@ -87,7 +130,7 @@ def _in_force(row: dict[str, Any], day: dt.date) -> bool:
     return row["retired_at"] is None or row["retired_at"] >= midnight(day + dt.timedelta(days=1))
 
 
-def get(con: duckdb.DuckDBPyConnection, version: int) -> dict[str, Any]:
+def get(con: duckdb.DuckDBPyConnection, version: int) -> Definition:
     """One version, as in :func:`versions`; NotFound when there is no such version."""
     found = rows(con, f"SELECT {_COLUMNS} {_FROM} WHERE d.version = ?", [version])
     if not found:
@@ -101,7 +144,7 @@ def get(con: duckdb.DuckDBPyConnection, version: int) -> dict[str, Any]:
     return _enrich(found[0], clock.today())
 
 
-def cannot_change(row: dict[str, Any]) -> Conflict:
+def cannot_change(row: Definition) -> Conflict:
     """The error for any change to an adopted or retired version."""
     version = row["version"]
     if row["status"] == ADOPTED:
@@ -116,20 +159,15 @@ def cannot_change(row: dict[str, Any]) -> Conflict:
     )
 
 
-def versions(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every version, newest first.
-
-    Each: version, title, status, rationale, examples, rule (dict), rule_json (indented),
-    explanation (plain words), sla_days, effective_from, created_at, created_by,
-    adopted_at, adopted_by, retired_at, based_on (version or None) and in_force (today).
-    """
+def versions(con: duckdb.DuckDBPyConnection) -> list[Definition]:
+    """Every version, newest first (see :class:`Definition`)."""
     today = clock.today()
     return [
         _enrich(r, today) for r in rows(con, f"SELECT {_COLUMNS} {_FROM} ORDER BY d.version DESC")
     ]
 
 
-def current(con: duckdb.DuckDBPyConnection, on: dt.date | None = None) -> dict[str, Any] | None:
+def current(con: duckdb.DuckDBPyConnection, on: dt.date | None = None) -> Definition | None:
     """The definition in force on ``on`` (today, UTC, by default), or None.
 
     In force: adopted with ``effective_from`` on or before the day and not retired on or
@@ -152,18 +190,29 @@ def current(con: duckdb.DuckDBPyConnection, on: dt.date | None = None) -> dict[s
     return _enrich(found[0], clock.today()) if found else None
 
 
-def compare(con: duckdb.DuckDBPyConnection, a: int, b: int) -> dict[str, Any]:
+def compare(con: duckdb.DuckDBPyConnection, a: int, b: int) -> Comparison:
     """Two versions side by side: for each (``a``, ``b``) its version, title, status,
     explanation, rule, rule_json and sla_days; ``changes``: what changed from a to b, in
     words (:func:`ddq.rules.diff_words`; empty when the rules mean the same)."""
     old, new = get(con, a), get(con, b)
-    keys = ("version", "title", "status", "explanation", "rule", "rule_json", "sla_days")
     changes = rules.diff_words(old["rule"], new["rule"])
     if old["sla_days"] != new["sla_days"]:
         changes.append(
             f"The SLA changed from {_sla_words(old['sla_days'])} to {_sla_words(new['sla_days'])}."
         )
-    return {"a": {k: old[k] for k in keys}, "b": {k: new[k] for k in keys}, "changes": changes}
+    return {"a": _side(old), "b": _side(new), "changes": changes}
+
+
+def _side(definition: Definition) -> Side:
+    return {
+        "version": definition["version"],
+        "title": definition["title"],
+        "status": definition["status"],
+        "explanation": definition["explanation"],
+        "rule": definition["rule"],
+        "rule_json": definition["rule_json"],
+        "sla_days": definition["sla_days"],
+    }
 
 
 def _sla_words(days: int | None) -> str:

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any, cast
 
 from ddq import audit, clock, rules
-from ddq.access import EDITOR, requires
+from ddq.access import EDITOR, Actor, requires
 from ddq.critical.definitions import (
     ADOPTED,
     DRAFT,
@@ -90,7 +90,7 @@ def create_draft(
     rationale: str | None = None,
     examples: str | None = None,
     sla_days: int | None = None,
-    who: str,
+    who: Actor,
     based_on: int | None = None,
 ) -> int:
     """Write a new draft and return its version number (the highest so far plus one).
@@ -161,7 +161,7 @@ def update_draft(
     con: duckdb.DuckDBPyConnection,
     version: int,
     *,
-    who: str,
+    who: Actor,
     expected: dict[str, Any] | None = None,
     **fields: Any,
 ) -> list[str]:
@@ -191,12 +191,13 @@ def update_draft(
         row = get(con, version)
         if row["status"] in (ADOPTED, RETIRED):
             raise cannot_change(row)
-        changed = {k: v for k, v in clean.items() if row[k] != v}
+        stored = cast(dict[str, Any], row)  # the editable fields, looked up by name
+        changed = {k: v for k, v in clean.items() if stored[k] != v}
         saw = seen or {}
-        stale_keys = [k for k in changed if k in saw and row[k] != saw[k]]
+        stale_keys = [k for k in changed if k in saw and stored[k] != saw[k]]
         if stale_keys:
             raise stale(f"version {version}",
-                        changed_since(_field_words(saw), _field_words(row), stale_keys))  # fmt: skip
+                        changed_since(_field_words(saw), _field_words(stored), stale_keys))  # fmt: skip
         if not changed:
             return []
         substance = [k for k in _SUBSTANCE if k in changed]
@@ -214,5 +215,5 @@ def update_draft(
         values = [_rule_json(v) if k == "rule" else v for k, v in changed.items()]
         con.execute(f"UPDATE critical_defs SET {assignments} WHERE version = ?", [*values, version])
         audit.record(con, who, "definition.update", SUBJECT.format(version),
-                     before={k: row[k] for k in changed}, after=changed)  # fmt: skip
+                     before={k: stored[k] for k in changed}, after=changed)  # fmt: skip
     return list(changed)

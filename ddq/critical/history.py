@@ -10,7 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from ddq import audit, bugmetrics, clock, events, ledger
-from ddq.access import EDITOR, requires
+from ddq.access import EDITOR, Actor, requires
 from ddq.critical.definitions import (
     ADOPTED,
     EVENT_KIND,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 @requires(EDITOR, "recompute bug metrics")
 @retry_on_conflict
 def apply_to_history(
-    con: duckdb.DuckDBPyConnection, version: int, *, since: dt.date, who: str
+    con: duckdb.DuckDBPyConnection, version: int, *, since: dt.date, who: Actor
 ) -> bugmetrics.Computation:
     """Compute the weeks from ``since`` under an adopted definition, on purpose.
 

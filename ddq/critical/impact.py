@@ -6,7 +6,7 @@ rule's compiled SQL (:func:`ddq.rules.to_sql`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from ddq import bugmetrics, clock, rules
 from ddq.bugmetrics import OWNERS_SQL, UNASSIGNED
@@ -15,6 +15,52 @@ from ddq.db import quote_ident, rows
 
 if TYPE_CHECKING:
     import duckdb
+
+
+class TeamImpact(TypedDict):
+    """How a team's count of open critical bugs would move: before is under the baseline,
+    after under the version; ``change`` is after minus before."""
+
+    team: str
+    area: str | None
+    unassigned: bool  # the row of bugs no team owns
+    open_bugs: int
+    critical_before: int
+    critical_after: int
+    became_critical: int
+    became_not_critical: int
+    change: int
+
+
+class ChangedBug(TypedDict):
+    """An open bug that would change class; ``becomes`` is "critical" or "not critical"."""
+
+    tracker: str
+    key: str
+    team: str
+    summary: str | None
+    priority: str | None
+    severity: str | None
+    type: str | None
+    status: str | None
+    labels: list[str]
+    components: list[str]
+    becomes: str
+
+
+class Impact(TypedDict):
+    """What adopting ``version`` would change, against a baseline (None: nothing in force)."""
+
+    version: int
+    title: str
+    against: int | None
+    against_title: str | None
+    on: dt.date
+    teams: list[TeamImpact]
+    totals: dict[str, int]  # the counts of TeamImpact over all rows
+    changed: list[ChangedBug]  # up to ``limit``, by team then key
+    changed_total: int
+    limit: int
 
 
 def field_values(con: duckdb.DuckDBPyConnection, limit: int = 200) -> dict[str, list[str]]:
@@ -42,7 +88,7 @@ def impact(
     against: int | None = None,
     on: dt.date | None = None,
     limit: int = DEFAULT_IMPACT_LIMIT,
-) -> dict[str, Any]:
+) -> Impact:
     """What adopting ``version`` would change, before anyone adopts it.
 
     Compares ``version`` with the definition in force on ``on`` (or with version
@@ -52,16 +98,9 @@ def impact(
     :data:`ddq.ownership.OWNERS_SQL`. When nothing is in force, every bug the version
     makes critical "becomes critical".
 
-    Returns version, title, against (version or None), against_title, on, and:
-
-    - ``teams``: one row per active team (also a retired team that owns open bugs), then
-      ``Unassigned``: team, area, unassigned (bool), open_bugs, critical_before (under the
-      baseline), critical_after (under ``version``), became_critical,
-      became_not_critical and change (after minus before);
-    - ``totals``: the same counts over all rows;
-    - ``changed``: up to ``limit`` bugs that change class (tracker, key, team, summary,
-      priority, severity, type, status, labels, components, becomes: "critical" or
-      "not critical"), by team then key; ``changed_total``: how many there are in all.
+    ``teams`` has one row per active team (also a retired team that owns open bugs), then
+    ``Unassigned``; ``changed_total`` counts every bug that changes class, ``changed``
+    lists up to ``limit`` of them.
     """
     day = on or clock.today()
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -140,9 +179,9 @@ def impact(
         "against": None if base is None else base["version"],
         "against_title": None if base is None else base["title"],
         "on": day,
-        "teams": teams,
+        "teams": cast(list[TeamImpact], teams),
         "totals": totals,
-        "changed": changed,
+        "changed": cast(list[ChangedBug], changed),
         "changed_total": totals["became_critical"] + totals["became_not_critical"],
         "limit": limit,
     }

@@ -5,10 +5,11 @@ The stance is the team's, recorded under its current champion: only a champion v
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from ddq import audit, clock
-from ddq.access import EDITOR, requires
+from ddq.access import EDITOR, Actor, requires
 from ddq.critical.definitions import (
     DRAFT,
     MAX_COMMENT,
@@ -28,9 +29,30 @@ if TYPE_CHECKING:
     import duckdb
 
 
+class Stance(TypedDict):
+    """A team's stance as recorded, under its champion at the time."""
+
+    team: str
+    champion: str
+    stance: str
+    comment: str
+
+
+class TeamStance(TypedDict):
+    """Where a team stands on a version: champion None when the team has none, stance None
+    when it has not taken one yet."""
+
+    team: str
+    area: str | None
+    champion: str | None
+    stance: str | None
+    comment: str
+    recorded_at: dt.datetime | None
+
+
 @requires(EDITOR, "propose a critical-bug definition")
 @retry_on_conflict  # proposed twice at once: the second is told it already is
-def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: str) -> None:
+def propose(con: duckdb.DuckDBPyConnection, version: int, *, who: Actor) -> None:
     """Put a draft to the champions: from now on each team's champion can take a stance."""
     with transaction(con):
         claim(con, "definition", version)
@@ -53,8 +75,8 @@ def record_stance(
     team: str,
     stance: str,
     comment: str = "",
-    who: str,
-) -> dict[str, str]:
+    who: Actor,
+) -> Stance:
     """Record where a team stands on a proposal; return team, champion, stance, comment.
 
     The stance is the team's: it is recorded under the team's current champion (from the
@@ -97,8 +119,10 @@ def record_stance(
             [version, found["id"]],
         )
         after = {"champion": champion["person"], "stance": stance, "comment": comment}
+        recorded = Stance(team=found["name"], champion=champion["person"], stance=stance,
+                          comment=comment)  # fmt: skip
         if before and before[0] == after:
-            return {"team": found["name"], **after}
+            return recorded
         con.execute(
             "INSERT OR REPLACE INTO endorsements (version, team_id, champion, stance, comment, "
             "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -106,18 +130,17 @@ def record_stance(
         )
         audit.record(con, who, "definition.stance", f"{SUBJECT.format(version)} {found['name']}",
                      before=before[0] if before else None, after=after)  # fmt: skip
-    return {"team": found["name"], **after}
+    return recorded
 
 
-def stances(con: duckdb.DuckDBPyConnection, version: int) -> list[dict[str, Any]]:
+def stances(con: duckdb.DuckDBPyConnection, version: int) -> list[TeamStance]:
     """Where every team stands on ``version``, by area then team.
 
-    One row per active team, plus any retired team that took a stance: team, area,
-    champion (the one recorded with the stance, else the current one; None when the
-    team has none), stance (None: not yet), comment and recorded_at.
+    One row per active team, plus any retired team that took a stance. The champion is
+    the one recorded with the stance, else the current one.
     """
     get(con, version)
-    return rows(
+    found = rows(
         con,
         """
         SELECT t.name AS team, a.name AS area,
@@ -132,6 +155,7 @@ def stances(con: duckdb.DuckDBPyConnection, version: int) -> list[dict[str, Any]
         """,
         [version],
     )
+    return cast(list[TeamStance], found)
 
 
 def stance_summary(con: duckdb.DuckDBPyConnection, version: int) -> dict[str, int]:

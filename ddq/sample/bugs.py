@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 from ddq import clock
+from ddq.access import Actor
 from ddq.sample.definitions import add_definitions
 from ddq.sample.organisation import Org
 from ddq.sample.stories import METRIC_KEYS
@@ -41,7 +42,7 @@ def insert_bugs(
     written: np.ndarray,
     week_dates: np.ndarray,
     import_id: int,
-    who: str,
+    who: Actor,
 ) -> int:
     """The last quarter's bugs, critical ones as many as the weekly figures say; mappings;
     an adopted critical-bug definition and a proposal on which the teams disagree.

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ddq import critical, db
+from ddq.access import Actor
 from ddq.sample.organisation import Org
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def add_definitions(
-    con: duckdb.DuckDBPyConnection, org: Org, week_dates: np.ndarray, who: str
+    con: duckdb.DuckDBPyConnection, org: Org, week_dates: np.ndarray, who: Actor
 ) -> None:
     """Definition v1 in force from the first week; v2, which adds security and data-loss
     bugs, proposed, with teams agreeing, disagreeing, abstaining and not yet answering."""

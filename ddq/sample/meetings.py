@@ -6,12 +6,13 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from ddq import db, meeting
+from ddq.access import Actor
 
 if TYPE_CHECKING:
     import duckdb
 
 
-def add_meetings(con: duckdb.DuckDBPyConnection, this_week: dt.date, who: str) -> None:
+def add_meetings(con: duckdb.DuckDBPyConnection, this_week: dt.date, who: Actor) -> None:
     """Last week's meeting, finished, with notes, feedback and an open action; this week's
     meeting open at its first team, so the meeting page has something to walk through."""
 
