@@ -114,6 +114,7 @@ def hold_team(con: duckdb.DuckDBPyConnection, team_id: int) -> None:
 
 
 def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> Champion | None:
+    """The team's current champion term, or None; Conflict when the data holds two."""
     found = rows(
         con,
         "SELECT id, person, contact, since FROM champions WHERE team_id = ? AND until IS NULL",

@@ -78,6 +78,7 @@ def fold(value: str) -> str:
 
 
 def is_missing(value: object) -> bool:
+    """Whether a field value is a gap: None, NaN or pandas' NA, however the bug arrived."""
     if value is None:
         return True
     if isinstance(value, float) and value != value:  # NaN, as pandas writes a gap
@@ -110,6 +111,7 @@ def folded_values(values: Iterable[str]) -> list[str]:
 
 
 def operator_of(node: Mapping[str, Any]) -> str:
+    """The operator of a condition: its one key besides ``field``."""
     return next(k for k in node if k != "field")
 
 

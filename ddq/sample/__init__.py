@@ -27,7 +27,7 @@ import datetime as dt
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -39,7 +39,8 @@ from ddq.metrics import EARLIEST_WEEK
 from ddq.progress import make_scale_targets
 from ddq.sample.bugs import BUG_WEEKS, insert_bugs
 from ddq.sample.champions import champion_name, insert_roster
-from ddq.sample.meetings import add_meetings
+from ddq.sample.definitions import _add_definitions
+from ddq.sample.meetings import _add_meetings
 from ddq.sample.organisation import (
     _AREAS,
     _HEADS,
@@ -73,6 +74,8 @@ __all__ = [
     "_AREAS",
     "_HEADS",
     "BadSampleSize",
+    "SampleStories",
+    "SampleSummary",
     "applied_sample",
     "area_count",
     "champion_name",
@@ -100,6 +103,36 @@ def _check_empty(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+class SampleStories(TypedDict):
+    """Which teams carry the sample's stories (None when the sample is too small for one)."""
+
+    regressing: str | None
+    late_joiner: str | None
+    late_join_week: dt.date | None
+    gap_team: str | None
+    gap_week: dt.date | None  # the week the gap team did not report
+    without_champion: str | None
+    handover: str | None
+    shared_champion: list[str | None] | None  # two teams with one champion
+    fast: list[str]
+    slow: list[str]
+    flat: list[str]
+
+
+class SampleSummary(TypedDict):
+    """What :func:`fill_demo` made: its import, counts, weeks (Mondays), seed and stories."""
+
+    import_id: int
+    areas: int
+    teams: int
+    values: int
+    bugs: int
+    first_week: dt.date
+    last_week: dt.date
+    seed: int
+    stories: SampleStories
+
+
 @requires(ADMIN, "load the sample data")
 def fill_demo(
     con: duckdb.DuckDBPyConnection,
@@ -109,7 +142,7 @@ def fill_demo(
     seed: int = 7,
     today: dt.date | None = None,
     who: Actor,
-) -> dict[str, Any]:
+) -> SampleSummary:
     """Fill an empty database with a sample organisation, as one undoable import.
 
     ``weeks`` ISO weeks end with the current one (``today``'s). Refused with
@@ -117,9 +150,8 @@ def fill_demo(
     made-up numbers never mix with real ones. Areas of the same name are reused (undoing
     the sample keeps an area it created when a team of someone's own is in it).
 
-    Returns a summary: ``import_id``, counts of ``areas``, ``teams`` and ``values``,
-    ``first_week`` and ``last_week`` (Mondays), ``seed`` and the ``stories`` it encodes
-    (which team regresses, joins late, misses a week, and the teams by pace).
+    Returns what it made, with the stories it encodes (which team regresses, joins late,
+    misses a week, and the teams by pace).
     """
     if teams < 1:
         raise BadSampleSize(f"A sample needs at least one team, not {teams}.")
@@ -152,12 +184,12 @@ def fill_demo(
         team_ids, n_areas = insert_org(con, org, import_id)
         n_values = insert_values(con, team_ids, week_dates, values, written, import_id)
         roster_story = insert_roster(con, team_ids, stories, first_week, last_week, import_id)
-        n_bugs = insert_bugs(con, rng, org, team_ids, values, written, week_dates, import_id,
-                              who)  # fmt: skip
+        n_bugs = insert_bugs(con, rng, org, team_ids, values, written, week_dates, import_id)
+        _add_definitions(con, org, week_dates, who)
 
         make_scale_targets(con, today=today, who=who)  # targets set a quarter ago, 3 metrics
         if teams >= 2 and weeks >= 2:
-            add_meetings(con, last_week, who)
+            _add_meetings(con, last_week, who)
         ledger.finish(
             con,
             import_id,
@@ -178,6 +210,10 @@ def fill_demo(
     def week(index: int | None) -> dt.date | None:
         return None if index is None else first_week + dt.timedelta(weeks=index)
 
+    by_pace = {
+        pace: [n for n, p in zip(org.team_names, stories.paces, strict=True) if p == pace]
+        for pace in (FAST, SLOW, FLAT)
+    }
     return {
         "import_id": import_id,
         "areas": n_areas,
@@ -198,10 +234,9 @@ def fill_demo(
             "shared_champion": None
             if roster_story["shared_champion"] is None
             else [name(i) for i in roster_story["shared_champion"]],
-            **{
-                pace: [n for n, p in zip(org.team_names, stories.paces, strict=True) if p == pace]
-                for pace in (FAST, SLOW, FLAT)
-            },
+            "fast": by_pace[FAST],
+            "slow": by_pace[SLOW],
+            "flat": by_pace[FLAT],
         },
     }
 

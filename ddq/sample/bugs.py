@@ -11,8 +11,6 @@ import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 from ddq import clock
-from ddq.access import Actor
-from ddq.sample.definitions import add_definitions
 from ddq.sample.organisation import Org
 from ddq.sample.stories import METRIC_KEYS
 
@@ -42,7 +40,6 @@ def insert_bugs(
     written: np.ndarray,
     week_dates: np.ndarray,
     import_id: int,
-    who: Actor,
 ) -> int:
     """The last quarter's bugs, critical ones as many as the weekly figures say; mappings;
     an adopted critical-bug definition and a proposal on which the teams disagree.
@@ -117,5 +114,4 @@ def insert_bugs(
         [(name, name.lower(), team_id) for name, team_id in zip(org.team_names, team_ids,
                                                                  strict=True)],
     )  # fmt: skip
-    add_definitions(con, org, week_dates, who)
     return len(rows["key"])

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import duckdb
 
 
-def add_definitions(
+def _add_definitions(
     con: duckdb.DuckDBPyConnection, org: Org, week_dates: np.ndarray, who: Actor
 ) -> None:
     """Definition v1 in force from the first week; v2, which adds security and data-loss

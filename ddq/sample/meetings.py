@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import duckdb
 
 
-def add_meetings(con: duckdb.DuckDBPyConnection, this_week: dt.date, who: Actor) -> None:
+def _add_meetings(con: duckdb.DuckDBPyConnection, this_week: dt.date, who: Actor) -> None:
     """Last week's meeting, finished, with notes, feedback and an open action; this week's
     meeting open at its first team, so the meeting page has something to walk through."""
 

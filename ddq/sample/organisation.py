@@ -86,6 +86,7 @@ def area_count(teams: int) -> int:
 
 
 def plan_organisation(teams: int) -> Org:
+    """The areas (about the square root of ``teams``) and team names of a sample."""
     n_areas = area_count(teams)
     area_names = [name for name, _ in _AREAS[:n_areas]]
     area_heads = list(_HEADS[:n_areas])

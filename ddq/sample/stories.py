@@ -50,6 +50,7 @@ class Stories:
 
 
 def choose_stories(rng: np.random.Generator, teams: int, weeks: int) -> Stories:
+    """Which teams carry which story, drawn from ``rng``; a small sample leaves some out."""
     order = [int(i) for i in rng.permutation(teams)]
     regressing = order[0] if weeks >= 4 else None
     late_joiner = order[1 % teams] if weeks >= 4 else None
