@@ -15,7 +15,9 @@ if not auth.may_edit("change the settings", ADMIN):  # only in an admin's naviga
     st.stop()
 
 
-def fields(form: str, current: dict[str, str], labels: dict[str, str]) -> tuple[dict, dict]:
+def fields(
+    form: str, current: dict[str, str], labels: dict[str, str]
+) -> tuple[dict[str, str], dict[str, Any]]:
     """Text inputs for ``labels``, starting from ``current``; returns (entered, as first seen).
 
     The values a form starts from are kept until it is saved, so that a save made on top
