@@ -329,9 +329,7 @@ def critical_impact(
         echo(f"{total} bug(s) change class (list them with --show N)")
     for bug in shown:
         facts = ", ".join(
-            f"{label} {bug[key]}"
-            for label, key in (("priority", "priority"), ("severity", "severity"), ("type", "type"))
-            if bug[key]
+            f"{label} {bug[label]}" for label in ("priority", "severity", "type") if bug[label]
         )
         extras = [f"labels {', '.join(bug['labels'])}"] if bug["labels"] else []
         if bug["components"]:

@@ -118,9 +118,8 @@ def import_bugs_command(
 
     A re-import updates bugs by key; every problem is named by its line.
     """
-    # run time only, both: keeps `ddq --help` fast
-    from ddq.ingest.bugs import import_bugs, resolve_mapping
-    from ddq.ingest.github import looks_like_json
+    from ddq.ingest.bugs import import_bugs, resolve_mapping  # run time only: keeps --help fast
+    from ddq.ingest.github import looks_like_json  # run time only: keeps --help fast
 
     if fmt is None:
         with file.open("rb") as f:

@@ -298,10 +298,10 @@ def meeting_health(ctx: click.Context, areas: tuple[str, ...], day: datetime | N
     for r in health["not_presented"]:
         when = "never" if r["last_presented"] is None else f"last on {r['last_presented']}"
         echo(f"not presented for {mt.NOT_PRESENTED_WEEKS}+ weeks: {r['team']} ({when})")
-    for a in health["overdue"]:
+    for late in health["overdue"]:
         echo(
-            f"overdue: action {a['id']} {a['team']}: {a['text']} (owner {a['owner']}, "
-            f"due {a['due']})"
+            f"overdue: action {late['id']} {late['team']}: {late['text']} "
+            f"(owner {late['owner']}, due {late['due']})"
         )
 
 

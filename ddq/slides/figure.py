@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import plotly.graph_objects as go  # type: ignore[import-untyped]
+import plotly.graph_objects as go
 
 from ddq import text
 from ddq.charts import BETTER, FONT, NEUTRAL, PALETTE, STATUS_COLOURS, WORSE

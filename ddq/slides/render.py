@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import kaleido  # type: ignore[import-untyped]
+import kaleido
 from choreographer.browsers import Chromium
 
 from ddq.errors import DdqError

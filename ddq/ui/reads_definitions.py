@@ -7,39 +7,40 @@ from typing import Any
 
 from ddq import critical as definitions
 from ddq import db, ownership
+from ddq.critical import Comparison, Definition, Impact, TeamStance
 from ddq.ui.database import cached as _cached
 from ddq.ui.database import key as _key
 
 
 @_cached
-def _definition_versions(path: str, stamp: tuple[int, int]) -> list[dict[str, Any]]:
+def _definition_versions(path: str, stamp: tuple[int, int]) -> list[Definition]:
     with db.connect(path) as con:
         return definitions.versions(con)
 
 
-def definition_versions() -> list[dict[str, Any]]:
+def definition_versions() -> list[Definition]:
     """Every critical-bug definition, newest first."""
     return _definition_versions(*_key())
 
 
 @_cached
-def _definition_in_force(path: str, stamp: tuple[int, int]) -> dict[str, Any] | None:
+def _definition_in_force(path: str, stamp: tuple[int, int]) -> Definition | None:
     with db.connect(path) as con:
         return definitions.current(con)
 
 
-def definition_in_force() -> dict[str, Any] | None:
+def definition_in_force() -> Definition | None:
     """The critical-bug definition in force today, or None."""
     return _definition_in_force(*_key())
 
 
 @_cached
-def _stances(version: int, path: str, stamp: tuple[int, int]) -> list[dict[str, Any]]:
+def _stances(version: int, path: str, stamp: tuple[int, int]) -> list[TeamStance]:
     with db.connect(path) as con:
         return definitions.stances(con, version)
 
 
-def stances(version: int) -> list[dict[str, Any]]:
+def stances(version: int) -> list[TeamStance]:
     """Every team's stance on a definition version."""
     return _stances(version, *_key())
 
@@ -56,23 +57,23 @@ def stance_summary(version: int) -> dict[str, int]:
 
 
 @_cached
-def _impact(version: int, path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+def _impact(version: int, path: str, stamp: tuple[int, int]) -> Impact:
     with db.connect(path) as con:
         return definitions.impact(con, version)
 
 
-def definition_impact(version: int) -> dict[str, Any]:
+def definition_impact(version: int) -> Impact:
     """What adopting a definition version would change."""
     return _impact(version, *_key())
 
 
 @_cached
-def _compare(a: int, b: int, path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+def _compare(a: int, b: int, path: str, stamp: tuple[int, int]) -> Comparison:
     with db.connect(path) as con:
         return definitions.compare(con, a, b)
 
 
-def compare_definitions(a: int, b: int) -> dict[str, Any]:
+def compare_definitions(a: int, b: int) -> Comparison:
     """How two definition versions differ."""
     return _compare(a, b, *_key())
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ddq import db
 from ddq import meeting as meetings
+from ddq.meeting import CommunityHealth, Meeting, TeamView
 from ddq.ui.database import cached as _cached
 from ddq.ui.database import key as _key
 
@@ -24,34 +25,34 @@ def meeting_list() -> list[dict[str, Any]]:
 
 
 @_cached
-def _meeting_by_id(meeting_id: int, path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+def _meeting_by_id(meeting_id: int, path: str, stamp: tuple[int, int]) -> Meeting:
     with db.connect(path) as con:
         return meetings.get_meeting(con, meeting_id)
 
 
-def meeting_by_id(meeting_id: int) -> dict[str, Any]:
+def meeting_by_id(meeting_id: int) -> Meeting:
     """One meeting: its day, scope, agenda and where it is."""
     return _meeting_by_id(meeting_id, *_key())
 
 
 @_cached
-def _meeting_team(meeting_id: int, team: str, path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+def _meeting_team(meeting_id: int, team: str, path: str, stamp: tuple[int, int]) -> TeamView:
     with db.connect(path) as con:
         return meetings.team_view(con, meeting_id, team)
 
 
-def meeting_team(meeting_id: int, team: str) -> dict[str, Any]:
+def meeting_team(meeting_id: int, team: str) -> TeamView:
     """What the meeting shows of one team."""
     return _meeting_team(meeting_id, team, *_key())
 
 
 @_cached
-def _community_health(areas: tuple[str, ...], path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+def _community_health(areas: tuple[str, ...], path: str, stamp: tuple[int, int]) -> CommunityHealth:
     with db.connect(path) as con:
         return meetings.community_health(con, areas=areas)
 
 
-def community_health(areas: tuple[str, ...]) -> dict[str, Any]:
+def community_health(areas: tuple[str, ...]) -> CommunityHealth:
     """How the community is doing across the areas (all of them when empty)."""
     return _community_health(tuple(areas), *_key())
 

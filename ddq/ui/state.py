@@ -167,12 +167,12 @@ def areas() -> list[str]:
 
 
 @_cached
-def _area_details(path: str, stamp: tuple[int, int]) -> list[dict[str, Any]]:
+def _area_details(path: str, stamp: tuple[int, int]) -> list[roster.AreaDetail]:
     with db.connect(path) as con:
         return roster.areas_detail(con)
 
 
-def area_details() -> list[dict[str, Any]]:
+def area_details() -> list[roster.AreaDetail]:
     """Every area with its head, channels and teams."""
     return _area_details(*_key())
 
@@ -280,23 +280,23 @@ def trend(key: str, scope: trends.Scope, weeks: int | None, rolling: int,
 
 
 @_cached
-def _roster(today: dt.date, path: str, stamp: tuple[int, int]) -> list[dict[str, Any]]:
+def _roster(today: dt.date, path: str, stamp: tuple[int, int]) -> list[roster.RosterRow]:
     with db.connect(path) as con:
         return roster.roster(con, today)
 
 
-def roster_rows() -> list[dict[str, Any]]:
+def roster_rows() -> list[roster.RosterRow]:
     """The current roster (cached): every active team with its champion."""
     return _roster(clock.today(), *_key())
 
 
 @_cached
-def _history(team: str, path: str, stamp: tuple[int, int]) -> list[dict[str, Any]]:
+def _history(team: str, path: str, stamp: tuple[int, int]) -> list[roster.ChampionTerm]:
     with db.connect(path) as con:
         return roster.history(con, team)
 
 
-def history(team: str) -> list[dict[str, Any]]:
+def history(team: str) -> list[roster.ChampionTerm]:
     return _history(team, *_key())
 
 
