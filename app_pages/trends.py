@@ -18,13 +18,13 @@ WINDOWS = {13: "13 weeks", 26: "26 weeks", 52: "1 year", 104: "2 years", 0: "eve
 SCOPES = ("Organisation", "Area", "Teams")
 
 st.title("Trends")
-if not state.read("counts")["values"]:
+if not state.counts()["values"]:
     st.info("No metric values yet. Import a metrics file on the **Upload** page to begin.")
     st.stop()
 
-catalog = state.read("catalog")
+catalog = state.catalog()
 keys = [m.key for m in catalog]
-areas, teams = state.read("areas"), state.read("teams")
+areas, teams = state.areas(), state.teams()
 notes = params.seed("metric", "open_critical_bugs" if "open_critical_bugs" in keys else keys[0],
                     allowed=keys)  # fmt: skip
 notes += params.seed("scope", "Organisation", allowed=SCOPES)

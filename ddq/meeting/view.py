@@ -92,13 +92,6 @@ class TeamView(TypedDict):
     removed: bool
 
 
-def better(metric: MetricDef, change: float | None) -> bool | None:
-    """Whether a change of the metric is for the better: None when none or unknown."""
-    if change is None or change == 0:
-        return None
-    return (change < 0) == metric.lower_is_better
-
-
 def progress_index(
     con: duckdb.DuckDBPyConnection, day: dt.date, team: str | None = None
 ) -> ProgressIndex:
@@ -154,7 +147,7 @@ def _metric_rows(
         p = index.get((team_key, m.key))
         out.append(MetricRow(
             metric=m, key=m.key, label=m.label, week=h["week"], value=h["value"],
-            previous=h["previous"], change=change, better=better(m, change),
+            previous=h["previous"], change=change, better=m.better(change),
             history=h["history"],
             target=None if p is None else p.target, due=None if p is None else p.due,
             status=None if p is None else p.status, reason=None if p is None else p.reason,
@@ -193,7 +186,7 @@ def _changes(
         change = None if before is None else r["value"] - before
         changes["values"].append(ValueChange(
             key=r["key"], label=r["label"], then=before, now=r["value"], change=change,
-            better=better(r["metric"], change),
+            better=r["metric"].better(change),
         ))  # fmt: skip
     return changes
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from ddq import clock, text
 from ddq import meeting as core
-from ddq.ui import ledger, write
+from ddq.ui import feedback, write
 from ddq.ui.format import delta_style, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
@@ -31,7 +31,7 @@ def start(held_on: dt.date, areas: list[str], order: str) -> None:
     if started is write.FAILED:
         return
     st.session_state[STARTED] = started
-    ledger.flash(f"Meeting started: {held_on:%d %b %Y} · {core.scope_label(areas)}.", "start")
+    feedback.flash(f"Meeting started: {held_on:%d %b %Y} · {core.scope_label(areas)}.", "start")
     st.rerun()
 
 
