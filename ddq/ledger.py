@@ -54,12 +54,13 @@ def start(
     con: duckdb.DuckDBPyConnection, *, kind: str, file_name: str, sha256: str | None, who: str
 ) -> int:
     """Open a ledger row for an import inside the caller's transaction; return its id."""
-    return scalar(
+    import_id: int = scalar(
         con,
         "INSERT INTO imports (kind, file_name, sha256, who, imported_at) VALUES (?, ?, ?, ?, ?) "
         "RETURNING id",
         [kind, file_name, sha256, who, utc_now()],
     )
+    return import_id
 
 
 def finish(

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ddq import audit, ledger
-from ddq.access import EDITOR, requires
-from ddq.db import rows, transaction
+from ddq import clock
+from ddq.access import EDITOR, Actor, requires
+from ddq.db import rows
+from ddq.ingest import pipeline
 from ddq.ingest.csvfile import (
     MAX_UPLOAD_MB,
     drop_staged,
@@ -31,8 +32,10 @@ from ddq.ingest.csvfile import (
     stage_csv,
     strip_export_quote,
 )
+from ddq.ingest.kinds import ROSTER
+from ddq.ingest.pipeline import Progress
 from ddq.ingest.problems import ImportRejected, Problem
-from ddq.metrics import fold_name, today_utc
+from ddq.metrics import fold_name
 from ddq.org import name_key
 from ddq.roster import (
     close_term,
@@ -47,9 +50,7 @@ from ddq.roster import (
 if TYPE_CHECKING:
     import duckdb
 
-Progress = Callable[[str, float], None]
-
-KIND = "roster"
+KIND = ROSTER
 COLUMNS = ("area", "team", "champion", "email", "since")
 # Folded header name -> column. The email column may also be headed contact or handle.
 _HEADER_NAMES = {fold_name(c): c for c in COLUMNS} | {"contact": "email", "handle": "email"}
@@ -197,7 +198,7 @@ def import_roster(
     source: Path | bytes,
     *,
     file_name: str | None = None,
-    who: str,
+    who: Actor,
     dry_run: bool = False,
     today: dt.date | None = None,
     max_mb: float | None = MAX_UPLOAD_MB,
@@ -209,9 +210,9 @@ def import_roster(
     database is then left exactly as it was. A file over ``max_mb`` (None: no limit) or
     not a text file is refused before it is parsed.
     """
-    report = progress or (lambda stage, fraction: None)
-    name = file_name or (source.name if isinstance(source, Path) else "roster.csv")
-    day = today or today_utc()
+    report = pipeline.reporter(progress)
+    name = pipeline.source_name(source, file_name, "roster.csv")
+    day = today or clock.today()
     report("reading", 0.0)
     data = read_upload(source, name, max_mb=max_mb)
     staged = stage_csv(
@@ -332,7 +333,7 @@ def _state(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def _check(
     con: duckdb.DuckDBPyConnection,
-    lines: list[tuple],
+    lines: list[tuple[Any, ...]],
     names: dict[str, str],
     today: dt.date,
 ) -> tuple[list[_Row], list[Problem]]:
@@ -451,7 +452,7 @@ def _check(
 
 
 def _same_person(current: dict[str, Any], person: str, contact: str) -> bool:
-    return current["person"] == person and current["contact"].lower() == contact.lower()
+    return bool(current["person"] == person and current["contact"].lower() == contact.lower())
 
 
 def _champion_action(row: _Row) -> str | None:
@@ -515,13 +516,11 @@ def _apply(
     con: duckdb.DuckDBPyConnection,
     result: RosterImport,
     planned: list[_Row],
-    who: str,
+    who: Actor,
     today: dt.date,
 ) -> None:
-    with transaction(con):
-        import_id = ledger.start(
-            con, kind=KIND, file_name=result.file_name, sha256=result.sha256, who=who
-        )
+    with pipeline.recorded(con, KIND, result, who=who) as recording:
+        import_id = recording.import_id
         seq = 0
 
         def record(kind: str, **ids: Any) -> None:
@@ -556,20 +555,8 @@ def _apply(
                     con.execute("UPDATE teams SET area_id = NULL WHERE id = ?", [team_id])
                 record("team_moved", team_id=team_id, area_id=area_id, old_area_id=row.old_area_id)
             _apply_champion(con, row, team_id, import_id, today, record)
-        ledger.finish(
-            con,
-            import_id,
-            rows_read=result.rows_read,
-            added=result.added,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            teams_created=len(result.teams_created),
-        )
-        audit.record(
-            con, who, "roster.import", result.file_name,
-            after={"import_id": import_id, **result.counts()},
-        )  # fmt: skip
-    result.import_id = import_id
+        recording.teams_created = len(result.teams_created)
+        recording.audit = result.counts()
 
 
 def _apply_champion(
