@@ -1,61 +1,33 @@
-"""Importing the champion roster (``area,team,champion,email,since``), all or nothing.
+"""Checking each line of a roster file against the rules and the current roster, and
+planning what it does: the team created or moved, its champion assigned, handed over,
+removed or given another start date.
 
-The roster is where the organisation is defined: importing it creates the areas and teams
-it names, moves teams between areas, and sets each named team's champion (a handover when
-the champion changes; an empty champion means the team has none). Teams the file does not
-name are left alone.
-
-The file is staged by :mod:`ddq.ingest.csvfile` like every upload. Rosters are small, so
-the rows are then fetched and checked in Python against the current roster; every problem
-is collected, with its line, before anything changes. An accepted file is applied in one
-transaction through :mod:`ddq.roster`, and each change is recorded in ``roster_changes``
-so that :func:`ddq.ledger.reverse` can reverse it exactly.
+Rosters are small, so the rows are fetched and checked in Python; every problem is
+collected, with its line, before anything changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ddq import clock
-from ddq.access import EDITOR, Actor, requires
 from ddq.db import rows
-from ddq.ingest import pipeline
-from ddq.ingest.csvfile import (
-    MAX_UPLOAD_MB,
-    drop_staged,
-    read_upload,
-    stage_csv,
-    strip_export_quote,
-)
-from ddq.ingest.kinds import ROSTER
-from ddq.ingest.pipeline import Progress
+from ddq.ingest.csvfile import strip_export_quote
 from ddq.ingest.problems import ImportRejected, Problem
 from ddq.metrics import fold_name
 from ddq.org import name_key
-from ddq.roster import (
-    close_term,
-    contact_problem,
-    ensure_area,
-    ensure_team,
-    name_problem,
-    open_term,
-    since_problem,
-)
+from ddq.roster import contact_problem, name_problem, since_problem
 
 if TYPE_CHECKING:
     import duckdb
 
-KIND = ROSTER
 COLUMNS = ("area", "team", "champion", "email", "since")
 # Folded header name -> column. The email column may also be headed contact or handle.
 _HEADER_NAMES = {fold_name(c): c for c in COLUMNS} | {"contact": "email", "handle": "email"}
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_STAGED = "roster_staged"
+STAGED = "roster_staged"
 
 # What a row does to its team's champion.
 ASSIGN = "assign"  # the team had none (or is new)
@@ -65,7 +37,7 @@ SINCE = "since"  # the same person, another start date
 
 
 @dataclass
-class _Row:
+class PlannedRow:
     """One checked line of the file and what applying it would do."""
 
     line: int
@@ -106,144 +78,7 @@ class _Row:
         return self.team_id is None or self.moved or self.champion_action is not None
 
 
-@dataclass
-class RosterImport:
-    """What an import of a roster file did, or (dry run) would do."""
-
-    file_name: str
-    sha256: str
-    rows_read: int
-    areas_created: list[str]
-    teams_created: list[str]
-    teams_moved: int
-    champions_assigned: int
-    handovers: int
-    champions_removed: int
-    starts_changed: int
-    updated: int  # existing teams whose area or champion changes
-    unchanged: int
-    preview: list[dict[str, Any]] = field(default_factory=list)  # every line and its action
-    import_id: int | None = None
-    dry_run: bool = False
-
-    @property
-    def added(self) -> int:
-        """Teams created (the ledger's "added")."""
-        return len(self.teams_created)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "rows_read": self.rows_read,
-            "areas_created": len(self.areas_created),
-            "teams_created": len(self.teams_created),
-            "teams_moved": self.teams_moved,
-            "champions_assigned": self.champions_assigned,
-            "handovers": self.handovers,
-            "champions_removed": self.champions_removed,
-            "starts_changed": self.starts_changed,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-        }
-
-    def headline(self) -> dict[str, int]:
-        """The numbers a person checks before applying, labelled for people."""
-        return {"Rows": self.rows_read, "New teams": len(self.teams_created),
-                "Handovers": self.handovers, "Changed": self.updated,
-                "Unchanged": self.unchanged}  # fmt: skip
-
-    def notes(self) -> list[str]:
-        found = []
-        if self.areas_created:
-            found.append("These areas will be created: " + ", ".join(self.areas_created) + ".")
-        if self.teams_created:
-            found.append("These teams will be created: " + ", ".join(self.teams_created) + ".")
-        return found
-
-    @property
-    def changes_anything(self) -> bool:
-        return bool(self.added or self.updated)
-
-    def summary(self) -> str:
-        parts = []
-        created = [
-            _count(len(self.areas_created), "area"),
-            _count(len(self.teams_created), "team"),
-        ]
-        created = [c for c in created if c]
-        if created:
-            parts.append(" and ".join(created) + " created")
-        for count, one, many in (
-            (self.champions_assigned, "champion assigned", "champions assigned"),
-            (self.handovers, "handover", "handovers"),
-            (self.champions_removed, "champion removed", "champions removed"),
-            (self.starts_changed, "start date changed", "start dates changed"),
-            (self.teams_moved, "team moved", "teams moved"),
-        ):
-            if count:
-                parts.append(f"{count} {one if count == 1 else many}")
-        parts.append(f"{self.unchanged} unchanged")
-        counts = ", ".join(parts)
-        if self.dry_run:
-            return f"dry run of {self.file_name}: would be {counts}; nothing was changed"
-        return f"import {self.import_id}: {counts}"
-
-
-def _count(n: int, noun: str) -> str:
-    return "" if not n else f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-@requires(EDITOR, "import a roster")
-def import_roster(
-    con: duckdb.DuckDBPyConnection,
-    source: Path | bytes,
-    *,
-    file_name: str | None = None,
-    who: Actor,
-    dry_run: bool = False,
-    today: dt.date | None = None,
-    max_mb: float | None = MAX_UPLOAD_MB,
-    progress: Progress | None = None,
-) -> RosterImport:
-    """Check a roster CSV file and, unless ``dry_run``, apply it in one transaction.
-
-    Raises :class:`ImportRejected` listing every problem when anything is wrong; the
-    database is then left exactly as it was. A file over ``max_mb`` (None: no limit) or
-    not a text file is refused before it is parsed.
-    """
-    report = pipeline.reporter(progress)
-    name = pipeline.source_name(source, file_name, "roster.csv")
-    day = today or clock.today()
-    report("reading", 0.0)
-    data = read_upload(source, name, max_mb=max_mb)
-    staged = stage_csv(
-        con, data, name, path=source if isinstance(source, Path) else None, table=_STAGED
-    )
-    try:
-        report("checking", 0.4)
-        columns = _columns(staged.header, staged.columns, name)
-        selected = ", ".join(f"coalesce({columns[c]}, '')" for c in COLUMNS)
-        lines = con.execute(f"SELECT line, {selected} FROM {_STAGED} ORDER BY line").fetchall()
-    finally:
-        drop_staged(con, _STAGED)
-    headers = dict(zip(staged.columns, staged.header, strict=True))
-    names = {c: headers[columns[c]] for c in COLUMNS}
-    planned, problems = _check(con, lines, names, day)
-    problems += staged.problems
-    if problems:
-        raise ImportRejected(name, problems)
-    if not planned:
-        raise ImportRejected(name, [Problem(0, "", None, "the file has a header but no rows")])
-    report("comparing", 0.6)
-    result = _summarise(name, staged.sha256, planned)
-    result.dry_run = dry_run
-    if not dry_run:
-        report("applying", 0.75)
-        _apply(con, result, planned, who, day)
-    report("done", 1.0)
-    return result
-
-
-def _columns(header: list[str], staged: list[str], file_name: str) -> dict[str, str]:
+def columns_of(header: list[str], staged: list[str], file_name: str) -> dict[str, str]:
     """Each roster column's staged column, matched by folded header name in any order."""
     problems: list[Problem] = []
     found: dict[str, str] = {}  # roster column -> staged column
@@ -331,17 +166,17 @@ def _state(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
-def _check(
+def check_lines(
     con: duckdb.DuckDBPyConnection,
     lines: list[tuple[Any, ...]],
     names: dict[str, str],
     today: dt.date,
-) -> tuple[list[_Row], list[Problem]]:
+) -> tuple[list[PlannedRow], list[Problem]]:
     """Every line checked against the rules and the current roster; what each would do."""
     state = _state(con)
     area_names = {i["id"]: i["name"] for i in state["areas"].values()}
     problems: list[Problem] = []
-    planned: list[_Row] = []
+    planned: list[PlannedRow] = []
     first_line: dict[str, int] = {}
     new_areas: dict[str, str] = {}  # key -> name, of areas the import creates
 
@@ -397,7 +232,7 @@ def _check(
         if key:
             first_line[key] = line
         existing = state["teams"].get(key)
-        row = _Row(
+        row = PlannedRow(
             line=line,
             area=" ".join(area.split()),
             team=existing["name"] if existing else " ".join(team.split()),
@@ -455,7 +290,7 @@ def _same_person(current: dict[str, Any], person: str, contact: str) -> bool:
     return bool(current["person"] == person and current["contact"].lower() == contact.lower())
 
 
-def _champion_action(row: _Row) -> str | None:
+def _champion_action(row: PlannedRow) -> str | None:
     current = row.current
     if not row.champion:
         return REMOVE if current else None
@@ -466,7 +301,7 @@ def _champion_action(row: _Row) -> str | None:
     return HANDOVER
 
 
-def _term_problem(row: _Row, ended: dict[str, Any] | None) -> str | None:
+def _term_problem(row: PlannedRow, ended: dict[str, Any] | None) -> str | None:
     """Why the line's start date would break the team's history (None when it would not)."""
     if row.champion_action not in (ASSIGN, HANDOVER, SINCE) or row.since is None:
         return None
@@ -482,106 +317,3 @@ def _term_problem(row: _Row, ended: dict[str, Any] | None) -> str | None:
             "term ended; a team's champion terms cannot overlap"
         )
     return None
-
-
-def _summarise(file_name: str, sha256: str, planned: list[_Row]) -> RosterImport:
-    actions = [r.champion_action for r in planned]
-    return RosterImport(
-        file_name=file_name,
-        sha256=sha256,
-        rows_read=len(planned),
-        areas_created=[r.area for r in planned if r.new_area],
-        teams_created=[r.team for r in planned if r.team_id is None],
-        teams_moved=sum(r.moved for r in planned),
-        champions_assigned=actions.count(ASSIGN),
-        handovers=actions.count(HANDOVER),
-        champions_removed=actions.count(REMOVE),
-        starts_changed=actions.count(SINCE),
-        updated=sum(r.team_id is not None and r.changed for r in planned),
-        unchanged=sum(not r.changed for r in planned),
-        preview=[
-            {
-                "line": r.line,
-                "area": r.area,
-                "team": r.team,
-                "champion": r.champion,
-                "action": r.action(),
-            }
-            for r in planned
-        ],
-    )
-
-
-def _apply(
-    con: duckdb.DuckDBPyConnection,
-    result: RosterImport,
-    planned: list[_Row],
-    who: Actor,
-    today: dt.date,
-) -> None:
-    with pipeline.recorded(con, KIND, result, who=who) as recording:
-        import_id = recording.import_id
-        seq = 0
-
-        def record(kind: str, **ids: Any) -> None:
-            nonlocal seq
-            seq += 1
-            con.execute(
-                "INSERT INTO roster_changes (import_id, seq, kind, area_id, team_id, "
-                "champion_id, old_area_id, old_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [import_id, seq, kind, ids.get("area_id"), ids.get("team_id"),
-                 ids.get("champion_id"), ids.get("old_area_id"), ids.get("old_since")],
-            )  # fmt: skip
-
-        for row in planned:
-            area_id = None
-            if row.area:
-                area_id, created = ensure_area(con, row.area)
-                if created:
-                    record("area_created", area_id=area_id)
-                    con.execute(
-                        "INSERT INTO import_created_areas (import_id, area_id) VALUES (?, ?)",
-                        [import_id, area_id],
-                    )
-            team_id, created, _ = ensure_team(con, row.team, area_id)
-            if created:
-                record("team_created", team_id=team_id, area_id=area_id)
-                con.execute(
-                    "INSERT INTO import_created_teams (import_id, team_id) VALUES (?, ?)",
-                    [import_id, team_id],
-                )
-            elif row.moved:
-                if area_id is None:  # ensure_team moves into an area, never out of one
-                    con.execute("UPDATE teams SET area_id = NULL WHERE id = ?", [team_id])
-                record("team_moved", team_id=team_id, area_id=area_id, old_area_id=row.old_area_id)
-            _apply_champion(con, row, team_id, import_id, today, record)
-        recording.teams_created = len(result.teams_created)
-        recording.audit = result.counts()
-
-
-def _apply_champion(
-    con: duckdb.DuckDBPyConnection,
-    row: _Row,
-    team_id: int,
-    import_id: int,
-    today: dt.date,
-    record: Callable[..., None],
-) -> None:
-    action, current = row.champion_action, row.current
-    if action in (ASSIGN, HANDOVER):
-        assert row.since is not None
-        opened, closed = open_term(
-            con, team_id, row.champion, row.contact, row.since, import_id=import_id
-        )
-        if closed is not None:
-            record("champion_closed", team_id=team_id, champion_id=closed)
-        record("champion_opened", team_id=team_id, champion_id=opened)
-    elif action == REMOVE:
-        closed = close_term(con, team_id, today)
-        if closed is not None:
-            record("champion_closed", team_id=team_id, champion_id=closed)
-    elif action == SINCE and current is not None:
-        con.execute("UPDATE champions SET since = ? WHERE id = ?", [row.since, current["id"]])
-        record(
-            "champion_since", team_id=team_id, champion_id=current["id"], old_since=current["since"]
-        )
