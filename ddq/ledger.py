@@ -8,13 +8,23 @@ one takes depends on its kind: :func:`reverse` asks the kind registry
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from ddq import audit, clock, events
 from ddq.access import EDITOR, Actor, requires
 from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, NotFound
-from ddq.ingest.kinds import BUG_METRICS, BUG_METRICS_HISTORY, BUGS, DEMO, METRICS, ROSTER
+from ddq.ingest.kinds import (
+    BUG_METRICS,
+    BUG_METRICS_HISTORY,
+    BUGS,
+    DEMO,
+    METRICS,
+    ROSTER,
+    ImportEntry,
+    ListedImport,
+    SkippedRow,
+)
 from ddq.ingest.reversal import (
     bugs_undo_blockers,
     roster_undo_blockers,
@@ -32,6 +42,9 @@ __all__ = [
     "DEMO",
     "METRICS",
     "ROSTER",
+    "ImportEntry",
+    "ListedImport",
+    "SkippedRow",
     "bugs_undo_blockers",
     "finish",
     "get",
@@ -93,7 +106,7 @@ def finish(
     )
 
 
-def list_imports(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[dict[str, Any]]:
+def list_imports(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[ListedImport]:
     """The ledger, newest first; ``skipped`` counts the rows an import skipped."""
     sql = (
         "SELECT id, kind, file_name, sha256, who, imported_at, rows_read, added, updated, unchanged, "
@@ -102,19 +115,19 @@ def list_imports(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> li
         "FROM imports i ORDER BY id DESC"
     )
     if limit is not None:
-        return rows(con, sql + " LIMIT ?", [limit])
-    return rows(con, sql)
+        return cast("list[ListedImport]", rows(con, sql + " LIMIT ?", [limit]))
+    return cast("list[ListedImport]", rows(con, sql))
 
 
-def get(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any]:
+def get(con: duckdb.DuckDBPyConnection, import_id: int) -> ImportEntry:
     found = rows(con, "SELECT * FROM imports WHERE id = ?", [import_id])
     if not found:
         raise NotFound(f"There is no import {import_id}; `ddq imports` lists them.")
-    return found[0]
+    return cast(ImportEntry, found[0])
 
 
 def _mark_undone(
-    con: duckdb.DuckDBPyConnection, entry: dict[str, Any], who: str, *, event: bool = True
+    con: duckdb.DuckDBPyConnection, entry: ImportEntry, who: str, *, event: bool = True
 ) -> None:
     """Close an undo (inside its transaction): the ledger row, and (unless ``event`` is
     False) an event for the charts."""
@@ -156,10 +169,11 @@ def reverse(con: duckdb.DuckDBPyConnection, import_id: int, *, who: Actor) -> di
     return done
 
 
-def skipped_rows(con: duckdb.DuckDBPyConnection, import_id: int) -> list[dict[str, Any]]:
+def skipped_rows(con: duckdb.DuckDBPyConnection, import_id: int) -> list[SkippedRow]:
     """The rows an import skipped (``--skip-bad-rows``): line and reason, in file order."""
-    return rows(
+    found = rows(
         con,
         "SELECT line, reason FROM import_skipped WHERE import_id = ? ORDER BY line",
         [import_id],
     )
+    return cast("list[SkippedRow]", found)

@@ -7,9 +7,10 @@ them; :mod:`ddq.ingest.reversal` holds each kind's undo (the side tables it clea
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,7 +31,40 @@ COMPUTED = (BUG_METRICS, BUG_METRICS_HISTORY)
 # The kinds a person imports from a file (the Upload page and ``ddq import``).
 FILE_KINDS = (METRICS, ROSTER, BUGS)
 
-Entry = dict[str, Any]  # a row of ``imports``
+
+class ImportEntry(TypedDict):
+    """A row of the ledger (``imports``): one import, or one computation or decision."""
+
+    id: int
+    kind: str
+    file_name: str
+    sha256: str | None
+    who: str
+    imported_at: dt.datetime  # UTC
+    rows_read: int
+    added: int
+    updated: int
+    unchanged: int
+    teams_created: int
+    status: str  # applied or undone
+    undone_at: dt.datetime | None
+    undone_by: str | None
+
+
+class ListedImport(ImportEntry):
+    """A ledger row as the ledger lists it, with how many rows the import skipped."""
+
+    skipped: int
+
+
+class SkippedRow(TypedDict):
+    """A row an import skipped (``--skip-bad-rows``), by its line, and why."""
+
+    line: int
+    reason: str
+
+
+Entry = ImportEntry
 Counts = dict[str, int]  # what an undo removed, restored or kept, by name
 
 
