@@ -14,7 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from ddq.errors import DdqError
+from ddq.ingest import bugs
 from ddq.ingest.csvfile import check_upload
+from ddq.ingest.importers import importer_of
 from ddq.ingest.problems import ImportRejected
 from ddq.ui import auth, server_guard, state, write
 from ddq.ui import ledger as ui_ledger
@@ -23,19 +25,7 @@ from ddq.ui.format import plain
 
 def importer(kind: str) -> Callable[..., Any]:
     """The ddq function that imports a file of this kind (the same one the CLI calls)."""
-    if kind == "metrics":
-        from ddq.ingest.metrics import import_metrics
-
-        return import_metrics
-    if kind == "roster":
-        from ddq.ingest.roster import import_roster
-
-        return import_roster
-    if kind == "bugs":
-        from ddq.ingest.bugs import import_bugs
-
-        return import_bugs
-    raise ValueError(kind)
+    return importer_of(kind)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -148,8 +138,6 @@ def mapping_editor(data: bytes) -> dict[str, Any] | None:
     file starts from its own guess (or the chosen preset), never from the boxes of the file
     before, and the preview uses exactly the columns the boxes show.
     """
-    from ddq.ingest import bugs
-
     headers = bugs.csv_headers(data)
     file_key = hashlib.sha256(data).hexdigest()[:16]
     presets = state.read("mapping_names")
