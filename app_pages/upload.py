@@ -6,7 +6,7 @@ import streamlit as st
 
 from ddq.export import export_metrics
 from ddq.ingest.bugs import CSV, GITHUB, JIRA
-from ddq.ingest.kinds import BUGS, METRICS
+from ddq.ledger.kinds import BUGS, METRICS
 from ddq.templates import metrics_long_template, metrics_wide_template
 from ddq.ui import auth, imports, state
 from ddq.ui import ledger as ui_ledger
@@ -26,7 +26,7 @@ with st.expander("CSV templates and format", icon=":material/description:"):
         "files are refused (save as CSV). Larger files: `ddq import metrics FILE`."
     )
     left, right = st.columns(2)
-    catalog = state.read("catalog")
+    catalog = state.catalog()
     left.download_button(
         "Long template",
         metrics_long_template(catalog),

@@ -27,16 +27,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import pyarrow as pa  # type: ignore[import-untyped]
+import duckdb
+import pyarrow as pa
 
 from ddq.db import quote_ident, scalar, temp_table_from
 from ddq.export import FORMULA_START_PATTERN
 from ddq.ingest.problems import ImportRejected, Problem
-
-if TYPE_CHECKING:
-    import duckdb
 
 # A year of weekly metrics for 1,000 teams in long format is under 5 MB; the benchmark's
 # five years for 500 teams is 44 MB. The app takes its limit from Streamlit's
@@ -276,8 +273,6 @@ def parse_connection(folder: Path, file: Path | None = None) -> Iterator[duckdb.
     bigger than memory), which nothing reads afterwards.
     ddq runs only its own queries here.
     """
-    import duckdb
-
     con = duckdb.connect(":memory:", config={"temp_directory": str(folder / "spill")})
     try:
         paths = [str(folder / name) for name in _UPLOAD_COPIES]
@@ -425,8 +420,6 @@ def _stage_with_duckdb(
     column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
     raw = quote_ident(table + "_raw")
     drop_staged(con, table)
-    import duckdb
-
     try:
         parsed = parser.sql(
             f"""

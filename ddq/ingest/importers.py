@@ -1,7 +1,7 @@
 """Which function imports a file of each kind: the Upload page and the CLI call the same one.
 
 Each importer follows :mod:`ddq.ingest.pipeline` and returns a result that satisfies
-:class:`ddq.ingest.pipeline.ImportResult`; each kind's undo is in :mod:`ddq.ingest.reversal`.
+:class:`ddq.ingest.pipeline.ImportResult`; each kind's undo is in :mod:`ddq.ledger.reversal`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from types import ModuleType
 from typing import cast
 
 from ddq.ingest import bugs, metrics, roster
-from ddq.ingest.kinds import BUGS, METRICS, ROSTER
 from ddq.ingest.pipeline import ImportResult
+from ddq.ledger.kinds import BUGS, METRICS, ROSTER
 
 Importer = Callable[..., ImportResult]
 

@@ -13,8 +13,8 @@ Each importer (:func:`ddq.ingest.metrics.import_metrics`, :func:`ddq.ingest.rost
    tables and side tables, closes the row with its counts and writes the audit row
    (:func:`recorded`).
 
-Which kinds there are is :mod:`ddq.ingest.kinds`; how each is undone,
-:mod:`ddq.ingest.reversal`; which function imports each, :mod:`ddq.ingest.importers`.
+Which kinds there are is :mod:`ddq.ledger.kinds`; how each is undone,
+:mod:`ddq.ledger.reversal`; which function imports each, :mod:`ddq.ingest.importers`.
 """
 
 from __future__ import annotations

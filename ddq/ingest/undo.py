@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ddq import bugmetrics, ledger
 from ddq.access import EDITOR, Actor, requires
 from ddq.db import retry_on_conflict, transaction
-from ddq.ingest.kinds import BUG_METRICS_HISTORY, DEMO
+from ddq.ledger.kinds import BUG_METRICS_HISTORY, DEMO
 
 if TYPE_CHECKING:
     import duckdb

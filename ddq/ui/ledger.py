@@ -10,8 +10,7 @@ from ddq import ledger
 from ddq.ingest.undo import undo
 from ddq.ui import state, write
 from ddq.ui.feedback import FLASH_KEY as FLASH_KEY  # re-exported: pages confirm through these
-from ddq.ui.feedback import flash as flash
-from ddq.ui.feedback import show_flash as show_flash
+from ddq.ui.feedback import flash, show_flash
 
 LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "updated",
                   "unchanged", "skipped", "status"]  # fmt: skip

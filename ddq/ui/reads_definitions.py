@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ddq import critical as definitions
@@ -120,26 +119,3 @@ def _unmapped(path: str, stamp: tuple[int, int]) -> list[dict[str, Any]]:
 def unmapped_values() -> list[dict[str, Any]]:
     """Tracker values no team owns yet."""
     return _unmapped(*_key())
-
-
-_CRITICAL_READS: dict[str, Callable[..., object]] = {
-    "versions": definition_versions,
-    "current": definition_in_force,
-    "stances": stances,
-    "summary": stance_summary,
-    "impact": definition_impact,
-    "compare": compare_definitions,
-    "adoption_dates": adoption_dates,
-    "field_values": field_values,
-    "mappings": team_mappings,
-    "unmapped": unmapped_values,
-}
-
-
-def critical(kind: str, *args: Any) -> Any:
-    """Deprecated: call the read by its name (``critical("stances", v)`` is :func:`stances`)."""
-    try:
-        read_it = _CRITICAL_READS[kind]
-    except KeyError:
-        raise ValueError(kind) from None
-    return read_it(*args)

@@ -3,7 +3,6 @@ one query per change, not one per viewer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ddq import db
@@ -66,21 +65,3 @@ def _meeting_summary(meeting_id: int, path: str, stamp: tuple[int, int]) -> str:
 def meeting_summary(meeting_id: int) -> str:
     """The meeting's summary in Markdown, as posted to Slack."""
     return _meeting_summary(meeting_id, *_key())
-
-
-_MEETING_READS: dict[str, Callable[..., object]] = {
-    "list": meeting_list,
-    "get": meeting_by_id,
-    "team": meeting_team,
-    "health": community_health,
-    "summary": meeting_summary,
-}
-
-
-def meeting(kind: str, *args: Any) -> Any:
-    """Deprecated: call the read by its name (``meeting("team", m, t)`` is :func:`meeting_team`)."""
-    try:
-        read_it = _MEETING_READS[kind]
-    except KeyError:
-        raise ValueError(kind) from None
-    return read_it(*args)

@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import shlex
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from ddq import clock, db, ledger, metrics, org, ownership, roster, settings, tr
 from ddq import progress as progress_core
 from ddq.catalog import MetricDef
 from ddq.ingest.bugs import mapping_names as _mapping_names
+from ddq.ledger.kinds import SkippedRow
 from ddq.sample import ensure_empty_database, ensure_sample_database
 from ddq.ui import database, reads_definitions, reads_meetings
 
@@ -37,7 +37,6 @@ connection = database.connection
 # The reads of the critical-bug definitions and of the meeting, importable from here too.
 adoption_dates = reads_definitions.adoption_dates
 compare_definitions = reads_definitions.compare_definitions
-critical = reads_definitions.critical
 definition_impact = reads_definitions.definition_impact
 definition_in_force = reads_definitions.definition_in_force
 definition_versions = reads_definitions.definition_versions
@@ -47,7 +46,6 @@ stances = reads_definitions.stances
 team_mappings = reads_definitions.team_mappings
 unmapped_values = reads_definitions.unmapped_values
 community_health = reads_meetings.community_health
-meeting = reads_meetings.meeting
 meeting_by_id = reads_meetings.meeting_by_id
 meeting_list = reads_meetings.meeting_list
 meeting_summary = reads_meetings.meeting_summary
@@ -199,28 +197,6 @@ def mapping_names() -> list[str]:
     return _mapping_names_of(*_key())
 
 
-_READS: dict[str, Callable[[], object]] = {
-    "catalog": catalog,
-    "counts": counts,
-    "imports": imports,
-    "teams": teams,
-    "own_teams": own_teams,
-    "unassigned": unassigned,
-    "areas": areas,
-    "area_details": area_details,
-    "settings": current_settings,
-    "mapping_names": mapping_names,
-}
-
-
-def read(kind: str) -> Any:
-    """Deprecated: call the read by its name (``read("counts")`` is :func:`counts`)."""
-    try:
-        return _READS[kind]()
-    except KeyError:
-        raise ValueError(kind) from None
-
-
 def metric(key: str) -> MetricDef:
     return next(m for m in catalog() if m.key == key)
 
@@ -301,12 +277,12 @@ def history(team: str) -> list[roster.ChampionTerm]:
 
 
 @_cached
-def _skipped(import_id: int, path: str, stamp: tuple[int, int]) -> list[dict[str, Any]]:
+def _skipped(import_id: int, path: str, stamp: tuple[int, int]) -> list[SkippedRow]:
     with db.connect(path) as con:
         return ledger.skipped_rows(con, import_id)
 
 
-def skipped_rows(import_id: int) -> list[dict[str, Any]]:
+def skipped_rows(import_id: int) -> list[SkippedRow]:
     """The rows an import skipped, with line and reason."""
     return _skipped(import_id, *_key())
 

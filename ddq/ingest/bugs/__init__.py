@@ -72,9 +72,9 @@ from ddq.ingest.bugs.mappings import (
 from ddq.ingest.bugs.result import BugsImport
 from ddq.ingest.bugs.staging import STAGED, stage_csv_file, stage_json_file
 from ddq.ingest.csvfile import MAX_UPLOAD_MB, drop_staged, read_upload
-from ddq.ingest.kinds import BUGS
 from ddq.ingest.pipeline import Progress
 from ddq.ingest.problems import ImportRejected, Problem
+from ddq.ledger.kinds import BUGS
 
 if TYPE_CHECKING:
     import duckdb

@@ -18,13 +18,13 @@ from ddq.access import EDITOR, Actor, requires
 from ddq.db import drop_temp, retry_on_conflict, transaction
 from ddq.ingest import pipeline
 from ddq.ingest.csvfile import MAX_UPLOAD_MB, drop_staged, read_upload, stage_csv
-from ddq.ingest.kinds import METRICS
 from ddq.ingest.metrics.checks import PREVIEW_ROWS, row_problems, type_cells
 from ddq.ingest.metrics.layout import LONG, WIDE, layout_of
 from ddq.ingest.metrics.names import parse_week, resolve_names
 from ddq.ingest.metrics.result import MetricsImport
 from ddq.ingest.pipeline import Progress
 from ddq.ingest.problems import ImportRejected, Problem
+from ddq.ledger.kinds import METRICS
 from ddq.metrics import catalog
 
 if TYPE_CHECKING:

@@ -23,7 +23,6 @@ from ddq import clock
 from ddq.access import EDITOR, Actor, requires
 from ddq.ingest import pipeline
 from ddq.ingest.csvfile import MAX_UPLOAD_MB, drop_staged, read_upload, stage_csv
-from ddq.ingest.kinds import ROSTER
 from ddq.ingest.pipeline import Progress
 from ddq.ingest.problems import ImportRejected, Problem
 from ddq.ingest.roster.checks import (
@@ -38,6 +37,7 @@ from ddq.ingest.roster.checks import (
     columns_of,
 )
 from ddq.ingest.roster.result import RosterImport
+from ddq.ledger.kinds import ROSTER
 from ddq.roster import close_term, ensure_area, ensure_team, open_term
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """What kinds of change the imports ledger records, and what undoing one of each takes.
 
 Every row of ``imports`` has a kind. The names are here, once, so that no module retypes
-them; :mod:`ddq.ingest.reversal` holds each kind's undo (the side tables it cleans), and
+them; :mod:`ddq.ledger.reversal` holds each kind's undo (the side tables it cleans), and
 :mod:`ddq.ingest.pipeline` each importer.
 """
 

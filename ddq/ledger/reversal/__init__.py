@@ -7,12 +7,12 @@ of knowing every kind's side tables. A kind not listed is undone as a metrics im
 
 from __future__ import annotations
 
-from ddq.ingest import kinds
-from ddq.ingest.kinds import KindUndo, counts_audit, decision_audit, status_audit
-from ddq.ingest.reversal import bugs, computed, roster, sample, values
-from ddq.ingest.reversal.bugs import bugs_undo_blockers
-from ddq.ingest.reversal.roster import roster_undo_blockers
-from ddq.ingest.reversal.values import undo_blockers
+from ddq.ledger import kinds
+from ddq.ledger.kinds import KindUndo, counts_audit, decision_audit, status_audit
+from ddq.ledger.reversal import bugs, computed, roster, sample, values
+from ddq.ledger.reversal.bugs import bugs_undo_blockers
+from ddq.ledger.reversal.roster import roster_undo_blockers
+from ddq.ledger.reversal.values import undo_blockers
 
 __all__ = [
     "UNDOS",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ddq.db import rows, scalar
 from ddq.errors import Conflict
-from ddq.ingest.kinds import Counts, Entry
+from ddq.ledger.kinds import Counts, Entry
 
 if TYPE_CHECKING:
     import duckdb

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from ddq import created
 from ddq.errors import Conflict
-from ddq.ingest.kinds import Counts, Entry
-from ddq.ingest.reversal import values
+from ddq.ledger.kinds import Counts, Entry
+from ddq.ledger.reversal import values
 
 if TYPE_CHECKING:
     import duckdb

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ddq.errors import Conflict
-from ddq.ingest.kinds import Counts, Entry
+from ddq.ledger.kinds import Counts, Entry
 
 if TYPE_CHECKING:
     import duckdb

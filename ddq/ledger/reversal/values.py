@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from ddq.db import rows, scalar
 from ddq.errors import Conflict
-from ddq.ingest.kinds import COMPUTED, Counts, Entry
-from ddq.ingest.reversal import bugs, roster
+from ddq.ledger.kinds import COMPUTED, Counts, Entry
+from ddq.ledger.reversal import bugs, roster
 
 if TYPE_CHECKING:
     import duckdb

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddq.db import rows, scalar
 from ddq.errors import Conflict
-from ddq.ingest.kinds import ROSTER, Counts, Entry
+from ddq.ledger.kinds import ROSTER, Counts, Entry
 
 if TYPE_CHECKING:
     import duckdb

@@ -1,8 +1,8 @@
 """The imports ledger: every import, what it changed, and undoing one exactly.
 
-Each import is a row in ``imports``, with its kind (:mod:`ddq.ingest.kinds`). What undoing
+Each import is a row in ``imports``, with its kind (:mod:`ddq.ledger.kinds`). What undoing
 one takes depends on its kind: :func:`reverse` asks the kind registry
-(:func:`ddq.ingest.reversal.undo_of`) which side tables to clean, and records the undo.
+(:func:`ddq.ledger.reversal.undo_of`) which side tables to clean, and records the undo.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ddq import audit, clock, events
 from ddq.access import EDITOR, Actor, requires
 from ddq.db import rows, scalar, transaction
 from ddq.errors import Conflict, NotFound
-from ddq.ingest.kinds import (
+from ddq.ledger.kinds import (
     BUG_METRICS,
     BUG_METRICS_HISTORY,
     BUGS,
@@ -25,7 +25,7 @@ from ddq.ingest.kinds import (
     ListedImport,
     SkippedRow,
 )
-from ddq.ingest.reversal import (
+from ddq.ledger.reversal import (
     bugs_undo_blockers,
     roster_undo_blockers,
     undo_blockers,
