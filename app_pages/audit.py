@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import streamlit as st
 
 from ddq import audit

@@ -2,10 +2,8 @@
 
 import streamlit as st
 
-from ddq import roster
-from ddq.metrics import today_utc
-from ddq.ui import auth, imports, params, state, unassigned, write
-from ddq.ui import ledger as ui_ledger
+from ddq import clock, roster
+from ddq.ui import auth, feedback, imports, params, state, unassigned, write
 from ddq.ui import roster as ui
 from ddq.ui.format import plain
 
@@ -28,7 +26,7 @@ query = st.text_input("Search a person or a team", key="q", placeholder="name, e
 shown = [r for r in rows if ui.matches(r, query)]
 if query and not shown:
     st.caption("Nobody and no team matches that.")
-details = {d["area"]: d for d in state.read("area_details")}
+details = {d["area"]: d for d in state.area_details()}
 for area, group in ui.by_area(shown).items():
     ui.area_header(area, details.get(area))
     ui.table(group)
@@ -49,7 +47,7 @@ if rows:
         st.caption("This team has never had a champion.")
 
 st.divider()
-ui_ledger.show_flash()
+feedback.show_flash()
 if not auth.may_edit("change the roster"):
     st.stop()
 with st.expander("Edit the roster", icon=":material/edit:"):
@@ -69,7 +67,7 @@ with st.expander("Edit the roster", icon=":material/edit:"):
             "champion": st.column_config.TextColumn("Champion", max_chars=roster.MAX_NAME),
             "contact": st.column_config.TextColumn(
                 "Email or handle", validate=r"^([^@\s]+@[^@\s]+\.[^@\s]+|@[\w.\-]{1,80})$"),
-            "since": st.column_config.DateColumn("Since", max_value=today_utc(),
+            "since": st.column_config.DateColumn("Since", max_value=clock.today(),
                                                  format="YYYY-MM-DD"),
         },
     )  # fmt: skip
@@ -85,7 +83,7 @@ with st.expander("Add, retire or bring back a team", icon=":material/group_add:"
         new_area = st.text_input("Its area (new areas are created)")
         if st.form_submit_button("Add team"):
             write.apply(roster.add_team, new_team, new_area)
-    every_team = state.read("teams")
+    every_team = state.teams()
     if every_team:
         with st.form("retire"):
             chosen_team = st.selectbox("Team", every_team)

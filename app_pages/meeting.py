@@ -8,11 +8,10 @@ import os
 
 import streamlit as st
 
+from ddq import clock
 from ddq import meeting as core
 from ddq.access import EDITOR
-from ddq.metrics import today_utc
-from ddq.ui import auth, params, presenter, slides, state, unassigned
-from ddq.ui import ledger as ui_ledger
+from ddq.ui import auth, feedback, params, presenter, slides, state, unassigned
 from ddq.ui import meeting as ui
 
 # New notes and uploads reach every laptop in the room within this (tests set it shorter).
@@ -21,7 +20,7 @@ REFRESH_SECONDS = int(os.environ.get("DDQ_MEETING_REFRESH", "30"))
 FOLLOW_SECONDS = float(os.environ.get("DDQ_MEETING_FOLLOW", "2"))
 
 ui.open_started()  # a meeting just started: show it
-listed = state.meeting("list")
+listed = state.meeting_list()
 ids = [m["id"] for m in listed]
 # A link names a meeting by its id or its date (2026-03-09).
 notes = params.seed("meeting", ids[0] if ids else None,
@@ -37,19 +36,19 @@ else:
     st.title("Weekly meeting")
     label = {m["id"]: f"{m['held_on']:%d %b %Y} · {m['scope']} ({m['status']})" for m in listed}
     # Required: once chosen, a meeting can be changed but not cleared into an empty page.
-    chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.get, index=None,
+    chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.__getitem__, index=None,
                           placeholder="Choose a meeting, or start one below", required=True,
                           on_change=ui.keep_meeting)  # fmt: skip
     if can_edit:
         with (st.expander("Start a meeting", expanded=not ids, icon=":material/play_circle:",
                           key=ui.START_FORM, on_change="rerun"), st.form("start")):  # fmt: skip
-            day = st.date_input("Date", today_utc())
-            areas = st.multiselect("Areas (none: the whole program)", state.read("areas"))
+            day = st.date_input("Date", clock.today())
+            areas = st.multiselect("Areas (none: the whole program)", state.areas())
             order = st.selectbox("Order of the teams", core.ORDERS,
-                                 format_func=core.ORDER_WORDS.get)  # fmt: skip
+                                 format_func=core.ORDER_WORDS.__getitem__)  # fmt: skip
             if st.form_submit_button("Start", type="primary"):
                 ui.start(held_on=day, areas=areas, order=order)
-        ui_ledger.show_flash("start")
+        feedback.show_flash("start")
     elif not ids:
         auth.may_edit("start a meeting")
 
@@ -57,7 +56,7 @@ if chosen is None:
     if ids:
         st.info("Choose a meeting above to open it.")
     st.stop()
-meeting = state.meeting("get", chosen)
+meeting = state.meeting_by_id(chosen)
 teams = [t["team"] for t in meeting["teams"]]
 if not teams:
     st.info("No teams in this meeting's scope.")
@@ -79,7 +78,7 @@ if st.session_state[follow_key] and meeting["current_team"] in teams:
 
 if not presenting:
     with st.sidebar:
-        ui.health(state.meeting("health", tuple(meeting["scope_areas"])))
+        ui.health(state.community_health(tuple(meeting["scope_areas"])))
         if not meeting["scope_areas"]:  # the whole program: its totals include them
             unassigned.flag()
 
@@ -120,7 +119,7 @@ if editable:
 place = f"{position + 1} of {len(teams)}"
 if presenting:
     title.markdown(f"# {ui.plain(team)} :gray[· {place}]")
-    title.markdown(presenter.about(state.meeting("team", chosen, team), meeting))
+    title.markdown(presenter.about(state.meeting_team(chosen, team), meeting))
 else:
     title.markdown(f"### Team {place}: {ui.plain(team)}")
     leave.button("Present", icon=":material/slideshow:", on_click=presenter.toggle,
@@ -137,7 +136,7 @@ params.publish({"meeting": chosen, "team": team, "present": 1 if presenting else
 def follow() -> None:
     """On a laptop that follows: the presenter's move, within FOLLOW_SECONDS."""
     if st.session_state.get(follow_key):
-        now_on = state.meeting("get", chosen)["current_team"]
+        now_on = state.meeting_by_id(chosen)["current_team"]
         if now_on in teams and now_on != team:
             st.rerun()  # the whole page, on the presenter's team
 
@@ -145,7 +144,7 @@ def follow() -> None:
 @st.fragment(run_every=REFRESH_SECONDS)
 def shown() -> None:
     """The team on screen, re-read every REFRESH_SECONDS (cached: one query per change)."""
-    view = state.meeting("team", chosen, team)
+    view = state.meeting_team(chosen, team)
     if view["removed"]:
         st.info("This team was removed after the meeting began (the import that created it "
                 "was undone): there is nothing to show for it.")  # fmt: skip
@@ -186,7 +185,7 @@ with st.container(horizontal=True, vertical_alignment="center"):
     slides.downloads(chosen, team)  # made on click: a picture takes a second or two
 # Built on request: a whole-program summary reads every team (seconds for hundreds of teams).
 if st.toggle("Summary for Slack", key=f"summary_{chosen}"):
-    summary = state.meeting("summary", chosen)
+    summary = state.meeting_summary(chosen)
     st.code(summary, language="markdown", wrap_lines=True)
     st.download_button("Download summary", summary, f"meeting-{meeting['held_on']}.md",
                        "text/markdown", icon=":material/download:")  # fmt: skip

@@ -12,15 +12,15 @@ ORGANISATION = "Whole organisation"
 HEADLINE_METRIC = "open_critical_bugs"
 
 st.title("Overview")
-if not state.read("counts")["values"]:
+if not state.counts()["values"]:
     st.info("No metric values yet. Import a metrics file on the **Upload** page to begin.",
             icon=":material/upload_file:")  # fmt: skip
     if auth.current().may(EDITOR):  # a viewer's navigation has no Upload page to link to
         st.page_link("app_pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 
-areas = state.read("areas")
-catalog = state.read("catalog")
+areas = state.areas()
+catalog = state.catalog()
 keys = [m.key for m in catalog]
 warnings = params.seed("area", ORGANISATION, allowed=[ORGANISATION, *areas])
 warnings += params.seed("metric", HEADLINE_METRIC if HEADLINE_METRIC in keys else keys[0],

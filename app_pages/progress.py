@@ -3,20 +3,19 @@
 import streamlit as st
 
 from ddq import progress as core
-from ddq.ui import auth, params, state
-from ddq.ui import ledger as ui_ledger
+from ddq.ui import auth, feedback, params, state
 from ddq.ui import progress as ui
 from ddq.ui.format import plain
 
 st.title("Progress")
-ui_ledger.show_flash()
+feedback.show_flash()
 roster = {r["team"]: r for r in state.roster_rows()}
 # Progress is followed for active teams (the roster: Unassigned, which has no targets, is not)
-teams = [t for t in state.read("teams") if t in roster]
+teams = [t for t in state.teams() if t in roster]
 if not teams:
     st.info("No active teams yet: import a roster on the Champions page.")
     st.stop()
-areas = state.read("areas")
+areas = state.areas()
 
 notes = params.seed("team", None, allowed=teams) + params.seed("area", None, allowed=areas)
 for note in notes:
@@ -29,7 +28,7 @@ with st.popover("How the status is decided"):
 if mode == "Team":
     label = {t: f"{t} — {roster[t]['champion']}" if t in roster and roster[t]["champion"] else t
              for t in teams}  # fmt: skip
-    team = st.selectbox("Champion's team", teams, key="team", format_func=label.get,
+    team = st.selectbox("Champion's team", teams, key="team", format_func=lambda t: label[t],
                         index=None, placeholder="Choose a team or its champion")  # fmt: skip
     if team:
         rows = state.progress(team=team)

@@ -6,16 +6,17 @@ import streamlit as st
 
 from ddq import access, roster, settings
 from ddq.access import ADMIN
-from ddq.ui import auth, state, write
-from ddq.ui import ledger as ui_ledger
+from ddq.ui import auth, feedback, state, write
 
 st.title("Settings")
-ui_ledger.show_flash()
+feedback.show_flash()
 if not auth.may_edit("change the settings", ADMIN):  # only in an admin's navigation anyway
     st.stop()
 
 
-def fields(form: str, current: dict[str, str], labels: dict[str, str]) -> tuple[dict, dict]:
+def fields(
+    form: str, current: dict[str, str], labels: dict[str, str]
+) -> tuple[dict[str, str], dict[str, Any]]:
     """Text inputs for ``labels``, starting from ``current``; returns (entered, as first seen).
 
     The values a form starts from are kept until it is saved, so that a save made on top
@@ -33,7 +34,7 @@ def fields(form: str, current: dict[str, str], labels: dict[str, str]) -> tuple[
     return entered, seen
 
 
-values = state.read("settings")
+values = state.current_settings()
 st.subheader("The community")
 write.stale_notice("community")
 with st.form("community"):
@@ -42,9 +43,9 @@ with st.form("community"):
     if st.form_submit_button("Save settings", type="primary"):
         write.apply_to_form("community", settings.update, entered, expected=seen,
                             confirm="Settings saved.", near="community")  # fmt: skip
-ui_ledger.show_flash("community")
+feedback.show_flash("community")
 
-details = state.read("area_details")
+details = state.area_details()
 if details:
     st.subheader("Areas")
     names = [d["area"] for d in details]
@@ -60,7 +61,7 @@ if details:
         if st.form_submit_button("Save area", type="primary"):
             write.apply_to_form(form, roster.update_area, chosen, expected=seen, **entered,
                                 confirm=f"{chosen} saved.", near="area")  # fmt: skip
-    ui_ledger.show_flash("area")
+    feedback.show_flash("area")
 
 st.subheader("People and roles")
 how = auth.mode()
@@ -91,4 +92,4 @@ with st.form("roles", clear_on_submit=True):
                     help="Viewer takes a given role away.")  # fmt: skip
     if st.form_submit_button("Save role"):
         write.apply_to_form("roles", access.set_role, email, role, near="roles")
-ui_ledger.show_flash("roles")
+feedback.show_flash("roles")

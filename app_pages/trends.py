@@ -18,13 +18,13 @@ WINDOWS = {13: "13 weeks", 26: "26 weeks", 52: "1 year", 104: "2 years", 0: "eve
 SCOPES = ("Organisation", "Area", "Teams")
 
 st.title("Trends")
-if not state.read("counts")["values"]:
+if not state.counts()["values"]:
     st.info("No metric values yet. Import a metrics file on the **Upload** page to begin.")
     st.stop()
 
-catalog = state.read("catalog")
+catalog = state.catalog()
 keys = [m.key for m in catalog]
-areas, teams = state.read("areas"), state.read("teams")
+areas, teams = state.areas(), state.teams()
 notes = params.seed("metric", "open_critical_bugs" if "open_critical_bugs" in keys else keys[0],
                     allowed=keys)  # fmt: skip
 notes += params.seed("scope", "Organisation", allowed=SCOPES)
@@ -48,7 +48,7 @@ elif scope_kind == "Teams":
     scope = Scope(teams=tuple(chosen)) if chosen else Scope()
 else:
     scope = Scope()
-weeks = top[3].selectbox("Window", list(WINDOWS), key="weeks", format_func=WINDOWS.get)
+weeks = top[3].selectbox("Window", list(WINDOWS), key="weeks", format_func=lambda w: WINDOWS[w])
 rolling = top[4].number_input("Rolling mean (weeks)", 1, 13, key="rolling")
 
 # Each series (metric, scope, window) has a baseline of its own, kept while the person looks
@@ -83,7 +83,7 @@ else:
         view.metric, scope.label, view.weeks, view.values, aggregation=view.aggregation,
         rolling=view.rolling, rolling_weeks=view.rolling_weeks, partial=view.partial,
         reporting=[f"({r} of {e} teams)" if e else "" for r, e in zip(view.reporting, view.expected, strict=True)],
-        band=(view.q1, view.q3) if view.q1 else None, limits=view.limits, signals=view.signals,
+        band=(view.q1, view.q3) if view.q1 and view.q3 is not None else None, limits=view.limits, signals=view.signals,
         events=view.events,
     )  # fmt: skip
 st.plotly_chart(figure, theme=None, config={"displaylogo": False})

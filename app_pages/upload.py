@@ -1,8 +1,12 @@
 """Upload: templates, a checked preview of a metrics file, applying it, the ledger and undo."""
 
+import io
+
 import streamlit as st
 
 from ddq.export import export_metrics
+from ddq.ingest.bugs import CSV, GITHUB, JIRA
+from ddq.ledger.kinds import BUGS, METRICS
 from ddq.templates import metrics_long_template, metrics_wide_template
 from ddq.ui import auth, imports, state
 from ddq.ui import ledger as ui_ledger
@@ -22,7 +26,7 @@ with st.expander("CSV templates and format", icon=":material/description:"):
         "files are refused (save as CSV). Larger files: `ddq import metrics FILE`."
     )
     left, right = st.columns(2)
-    catalog = state.read("catalog")
+    catalog = state.catalog()
     left.download_button(
         "Long template",
         metrics_long_template(catalog),
@@ -42,7 +46,7 @@ CREATE_TEAMS = "Create teams the file names that do not exist yet"
 create_teams = st.checkbox(
     CREATE_TEAMS, help="Otherwise an unknown team is an error that names the closest known team."
 )
-imports.upload_and_apply("metrics", "Metrics CSV file", {
+imports.upload_and_apply(METRICS, "Metrics CSV file", {
     "create_teams": create_teams, "create_teams_how": f"tick “{CREATE_TEAMS}” above",
 })  # fmt: skip
 
@@ -51,8 +55,6 @@ ui_ledger.imports_with_undo()
 
 
 def _export() -> bytes:
-    import io
-
     buffer = io.StringIO()
     with state.connection() as con:
         export_metrics(con, buffer)
@@ -73,12 +75,12 @@ st.subheader("Bug-tracker export")
 st.caption("Bugs are updated by key; the weekly bug metrics are computed from them under the "
            "critical-bug definition in force.")  # fmt: skip
 formats = {
-    "jira": "Jira CSV export",
-    "github": "GitHub issues JSON",
-    "csv": "Other CSV (map columns)",
+    JIRA: "Jira CSV export",
+    GITHUB: "GitHub issues JSON",
+    CSV: "Other CSV (map columns)",
 }
 bug_format = st.radio("Format", list(formats), format_func=formats.get, horizontal=True)
 skip = st.checkbox("Import the good rows and skip broken ones (each skipped row is kept in the "
                    "ledger with its line and reason)")  # fmt: skip
-imports.upload_and_apply("bugs", "Bug export file", {"format": bug_format, "skip_bad_rows": skip},
-                         configure=imports.mapping_editor if bug_format == "csv" else None)  # fmt: skip
+imports.upload_and_apply(BUGS, "Bug export file", {"format": bug_format, "skip_bad_rows": skip},
+                         configure=imports.mapping_editor if bug_format == CSV else None)  # fmt: skip

@@ -174,7 +174,7 @@ def bench_metrics(folder: Path, args: argparse.Namespace) -> list[str]:
     import datetime as dt
 
     from ddq import bugmetrics, critical, roster
-    from ddq.trends import latest_complete_week
+    from ddq.clock import latest_complete_week
 
     path = fresh(folder, "metrics.duckdb")
     last = latest_complete_week()
@@ -218,12 +218,12 @@ def bench_metrics(folder: Path, args: argparse.Namespace) -> list[str]:
     for i in range(args.repeat):
         with db.connect(path) as con:
             seconds = time_it(
-                lambda con=con: bugmetrics.compute(con, who=Actor("bench", ADMIN), dry_run=True)
+                lambda con=con: bugmetrics.refresh(con, who=Actor("bench", ADMIN), dry_run=True)
             )
         timings.append(seconds)
         if i == 0:
             with db.connect(path) as con:
-                written = bugmetrics.compute(con, who=Actor("bench", ADMIN))
+                written = bugmetrics.refresh(con, who=Actor("bench", ADMIN))
             lines.append(f"first run writes {written.values:,} weekly values "
                          f"({written.teams} teams)")  # fmt: skip
     median = statistics.median(timings)

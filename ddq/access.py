@@ -119,9 +119,6 @@ def requires(role: str, doing: str) -> Callable[[F], F]:
     return mark
 
 
-# --- Roles of people who sign in -------------------------------------------------------
-
-
 def email_key(email: str) -> str:
     return email.strip().lower()
 

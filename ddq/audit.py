@@ -40,7 +40,9 @@ def record(
 ) -> None:
     """Append one audit row (inside the caller's transaction).
 
-    ``who`` is the acting user (a :class:`ddq.access.Actor`, whose role is recorded too).
+    ``who`` is the acting user (a :class:`ddq.access.Actor`, whose role is recorded too). It
+    is typed ``str`` because one row has no actor: a failed sign-in, recorded as ``guest``
+    with no role.
     """
     con.execute(
         "INSERT INTO audit_log (happened_at, who, role, action, subject, before, after) "

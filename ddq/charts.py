@@ -248,7 +248,7 @@ def compare_figure(
 
 def standalone_html(fig: go.Figure) -> str:
     """The figure as one HTML file with Plotly's JavaScript inside: it opens offline."""
-    return fig.to_html(include_plotlyjs=True, full_html=True)
+    return str(fig.to_html(include_plotlyjs=True, full_html=True))
 
 
 STATUS_COLOURS = {
@@ -281,7 +281,8 @@ def progress_figure(
                              line={"color": PALETTE[0], "width": 2}, marker={"size": 5},
                              connectgaps=False, hovertemplate="%{x|%d %b}: %{y:,.4~g}<extra></extra>"))  # fmt: skip
     drawn = due is not None and projection is not None and trend_now is not None
-    if drawn and weeks and due > weeks[-1]:  # a passed due date has nothing left to project
+    # A passed due date has nothing left to project.
+    if drawn and weeks and due is not None and due > weeks[-1]:
         fig.add_trace(go.Scatter(x=[weeks[-1], due], y=[trend_now, projection], mode="lines",
                                  name="projection", hoverinfo="skip",
                                  line={"color": STATUS_COLOURS.get(status, NEUTRAL), "width": 2,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ddq import bugmetrics
+from ddq.db import scalar
 from ddq.metrics import COUNT, DAYS, EARLIEST_WEEK, PERCENT
 from ddq.org import name_key
 from ddq.schema import applied_versions, foreign_objects, latest_version
@@ -120,7 +121,7 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     )
     for name, sql, meaning in _COUNTING_CHECKS:
         params = [EARLIEST_WEEK] if "?" in sql else None
-        bad = con.execute(sql, params).fetchone()[0] if params else con.execute(sql).fetchone()[0]
+        bad = scalar(con, sql, params)
         findings.append(Finding(name, bad == 0, f"{bad} row(s): {meaning}" if bad else ""))
     names = con.execute("SELECT name, name_key FROM teams").fetchall()
     wrong = [n for n, k in names if name_key(n) != k]

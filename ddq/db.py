@@ -17,12 +17,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
+
+import duckdb
 
 from ddq.errors import DatabaseBusy, DatabaseUnreadable, DdqError, ForeignCatalog, WriteConflict
-
-if TYPE_CHECKING:
-    import duckdb
+from ddq.schema import foreign_objects, migrate
+from ddq.transaction import in_transaction as in_transaction  # re-exported: one way in
+from ddq.transaction import transaction as transaction
 
 DEFAULT_DB_PATH = Path("data") / "ddq.duckdb"
 DB_ENV_VAR = "DDQ_DB"
@@ -76,7 +78,7 @@ def _describe_holder(message: str) -> str:
 # A database file is data, not code: what it holds may not read or write other files,
 # attach databases, or load extensions. ddq itself reads and writes files through separate
 # in-memory connections limited to the file at hand (ddq.ingest.csvfile, ddq.export).
-SAFE_CONFIG = {
+SAFE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
@@ -86,8 +88,6 @@ SAFE_CONFIG = {
 
 
 def _open(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
-    import duckdb
-
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_s
     while True:
@@ -128,8 +128,6 @@ def connect(
     migrations did not create is refused (ForeignCatalog names the first), unless
     ``trust_catalog``: for ``ddq check``, which reports them.
     """
-    import duckdb
-
     resolved = resolve_path(path)
     con = _open(resolved, lock_wait_seconds() if wait_s is None else wait_s)
     try:
@@ -152,8 +150,6 @@ def _ensure_migrated(
     key = str(path.resolve())
     if key in _migrated:
         return
-    from ddq.schema import foreign_objects, migrate
-
     with _migrate_lock:
         migrate(con)
         if not check_catalog:
@@ -175,16 +171,7 @@ def forget_migrated(path: str | os.PathLike[str]) -> None:
     _migrated.discard(str(Path(path).resolve()))
 
 
-_open_transactions: dict[int, int] = {}
-
-# A competing save takes milliseconds; waiting longer than this for one to end means
-# something big (an import) holds the rows, and the person is better told to try again.
-CONFLICT_RETRY_S = 5.0
-_CONFLICT_FIRST_PAUSE_S = 0.005
-_CONFLICT_MAX_PAUSE_S = 0.1
-
-# Two people editing the same record at once
-# -------------------------------------------
+# Two people editing the same record at once.
 # The app's sessions are threads of one process, each with its own connection, and DuckDB
 # runs their transactions optimistically: each reads a snapshot, and a write that collides
 # with another transaction's fails ("Conflict on update", or at COMMIT a duplicate key),
@@ -200,84 +187,12 @@ _CONFLICT_MAX_PAUSE_S = 0.1
 # - :func:`retry_on_conflict` runs the whole change again on a fresh snapshot: a
 #   compare-and-set then finds the other person's value and refuses with StaleEdit saying
 #   what it is now; an idempotent set (the same mark, the latest move) simply applies.
-
-
-def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
-    """True inside a :func:`transaction` block on this connection."""
-    return bool(_open_transactions.get(id(con)))
-
-
-def _is_write_conflict(exc: BaseException) -> bool:
-    """The database refused a write because another transaction wrote the same rows."""
-    import duckdb
-
-    message = str(exc)
-    if isinstance(exc, duckdb.ConstraintException):
-        # A key this transaction did not see, because another inserted it since this one
-        # began. (ddq checks for a key before inserting it, so this is a race, not a bug.)
-        return "Duplicate key" in message
-    if not isinstance(exc, duckdb.TransactionException):
-        return False
-    if "Conflict on" in message or "write-write conflict" in message.lower():
-        return True
-    # A key inserted by two transactions at once is only found when the second commits.
-    return "Failed to commit" in message and "constraint" in message.lower()
-
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back, when there is still something to roll back (a failed COMMIT already did)."""
-    import duckdb
-
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.TransactionException as exc:
-        if "no transaction is active" not in str(exc):
-            raise
-
-
-def _write_conflict() -> WriteConflict:
-    return WriteConflict(
-        "Nothing was saved: what you changed was changed since you opened it (someone else "
-        "saved a change to it at the same moment). You now see the new values; make your "
-        "change again if it is still needed."
-    )
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run a block atomically: everything in it lands, or nothing does.
-
-    A block inside another block on the same connection joins the outer transaction, so
-    a function that writes atomically on its own can also be one step of a larger change.
-    When another transaction wrote the same rows (found by a statement or by the COMMIT),
-    the outermost block rolls back and raises WriteConflict.
-    """
-    key = id(con)
-    if _open_transactions.get(key):
-        _open_transactions[key] += 1
-        try:
-            yield con
-        finally:
-            _open_transactions[key] -= 1
-        return
-    con.execute("BEGIN TRANSACTION")
-    _open_transactions[key] = 1
-    try:
-        yield con
-    except BaseException as exc:
-        _open_transactions.pop(key, None)
-        _rollback(con)
-        if _is_write_conflict(exc):
-            raise _write_conflict() from exc
-        raise
-    _open_transactions.pop(key, None)
-    try:
-        con.execute("COMMIT")
-    except Exception as exc:
-        _rollback(con)
-        if _is_write_conflict(exc):
-            raise _write_conflict() from exc
-        raise
+#
+# A competing save takes milliseconds; waiting longer than this for one to end means
+# something big (an import) holds the rows, and the person is better told to try again.
+CONFLICT_RETRY_S = 5.0
+_CONFLICT_FIRST_PAUSE_S = 0.005
+_CONFLICT_MAX_PAUSE_S = 0.1
 
 
 def retry_on_conflict(function: F) -> F:
@@ -337,8 +252,6 @@ def drop_temp(con: duckdb.DuckDBPyConnection, *tables: str, views: Sequence[str]
     transaction is aborted and takes its temporary tables with it when it rolls back, so
     nothing is dropped then and the original error is the one that surfaces.
     """
-    import duckdb
-
     statements = [f"DROP VIEW IF EXISTS temp.main.{quote_ident(v)}" for v in views]
     statements += [f"DROP TABLE IF EXISTS temp.main.{quote_ident(t)}" for t in tables]
     for statement in statements:

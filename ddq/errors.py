@@ -7,6 +7,8 @@ for the user.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 
 class DdqError(Exception):
     """Base of every error whose message is written for the user."""
@@ -53,12 +55,14 @@ def stale(what: str, changes: list[str]) -> StaleEdit:
     )
 
 
-def changed_since(expected: dict, current: dict, keys: object) -> list[str]:
+def changed_since(
+    expected: Mapping[str, object], current: Mapping[str, object], keys: Iterable[str]
+) -> list[str]:
     """``key: now 'x' (was 'y')`` for each of ``keys`` whose current value is not the expected one."""
     return [
         f"{key.replace('_', ' ')}: now {current.get(key) or '(empty)'!s} "
         f"(was {expected.get(key) or '(empty)'!s})"
-        for key in keys  # type: ignore[attr-defined]
+        for key in keys
         if key in expected and (expected.get(key) or "") != (current.get(key) or "")
     ]
 

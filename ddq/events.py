@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from ddq import clock
 from ddq.db import rows, scalar
-from ddq.metrics import week_monday
 
 if TYPE_CHECKING:
     import duckdb
@@ -31,13 +31,14 @@ def add(
     import_id: int | None = None,
 ) -> int:
     """Record an event (inside the caller's transaction); return its id."""
-    return scalar(
+    event_id: int = scalar(
         con,
         "INSERT INTO events (happened_at, week, kind, title, details, team_id, area_id, "
         "import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [happened_at, week_monday(happened_at.date()), kind, title, details, team_id, area_id,
+        [happened_at, clock.week_start(happened_at.date()), kind, title, details, team_id, area_id,
          import_id],
     )  # fmt: skip
+    return event_id
 
 
 def between(

@@ -16,12 +16,12 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import Any, TextIO
 
-from ddq.db import temp_table
+import duckdb
 
-if TYPE_CHECKING:
-    import duckdb
+from ddq.bugmetrics import OWNERS_SQL, UNASSIGNED
+from ddq.db import quote_literal, scalar, temp_table
 
 # A cell a spreadsheet may run as a formula: it starts with = + - @ (or their full-width
 # forms, which some spreadsheets read as the same), a tab or a carriage return, perhaps
@@ -121,8 +121,6 @@ def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, out: Path | TextIO | N
     The database's own connection reaches no file (ddq.db.SAFE_CONFIG): the rows stream to
     an in-memory DuckDB that may write the one target file and nothing else.
     """
-    import duckdb
-
     with tempfile.TemporaryDirectory(prefix="ddq-export-") as tmp:
         target = out if isinstance(out, Path) else Path(tmp) / "export.csv"
         writer = duckdb.connect(":memory:")
@@ -131,10 +129,11 @@ def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, out: Path | TextIO | N
             writer.execute("SET allowed_paths = ?", [[str(target.resolve())]])
             writer.execute("SET enable_external_access = false")
             writer.execute("SET lock_configuration = true")
-            count = writer.execute(
+            count: int = scalar(
+                writer,
                 f"COPY (SELECT * FROM export_rows) TO '{_sql_path(target.resolve())}' "
-                "(HEADER, DELIMITER ',', QUOTE '\"')"
-            ).fetchone()[0]
+                "(HEADER, DELIMITER ',', QUOTE '\"')",
+            )
         finally:
             writer.close()
         if not isinstance(out, Path):
@@ -165,7 +164,7 @@ def _quoted(cell: str) -> str:
     return cell
 
 
-def rows_to_csv(rows: list[dict]) -> str:
+def rows_to_csv(rows: list[dict[str, Any]]) -> str:
     """Rows as formula-safe CSV text: the data behind a chart, ready for a spreadsheet.
 
     Dates are ISO, missing values empty, whole numbers without ``.0``.
@@ -203,11 +202,6 @@ def export_bugs(con: duckdb.DuckDBPyConnection, out: Path | TextIO | None = None
     text cell is formula-safe. ``out`` is a file path, an open text stream, or None for
     standard output.
     """
-    import duckdb
-
-    from ddq.bugmetrics import OWNERS_SQL, UNASSIGNED
-    from ddq.db import quote_literal
-
     # Only the few cells that start like a formula go through Python's formula_safe, so
     # the export escapes exactly as every other ddq CSV does.
     udf = "ddq_formula_safe"

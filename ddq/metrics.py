@@ -1,61 +1,29 @@
-"""The metric catalog, ISO weeks, and reading the weekly metric values back out."""
+"""Reading the metrics back out: the catalog a database holds, its teams, weeks and sizes.
+
+What a metric is (MetricDef, its directions and units, the default catalog) lives in
+:mod:`ddq.catalog`; its names are importable from here too.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, TypedDict
+
+import duckdb
 
 from ddq import clock
+from ddq.catalog import COUNT as COUNT
+from ddq.catalog import DAYS as DAYS
+from ddq.catalog import DEFAULT_CATALOG as DEFAULT_CATALOG
+from ddq.catalog import HIGHER_IS_BETTER as HIGHER_IS_BETTER
+from ddq.catalog import LOWER_IS_BETTER as LOWER_IS_BETTER
+from ddq.catalog import PERCENT as PERCENT
+from ddq.catalog import MetricDef as MetricDef
 from ddq.db import rows
-
-if TYPE_CHECKING:
-    import duckdb
-
-LOWER_IS_BETTER = "lower_is_better"
-HIGHER_IS_BETTER = "higher_is_better"
-
-# Units whose values the importer checks; any other unit accepts any finite number.
-COUNT = "count"
-PERCENT = "percent"
-DAYS = "days"
 
 # No team measured anything with ddq before this Monday; an earlier week is a typo.
 EARLIEST_WEEK = dt.date(2000, 1, 3)
-
-
-@dataclass(frozen=True)
-class MetricDef:
-    key: str
-    label: str
-    unit: str
-    direction: str
-    description: str = ""
-
-    @property
-    def lower_is_better(self) -> bool:
-        return self.direction == LOWER_IS_BETTER
-
-
-DEFAULT_CATALOG: tuple[MetricDef, ...] = (
-    MetricDef("open_bugs", "Open bugs", COUNT, LOWER_IS_BETTER,
-              "Bugs open at the end of the week."),
-    MetricDef("open_critical_bugs", "Open critical bugs", COUNT, LOWER_IS_BETTER,
-              "Critical bugs (by the adopted definition) open at the end of the week."),
-    MetricDef("new_critical_bugs", "New critical bugs", COUNT, LOWER_IS_BETTER,
-              "Critical bugs created during the week."),
-    MetricDef("resolved_critical_bugs", "Resolved critical bugs", COUNT, HIGHER_IS_BETTER,
-              "Critical bugs resolved during the week."),
-    MetricDef("critical_bugs_past_sla", "Critical bugs past SLA", COUNT, LOWER_IS_BETTER,
-              "Open critical bugs older than the agreed time to resolve."),
-    MetricDef("median_days_to_resolve_critical", "Median days to resolve critical", DAYS,
-              LOWER_IS_BETTER, "Median age, in days, of the critical bugs resolved that week."),
-    MetricDef("escaped_defects", "Escaped defects", COUNT, LOWER_IS_BETTER,
-              "Defects found in production rather than before release."),
-    MetricDef("test_pass_rate", "Test pass rate", PERCENT, HIGHER_IS_BETTER,
-              "Share of automated test runs that passed, in percent."),
-)  # fmt: skip
 
 
 def fold_name(name: str) -> str:
@@ -96,14 +64,25 @@ def team_names(con: duckdb.DuckDBPyConnection, *, own_only: bool = False) -> lis
     )]  # fmt: skip
 
 
-def counts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+class Counts(TypedDict):
+    """Sizes of the database: areas, active teams, values, and the weeks the values span."""
+
+    areas: int
+    teams: int
+    values: int
+    first_week: dt.date | None
+    last_week: dt.date | None
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> Counts:
     """Sizes of the database at a glance: areas, teams, values and the weeks they span."""
-    areas_n, teams_n = con.execute(
-        "SELECT (SELECT count(*) FROM areas), (SELECT count(*) FROM teams WHERE active AND kind = 'team')"
-    ).fetchone()
-    values_n, first, last = con.execute(
-        "SELECT count(*), min(week), max(week) FROM metric_values"
-    ).fetchone()
+    areas_n, teams_n = _one_row(
+        con,
+        "SELECT (SELECT count(*) FROM areas), (SELECT count(*) FROM teams WHERE active AND kind = 'team')",
+    )
+    values_n, first, last = _one_row(
+        con, "SELECT count(*), min(week), max(week) FROM metric_values"
+    )
     return {
         "areas": areas_n,
         "teams": teams_n,
@@ -111,3 +90,10 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         "first_week": first,
         "last_week": last,
     }
+
+
+def _one_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The one row an aggregate query returns."""
+    row = con.execute(sql).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return row

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ddq.db import rows
 from ddq.errors import NotFound
 
 if TYPE_CHECKING:
     import duckdb
+
+
+class Team(TypedDict):
+    """A team as :func:`find_team` finds it, with its area (None when it has none)."""
+
+    id: int
+    name: str
+    name_key: str
+    active: bool
+    kind: str  # 'team', or 'unassigned' for the bugs no team owns
+    area_id: int | None
+    area: str | None
+    area_key: str | None
 
 
 def name_key(name: str) -> str:
@@ -31,12 +44,8 @@ def closest_name(name: str, candidates: list[str]) -> str | None:
     return by_key[match[0]] if match else None
 
 
-def find_team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
-    """A team by name (case and spacing ignored), with its area; NotFound names the closest.
-
-    Keys: id, name, name_key, active, kind ('team', or 'unassigned' for the bugs no team
-    owns), area_id, area (name or None), area_key.
-    """
+def find_team(con: duckdb.DuckDBPyConnection, team: str) -> Team:
+    """A team by name (case and spacing ignored), with its area; NotFound names the closest."""
     found = rows(
         con,
         "SELECT t.id, t.name, t.name_key, t.active, t.kind, t.area_id, a.name AS area, "
@@ -48,10 +57,10 @@ def find_team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
         guess = closest_name(team, [r["name"] for r in rows(con, "SELECT name FROM teams")])
         hint = f" Did you mean {guess!r}?" if guess else ""
         raise NotFound(f"There is no team {team!r}.{hint}")
-    return found[0]
+    return cast(Team, found[0])
 
 
-def find_own_team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
+def find_own_team(con: duckdb.DuckDBPyConnection, team: str) -> Team:
     """Like :func:`find_team`, for changes only a real team can take (a champion, a target,
     a stance): Unassigned, which holds the bugs no team owns, is refused with what to do."""
     found = find_team(con, team)
@@ -64,7 +73,7 @@ def find_own_team(con: duckdb.DuckDBPyConnection, team: str) -> dict[str, Any]:
     return found
 
 
-def teams(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def teams(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every team with its area (None when unassigned), sorted by area then name."""
     return rows(
         con,
@@ -76,6 +85,6 @@ def teams(con: duckdb.DuckDBPyConnection) -> list[dict]:
     )
 
 
-def areas(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def areas(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every area, sorted by name."""
     return rows(con, "SELECT id, name, head FROM areas ORDER BY name_key")

@@ -44,7 +44,7 @@ def unassigned(con: duckdb.DuckDBPyConnection) -> UnassignedBugs | None:
     if team_id is None:
         return None
     type_sql, type_params = bugmetrics.bug_type_filter_sql(con, "b.type")
-    counted, still_open = con.execute(
+    found = con.execute(
         f"""
         WITH {OWNERS_SQL}
         SELECT count(*), count(*) FILTER (b.resolved IS NULL)
@@ -53,6 +53,8 @@ def unassigned(con: duckdb.DuckDBPyConnection) -> UnassignedBugs | None:
         """,
         type_params,
     ).fetchone()
+    assert found is not None  # an aggregate returns one row
+    counted, still_open = found
     if not counted:
         return None
     name = scalar(con, "SELECT name FROM teams WHERE id = ?", [team_id])

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ddq import audit, clock
-from ddq.access import ADMIN, EDITOR, requires
+from ddq.access import ADMIN, EDITOR, Actor, requires
 from ddq.db import claim, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound, changed_since, stale
-from ddq.metrics import EARLIEST_WEEK, today_utc
+from ddq.metrics import EARLIEST_WEEK
 from ddq.org import find_own_team, name_key
+from ddq.settings import validate
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,6 +31,51 @@ class InvalidRosterEntry(DdqError):
     """A champion, team or area value that ddq does not accept."""
 
 
+class Champion(TypedDict):
+    """A team's current champion term."""
+
+    id: int
+    person: str
+    contact: str
+    since: dt.date
+
+
+class ChampionTerm(TypedDict):
+    """One champion term of a team; ``until`` is None while it lasts."""
+
+    person: str
+    contact: str
+    since: dt.date
+    until: dt.date | None
+
+
+class RosterRow(TypedDict):
+    """An active team with its area and current champion (None when it has none)."""
+
+    area: str | None
+    area_head: str | None
+    team: str
+    champion: str | None
+    contact: str | None
+    since: dt.date | None
+    tenure_days: int | None
+    also_champions: list[str]  # the other teams the same person champions
+
+
+class AreaDetail(TypedDict):
+    """An area with its head, channels and links, and how many teams lack a champion."""
+
+    area: str
+    sort_key: str
+    head: str | None
+    champions_channel: str | None
+    community_channel: str | None
+    coaching_url: str | None
+    workshop_url: str | None
+    teams: int
+    without_champion: int
+
+
 def contact_problem(value: str) -> str | None:
     """Why a contact is not accepted (None when it is): an email address or an @handle."""
     if not value:
@@ -41,7 +87,7 @@ def contact_problem(value: str) -> str | None:
 
 def since_problem(since: dt.date, today: dt.date | None = None) -> str | None:
     """Why a start date is not accepted (None when it is)."""
-    if since > (today or today_utc()):
+    if since > (today or clock.today()):
         return "the start date is in the future; record a handover once it has happened"
     if since < EARLIEST_WEEK:
         return "the start date is before 2000; check the year"
@@ -56,13 +102,6 @@ def name_problem(value: str, what: str) -> str | None:
     return None
 
 
-def _now() -> dt.datetime:
-    return clock.now()
-
-
-_team = find_own_team  # one lookup for every module: see ddq.org.find_own_team
-
-
 def hold_team(con: duckdb.DuckDBPyConnection, team_id: int) -> None:
     """Claim the team for this transaction (see :func:`ddq.db.claim`).
 
@@ -74,7 +113,8 @@ def hold_team(con: duckdb.DuckDBPyConnection, team_id: int) -> None:
     claim(con, "team", team_id)
 
 
-def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> dict[str, Any] | None:
+def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> Champion | None:
+    """The team's current champion term, or None; Conflict when the data holds two."""
     found = rows(
         con,
         "SELECT id, person, contact, since FROM champions WHERE team_id = ? AND until IS NULL",
@@ -82,7 +122,7 @@ def current_champion(con: duckdb.DuckDBPyConnection, team_id: int) -> dict[str, 
     )
     if len(found) > 1:  # never written by ddq; `ddq check` reports it too
         raise Conflict(f"Team {team_id} has {len(found)} current champions; run `ddq check`.")
-    return found[0] if found else None
+    return cast(Champion, found[0]) if found else None
 
 
 def open_term(
@@ -108,12 +148,12 @@ def open_term(
                 f"started on {closed['since']}; a handover starts on or after that day."
             )
         con.execute("UPDATE champions SET until = ?, closed_at = ? WHERE id = ?",
-                    [since, _now(), closed["id"]])  # fmt: skip
+                    [since, clock.now(), closed["id"]])  # fmt: skip
     new_id = scalar(
         con,
         "INSERT INTO champions (team_id, person, contact, since, created_at, import_id) "
         "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        [team_id, person.strip(), contact.strip(), since, _now(), import_id],
+        [team_id, person.strip(), contact.strip(), since, clock.now(), import_id],
     )
     return new_id, None if closed is None else closed["id"]
 
@@ -127,8 +167,9 @@ def close_term(con: duckdb.DuckDBPyConnection, team_id: int, until: dt.date) -> 
     if until < closed["since"]:
         until = closed["since"]
     con.execute("UPDATE champions SET until = ?, closed_at = ? WHERE id = ?",
-                [until, _now(), closed["id"]])  # fmt: skip
-    return closed["id"]
+                [until, clock.now(), closed["id"]])  # fmt: skip
+    closed_id: int = closed["id"]
+    return closed_id
 
 
 def _validate_champion(person: str, contact: str, since: dt.date) -> None:
@@ -142,7 +183,7 @@ def _validate_champion(person: str, contact: str, since: dt.date) -> None:
 @retry_on_conflict
 def assign_champion(
     con: duckdb.DuckDBPyConnection, team: str, person: str, contact: str, since: dt.date, *,
-    who: str,
+    who: Actor,
 ) -> str:  # fmt: skip
     """Make ``person`` the team's champion from ``since``: a handover if it had one.
 
@@ -154,7 +195,7 @@ def assign_champion(
     """
     _validate_champion(person, contact, since)
     with transaction(con):
-        found = _team(con, team)
+        found = find_own_team(con, team)
         if not found["active"]:
             raise Conflict(f"{found['name']} is retired; reactivate it before naming a champion.")
         hold_team(con, found["id"])
@@ -188,12 +229,12 @@ def assign_champion(
 @requires(EDITOR, "change a team's champion")
 @retry_on_conflict
 def remove_champion(
-    con: duckdb.DuckDBPyConnection, team: str, *, who: str, until: dt.date | None = None
+    con: duckdb.DuckDBPyConnection, team: str, *, who: Actor, until: dt.date | None = None
 ) -> str:
     """End the team's current champion term (the team then has none)."""
-    end = until or today_utc()
+    end = until or clock.today()
     with transaction(con):
-        found = _team(con, team)
+        found = find_own_team(con, team)
         hold_team(con, found["id"])
         before = current_champion(con, found["id"])
         if before is None:
@@ -249,7 +290,7 @@ def update_area(
     con: duckdb.DuckDBPyConnection,
     area: str,
     *,
-    who: str,
+    who: Actor,
     expected: dict[str, str] | None = None,
     **fields: str,
 ) -> None:
@@ -258,8 +299,6 @@ def update_area(
     ``expected``: the values the person saw; a field they changed that someone else has
     changed since is refused with StaleEdit, and nothing is saved.
     """
-    from ddq.settings import validate
-
     unknown = set(fields) - set(AREA_FIELDS)
     if unknown:
         raise InvalidRosterEntry(f"Unknown area field(s): {', '.join(sorted(unknown))}.")
@@ -280,10 +319,10 @@ def update_area(
         claim(con, "area", found[0]["id"])
         before = {k: found[0][k] or "" for k in clean}
         changed = {k: v for k, v in clean.items() if before[k] != v}
-        stale_keys = [k for k in changed
-                      if k in (expected or {}) and before[k] != (expected[k] or "")]  # fmt: skip
+        seen = expected or {}
+        stale_keys = [k for k in changed if k in seen and before[k] != (seen[k] or "")]
         if stale_keys:
-            raise stale(f"area {found[0]['name']}", changed_since(expected, before, stale_keys))
+            raise stale(f"area {found[0]['name']}", changed_since(seen, before, stale_keys))
         if not changed:
             return
         assignments = ", ".join(f"{k} = ?" for k in changed)
@@ -295,31 +334,27 @@ def update_area(
 
 @requires(EDITOR, "retire or reactivate a team")
 @retry_on_conflict
-def set_team_active(con: duckdb.DuckDBPyConnection, team: str, active: bool, *, who: str) -> str:
+def set_team_active(con: duckdb.DuckDBPyConnection, team: str, active: bool, *, who: Actor) -> str:
     """Retire a team (ending its champion's term) or bring it back.
 
     Setting what it already is, at the same moment as someone else, is no change.
     """
     with transaction(con):
-        found = _team(con, team)
+        found = find_own_team(con, team)
         hold_team(con, found["id"])
         if found["active"] == active:
             return f"{found['name']} is already {'active' if active else 'retired'}."
         if not active:
-            close_term(con, found["id"], today_utc())
+            close_term(con, found["id"], clock.today())
         con.execute("UPDATE teams SET active = ? WHERE id = ?", [active, found["id"]])
         audit.record(con, who, "team.reactivate" if active else "team.retire", found["name"],
                      before={"active": not active}, after={"active": active})  # fmt: skip
     return f"{found['name']} is {'active again' if active else 'retired'}."
 
 
-def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Every active team with its area and current champion, teams without one first.
-
-    Each row: area, area_head, team, champion, contact, since, tenure_days and
-    also_champions (the other teams the same person champions).
-    """
-    day = today or today_utc()
+def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[RosterRow]:
+    """Every active team with its area and current champion, teams without one first."""
+    day = today or clock.today()
     found = rows(
         con,
         """
@@ -340,23 +375,24 @@ def roster(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list
     for row in found:
         others = teams_of.get((row["contact"] or "").lower(), [])
         row["also_champions"] = [t for t in others if t != row["team"]]
-    return found
+    return cast(list[RosterRow], found)
 
 
-def history(con: duckdb.DuckDBPyConnection, team: str) -> list[dict[str, Any]]:
+def history(con: duckdb.DuckDBPyConnection, team: str) -> list[ChampionTerm]:
     """Every champion term of a team, newest first."""
-    found = _team(con, team)
-    return rows(
+    found = find_own_team(con, team)
+    terms = rows(
         con,
         "SELECT person, contact, since, until FROM champions WHERE team_id = ? "
         "ORDER BY since DESC, id DESC",
         [found["id"]],
     )
+    return cast(list[ChampionTerm], terms)
 
 
-def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def areas_detail(con: duckdb.DuckDBPyConnection) -> list[AreaDetail]:
     """Every area with its head, channels and links, and how many teams lack a champion."""
-    return rows(
+    found = rows(
         con,
         f"""
         SELECT a.name AS area, lower(a.name) AS sort_key, {", ".join("a." + f for f in AREA_FIELDS)},
@@ -368,18 +404,19 @@ def areas_detail(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         GROUP BY ALL ORDER BY sort_key
         """,
     )
+    return cast(list[AreaDetail], found)
 
 
 @requires(EDITOR, "move a team to another area")
 @retry_on_conflict
-def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
+def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: Actor) -> str:
     """Put a team in another area (created if new), or in none with ``area`` None or "".
 
     An instruction: the last move stands, and the audit log says where each one moved it
     from.
     """
     with transaction(con):
-        found = _team(con, team)
+        found = find_own_team(con, team)
         hold_team(con, found["id"])
         area_id = ensure_area(con, area)[0] if area and area.strip() else None
         if found["area_id"] == area_id:
@@ -392,7 +429,7 @@ def move_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, wh
 
 @requires(EDITOR, "add a team")
 @retry_on_conflict  # added twice at once: the second is told it exists
-def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: str) -> str:
+def add_team(con: duckdb.DuckDBPyConnection, team: str, area: str | None, *, who: Actor) -> str:
     """Create a team (and its area when new)."""
     problem = name_problem(team, "team name")
     if problem:
@@ -416,7 +453,7 @@ def apply_edits(
     con: duckdb.DuckDBPyConnection,
     edits: list[dict[str, Any]],
     *,
-    who: str,
+    who: Actor,
     expected: dict[str, dict[str, Any]] | None = None,
 ) -> list[str]:
     """Apply edited roster rows (team, area, champion, contact, since) all or none.
@@ -447,7 +484,7 @@ def apply_edits(
         _refuse_stale(con, [e["team"] for e in edits], expected or {})
         for edit in edits:
             team = edit["team"]
-            found = _team(con, team)
+            found = find_own_team(con, team)
             current_area = scalar(con, "SELECT name FROM areas WHERE id = ?", [found["area_id"]])
             wanted_area = (edit.get("area") or "").strip() or None
             if name_key(wanted_area or "") != name_key(current_area or ""):
@@ -473,9 +510,11 @@ def _refuse_stale(
         seen = expected.get(team)
         if seen is None:
             continue
-        current = now.get(team, {})
-        fields = {"area": current.get("area"), "champion": current.get("champion"),
-                  "contact": current.get("contact"), "since": current.get("since")}  # fmt: skip
+        row = now.get(team)
+        fields: dict[str, Any] = {"area": None, "champion": None, "contact": None, "since": None}
+        if row is not None:
+            fields = {"area": row["area"], "champion": row["champion"],
+                      "contact": row["contact"], "since": row["since"]}  # fmt: skip
         was = {k: seen.get(k) for k in fields}
         keys = [k for k in fields if _same(was[k]) != _same(fields[k])]
         if keys:

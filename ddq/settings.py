@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ddq import audit, bugmetrics, clock
-from ddq.access import ADMIN, requires
+from ddq.access import ADMIN, Actor, requires
 from ddq.db import claim_each, retry_on_conflict, rows, transaction
 from ddq.errors import DdqError, changed_since, stale
 
@@ -92,7 +92,7 @@ def update(
     con: duckdb.DuckDBPyConnection,
     changes: dict[str, str],
     *,
-    who: str,
+    who: Actor,
     expected: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Validate and store changed settings, all or none, with an audit row; return them all.
@@ -110,9 +110,10 @@ def update(
         before = current(con)
         changed = {k: v for k, v in clean.items() if before[k] != v}
         # Changed by this person (from what they saw) and, meanwhile, by someone else.
-        stale_keys = [k for k in changed if k in (expected or {}) and before[k] != expected[k]]
+        seen = expected or {}
+        stale_keys = [k for k in changed if k in seen and before[k] != seen[k]]
         if stale_keys:
-            raise stale("the settings", changed_since(expected, before, stale_keys))
+            raise stale("the settings", changed_since(seen, before, stale_keys))
         if not changed:
             return before
         for key, value in changed.items():

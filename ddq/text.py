@@ -17,10 +17,14 @@ The rule, for every unit alike:
 Units: counts have no suffix, percentages ``%`` (``97.5%``), days ``days`` (``1 day``).
 A change of a percentage is in points (``+1.5 pts``), not a percentage of itself.
 Signed numbers use an ASCII ``-`` (Streamlit's delta arrows read it) and a ``+``.
+
+Weeks read ``2026-W47 (16 Nov)``: the ISO week people say, and the date they can check;
+days read ``Monday 30 Nov 2026``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
@@ -104,12 +108,12 @@ def numbers(
         decimals += 1
         shown = texts(decimals)
     out = []
-    for i, v in enumerate(values):
+    for i, value in enumerate(values):
         if i not in shown:
             out.append(NOTHING)
             continue
-        assert v is not None
-        out.append(shown[i] + _suffix(unit, v, change=change))
+        assert value is not None
+        out.append(shown[i] + _suffix(unit, value, change=change))
     return out
 
 
@@ -145,3 +149,14 @@ def compared_teams(counts: Sequence[tuple[str, int | None]]) -> str:
         return f"Changes {teams_both_weeks(found[0][1])}."
     parts = [f"{n} against {what}" for what, n in found]
     return f"Changes across the teams that reported both weeks: {', '.join(parts)}."
+
+
+def week_label(monday: dt.date) -> str:
+    """``2026-W47 (16 Nov)``: the ISO week people say, and the date they can check."""
+    year, number_, _ = monday.isocalendar()
+    return f"{year}-W{number_:02d} ({monday:%d %b})"
+
+
+def day_label(day: dt.date) -> str:
+    """``Monday 30 Nov 2026``: a day with its weekday, for a meeting or a due date."""
+    return f"{day:%A %d %b %Y}"

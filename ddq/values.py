@@ -10,9 +10,9 @@ definition kept in ``import_overwrites``; identical cells are left alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from ddq.db import quote_ident
+from ddq.db import quote_ident, scalar
 
 if TYPE_CHECKING:
     import duckdb
@@ -37,12 +37,9 @@ def compare(con: duckdb.DuckDBPyConnection, source: str, total: int) -> Comparis
     A cell is updated when its value or its definition version differs.
     """
     table = quote_ident(source)
-    first, last = con.execute(f"SELECT min(week), max(week) FROM {table}").fetchone()
-    overlap = (
-        first is not None
-        and con.execute(
-            "SELECT count(*) FROM metric_values WHERE week BETWEEN ? AND ?", [first, last]
-        ).fetchone()[0]
+    first, last = _one_row(con, f"SELECT min(week), max(week) FROM {table}")
+    overlap = first is not None and scalar(
+        con, "SELECT count(*) FROM metric_values WHERE week BETWEEN ? AND ?", [first, last]
     )
     # With no stored value in the source's weeks, skip the join (the first import of a year).
     con.execute(f"""
@@ -57,9 +54,9 @@ def compare(con: duckdb.DuckDBPyConnection, source: str, total: int) -> Comparis
           ON mv.team_id = s.team_id AND mv.week = s.week AND mv.metric = s.metric
         {"" if overlap else "WHERE false"}
     """)
-    updated, unchanged = con.execute(
-        "SELECT count(*) FILTER (differs), count(*) FILTER (NOT differs) FROM changed"
-    ).fetchone()
+    updated, unchanged = _one_row(
+        con, "SELECT count(*) FILTER (differs), count(*) FILTER (NOT differs) FROM changed"
+    )
     return Comparison(total, updated, unchanged)
 
 
@@ -138,10 +135,16 @@ def remove(
         """,
             [import_id],
         )
-    removed = con.execute(
+    removed = scalar(
+        con,
         f"""
         DELETE FROM metric_values mv USING {table} s
         WHERE s.team_id = mv.team_id AND s.week = mv.week AND s.metric = mv.metric
-        """
-    ).fetchone()[0]
-    return removed
+        """,
+    )
+    return int(removed)
+
+
+def _one_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The one row of an aggregate query (which always has one)."""
+    return cast("tuple[Any, ...]", con.execute(sql).fetchone())

@@ -104,14 +104,19 @@ def signals(
             flagged[week] = Signal(week, value, OUTSIDE, above, better(above))
     run: list[tuple[dt.date, float]] = []
     side: bool | None = None
-    for week, value in [*reported, (None, None)]:
-        this_side = None if value is None or value == found.centre else value > found.centre
-        if this_side is not None and this_side == side:
-            run.append((week, value))
-            continue
+
+    def flag_run() -> None:
         if len(run) >= RUN_LENGTH and side is not None:
             for run_week, run_value in run:
                 flagged.setdefault(run_week, Signal(run_week, run_value, RUN, side, better(side)))
+
+    for week, value in reported:
+        this_side = None if value == found.centre else value > found.centre
+        if this_side is not None and this_side == side:
+            run.append((week, value))
+            continue
+        flag_run()
         run = [(week, value)] if this_side is not None else []
         side = this_side
+    flag_run()
     return sorted(flagged.values(), key=lambda s: s.week)

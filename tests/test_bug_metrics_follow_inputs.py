@@ -343,7 +343,7 @@ def test_a_failed_recomputation_leaves_the_bugs_unchanged(con, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bugmetrics, "_fresh", broken)
+    monkeypatch.setattr(bugmetrics.stored, "_fresh", broken)
     with pytest.raises(RuntimeError):
         bugs_file(con, FIRST, "first.csv")
     assert con.execute("SELECT count(*) FROM bugs").fetchone() == before

@@ -83,7 +83,7 @@ def no_parsing(monkeypatch):
     def parse(*args, **kwargs):
         raise AssertionError("the file was parsed")
 
-    for module in (metrics, roster, bugs):
+    for module in (metrics, roster, bugs.staging):
         monkeypatch.setattr(module, "stage_csv", parse)
     monkeypatch.setattr(github, "parse_issues", parse)
 

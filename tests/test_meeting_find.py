@@ -57,7 +57,7 @@ def test_the_command_finds_them_the_same_way(con, tmp_path):
     """`ddq meeting goto` and `--date` go through the same functions (no copy in the CLI)."""
     import inspect
 
-    from ddq import cli
+    from ddq.cli import meeting as cli
 
     source = inspect.getsource(cli)
     assert "find_meeting(" in source and "agenda_position(" in source

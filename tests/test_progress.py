@@ -21,6 +21,7 @@ from ddq.progress import (
     ON_TRACK,
     InvalidTarget,
 )
+from ddq.progress import series as progress_series
 
 TODAY = dt.date(2026, 3, 4)  # a Wednesday of 2026-W10
 LAST = trends.latest_complete_week(TODAY)  # Monday 2026-02-23
@@ -267,7 +268,9 @@ def test_the_slopes_of_all_series_at_once_are_theil_sen():
     values = np.round(rng.normal(10, 3, (60, progress.XMR_WEEKS)))
     values[rng.random(values.shape) < 0.3] = np.nan
     n = len(values)
-    figures = progress._series_figures(values, rng.random(n) < 0.5, np.zeros(n), np.full(n, np.inf))
+    figures = progress_series._series_figures(
+        values, rng.random(n) < 0.5, np.zeros(n), np.full(n, np.inf)
+    )
     recent = values[:, -progress.SLOPE_WEEKS :]
     for i in range(n):
         ys = [None if np.isnan(v) else float(v) for v in recent[i]]
@@ -571,7 +574,7 @@ def test_the_vectorised_signals_match_the_xmr_module():
     values[:20, :30] = np.nan  # late starters
     lower = rng.random(n) < 0.5
     percent = rng.random(n) < 0.5
-    found = progress._last_good_signal(
+    found = progress_series._last_good_signal(
         values, ~np.isnan(values), lower, np.zeros(n), np.where(percent, 100.0, np.inf)
     )
     weeks = [LAST - dt.timedelta(weeks=width - 1 - i) for i in range(width)]

@@ -132,7 +132,7 @@ def test_long_texts_are_shortened_and_the_slide_never_overflows(con):
     for a in figure.layout.annotations:
         assert 0 <= a.x <= 1 and 0 <= a.y <= 1
         words = html.unescape(re.sub(r"<[^>]+>", "", a.text))
-        width = slides._width(words, a.font.size) / slides.WIDTH
+        width = slides.text_width(words, a.font.size) / slides.WIDTH
         left = a.x - (width if a.xanchor == "right" else 0)
         assert left >= 0 and left + width <= 1, words  # inside the slide, by the estimate
         # The notes stop above the bottom edge: a line is about 1.3 times its size high.
@@ -143,7 +143,7 @@ def test_wrap_breaks_between_words_and_ends_in_an_ellipsis():
     assert slides.wrap("one two three", 1000, 16, 2) == ["one two three"]
     lines = slides.wrap("word " * 100, 200, 16, 3)
     assert len(lines) == 3 and lines[-1].endswith("…") and not lines[0].endswith("…")
-    assert all(slides._width(line, 16) <= 200 for line in lines)
+    assert all(slides.text_width(line, 16) <= 200 for line in lines)
     cut = slides.wrap("x" * 500, 200, 16, 2)  # one word longer than a line
     assert len(cut) == 2 and cut[-1].endswith("…")
     assert slides.wrap("line one\nline two\ttab", 1000, 16, 2) == ["line one line two tab"]

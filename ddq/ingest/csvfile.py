@@ -27,14 +27,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ddq.db import quote_ident, temp_table_from
+import duckdb
+import pyarrow as pa
+
+from ddq.db import quote_ident, scalar, temp_table_from
 from ddq.export import FORMULA_START_PATTERN
 from ddq.ingest.problems import ImportRejected, Problem
-
-if TYPE_CHECKING:
-    import duckdb
 
 # A year of weekly metrics for 1,000 teams in long format is under 5 MB; the benchmark's
 # five years for 500 teams is 44 MB. The app takes its limit from Streamlit's
@@ -274,8 +273,6 @@ def parse_connection(folder: Path, file: Path | None = None) -> Iterator[duckdb.
     bigger than memory), which nothing reads afterwards.
     ddq runs only its own queries here.
     """
-    import duckdb
-
     con = duckdb.connect(":memory:", config={"temp_directory": str(folder / "spill")})
     try:
         paths = [str(folder / name) for name in _UPLOAD_COPIES]
@@ -306,7 +303,15 @@ def stage_csv(
         hasher.join()
 
 
-def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    file_name: str,
+    path: Path | None,
+    table: str,
+    digest: list[str],
+    hasher: threading.Thread,
+) -> StagedCsv:
     # A UTF-8 file is handed to DuckDB as it is, and DuckDB checks its encoding while it
     # parses; only other encodings, or a file DuckDB cannot parse, are decoded here in full.
     text: str | None = None
@@ -348,7 +353,7 @@ def _stage(con, data, file_name, path, table, digest, hasher) -> StagedCsv:
     with tempfile.TemporaryDirectory(prefix="ddq-upload-") as tmp:
         folder = Path(tmp)
         on_disk = path is not None and text is None  # DuckDB reads the caller's file itself
-        source = path.resolve() if on_disk else folder / "upload.csv"
+        source = path.resolve() if path is not None and on_disk else folder / "upload.csv"
         utf8 = data if text is None else text.encode("utf-8")
         if not on_disk:
             source.write_bytes(utf8)
@@ -415,8 +420,6 @@ def _stage_with_duckdb(
     column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
     raw = quote_ident(table + "_raw")
     drop_staged(con, table)
-    import duckdb
-
     try:
         parsed = parser.sql(
             f"""
@@ -440,7 +443,7 @@ def _stage_with_duckdb(
     # Fetched to the end: an unfinished result would block the next parse on this connection.
     [(rejected,)] = parser.execute("SELECT count(*) FROM ddq_rejects").fetchall()
     parser.execute("DROP TABLE IF EXISTS ddq_rejects; DROP TABLE IF EXISTS ddq_reject_scans")
-    count = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
+    count: int = scalar(con, f"SELECT count(*) FROM {raw}")
     if rejected or count != _physical_records(data):
         drop_staged(con, table)
         return None
@@ -452,8 +455,6 @@ def _stage_with_duckdb(
 def _stage_with_python(
     con: duckdb.DuckDBPyConnection, text: str, delimiter: str, columns: list[str], table: str
 ) -> tuple[int, list[Problem]]:
-    import pyarrow as pa
-
     problems: list[Problem] = []
     reader = csv.reader(
         io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=delimiter, strict=True

@@ -113,6 +113,7 @@ def choose_format(con: duckdb.DuckDBPyConnection, samples: list[str]) -> tuple[s
         f"count({_parse('s', fmt, zoned)})" for fmt, zoned in candidates
     )  # one scan of a few hundred values
     found = con.execute(f"SELECT {counts} FROM unnest(?::VARCHAR[]) AS v(s)", [values]).fetchone()
+    assert found is not None  # an aggregate always returns one row
     best = max(range(len(candidates)), key=lambda i: (found[i], -i))
     return candidates[best] if found[best] else None
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ddq import bugmetrics, ledger
-from ddq.access import EDITOR, requires
+from ddq.access import EDITOR, Actor, requires
 from ddq.db import retry_on_conflict, transaction
+from ddq.ledger.kinds import BUG_METRICS_HISTORY, DEMO
 
 if TYPE_CHECKING:
     import duckdb
@@ -49,13 +50,13 @@ class Undone:
         elif "bugs_removed" in done:  # a bug import
             text = (f"import {self.import_id} undone: {done['bugs_removed']} added bug(s) removed, "
                     f"{done['bugs_restored']} replaced bug(s) restored")  # fmt: skip
-        elif self.kind == ledger.DEMO:
+        elif self.kind == DEMO:
             text = (f"import {self.import_id} undone: the sample organisation is removed "
                     f"({done['teams_removed']} teams, {done['removed']} values, "
                     f"{done['meetings_removed']} meetings, {done['definitions_removed']} "
                     f"critical-bug definitions, {done['areas_removed']} areas, with their "
                     "roster, bugs, stances, targets, mappings and events)")  # fmt: skip
-        elif self.kind == ledger.BUG_METRICS_HISTORY:
+        elif self.kind == BUG_METRICS_HISTORY:
             text = f"import {self.import_id} undone: {self.file_name} no longer applies"
         else:
             text = (f"import {self.import_id} undone: {done['removed']} added values removed, "
@@ -66,7 +67,7 @@ class Undone:
 
 @requires(EDITOR, "undo an import")
 @retry_on_conflict  # run again on top of a change made at the same moment
-def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: str) -> Undone:
+def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, who: Actor) -> Undone:
     """Undo an import and recompute the bug metrics, all in one transaction."""
     entry = ledger.get(con, import_id)
     with transaction(con):

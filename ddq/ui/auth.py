@@ -26,10 +26,11 @@ from typing import Any
 
 import streamlit as st
 
-from ddq import access, throttle
+from ddq import access, db, throttle
 from ddq.access import ADMIN, EDITOR, VIEWER, Actor
 from ddq.errors import DdqError
 from ddq.ui import state
+from ddq.ui.format import plain
 
 LOCAL, PASSWORD, OIDC = "local", "password", "oidc"
 _SESSION_KEY = "ddq_signed_in"  # (name, role) after a right password
@@ -113,8 +114,6 @@ def configured_roles() -> dict[str, str]:
 @st.cache_data(max_entries=256, show_spinner=False)
 def _role_of(email: str, configured: tuple[tuple[str, str], ...], path: str,
              stamp: tuple[int, int]) -> str:  # fmt: skip
-    from ddq import db
-
     with db.connect(path) as con:
         return access.role_for(con, email, dict(configured))
 
@@ -172,7 +171,7 @@ def panel(*, banner: bool = True) -> Actor:
         return actor
     with st.sidebar:
         if actor.may(EDITOR) or actor.name != GUEST:
-            st.caption(f"Signed in as **{_plain(actor.name)}** · {actor.role}")
+            st.caption(f"Signed in as **{plain(actor.name)}** · {actor.role}")
             if st.button("Sign out", key="sign_out", icon=":material/logout:"):
                 if how == OIDC:
                     st.logout()
@@ -239,9 +238,3 @@ def _password_form() -> None:
                 throttle.SIGN_IN.succeeded(next(iter(keys)))
                 st.session_state[_SESSION_KEY] = (" ".join(name.split()), role)
                 st.rerun()
-
-
-def _plain(text: str) -> str:
-    from ddq.ui.format import plain
-
-    return plain(text)

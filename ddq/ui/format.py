@@ -6,13 +6,17 @@ import datetime as dt
 import re
 
 from ddq import text
-from ddq.metrics import MetricDef
+from ddq.catalog import MetricDef
 
 
 def week(monday: dt.date) -> str:
     """``2026-W47 (16 Nov)``: the ISO week people say, and the date they can check."""
-    year, number_, _ = monday.isocalendar()
-    return f"{year}-W{number_:02d} ({monday:%d %b})"
+    return text.week_label(monday)
+
+
+def day(date: dt.date) -> str:
+    """``Monday 30 Nov 2026``."""
+    return text.day_label(date)
 
 
 def change(metric: MetricDef, diff: float | None, words: str) -> str:
@@ -21,7 +25,7 @@ def change(metric: MetricDef, diff: float | None, words: str) -> str:
         return f"no value {words}".rstrip()
     if diff == 0:
         return f"no change {words}".rstrip()
-    good = (diff < 0) == metric.lower_is_better
+    good = metric.better(diff)
     arrow = "▲" if diff > 0 else "▼"
     colour = "green" if good else "red"
     size = text.change(abs(diff), metric.unit, signed=False)
@@ -58,4 +62,5 @@ def delta_style(metric: MetricDef, change: float | None) -> dict[str, str]:
     """st.metric's delta colour and arrow: by the metric's direction, grey with no arrow at 0."""
     if change == 0:
         return {"delta_color": "off", "delta_arrow": "off"}
-    return {"delta_color": "inverse" if metric.lower_is_better else "normal"}
+    # Streamlit colours a rise green ("normal") unless told a rise is bad ("inverse").
+    return {"delta_color": "normal" if metric.better(1.0) else "inverse"}

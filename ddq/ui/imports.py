@@ -14,28 +14,17 @@ import pandas as pd
 import streamlit as st
 
 from ddq.errors import DdqError
+from ddq.ingest import bugs
 from ddq.ingest.csvfile import check_upload
+from ddq.ingest.importers import importer_of
 from ddq.ingest.problems import ImportRejected
-from ddq.ui import auth, server_guard, state, write
-from ddq.ui import ledger as ui_ledger
+from ddq.ui import auth, feedback, server_guard, state, write
 from ddq.ui.format import plain
 
 
 def importer(kind: str) -> Callable[..., Any]:
     """The ddq function that imports a file of this kind (the same one the CLI calls)."""
-    if kind == "metrics":
-        from ddq.ingest.metrics import import_metrics
-
-        return import_metrics
-    if kind == "roster":
-        from ddq.ingest.roster import import_roster
-
-        return import_roster
-    if kind == "bugs":
-        from ddq.ingest.bugs import import_bugs
-
-        return import_bugs
-    raise ValueError(kind)
+    return importer_of(kind)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -88,7 +77,7 @@ def upload_and_apply(
     server_guard.allow_uploads()  # the server stores files only for sessions shown an uploader
     upload = st.file_uploader(label, type=["csv", "tsv", "txt", "json"],
                               key=f"{kind}_file_{generation}")  # fmt: skip
-    ui_ledger.show_flash(kind)  # what the last Apply did, where its button was
+    feedback.show_flash(kind)  # what the last Apply did, where its button was
     if upload is None:
         return
     data = upload.getvalue()
@@ -135,7 +124,7 @@ def upload_and_apply(
         bar.empty()
         st.error(plain(str(exc)))
         return None
-    ui_ledger.flash(message, kind)
+    feedback.flash(message, kind)
     server_guard.discard(upload)  # applied: the server need not hold it for this session
     st.session_state[f"{kind}_generation"] = generation + 1
     st.rerun()
@@ -148,11 +137,9 @@ def mapping_editor(data: bytes) -> dict[str, Any] | None:
     file starts from its own guess (or the chosen preset), never from the boxes of the file
     before, and the preview uses exactly the columns the boxes show.
     """
-    from ddq.ingest import bugs
-
     headers = bugs.csv_headers(data)
     file_key = hashlib.sha256(data).hexdigest()[:16]
-    presets = state.read("mapping_names")
+    presets = state.mapping_names()
     preset = st.selectbox("Column mapping", ["guessed from the file's headers", *presets],
                           key="mapping_preset")  # fmt: skip
     if preset in presets:

@@ -8,25 +8,12 @@ import streamlit as st
 
 from ddq import ledger
 from ddq.ingest.undo import undo
-from ddq.ui import state
-from ddq.ui.format import plain
+from ddq.ui import state, write
+from ddq.ui.feedback import FLASH_KEY as FLASH_KEY  # re-exported: pages confirm through these
+from ddq.ui.feedback import flash, show_flash
 
 LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "updated",
                   "unchanged", "skipped", "status"]  # fmt: skip
-FLASH_KEY = "flash"
-
-
-def flash(message: str, near: str = "page") -> None:
-    """Show ``message`` as a success on the next run (after ``st.rerun``), where
-    ``show_flash(near)`` draws it: right under the button that made the change, so that the
-    person sees it without scrolling."""
-    st.session_state[f"{FLASH_KEY}_{near}"] = message
-
-
-def show_flash(near: str = "page") -> None:
-    message = st.session_state.pop(f"{FLASH_KEY}_{near}", None)
-    if message:
-        st.success(plain(message), icon=":material/check_circle:")
 
 
 def skipped_rows(imports: Any) -> None:
@@ -44,7 +31,7 @@ def skipped_rows(imports: Any) -> None:
 def imports_with_undo() -> None:
     """The ledger, newest first, with a confirmed undo of any applied import."""
     st.subheader("Imports")
-    imports = state.read("imports")
+    imports = state.imports()
     if imports.empty:
         st.caption("No imports yet.")
         return
@@ -73,8 +60,6 @@ def _undo_form(applied_ids: list[int]) -> None:
         if not sure:
             st.warning("Tick the box to confirm.")
             return
-        from ddq.ui import write  # it confirms through flash() here
-
         done = write.run(undo, int(chosen))
         if done is write.FAILED:
             return

@@ -6,13 +6,13 @@ import datetime as dt
 import time
 import zlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import streamlit as st
 
 from ddq import clock, text
 from ddq import meeting as core
-from ddq.ui import ledger, write
+from ddq.ui import feedback, write
 from ddq.ui.format import delta_style, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
@@ -31,7 +31,7 @@ def start(held_on: dt.date, areas: list[str], order: str) -> None:
     if started is write.FAILED:
         return
     st.session_state[STARTED] = started
-    ledger.flash(f"Meeting started: {held_on:%d %b %Y} · {core.scope_label(areas)}.", "start")
+    feedback.flash(f"Meeting started: {held_on:%d %b %Y} · {core.scope_label(areas)}.", "start")
     st.rerun()
 
 
@@ -115,7 +115,7 @@ def card(m: dict[str, Any], week: dt.date, *, reasons: bool) -> None:
     st.metric(
         metric.label, text.number(m["value"], metric.unit),
         delta=None if m["change"] is None else text.change(m["change"], metric.unit),
-        **delta_style(metric, m["change"]),
+        **cast(dict[str, Any], delta_style(metric, m["change"])),
         delta_description=when + ("no value the week before" if m["change"] is None
                                   else "vs week before"),
         chart_data=[v for v in m["history"] if v is not None] or None,

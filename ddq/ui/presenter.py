@@ -13,7 +13,7 @@ them while the cursor is in a text box, so typing a note never moves the meeting
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import streamlit as st
 
@@ -98,7 +98,7 @@ def presenting() -> bool:
 
 def link_note() -> str | None:
     """What was wrong with the link's ``present`` value, once (Markdown), or None."""
-    return st.session_state.pop(_NOTE, None)
+    return cast("str | None", st.session_state.pop(_NOTE, None))
 
 
 def toggle() -> None:

@@ -8,11 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ddq import charts, text
+from ddq import charts, clock, text
 from ddq import progress as core
-from ddq.metrics import today_utc
-from ddq.ui import ledger as ui_ledger
-from ddq.ui import state, write
+from ddq.ui import feedback, state, write
 from ddq.ui.format import plain
 
 BADGE = {"achieved": "green", "on track": "blue", "at risk": "orange", "off track": "red",
@@ -84,18 +82,20 @@ def target_form(teams: list[str], areas: list[str], area_of: dict[str, str | Non
         start = area or area_of.get(team or "")
         chosen = st.selectbox("Area", areas, index=areas.index(start) if start in areas else None,
                               placeholder="Choose an area", key=f"target_area_{screen}")  # fmt: skip
-    metric = st.selectbox("Metric", [m.key for m in state.read("catalog")], key="target_metric",
+    metric = st.selectbox("Metric", [m.key for m in state.catalog()], key="target_metric",
                           format_func=lambda k: state.metric(k).label)  # fmt: skip
-    whose = {"team": chosen} if scope == SCOPES[0] else {"area": chosen}
     with state.connection() as con:
-        draft = core.target_draft(con, metric, **whose)
+        if scope == SCOPES[0]:
+            draft = core.target_draft(con, metric, team=chosen)
+        else:
+            draft = core.target_draft(con, metric, area=chosen)
     unit = state.metric(metric).unit
     started = f"{scope}|{chosen}|{metric}"  # a new choice: the form starts from its stored target
     with st.form("target"):
         target = st.number_input("Target", value=draft.target, step=1.0, key=f"target_{started}",
                                  placeholder="Type the value to reach",
                                  help=f"In {unit}." if unit in ("days", "percent") else None)  # fmt: skip
-        due = st.date_input("Due", draft.due, min_value=today_utc(), key=f"target_due_{started}")
+        due = st.date_input("Due", draft.due, min_value=clock.today(), key=f"target_due_{started}")
         saved = st.form_submit_button("Save target", type="primary")
     if saved and chosen is None:
         st.warning(f"Choose {'a team' if scope == SCOPES[0] else 'an area'}: nothing was saved.")
@@ -105,4 +105,4 @@ def target_form(teams: list[str], areas: list[str], area_of: dict[str, str | Non
         write.apply(core.set_target, chosen, metric, target=target, due=due, near="target")
     elif saved:
         write.apply(core.adopt_area_target, chosen, metric, target=target, due=due, near="target")
-    ui_ledger.show_flash("target")
+    feedback.show_flash("target")

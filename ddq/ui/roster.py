@@ -7,7 +7,7 @@ import io
 from typing import Any
 from urllib.parse import urlencode
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import streamlit as st
 
 from ddq.export import export_roster

@@ -178,9 +178,6 @@ def _megabytes(size: int) -> str:
     return f"{size / 2**20:.0f} MB"
 
 
-# --- the hooks ---------------------------------------------------------------------------
-
-
 def _refuse_clear_cache(self: AppSession) -> None:
     """Replaces AppSession._handle_clear_cache_request: the frontend may not clear the caches."""
     _refused("clear_cache", "Refused a request from the frontend to clear every cache")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from ddq.ui import state
+from ddq.ui.format import plain
 
 
 def community() -> None:
     """Show the program's settings; empty ones are left out (never a dead link)."""
-    values = state.read("settings")
+    values = state.current_settings()
     with st.sidebar:
         st.markdown(f"**{_text(values['program_name'])}**")
         for key, words in (("champions_channel", "Champions and leadership"),
@@ -23,6 +24,4 @@ def community() -> None:
 
 
 def _text(value: str) -> str:
-    from ddq.ui.format import plain
-
     return plain(value)

@@ -58,7 +58,7 @@ def downloads(meeting_id: int, team: str, *, key: str = "slides") -> None:
     for message in list(failed.values()):
         st.error(lines(message))
     failed.clear()
-    meeting = state.meeting("get", meeting_id)
+    meeting = state.meeting_by_id(meeting_id)
     path = state.db_path()
     try:
         slides.find_browser()

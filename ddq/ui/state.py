@@ -1,9 +1,9 @@
-"""The app's view of the database: where it is, how it starts, cached reads.
+"""The app's view of the database: how it starts, what it holds, and its cached reads.
 
-Every read is cached per database file and keyed on the file's modification stamp
-(:func:`ddq.db.data_version`) plus the read's own arguments, so a new upload (from this app
-or from the CLI) shows on the next rerun, stale numbers are never served, and a room full
-of viewers costs about one query.
+Each read is one typed function (:func:`counts`, :func:`meeting_team`, ...), cached and keyed
+on the data version (see :mod:`ddq.ui.database`). The reads of the critical-bug definitions
+and of the meeting live in :mod:`ddq.ui.reads_definitions` and :mod:`ddq.ui.reads_meetings`
+and are importable from here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import shlex
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,36 +19,39 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ddq import db, ledger, metrics, org, ownership, roster, settings, trends
+from ddq import clock, db, ledger, metrics, org, ownership, roster, settings, trends
+from ddq import progress as progress_core
+from ddq.catalog import MetricDef
+from ddq.ingest.bugs import mapping_names as _mapping_names
+from ddq.ledger.kinds import SkippedRow
 from ddq.sample import ensure_empty_database, ensure_sample_database
+from ddq.ui import database, reads_definitions, reads_meetings
 
-_CACHE = {"max_entries": 256, "show_spinner": False}
+_cached = database.cached
+_key = database.key
+configured_path = database.configured_path
+db_path = database.db_path
+version = database.version
+connection = database.connection
+
+# The reads of the critical-bug definitions and of the meeting, importable from here too.
+adoption_dates = reads_definitions.adoption_dates
+compare_definitions = reads_definitions.compare_definitions
+definition_impact = reads_definitions.definition_impact
+definition_in_force = reads_definitions.definition_in_force
+definition_versions = reads_definitions.definition_versions
+field_values = reads_definitions.field_values
+stance_summary = reads_definitions.stance_summary
+stances = reads_definitions.stances
+team_mappings = reads_definitions.team_mappings
+unmapped_values = reads_definitions.unmapped_values
+community_health = reads_meetings.community_health
+meeting_by_id = reads_meetings.meeting_by_id
+meeting_list = reads_meetings.meeting_list
+meeting_summary = reads_meetings.meeting_summary
+meeting_team = reads_meetings.meeting_team
+
 SAMPLE, EMPTY = "sample", "empty"  # what a first start created
-
-
-def configured_path() -> str | None:
-    """The database the app's configuration names, or None for the default file.
-
-    ``$DDQ_DB`` (also when set at the top level of ``secrets.toml``, which Streamlit puts
-    in the environment), else ``database`` in the ``[ddq]`` section of ``secrets.toml``.
-    """
-    named = os.environ.get(db.DB_ENV_VAR)
-    if named:  # the common case of a deployment, asked on every read: no secrets to parse
-        return named
-    section: Any = {}
-    try:
-        if st.secrets.load_if_toml_exists():  # puts a top-level DDQ_DB in the environment
-            section = st.secrets.get("ddq", {})
-    except Exception:  # an unreadable secrets file is as good as none; Streamlit logs it
-        pass
-    named = os.environ.get(db.DB_ENV_VAR)
-    if not named and isinstance(section, Mapping):
-        named = section.get("database")
-    return str(named) if named else None
-
-
-def db_path() -> Path:
-    return db.resolve_path(configured_path())
 
 
 @dataclass
@@ -91,71 +93,129 @@ def ensure_database() -> str | None:
     return _ensure_database(str(db.resolve_path(named).absolute()), named is None).announce()
 
 
-def version() -> tuple[int, int]:
-    return db.data_version(db_path())
-
-
-def connection():
-    """A short-lived connection for one write from a page."""
-    return db.connect(db_path())
-
-
-def _key() -> tuple[str, tuple[int, int]]:
-    path = db_path()
-    return str(path), db.data_version(path)
-
-
-@st.cache_data(**_CACHE)
-def _simple(kind: str, path: str, stamp: tuple[int, int]) -> Any:
+@_cached
+def _catalog(path: str, stamp: tuple[int, int]) -> list[MetricDef]:
     with db.connect(path) as con:
-        if kind == "catalog":
-            return metrics.catalog(con)
-        if kind == "counts":
-            return metrics.counts(con)
-        if kind == "imports":
-            return pd.DataFrame(ledger.list_imports(con))
-        if kind == "teams":
-            return metrics.team_names(con)
-        if kind == "own_teams":  # the teams that can have a champion, targets, stances
-            return metrics.team_names(con, own_only=True)
-        if kind == "unassigned":
-            return ownership.unassigned(con)
-        if kind == "areas":
-            return [a["name"] for a in org.areas(con)]
-        if kind == "area_details":
-            return roster.areas_detail(con)
-        if kind == "settings":
-            return settings.current(con)
-        if kind == "mapping_names":
-            from ddq.ingest.bugs import mapping_names
-
-            return mapping_names(con)
-    raise ValueError(kind)
+        return metrics.catalog(con)
 
 
-def read(kind: str) -> Any:
-    """A cached read: catalog, counts, imports, teams, own_teams, unassigned, areas,
-    area_details, settings or mapping_names."""
-    return _simple(kind, *_key())
+def catalog() -> list[MetricDef]:
+    """Every metric the database knows, in display order."""
+    return _catalog(*_key())
 
 
-def metric(key: str) -> metrics.MetricDef:
-    return next(m for m in read("catalog") if m.key == key)
+@_cached
+def _counts(path: str, stamp: tuple[int, int]) -> metrics.Counts:
+    with db.connect(path) as con:
+        return metrics.counts(con)
 
 
-@st.cache_data(**_CACHE)
-def _headlines(area: str | None, today: dt.date, path: str, stamp: tuple[int, int]) -> list:
+def counts() -> metrics.Counts:
+    """Sizes of the database: areas, teams, values and the weeks they span."""
+    return _counts(*_key())
+
+
+@_cached
+def _imports(path: str, stamp: tuple[int, int]) -> pd.DataFrame:
+    with db.connect(path) as con:
+        return pd.DataFrame(ledger.list_imports(con))
+
+
+def imports() -> pd.DataFrame:
+    """The imports ledger, newest first."""
+    return _imports(*_key())
+
+
+@_cached
+def _teams(own_only: bool, path: str, stamp: tuple[int, int]) -> list[str]:
+    with db.connect(path) as con:
+        return metrics.team_names(con, own_only=own_only)
+
+
+def teams() -> list[str]:
+    """Every team's name, Unassigned included while it holds values."""
+    return _teams(False, *_key())
+
+
+def own_teams() -> list[str]:
+    """The teams that can have a champion, targets and stances."""
+    return _teams(True, *_key())
+
+
+@_cached
+def _unassigned(path: str, stamp: tuple[int, int]) -> ownership.UnassignedBugs | None:
+    with db.connect(path) as con:
+        return ownership.unassigned(con)
+
+
+def unassigned() -> ownership.UnassignedBugs | None:
+    """The bugs no team owns, when there are any."""
+    return _unassigned(*_key())
+
+
+@_cached
+def _areas(path: str, stamp: tuple[int, int]) -> list[str]:
+    with db.connect(path) as con:
+        return [str(a["name"]) for a in org.areas(con)]
+
+
+def areas() -> list[str]:
+    """The names of the areas."""
+    return _areas(*_key())
+
+
+@_cached
+def _area_details(path: str, stamp: tuple[int, int]) -> list[roster.AreaDetail]:
+    with db.connect(path) as con:
+        return roster.areas_detail(con)
+
+
+def area_details() -> list[roster.AreaDetail]:
+    """Every area with its head, channels and teams."""
+    return _area_details(*_key())
+
+
+@_cached
+def _settings(path: str, stamp: tuple[int, int]) -> dict[str, str]:
+    with db.connect(path) as con:
+        return settings.current(con)
+
+
+def current_settings() -> dict[str, str]:
+    """The organisation's settings as they are now."""
+    return _settings(*_key())
+
+
+@_cached
+def _mapping_names_of(path: str, stamp: tuple[int, int]) -> list[str]:
+    with db.connect(path) as con:
+        return _mapping_names(con)
+
+
+def mapping_names() -> list[str]:
+    """The saved column mappings for bug-tracker exports."""
+    return _mapping_names_of(*_key())
+
+
+def metric(key: str) -> MetricDef:
+    return next(m for m in catalog() if m.key == key)
+
+
+@_cached
+def _headlines(
+    area: str | None, today: dt.date, path: str, stamp: tuple[int, int]
+) -> list[dict[str, Any]]:
     with db.connect(path) as con:
         return trends.headlines(con, trends.Scope(area=area), metrics.catalog(con), today)
 
 
 def headlines(area: str | None) -> list[dict[str, Any]]:
-    return _headlines(area, metrics.today_utc(), *_key())
+    return _headlines(area, clock.today(), *_key())
 
 
-@st.cache_data(**_CACHE)
+@_cached
 def _movers(area: str | None, key: str, today: dt.date, path: str,
-            stamp: tuple[int, int]) -> tuple[list, int]:  # fmt: skip
+            stamp: tuple[int, int]) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
     with db.connect(path) as con:
         scope = trends.Scope(area=area)
         return (trends.movers(con, scope, metric(key), today),
@@ -164,20 +224,22 @@ def _movers(area: str | None, key: str, today: dt.date, path: str,
 
 def movers(area: str | None, key: str) -> tuple[list[dict[str, Any]], int]:
     """The scope's movers on the metric, and its weeks of history of that metric."""
-    return _movers(area, key, metrics.today_utc(), *_key())
+    return _movers(area, key, clock.today(), *_key())
 
 
-@st.cache_data(**_CACHE)
-def _freshness(area: str | None, today: dt.date, path: str, stamp: tuple[int, int]) -> dict:
+@_cached
+def _freshness(
+    area: str | None, today: dt.date, path: str, stamp: tuple[int, int]
+) -> dict[str, Any]:
     with db.connect(path) as con:
         return trends.freshness(con, trends.Scope(area=area), today)
 
 
 def freshness(area: str | None) -> dict[str, Any]:
-    return _freshness(area, metrics.today_utc(), *_key())
+    return _freshness(area, clock.today(), *_key())
 
 
-@st.cache_data(**_CACHE)
+@_cached
 def _trend(key: str, area: str | None, teams: tuple[str, ...], weeks: int | None,
            rolling: int, baseline: tuple[dt.date, dt.date] | None, today: dt.date,
            path: str, stamp: tuple[int, int]) -> trends.TrendView | None:  # fmt: skip
@@ -189,120 +251,62 @@ def _trend(key: str, area: str | None, teams: tuple[str, ...], weeks: int | None
 def trend(key: str, scope: trends.Scope, weeks: int | None, rolling: int,
           baseline: tuple[dt.date, dt.date] | None) -> trends.TrendView | None:  # fmt: skip
     """The cached trend view for the Trends page."""
-    return _trend(key, scope.area, scope.teams, weeks, rolling, baseline, metrics.today_utc(),
+    return _trend(key, scope.area, scope.teams, weeks, rolling, baseline, clock.today(),
                   *_key())  # fmt: skip
 
 
-@st.cache_data(**_CACHE)
-def _roster(today: dt.date, path: str, stamp: tuple[int, int]) -> list:
+@_cached
+def _roster(today: dt.date, path: str, stamp: tuple[int, int]) -> list[roster.RosterRow]:
     with db.connect(path) as con:
         return roster.roster(con, today)
 
 
-def roster_rows() -> list[dict[str, Any]]:
+def roster_rows() -> list[roster.RosterRow]:
     """The current roster (cached): every active team with its champion."""
-    return _roster(metrics.today_utc(), *_key())
+    return _roster(clock.today(), *_key())
 
 
-@st.cache_data(**_CACHE)
-def _history(team: str, path: str, stamp: tuple[int, int]) -> list:
+@_cached
+def _history(team: str, path: str, stamp: tuple[int, int]) -> list[roster.ChampionTerm]:
     with db.connect(path) as con:
         return roster.history(con, team)
 
 
-def history(team: str) -> list[dict[str, Any]]:
+def history(team: str) -> list[roster.ChampionTerm]:
     return _history(team, *_key())
 
 
-@st.cache_data(**_CACHE)
-def _skipped(import_id: int, path: str, stamp: tuple[int, int]) -> list:
+@_cached
+def _skipped(import_id: int, path: str, stamp: tuple[int, int]) -> list[SkippedRow]:
     with db.connect(path) as con:
         return ledger.skipped_rows(con, import_id)
 
 
-def skipped_rows(import_id: int) -> list[dict[str, Any]]:
+def skipped_rows(import_id: int) -> list[SkippedRow]:
     """The rows an import skipped, with line and reason."""
     return _skipped(import_id, *_key())
 
 
-@st.cache_data(**_CACHE)
-def _critical(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
-    from ddq import critical, ownership
-
-    with db.connect(path) as con:
-        if kind == "versions":
-            return critical.versions(con)
-        if kind == "current":
-            return critical.current(con)
-        if kind == "stances":
-            return critical.stances(con, *args)
-        if kind == "summary":
-            return critical.stance_summary(con, *args)
-        if kind == "impact":
-            return critical.impact(con, *args)
-        if kind == "compare":
-            return critical.compare(con, *args)
-        if kind == "adoption_dates":
-            return critical.adoption_dates(con)
-        if kind == "field_values":
-            return critical.field_values(con)
-        if kind == "mappings":
-            return ownership.mappings(con)
-        if kind == "unmapped":
-            return ownership.unmapped_values(con)
-    raise ValueError(kind)
-
-
-def critical(kind: str, *args: Any) -> Any:
-    """Cached reads for the Critical bugs page: versions, current, stances, summary,
-    impact, compare, adoption_dates, field_values, mappings and unmapped."""
-    return _critical(kind, args, *_key())
-
-
-@st.cache_data(**_CACHE)
+@_cached
 def _progress(team: str | None, area: str | None, today: dt.date, path: str,
-              stamp: tuple[int, int]) -> list:  # fmt: skip
-    from ddq import progress
-
+              stamp: tuple[int, int]) -> list[progress_core.TeamMetricProgress]:  # fmt: skip
     with db.connect(path) as con:
-        return progress.progress_for(con, team=team, area=area, today=today)
+        return progress_core.progress_for(con, team=team, area=area, today=today)
 
 
-def progress(team: str | None = None, area: str | None = None) -> list[Any]:
+def progress(
+    team: str | None = None, area: str | None = None
+) -> list[progress_core.TeamMetricProgress]:
     """Cached progress of one team, an area, or (both None) every team."""
-    return _progress(team, area, metrics.today_utc(), *_key())
+    return _progress(team, area, clock.today(), *_key())
 
 
-@st.cache_data(**_CACHE)
-def _meeting(kind: str, args: tuple, path: str, stamp: tuple[int, int]) -> Any:
-    from ddq import meeting
-
-    with db.connect(path) as con:
-        if kind == "list":
-            return meeting.meetings(con)
-        if kind == "get":
-            return meeting.get_meeting(con, *args)
-        if kind == "team":
-            return meeting.team_view(con, *args)
-        if kind == "health":
-            return meeting.community_health(con, areas=args[0])
-        if kind == "summary":
-            return meeting.summary_markdown(con, *args)
-    raise ValueError(kind)
-
-
-def meeting(kind: str, *args: Any) -> Any:
-    """Cached meeting reads (list, get, team, health, summary): a room of viewers
-    refreshing every 30 seconds costs one query per change, not one per viewer."""
-    return _meeting(kind, args, *_key())
-
-
-@st.cache_data(**_CACHE)
+@_cached
 def _holds_only_sample(path: str, stamp: tuple[int, int]) -> bool:
-    imports = _simple("imports", path, stamp)
-    if imports.empty:
+    found = _imports(path, stamp)
+    if found.empty:
         return False
-    applied = imports[imports["status"] == "applied"]
+    applied = found[found["status"] == "applied"]
     return not applied.empty and bool((applied["kind"] == ledger.DEMO).all())
 
 
@@ -332,8 +336,8 @@ OWN_ORGANISATION = (
 
 
 def _is_empty() -> bool:
-    counts = read("counts")
-    return not counts["teams"] and not counts["values"]
+    sizes = counts()
+    return not sizes["teams"] and not sizes["values"]
 
 
 def database_banner(created: str | None) -> None:

@@ -10,7 +10,7 @@ from ddq.ui.format import plain
 
 def flag() -> None:
     """A warning naming how many bugs no team owns and what to map, when there are any."""
-    found = state.read("unassigned")
+    found = state.unassigned()
     if found is None:
         return
     hint = ", ".join(f"{m['kind']} {m['value']} ({m['bugs']})" for m in found.to_map)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from ddq.errors import DdqError, StaleEdit
 from ddq.ui import auth, state
-from ddq.ui import ledger as ui_ledger
+from ddq.ui.feedback import flash
 from ddq.ui.format import lines, plain
 
 FAILED = object()  # what run() returns when the change was refused
@@ -44,24 +44,23 @@ def _words(done: Any) -> str:
 def apply(change: Callable[..., Any], *args: Any, confirm: str | None = None,
           near: str = "page", **kwargs: Any) -> None:  # fmt: skip
     """:func:`run`, then on success say so on the next run (``confirm``, else the change's own
-    words) where ``ledger.show_flash(near)`` draws it, and rerun the page so that it shows the
+    words) where ``feedback.show_flash(near)`` draws it, and rerun the page so that it shows the
     change."""
     done = run(change, *args, **kwargs)
     if done is FAILED:
         return
-    ui_ledger.flash(confirm if confirm is not None else _words(done), near)
+    flash(confirm if confirm is not None else _words(done), near)
     st.rerun()
 
 
-# --- Forms that start from stored values -------------------------------------------------
-# Such a form keeps what it started from until it is saved, so that a save on top of someone
-# else's newer change is refused (StaleEdit) instead of undoing it. After a save, or a refusal,
-# it starts again from what is stored now: its widgets carry the form's generation in their
-# keys, and a new generation gives new widgets.
+# A form that starts from stored values keeps what it started from until it is saved, so that
+# a save on top of someone else's newer change is refused (StaleEdit) instead of undoing it.
+# After a save, or a refusal, it starts again from what is stored now: its widgets carry the
+# form's generation in their keys, and a new generation gives new widgets.
 
 
 def generation(form: str) -> int:
-    return st.session_state.get(f"{form}_generation", 0)
+    return int(st.session_state.get(f"{form}_generation", 0))
 
 
 def apply_to_form(form: str, change: Callable[..., Any], *args: Any,
@@ -76,7 +75,7 @@ def apply_to_form(form: str, change: Callable[..., Any], *args: Any,
         st.error(plain(str(exc)))
         return
     else:
-        ui_ledger.flash(confirm if confirm is not None else _words(done), near)
+        flash(confirm if confirm is not None else _words(done), near)
     st.session_state[f"{form}_generation"] = generation(form) + 1
     st.rerun()
 

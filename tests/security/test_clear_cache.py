@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tests.security.client import Client, cache_bytes
 
-MEETING_READS = "ddq.ui.state._meeting"
+MEETING_READS = "ddq.ui.reads_meetings._meeting"
 TREND_READS = "ddq.ui.state._trend"
 
 

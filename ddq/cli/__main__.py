@@ -1,0 +1,6 @@
+"""``python -m ddq.cli``: the same as the ``ddq`` command."""
+
+from ddq.cli import main
+
+if __name__ == "__main__":
+    main()
