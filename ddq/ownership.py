@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit, bugmetrics, roster
-from ddq.access import EDITOR, requires
+from ddq.access import EDITOR, Actor, requires
 from ddq.bugmetrics import OWNERS_SQL
 from ddq.db import claim, claim_each, quote_ident, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import DdqError, NotFound
@@ -72,7 +72,7 @@ def value_key(value: str) -> str:
 @requires(EDITOR, "map owners to teams")
 @retry_on_conflict  # the last mapping wins: it says who owns the bugs from now on
 def set_mapping(
-    con: duckdb.DuckDBPyConnection, kind: str, value: str, team: str, *, who: str
+    con: duckdb.DuckDBPyConnection, kind: str, value: str, team: str, *, who: Actor
 ) -> str:
     """Map a component, project key or label to a team (replacing an earlier mapping)."""
     if kind not in KINDS:
@@ -108,7 +108,7 @@ def set_mapping(
 
 @requires(EDITOR, "map owners to teams")
 @retry_on_conflict
-def remove_mapping(con: duckdb.DuckDBPyConnection, kind: str, value: str, *, who: str) -> str:
+def remove_mapping(con: duckdb.DuckDBPyConnection, kind: str, value: str, *, who: Actor) -> str:
     with transaction(con):
         claim(con, "team mapping", kind, value_key(value))
         before = scalar(con, "SELECT value FROM team_mappings WHERE kind = ? AND value_key = ?",
@@ -180,7 +180,7 @@ def map_from_file(
     con: duckdb.DuckDBPyConnection,
     source: Path | bytes,
     *,
-    who: str,
+    who: Actor,
     file_name: str | None = None,
     create_teams: bool = False,
     dry_run: bool = False,
