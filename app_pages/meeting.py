@@ -11,7 +11,7 @@ import streamlit as st
 from ddq import clock
 from ddq import meeting as core
 from ddq.access import EDITOR
-from ddq.ui import auth, feedback, params, presenter, slides, state, unassigned
+from ddq.ui import auth, feedback, params, presenter, state, unassigned
 from ddq.ui import meeting as ui
 
 # New notes and uploads reach every laptop in the room within this (tests set it shorter).
@@ -152,27 +152,7 @@ def shown() -> None:
     if presenting:
         presenter.slide(view)
         return
-    about, said = st.columns([3, 1])
-    champion = ui.plain(view["champion"] or "no champion")
-    about.caption(
-        f"Champion: {champion} · {ui.plain(meeting['scope'])} · {meeting['held_on']:%d %b %Y}"
-    )
-    said.caption(ui.said(), text_alignment="right")
-    if editable and view["champion"]:
-        # The stored mark is part of the key: when someone else marks the champion, this
-        # laptop's toggle starts again from their mark instead of writing its own back.
-        here = st.toggle("Champion present", bool(view["present"]),
-                         key=f"present_{team}_{view['present']}")  # fmt: skip
-        if here != bool(view["present"]) and ui.act(
-            "Attendance saved.", core.set_attendance, chosen, team, here
-        ):
-            st.rerun()
-    ui.metrics(view)
-    left, right = st.columns(2)
-    with left:
-        ui.notes(view, chosen, editable)
-    with right:
-        ui.actions(view, chosen, editable)
+    ui.full_view(view, meeting, editable)
 
 
 follow()
@@ -180,23 +160,4 @@ shown()
 if presenting:
     st.stop()
 
-st.divider()
-with st.container(horizontal=True, vertical_alignment="center"):
-    slides.downloads(chosen, team)  # made on click: a picture takes a second or two
-# Built on request: a whole-program summary reads every team (seconds for hundreds of teams).
-if st.toggle("Summary for Slack", key=f"summary_{chosen}"):
-    summary = state.meeting_summary(chosen)
-    st.code(summary, language="markdown", wrap_lines=True)
-    st.download_button("Download summary", summary, f"meeting-{meeting['held_on']}.md",
-                       "text/markdown", icon=":material/download:")  # fmt: skip
-if editable:
-    leader = st.checkbox("The area head or another leader attended",
-                         bool(meeting["leader_present"]))  # fmt: skip
-    if leader != bool(meeting["leader_present"]) and ui.act(
-        "Leader's attendance saved.", core.set_leader, chosen, leader, meeting["leader_name"]
-    ):
-        st.rerun()
-    if st.button("Finish the meeting", type="primary") and ui.act(
-        "Meeting finished.", core.finish, chosen
-    ):
-        st.rerun()
+ui.closing(meeting, team, editable)

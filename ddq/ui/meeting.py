@@ -12,7 +12,8 @@ import streamlit as st
 
 from ddq import clock, text
 from ddq import meeting as core
-from ddq.ui import feedback, write
+from ddq.meeting import Meeting, MetricRow, TeamView
+from ddq.ui import feedback, slides, state, write
 from ddq.ui.format import delta_style, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
@@ -96,7 +97,7 @@ def keep_widgets() -> None:
         st.session_state[key] = st.session_state[key]
 
 
-def metrics(view: dict[str, Any], *, per_row: int = 4, reasons: bool = True) -> None:
+def metrics(view: TeamView, *, per_row: int = 4, reasons: bool = True) -> None:
     """The team's numbers this week against last week, each with its target and status in
     words (never only in a tooltip, which a projector cannot show) and a sparkline.
     ``reasons``: a target's reason in the card's help."""
@@ -107,7 +108,7 @@ def metrics(view: dict[str, Any], *, per_row: int = 4, reasons: bool = True) -> 
                 card(m, view["week"], reasons=reasons)
 
 
-def card(m: dict[str, Any], week: dt.date, *, reasons: bool) -> None:
+def card(m: MetricRow, week: dt.date, *, reasons: bool) -> None:
     """One metric's card: value, change against the week before, sparkline, target line."""
     metric = m["metric"]
     # A team that missed the latest week shows its last value: say which week it is.
@@ -126,7 +127,7 @@ def card(m: dict[str, Any], week: dt.date, *, reasons: bool) -> None:
     st.markdown(target_line(m))
 
 
-def target_line(m: dict[str, Any]) -> str:
+def target_line(m: MetricRow) -> str:
     """A card's target and status in words and colour (Markdown), or a plain word when the
     team has no target on the metric."""
     if m.get("target") is None:
@@ -137,7 +138,7 @@ def target_line(m: dict[str, Any]) -> str:
     return f"{badge}target {text.number(m['target'], metric.unit, exact=True)} by {m['due']:%d %b}"
 
 
-def notes(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
+def notes(view: TeamView, meeting_id: int, editable: bool) -> None:
     """What the team is doing, the feedback it wants, the feedback it got."""
     for kind in core.NOTE_KINDS:
         label = core.NOTE_LABELS[kind]
@@ -186,7 +187,7 @@ def _overtaken(stem: str, key: str, label: str, text: str) -> None:
         st.text(typed)
 
 
-def actions(view: dict[str, Any], meeting_id: int, editable: bool) -> None:
+def actions(view: TeamView, meeting_id: int, editable: bool) -> None:
     """Open action items (carried forward until done) and a form to add one."""
     st.markdown("**Action items**")
     if not view["open_actions"]:
@@ -242,3 +243,56 @@ def health(found: dict[str, Any]) -> None:
             plain(t["team"]) for t in found["not_presented"][:10]))  # fmt: skip
     if found["overdue"]:
         st.caption(f"{len(found['overdue'])} overdue action item(s).")
+
+
+def full_view(view: TeamView, meeting: Meeting, editable: bool) -> None:
+    """The team on the full page: champion and attendance, the cards, notes and actions."""
+    meeting_id, team = meeting["id"], view["team"]
+    about, saved = st.columns([3, 1])
+    champion = plain(view["champion"] or "no champion")
+    about.caption(
+        f"Champion: {champion} · {plain(meeting['scope'])} · {meeting['held_on']:%d %b %Y}"
+    )
+    saved.caption(said(), text_alignment="right")
+    if editable and view["champion"]:
+        # The stored mark is part of the key: when someone else marks the champion, this
+        # laptop's toggle starts again from their mark instead of writing its own back.
+        here = st.toggle("Champion present", bool(view["present"]),
+                         key=f"present_{team}_{view['present']}")  # fmt: skip
+        if here != bool(view["present"]) and act(
+            "Attendance saved.", core.set_attendance, meeting_id, team, here
+        ):
+            st.rerun()
+    metrics(view)
+    left, right = st.columns(2)
+    with left:
+        notes(view, meeting_id, editable)
+    with right:
+        actions(view, meeting_id, editable)
+
+
+def closing(meeting: Meeting, team: str, editable: bool) -> None:
+    """Under the team: its slide and the deck, the summary for Slack, the leader, finishing."""
+    meeting_id = meeting["id"]
+    st.divider()
+    with st.container(horizontal=True, vertical_alignment="center"):
+        slides.downloads(meeting_id, team)  # made on click: a picture takes a second or two
+    # Built on request: a whole-program summary reads every team (seconds for hundreds).
+    if st.toggle("Summary for Slack", key=f"summary_{meeting_id}"):
+        summary = state.meeting_summary(meeting_id)
+        st.code(summary, language="markdown", wrap_lines=True)
+        st.download_button("Download summary", summary, f"meeting-{meeting['held_on']}.md",
+                           "text/markdown", icon=":material/download:")  # fmt: skip
+    if not editable:
+        return
+    leader = st.checkbox("The area head or another leader attended",
+                         bool(meeting["leader_present"]))  # fmt: skip
+    if leader != bool(meeting["leader_present"]) and act(
+        "Leader's attendance saved.", core.set_leader, meeting_id, leader,
+        meeting["leader_name"],
+    ):  # fmt: skip
+        st.rerun()
+    if st.button("Finish the meeting", type="primary") and act(
+        "Meeting finished.", core.finish, meeting_id
+    ):
+        st.rerun()

@@ -13,11 +13,11 @@ them while the cursor is in a text box, so typing a note never moves the meeting
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 import streamlit as st
 
-from ddq.meeting import NOTE_LABELS
+from ddq.meeting import NOTE_LABELS, Meeting, TeamView
 from ddq.ui import meeting
 from ddq.ui.format import lines, plain
 
@@ -111,7 +111,7 @@ def style() -> None:
     st.html(_STYLE)
 
 
-def about(view: dict[str, Any], meeting: dict[str, Any]) -> str:
+def about(view: TeamView, meeting: Meeting) -> str:
     """The champion and whether they are here, the scope and the date: one Markdown line."""
     said = {True: ":green[present]", False: ":red[absent]", None: ":gray[not marked]"}
     champion = (
@@ -122,7 +122,7 @@ def about(view: dict[str, Any], meeting: dict[str, Any]) -> str:
     return f"{champion} · {plain(meeting['scope'])} · {meeting['held_on']:%d %b %Y}"
 
 
-def slide(view: dict[str, Any]) -> None:
+def slide(view: TeamView) -> None:
     """The team's cards, then its notes and open actions (beside them on a wide screen)."""
     with st.container(key="present-body"):
         with st.container(key="present-cards-column"):
@@ -131,7 +131,7 @@ def slide(view: dict[str, Any]) -> None:
             notes(view)
 
 
-def cards(view: dict[str, Any]) -> None:
+def cards(view: TeamView) -> None:
     """The team's metric cards, at most two rows (of four to six), so that they fit one screen."""
     shown = sum(m["value"] is not None for m in view["metrics"])
     if not shown:
@@ -141,7 +141,7 @@ def cards(view: dict[str, Any]) -> None:
         meeting.metrics(view, per_row=min(max(4, -(-shown // 2)), 6), reasons=False)
 
 
-def notes(view: dict[str, Any]) -> None:
+def notes(view: TeamView) -> None:
     """Notes (a few lines each: the full page has them whole) and open actions, read-only."""
     with st.container(key="present-notes"):
         columns = st.columns(len(NOTE_LABELS) + 1)
