@@ -21,13 +21,34 @@ def open_list(page: Page, label: str) -> Locator:
 
     By the keyboard: on some pages the first click on a select box after another one's
     list has closed only focuses it, and a second click opens it.
+
+    A key that reaches the box while a run is redrawing it can be lost (the box it went to has
+    been replaced): if no list opens, the box is opened again, by the keyboard and then by the
+    pointer, a bounded number of times.
     """
     box = page.get_by_role("combobox", name=label, exact=True)
-    box.focus()
-    box.press("ArrowDown")
     items = page.get_by_role("option")
+    for attempt in range(_OPEN_ATTEMPTS):
+        settled(page, box)
+        if items.count():  # the list opened late, after the previous wait
+            break
+        if attempt % 2 == 0:
+            box.focus()
+            box.press("ArrowDown")
+        else:
+            box.click()
+        try:
+            expect(items.first).to_be_visible(timeout=_OPEN_WAIT_MS)
+            break
+        except AssertionError:
+            continue
     settled(page, items.first)  # the list has opened and stopped moving
     return items
+
+
+# How often, and how long each time, to wait for a select box's list to open.
+_OPEN_ATTEMPTS = 4
+_OPEN_WAIT_MS = 5_000
 
 
 def close_list(page: Page) -> None:
