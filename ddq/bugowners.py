@@ -29,7 +29,8 @@ UNASSIGNED = "Unassigned"
 
 # Which team owns each bug (see ddq.ownership for the rule): one row per bug with its
 # tracker, key and the owning team's id, NULL when unassigned. A mapping to a team that is
-# gone, or to Unassigned itself, maps nothing.
+# gone, or to Unassigned itself, maps nothing. A bug marked vanished has no row: every
+# reader joins this, so it counts nowhere.
 OWNERS_SQL = """
     owner_named AS (
         SELECT b.tracker, b.key, t.id AS team_id
@@ -71,6 +72,9 @@ OWNERS_SQL = """
         LEFT JOIN owner_component c USING (tracker, key)
         LEFT JOIN owner_project p USING (tracker, key)
         LEFT JOIN owner_label l USING (tracker, key)
+        -- A bug its live source no longer finds (deleted, or moved away) counts nowhere.
+        ANTI JOIN (SELECT tracker, key FROM bugs_vanished WHERE cleared_by IS NULL) v
+            USING (tracker, key)
     )
 """
 

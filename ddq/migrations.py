@@ -480,6 +480,64 @@ def _m011_import_created_records(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _m012_live_sources(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- Trackers read through their APIs (ddq.sources). Never the secret: only the names
+        -- of the environment variables that hold it.
+        CREATE TABLE sources (
+            name VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,              -- jira, github, gitlab or bugzilla
+            url VARCHAR NOT NULL,               -- GitHub's API root; the others' site root
+            options VARCHAR NOT NULL,           -- JSON: jql and jira_kind, repo, project, ...
+            token_env VARCHAR,
+            user_env VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL
+        );
+        CREATE SEQUENCE source_syncs_id;
+        -- Every sync of a source, good or failed. A good one's started_at is where the next
+        -- sync of the source starts reading (changes since then), while it stands: undoing
+        -- its import takes it, and every later one, out of the reckoning.
+        CREATE TABLE source_syncs (
+            id INTEGER PRIMARY KEY DEFAULT nextval('source_syncs_id'),
+            source VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,      -- UTC, before the first page was asked for
+            finished_at TIMESTAMP NOT NULL,
+            since TIMESTAMP,                    -- what it read from; NULL: everything
+            full_read BOOLEAN NOT NULL,
+            ok BOOLEAN NOT NULL,
+            standing BOOLEAN NOT NULL DEFAULT true,
+            import_id INTEGER,                  -- NULL when nothing changed, or it failed
+            pages INTEGER NOT NULL DEFAULT 0,
+            issues INTEGER NOT NULL DEFAULT 0,
+            added INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            vanished INTEGER NOT NULL DEFAULT 0,
+            message VARCHAR NOT NULL,           -- what it did, or why it failed
+            who VARCHAR NOT NULL
+        );
+        -- Which bugs each source has delivered, and by which import first: a full sync
+        -- marks those it no longer finds as vanished.
+        CREATE TABLE source_keys (
+            source VARCHAR NOT NULL,
+            tracker VARCHAR NOT NULL,
+            key VARCHAR NOT NULL,
+            import_id INTEGER NOT NULL
+        );
+        -- Bugs a full sync no longer found (deleted, or moved out of the source's query):
+        -- left out of every count while cleared_by is NULL. A later sync that finds the bug
+        -- again clears the mark; undoing either import puts the mark back as it was.
+        CREATE TABLE bugs_vanished (
+            tracker VARCHAR NOT NULL,
+            key VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            import_id INTEGER NOT NULL,
+            cleared_by INTEGER
+        );
+    """)
+
+
 Migration = Callable[["duckdb.DuckDBPyConnection"], None]
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -494,4 +552,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (9, "bug metrics derived from their inputs", _m009_derived_bug_metrics),
     (10, "edit claims", _m010_edit_claims),
     (11, "records an import created", _m011_import_created_records),
+    (12, "live sources", _m012_live_sources),
 ]

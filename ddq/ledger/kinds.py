@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 METRICS = "metrics"
 ROSTER = "roster"
 BUGS = "bugs"
+# Bugs read from a tracker's API by a live source (ddq.sources): a bug import whose undo
+# also takes back what the sync recorded (where the next sync starts, vanished bugs).
+SYNC = "sync"
 # The sample organisation (ddq.sample): undoing it removes everything it created, its
 # meetings, definitions and the rest too (ddq.created), so that nothing of it is left.
 DEMO = "demo"

@@ -25,7 +25,7 @@ its last update, and marked ``resolved_estimated``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +70,7 @@ from ddq.ingest.bugs.mappings import (
     save_mapping,
 )
 from ddq.ingest.bugs.result import BugsImport
-from ddq.ingest.bugs.staging import STAGED, stage_csv_file, stage_json_file
+from ddq.ingest.bugs.staging import STAGED, Source, stage_csv_file, stage_json_file, stage_records
 from ddq.ingest.csvfile import MAX_UPLOAD_MB, drop_staged, read_upload
 from ddq.ingest.pipeline import Progress
 from ddq.ingest.problems import ImportRejected, Problem
@@ -96,17 +96,21 @@ __all__ = [
     "BugsImport",
     "InvalidMapping",
     "Progress",
+    "Recorder",
+    "Source",
     "check_mapping",
     "csv_headers",
     "fold_header",
     "guess_mapping",
     "import_bugs",
+    "import_staged",
     "load_mapping",
     "mapping_names",
     "mapping_warning",
     "read_mapping_file",
     "resolve_mapping",
     "save_mapping",
+    "stage_records",
 ]
 
 KIND = BUGS
@@ -156,9 +160,16 @@ def _preview(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     )
 
 
-def _apply(con: duckdb.DuckDBPyConnection, result: BugsImport, tracker: str, who: Actor) -> None:
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    result: BugsImport,
+    tracker: str,
+    who: Actor,
+    kind: str,
+    also: Recorder | None,
+) -> None:
     columns = ", ".join(BUG_COLUMNS)
-    with pipeline.recorded(con, KIND, result, who=who) as recording:
+    with pipeline.recorded(con, kind, result, who=who) as recording:
         import_id = recording.import_id
         if result.updated:
             con.execute(
@@ -198,6 +209,8 @@ def _apply(con: duckdb.DuckDBPyConnection, result: BugsImport, tracker: str, who
             "unchanged": result.unchanged, "skipped": result.skipped_count,
             "estimated": result.estimated,
         }  # fmt: skip
+        if also is not None:
+            recording.audit |= also(con, import_id)
 
 
 @requires(EDITOR, "import bugs")
@@ -243,6 +256,47 @@ def import_bugs(
             staged = stage_json_file(con, data, name)
         else:
             staged = stage_csv_file(con, source, data, name, fmt, chosen)
+    except BaseException:
+        drop_staged(con, STAGED)
+        raise
+    return import_staged(
+        con, staged, name=name, fmt=fmt, tracker=tracker, who=who, skip_bad_rows=skip_bad_rows,
+        dry_run=dry_run, report=report, today=today,
+    )  # fmt: skip
+
+
+Recorder = Callable[["duckdb.DuckDBPyConnection", int], dict[str, Any]]
+"""Told the import's id inside its transaction, after its bugs are written and before the
+metrics are computed; writes what else the import stands for, and returns what its audit row
+adds."""
+
+
+@requires(EDITOR, "import bugs")
+def import_staged(
+    con: duckdb.DuckDBPyConnection,
+    staged: Source,
+    *,
+    name: str,
+    fmt: str,
+    tracker: str,
+    who: Actor,
+    kind: str = KIND,
+    skip_bad_rows: bool = False,
+    dry_run: bool = False,
+    report: Progress,
+    today: dt.date | None = None,
+    empty_ok: bool = False,
+    apply_when: Callable[[BugsImport], bool] | None = None,
+    also: Recorder | None = None,
+) -> BugsImport:
+    """Check staged bugs (a file's, or a live source's) and, unless ``dry_run``, apply them.
+
+    Every bug import goes through here: the checks, the comparison by key, the ledger row
+    of ``kind``, and the bug metrics recomputed in the same transaction. ``apply_when`` may
+    decide, once the comparison is known, that there is nothing worth applying; ``also``
+    records what else the import stands for. The staged table is dropped in every case.
+    """
+    try:
         if staged.fatal:
             raise ImportRejected(name, staged.fatal + staged.bad_rows)
         report("checking", 0.3)
@@ -263,7 +317,7 @@ def import_bugs(
         define_bugs(con, rows_sql)
         report("comparing", 0.6)
         total, changed, unchanged = _classify(con, tracker)
-        if total == 0:
+        if total == 0 and not empty_ok:
             reason = (
                 "the file has no issues"
                 if staged.rows_read == 0
@@ -297,10 +351,10 @@ def import_bugs(
             preview=_preview(con),
             dry_run=dry_run,
         )
-        if not dry_run:
+        if not dry_run and (apply_when is None or apply_when(result)):
             report("applying", 0.75)
             with transaction(con):  # the bugs and the metrics computed from them, or neither
-                _apply(con, result, tracker, who)
+                _apply(con, result, tracker, who, kind, also)
                 report("computing the bug metrics", 0.85)
                 result.metrics = bugmetrics.refresh(
                     con, who=who, reason=f"after import {result.import_id} ({name})"

@@ -229,3 +229,42 @@ def stage_json_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str)
         pull_requests=issues.pull_requests,
         no_repository=issues.no_repository,
     )
+
+
+# What a live source's issue holds: text fields, and the two list fields.
+RECORD_TEXT = (
+    "key", "project", "type", "status", "priority", "severity", "summary", "description",
+    "created", "resolved", "updated",
+)  # fmt: skip
+RECORD_LISTS = ("labels", "components")
+
+
+def stage_records(
+    con: duckdb.DuckDBPyConnection,
+    texts: dict[str, list[str | None]],
+    lists: dict[str, list[list[str]]],
+    *,
+    sha256: str,
+) -> Source:
+    """Stage issues read from a tracker's API: each a column of text (dates as the API
+    writes them) or of lists, one entry per issue, in the order read.
+
+    An issue is named by its place in the read ("item 3"), as a JSON file's are.
+    """
+    count = len(texts["key"])
+    arrays = {
+        "line": pa.array(range(1, count + 1), pa.int64()),
+        "item": pa.array(range(1, count + 1), pa.int64()),
+    }
+    arrays |= {c: pa.array(texts[c], pa.string()) for c in RECORD_TEXT}
+    arrays |= {c: pa.array(lists[c], pa.list_(pa.string())) for c in RECORD_LISTS}
+    drop_staged(con, STAGED)
+    temp_table_from(con, STAGED, pa.table(arrays))
+    return Source(
+        table=STAGED,
+        exprs={c: _ref(c) for c in (*RECORD_TEXT, *RECORD_LISTS)},
+        headers={c: c for c in RECORD_TEXT},
+        rows_read=count,
+        sha256=sha256,
+        json_items=True,
+    )

@@ -28,6 +28,7 @@ UNDOS: dict[str, KindUndo] = {
     kinds.METRICS: _VALUES,
     kinds.ROSTER: KindUndo(reverse=roster.reverse, refuse=roster.refuse, audit=counts_audit),
     kinds.BUGS: KindUndo(reverse=bugs.reverse, refuse=bugs.refuse, audit=counts_audit),
+    kinds.SYNC: KindUndo(reverse=bugs.reverse_sync, refuse=bugs.refuse, audit=counts_audit),
     kinds.DEMO: KindUndo(
         reverse=sample.reverse, refuse=sample.refuse, event=False, audit=status_audit
     ),

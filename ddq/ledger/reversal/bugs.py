@@ -69,3 +69,29 @@ def reverse(con: duckdb.DuckDBPyConnection, entry: Entry) -> Counts:
     stored, restored = reverse_bugs(con, entry["id"])
     return {"removed": stored - restored, "restored": restored, "teams_removed": 0,
             "bugs_removed": stored - restored, "bugs_restored": restored}  # fmt: skip
+
+
+def reverse_sync(con: duckdb.DuckDBPyConnection, entry: Entry) -> Counts:
+    """Undo a sync: its bugs as for a bug import, and what it recorded about its source.
+
+    The bugs it first delivered are no longer the source's; the vanished marks it set go and
+    those it cleared return; and its sync, with every later one of the same source, no
+    longer counts as where the next sync starts reading, so the next one reads from the
+    last good sync still standing.
+    """
+    import_id = entry["id"]
+    done = reverse(con, entry)
+    con.execute("DELETE FROM source_keys WHERE import_id = ?", [import_id])
+    con.execute("DELETE FROM bugs_vanished WHERE import_id = ?", [import_id])
+    con.execute("UPDATE bugs_vanished SET cleared_by = NULL WHERE cleared_by = ?", [import_id])
+    con.execute(
+        """
+        UPDATE source_syncs SET standing = false
+        WHERE standing AND (source, started_at) IN (
+            SELECT s.source, later.started_at FROM source_syncs s
+            JOIN source_syncs later ON later.source = s.source AND later.started_at >= s.started_at
+            WHERE s.import_id = ?)
+        """,
+        [import_id],
+    )
+    return done
