@@ -29,6 +29,7 @@ from ddq.cli import (
     progress,
     role,
     settings,
+    sources,
     teams,
 )
 from ddq.cli.output import echo
@@ -104,5 +105,7 @@ for command in (
     progress.target,
     progress.progress,
     meeting.meeting,
+    sources.sources,
+    sources.sync_command,
 ):
     main.add_command(command)
