@@ -136,7 +136,10 @@ def serving(api: FakeApi) -> Iterator[FakeApi]:
     server.daemon_threads = True
     host, port = server.server_address[:2]
     api.url = f"http://{host}:{port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look, 0.5 s by default, in every test.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield api
