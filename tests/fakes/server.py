@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -129,8 +129,11 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+Api = TypeVar("Api", bound=FakeApi)
+
+
 @contextmanager
-def serving(api: FakeApi) -> Iterator[FakeApi]:
+def serving(api: Api) -> Iterator[Api]:
     """Run ``api`` on a free loopback port until the block ends; ``api.url`` is its root."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
     server.daemon_threads = True
