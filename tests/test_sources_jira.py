@@ -224,6 +224,8 @@ def test_adf_to_text() -> None:
             {"type": "codeBlock", "attrs": {"language": "python"}, "content": [
                 {"type": "text", "text": "raise Boom()\nreturn"}]},
             {"type": "rule"},
+            {"type": "mediaSingle", "content": [
+                {"type": "media", "attrs": {"id": "9f1", "type": "file"}}]},
             {"type": "paragraph", "content": [
                 {"type": "emoji", "attrs": {"shortName": ":smile:"}}]},
         ],
@@ -480,3 +482,15 @@ def test_check_options() -> None:
         jira.check_options({"jql": "   "})
     with pytest.raises(SourceError, match="--kind cloud"):
         jira.check_options({"jql": "x", "jira_kind": "datacentre"})
+
+
+def test_probe_retries_the_count_after_a_server_error() -> None:
+    with serving(FakeJira(many(3))) as api, make_client(api) as client:
+        api.fail_when(
+            lambda r: (
+                r.method == "POST" and len([q for q in api.requests if q.method == "POST"]) < 2
+            ),
+            Reply(503, b"Service Unavailable"),
+        )
+        assert jira.probe(client).endswith(": 3 issues")
+    assert [r.method for r in api.requests].count("POST") == 2

@@ -361,7 +361,8 @@ def adf_text(document: Mapping[str, Any]) -> str | None:
     return text if text.strip() else None
 
 
-_INLINE = {"text", "hardBreak", "mention", "emoji", "inlineCard", "date", "status", "media"}
+_INLINE = {"text", "hardBreak", "mention", "emoji", "inlineCard", "date", "status"}
+_WORDLESS = {"mediaSingle", "mediaGroup", "media", "rule"}  # pictures and lines: no text
 
 
 def _blocks(node: Any, lines: list[str]) -> None:
@@ -370,6 +371,8 @@ def _blocks(node: Any, lines: list[str]) -> None:
     content = node.get("content")
     children = [c for c in content if isinstance(c, Mapping)] if isinstance(content, list) else []
     kind = node.get("type")
+    if kind in _WORDLESS:
+        return
     if kind in ("blockCard", "embedCard"):
         url = (node.get("attrs") or {}).get("url")
         if isinstance(url, str) and url:
