@@ -55,6 +55,8 @@ USER_AGENT = "ddq (bug-tracker sync)"
 Scalar = str | int | float | bool | None
 Params = Mapping[str, Scalar | Sequence[Scalar]] | list[tuple[str, Scalar]] | None
 Waiting = Callable[[float, str], None]
+# What a 400 answer means for one request (the tracker could not read the query), or None.
+Explain = Callable[[httpx.Response], str | None]
 
 
 def _is_loopback(host: str) -> bool:
@@ -248,19 +250,37 @@ class Client:
 
     def get(
         self, path: str, params: Params = None, *, page: int | None = None,
-        missing: str | None = None,
+        missing: str | None = None, explain_400: Explain | None = None,
     ) -> httpx.Response:  # fmt: skip
         """GET one page: the answer once it is a 2xx, or the SourceError that stops the sync.
 
-        ``missing`` names what a 404 means ("repository acme/app").
+        ``missing`` names what a 404 means ("repository acme/app"); ``explain_400`` turns a
+        400 answer into what to fix (a query the tracker cannot read), or None to keep the
+        general words.
         """
+        return self._send("GET", path, params=params, page=page, missing=missing,
+                          explain_400=explain_400)  # fmt: skip
+
+    def post_json(
+        self, path: str, body: Any, *, page: int | None = None, missing: str | None = None,
+        explain_400: Explain | None = None,
+    ) -> httpx.Response:  # fmt: skip
+        """POST ``body`` as JSON, for an API that reads a question that way (Jira's counts);
+        retries, waits and errors as :meth:`get`."""
+        return self._send("POST", path, body=body, page=page, missing=missing,
+                          explain_400=explain_400)  # fmt: skip
+
+    def _send(
+        self, method: str, path: str, *, params: Params = None, body: Any = None,
+        page: int | None, missing: str | None, explain_400: Explain | None,
+    ) -> httpx.Response:  # fmt: skip
         target = self.url(path)
         failures = 0
         waits = 0
         while True:
             self.requests += 1
             try:
-                response = self._http.get(target, params=params)
+                response = self._http.request(method, target, params=params, json=body)
             except httpx.TimeoutException:
                 failures += 1
                 reason = "did not answer in time"
@@ -305,7 +325,7 @@ class Client:
                     ))  # fmt: skip
                 self._pause(self.backoff * 2 ** (failures - 1), f"the server answered {status}")
                 continue
-            raise self._client_error(response, page, missing)
+            raise self._client_error(response, page, missing, explain_400)
 
     def _rate_limit_wait(self, response: httpx.Response) -> float | None:
         """Seconds to wait when the answer is a rate limit; None when it is not one."""
@@ -331,8 +351,9 @@ class Client:
         return 60.0
 
     def _client_error(
-        self, response: httpx.Response, page: int | None, missing: str | None
-    ) -> SourceError:
+        self, response: httpx.Response, page: int | None, missing: str | None,
+        explain_400: Explain | None,
+    ) -> SourceError:  # fmt: skip
         status = response.status_code
         if status in (401, 403):
             return self._refused(status)
@@ -349,6 +370,10 @@ class Client:
                 f"Source {self.source.name}: {what} was not found at {self.base} (HTTP 404): "
                 "check the name, --url, and that the token may see it."
             ))  # fmt: skip
+        if status == 400 and explain_400 is not None:
+            advice = explain_400(response)
+            if advice:
+                return SourceError(self.safe(f"{self._where(page)}: {advice}"))
         said = _said(response)
         return SourceError(self.safe(
             f"{self._where(page)}: the server refused the request (HTTP {status}"

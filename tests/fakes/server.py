@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -129,14 +129,20 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+Api = TypeVar("Api", bound=FakeApi)
+
+
 @contextmanager
-def serving(api: FakeApi) -> Iterator[FakeApi]:
+def serving(api: Api) -> Iterator[Api]:
     """Run ``api`` on a free loopback port until the block ends; ``api.url`` is its root."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
     server.daemon_threads = True
     host, port = server.server_address[:2]
     api.url = f"http://{host}:{port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look, 0.5 s by default, in every test.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield api
