@@ -1,0 +1,111 @@
+"""A synced bug is the bug a file import of the same data stores, end to end: real tracker
+data served by fake APIs on loopback, synced, and compared with the file imported into
+another database. Then one change upstream is one update, and a failure at any page leaves
+nothing behind."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from ddq import clock, db
+from ddq.access import ADMIN, Actor
+from ddq.ingest.bugs import import_bugs
+from ddq.sources import store, sync, trackers
+from ddq.sources.model import SourceError
+from tests.fakes import jira as fake_jira
+from tests.fakes.server import Reply, serving
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+needs_realdata = pytest.mark.skipif(
+    not REALDATA.is_dir(),
+    reason=f"the real tracker exports are not here ({REALDATA}); CI always has them",
+)
+WHO = Actor("ada", ADMIN)
+NOW = dt.datetime(2026, 3, 4, 12, 0)
+ENV = {"JIRA_USER": "me@example.com", "JIRA_TOKEN": "s3cret"}
+FAST = sync.Connection(env=ENV, backoff=0, sleep=lambda seconds: None)
+COLUMNS = ("key, project, type, status, priority, severity, labels, components, created, "
+           "resolved, resolved_estimated, updated, summary, description, tracker")  # fmt: skip
+
+
+def stored(path: Path) -> list[tuple]:
+    with db.connect(path) as con:
+        return con.execute(f"SELECT {COLUMNS} FROM bugs ORDER BY key").fetchall()
+
+
+def asf_issues() -> list[dict]:
+    """The issues of the real Apache Jira export, as Jira's REST API writes them."""
+    with (REALDATA / "asf_jira_export.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Key"].strip() and r["Created"]]
+    issues = []
+    for row in rows:
+        project, number = row["Key"].strip().split("-")
+        issues.append(fake_jira.issue(
+            int(number), project, type=row["Issue Type"], summary=row["Summary"],
+            priority=row["Priority"] or None, status=row["Status"],
+            created=dt.datetime.strptime(row["Created"], "%d/%b/%y %H:%M"),
+            updated=dt.datetime.strptime(row["Updated"], "%d/%b/%y %H:%M"),
+        ))  # fmt: skip
+    return issues
+
+
+def add_jira(path: Path, url: str, kind: str) -> None:
+    with db.connect(path) as con:
+        store.add(con, "jira", "asf", url=url, options={"jql": "order by key", "jira_kind": kind},
+                  check_options=trackers.adapter("jira").check_options, token_env="JIRA_TOKEN",
+                  user_env="JIRA_USER" if kind == "cloud" else None, who=WHO)  # fmt: skip
+
+
+@needs_realdata
+@pytest.mark.parametrize("kind", ["cloud", "server"])
+def test_jira_sync_stores_what_the_export_stores(make_db, tmp_path, kind):
+    from_file = tmp_path / "file.duckdb"
+    with db.connect(from_file) as con, clock.frozen(NOW):
+        import_bugs(con, REALDATA / "asf_jira_export.csv", who=WHO)
+    api = fake_jira.FakeJira(asf_issues(), cloud=kind == "cloud", severity=False, max_page=25,
+                             user="me@example.com" if kind == "cloud" else None)  # fmt: skip
+    synced = make_db()
+    with serving(api):
+        add_jira(synced, api.url, kind)
+        with db.connect(synced) as con, clock.frozen(NOW):
+            first = sync.sync(con, "asf", who=WHO, connection=FAST)
+    assert first.summary() == f"import {first.import_id}: asf: 100 added, 0 updated, 0 unchanged"
+    assert first.pages == 4
+    assert stored(synced) == stored(from_file)
+
+
+@needs_realdata
+def test_one_change_upstream_is_one_update_and_a_failure_at_any_page_stores_nothing(make_db):
+    api = fake_jira.FakeJira(asf_issues(), cloud=False, severity=False, max_page=10, user=None)
+    path = make_db()
+    with serving(api):
+        add_jira(path, api.url, "server")
+        with db.connect(path) as con, clock.frozen(NOW):
+            sync.sync(con, "asf", who=WHO, connection=FAST)
+        changed = next(i for i in api.issues if i["key"] == "HAMA-895")
+        changed["fields"]["status"]["name"] = "Reopened"
+        changed["fields"]["updated"] = fake_jira.jira_time(NOW + dt.timedelta(minutes=30))
+        with db.connect(path) as con, clock.frozen(NOW + dt.timedelta(hours=1)):
+            second = sync.sync(con, "asf", who=WHO, connection=FAST)
+        assert second.summary().endswith("asf: 0 added, 1 updated, 0 unchanged")
+        assert 'updated >= "2026-03-03 12:00"' in api.searches[-1]
+
+        before = stored(path)
+        for issue in api.issues[:50]:  # 50 changes upstream, on the first 5 of 10 pages
+            issue["fields"]["summary"] += " (edited)"
+        for page in range(10):
+            api.clear()  # the page fails every time it is asked for, retries included
+            api.fail_when(lambda r, at=str(page * 10): r.arg("startAt") == at,
+                          Reply(503, {"errorMessages": ["down"]}))  # fmt: skip
+            with db.connect(path) as con, clock.frozen(NOW + dt.timedelta(hours=2)):
+                with pytest.raises(SourceError, match=f"page {page + 1}"):
+                    sync.sync(con, "asf", who=WHO, connection=FAST, full=True)
+            assert stored(path) == before
+        api.clear()
+        with db.connect(path) as con, clock.frozen(NOW + dt.timedelta(hours=3)):
+            last = sync.sync(con, "asf", who=WHO, connection=FAST, full=True)
+        assert last.summary().endswith("asf: 0 added, 50 updated, 50 unchanged")
