@@ -101,9 +101,12 @@ def test_one_change_upstream_is_one_update_and_a_failure_at_any_page_stores_noth
             api.clear()  # the page fails every time it is asked for, retries included
             api.fail_when(lambda r, at=str(page * 10): r.arg("startAt") == at,
                           Reply(503, {"errorMessages": ["down"]}))  # fmt: skip
-            with db.connect(path) as con, clock.frozen(NOW + dt.timedelta(hours=2)):
-                with pytest.raises(SourceError, match=f"page {page + 1}"):
-                    sync.sync(con, "asf", who=WHO, connection=FAST, full=True)
+            with (
+                db.connect(path) as con,
+                clock.frozen(NOW + dt.timedelta(hours=2)),
+                pytest.raises(SourceError, match=f"page {page + 1}"),
+            ):
+                sync.sync(con, "asf", who=WHO, connection=FAST, full=True)
             assert stored(path) == before
         api.clear()
         with db.connect(path) as con, clock.frozen(NOW + dt.timedelta(hours=3)):
