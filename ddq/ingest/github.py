@@ -33,8 +33,9 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "body": ("body",),
     "type": ("type", "issueType"),
 }
+# github.com's web and API addresses, and GitHub Enterprise's API (https://HOST/api/v3/repos/...).
 _REPO_IN_URL = re.compile(
-    r"^https?://(?:api\.)?github\.[^/]+/(?:repos/)?([^/]+/[^/#?]+?)(?:\.git)?(?:/|$)"
+    r"^https?://(?:[^/]+/api/v3|(?:api\.)?github\.[^/]+)/(?:repos/)?([^/]+/[^/#?]+?)(?:\.git)?(?:/|$)"
 )
 COLUMNS = (
     "key", "project", "type", "status", "summary", "description", "created", "resolved",

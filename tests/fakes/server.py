@@ -136,7 +136,8 @@ def serving(api: FakeApi) -> Iterator[FakeApi]:
     server.daemon_threads = True
     host, port = server.server_address[:2]
     api.url = f"http://{host}:{port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll keeps shutdown() quick: it waits for the loop to notice.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield api
