@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +33,9 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "body": ("body",),
     "type": ("type", "issueType"),
 }
+# github.com's web and API addresses, and GitHub Enterprise's API (https://HOST/api/v3/repos/...).
 _REPO_IN_URL = re.compile(
-    r"^https?://(?:api\.)?github\.[^/]+/(?:repos/)?([^/]+/[^/#?]+?)(?:\.git)?(?:/|$)"
+    r"^https?://(?:[^/]+/api/v3|(?:api\.)?github\.[^/]+)/(?:repos/)?([^/]+/[^/#?]+?)(?:\.git)?(?:/|$)"
 )
 COLUMNS = (
     "key", "project", "type", "status", "summary", "description", "created", "resolved",
@@ -135,7 +137,7 @@ def _values(text: str, file_name: str) -> list[tuple[int, int, Any]]:
     return found
 
 
-def _first(item: dict[str, Any], name: str, headers: dict[str, str]) -> Any:
+def _first(item: Mapping[str, Any], name: str, headers: dict[str, str]) -> Any:
     for candidate in _NAMES[name]:
         if candidate in item:
             headers.setdefault(name, candidate)
@@ -154,7 +156,7 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _repository(item: dict[str, Any]) -> str | None:
+def _repository(item: Mapping[str, Any]) -> str | None:
     repo = item.get("repository")
     if isinstance(repo, dict):
         name = repo.get("nameWithOwner") or repo.get("full_name")
@@ -167,8 +169,65 @@ def _repository(item: dict[str, Any]) -> str | None:
     return None
 
 
-def _is_pull_request(item: dict[str, Any]) -> bool:
+def is_pull_request(item: Mapping[str, Any]) -> bool:
+    """Whether a listed item is a pull request (the REST API lists them among issues)."""
     return "pull_request" in item or bool(item.get("isPullRequest"))
+
+
+@dataclass
+class GithubIssue:
+    """One issue object as the bug import reads it: its columns' text and its labels."""
+
+    number: str
+    key: str
+    project: str | None
+    type: str | None
+    status: str | None
+    summary: str | None
+    description: str | None
+    created: str | None
+    resolved: str | None
+    updated: str | None
+    labels: list[str]
+
+
+def read_issue(
+    item: Mapping[str, Any],
+    headers: dict[str, str] | None = None,
+    *,
+    default_repo: str | None = None,
+) -> GithubIssue | None:
+    """The values of one issue object (REST or ``gh`` names); None when it has no number.
+
+    The repository comes from the item (``repository``, or its API or web address), else
+    ``default_repo``. ``headers`` collects which JSON name each field was read from.
+    """
+    seen = {} if headers is None else headers
+    raw_number = _first(item, "number", seen)
+    if isinstance(raw_number, bool) or not isinstance(raw_number, int | str):
+        return None
+    number = str(raw_number).strip().lstrip("#")
+    repo = _repository(item) or default_repo
+    state = _text(_first(item, "state", seen))
+    labels = []
+    for label in _first(item, "labels", seen) or []:
+        name = _text(label.get("name") if isinstance(label, dict) else label)
+        if name:
+            labels.append(name)
+    body = _first(item, "body", seen) or None
+    return GithubIssue(
+        number=number,
+        key=f"{repo or ''}#{number}",
+        project=repo,
+        type=_text(_first(item, "type", seen)),
+        status=state.capitalize() if state else None,
+        summary=_text(_first(item, "title", seen)),
+        description=None if body is None else str(body),
+        created=_text(_first(item, "created", seen)),
+        resolved=_text(_first(item, "resolved", seen)),
+        updated=_text(_first(item, "updated", seen)),
+        labels=labels,
+    )
 
 
 def parse_issues(data: bytes, file_name: str) -> GithubIssues:
@@ -194,42 +253,22 @@ def parse_issues(data: bytes, file_name: str) -> GithubIssues:
                 Problem(line, "", None, "not an issue (a JSON object)", where, number)
             )
             continue
-        if _is_pull_request(item):
+        if is_pull_request(item):
             issues.pull_requests += 1
             continue
-        raw_number = _first(item, "number", issues.headers)
-        if isinstance(raw_number, bool) or not isinstance(raw_number, int | str):
+        issue = read_issue(item, issues.headers)
+        if issue is None:
             title = _text(_first(item, "title", issues.headers))
             where = item_words(number, line if multiline else None, title=title)
             issues.problems.append(
                 Problem(line, "number", None, "the issue has no number", where, number)
             )
             continue
-        repo = _repository(item)
-        if repo is None:
+        if issue.project is None:
             issues.no_repository += 1
-        state = _text(_first(item, "state", issues.headers))
-        labels = []
-        for label in _first(item, "labels", issues.headers) or []:
-            name = _text(label.get("name") if isinstance(label, dict) else label)
-            if name:
-                labels.append(name)
-        values = {
-            "key": f"{repo or ''}#{str(raw_number).strip().lstrip('#')}",
-            "project": repo,
-            "type": _text(_first(item, "type", issues.headers)),
-            "status": state.capitalize() if state else None,
-            "summary": _text(_first(item, "title", issues.headers)),
-            "description": _first(item, "body", issues.headers) or None,
-            "created": _text(_first(item, "created", issues.headers)),
-            "resolved": _text(_first(item, "resolved", issues.headers)),
-            "updated": _text(_first(item, "updated", issues.headers)),
-        }
-        if values["description"] is not None:
-            values["description"] = str(values["description"])
-        for column, value in values.items():
-            issues.columns[column].append(value)
-        issues.labels.append(labels)
+        for column in COLUMNS:
+            issues.columns[column].append(getattr(issue, column))
+        issues.labels.append(issue.labels)
         issues.lines.append(line)
         issues.items.append(number)
     return issues

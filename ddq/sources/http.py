@@ -179,7 +179,7 @@ class Client:
         self.source = source
         self.base = check_url(source.url)
         user, token = read_secret(source, env)
-        self._secrets = [s for s in (token, user) if s]
+        secrets = [s for s in (token, user) if s]
         self.retries = retries
         self.backoff = _backoff_base() if backoff is None else backoff
         self.max_wait = max_wait
@@ -187,6 +187,11 @@ class Client:
         self.sleep = sleep
         self.requests = 0  # how many were sent, retries included
         headers = {"User-Agent": USER_AGENT, **_auth_headers(source, user, token)}
+        # Jira's Basic pair is the user and token in base64: as secret as the token.
+        scheme, _, credential = headers.get("Authorization", "").partition(" ")
+        if scheme == "Basic" and credential:
+            secrets.append(credential)
+        self._secrets = sorted(secrets, key=len, reverse=True)
         self._http = httpx.Client(
             headers=headers,
             timeout=httpx.Timeout(timeout),
@@ -374,7 +379,7 @@ class Client:
             advice = explain_400(response)
             if advice:
                 return SourceError(self.safe(f"{self._where(page)}: {advice}"))
-        said = _said(response)
+        said = _said(response, self.safe)
         return SourceError(self.safe(
             f"{self._where(page)}: the server refused the request (HTTP {status}"
             + (f": {said}" if said else "")
@@ -399,19 +404,21 @@ class Client:
             raise self.malformed(page, f"the body is not JSON{where}") from None
 
 
-def _said(response: httpx.Response) -> str:
-    """What an error answer says about itself, shortened: its message, or its text."""
+def _said(response: httpx.Response, clean: Callable[[str], str]) -> str:
+    """What an error answer says about itself, shortened: its message, or its text.
+
+    ``clean`` blanks the secrets before the text is cut, so no part of one is left."""
     try:
         body = response.json()
     except (ValueError, UnicodeDecodeError):
         text = response.text.strip().replace("\n", " ")
-        return text[:200]
+        return clean(text)[:200]
     if isinstance(body, dict):
         for name in ("message", "errorMessages", "error", "errors"):
             value = body.get(name)
             if value:
                 text = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
-                return text[:200]
+                return clean(text)[:200]
     return ""
 
 
