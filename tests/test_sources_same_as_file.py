@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,109 @@ def test_one_change_upstream_is_one_update_and_a_failure_at_any_page_stores_noth
         with db.connect(path) as con, clock.frozen(NOW + dt.timedelta(hours=3)):
             last = sync.sync(con, "asf", who=WHO, connection=FAST, full=True)
         assert last.summary().endswith("asf: 0 added, 50 updated, 50 unchanged")
+
+
+def derby_rows() -> list[dict[str, str]]:
+    """The real Apache Derby issues (Ohira et al.), with UTC times in ISO form."""
+    with (REALDATA / "ohira_highimpact_derby.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+
+    def utc(text: str) -> dt.datetime | None:
+        if not text.strip():
+            return None
+        moment = dt.datetime.strptime(text.strip(), "%Y/%m/%d %H:%M:%S %z")
+        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+    kept = []
+    for row in rows:
+        try:
+            row["created_utc"] = utc(row["created"])  # type: ignore[assignment]
+            row["resolved_utc"] = utc(row["resolved"])  # type: ignore[assignment]
+        except ValueError:
+            continue  # one of the few rows with stray extra fields: its columns are shifted
+        kept.append(row)
+    assert len(kept) > 900
+    return kept
+
+
+@needs_realdata
+def test_github_sync_stores_what_the_same_json_file_stores(make_db, tmp_path):
+    from tests.fakes.github import FakeGithub
+
+    api = FakeGithub("apache/derby", token="ghp_fake_token_0123456789")
+    for row in derby_rows():
+        created, resolved = row["created_utc"], row["resolved_utc"]
+        api.add(
+            int(row["IssueId"]), title=row["summary"], body=row["description"] or None,
+            state="closed" if resolved else "open", labels=(row["type"], row["priority"]),
+            created=f"{created:%Y-%m-%dT%H:%M:%SZ}",
+            updated=f"{(resolved or created):%Y-%m-%dT%H:%M:%SZ}",
+            closed=f"{resolved:%Y-%m-%dT%H:%M:%SZ}" if resolved else None,
+        )  # fmt: skip
+    api.add(99999, title="A pull request", pull_request=True)
+    file = tmp_path / "issues.json"
+    file.write_text(json.dumps([i for i in api.items]), encoding="utf-8")
+    from_file = tmp_path / "file.duckdb"
+    with db.connect(from_file) as con, clock.frozen(NOW):
+        imported = import_bugs(con, file, format="github", who=WHO)
+    synced = make_db()
+    env = {"GH_TOKEN": "ghp_fake_token_0123456789"}
+    with serving(api), db.connect(synced) as con, clock.frozen(NOW):
+        store.add(con, "github", "derby", url=api.url, options={"repo": "apache/derby"},
+                  check_options=trackers.adapter("github").check_options, token_env="GH_TOKEN",
+                  who=WHO)  # fmt: skip
+        result = sync.sync(con, "derby", who=WHO,
+                           connection=sync.Connection(env=env, backoff=0, sleep=lambda s: None))  # fmt: skip
+    assert imported.added == result.added == len(api.items) - 1
+    assert (result.pages, result.left_out) == (-(-len(api.items) // 100), 1)
+    assert stored(synced) == stored(from_file)
+
+
+@needs_realdata
+def test_bugzilla_sync_stores_what_a_bugzilla_csv_with_a_mapping_stores(make_db, tmp_path):
+    from tests.fakes.bugzilla import FakeBugzilla, bug
+
+    rows = derby_rows()
+    bugs = [
+        bug(
+            int(r["IssueId"]),
+            "Derby",
+            r["component"].split(";")[0].strip() or "Misc",
+            created=r["created_utc"],
+            updated=r["resolved_utc"] or r["created_utc"],
+            resolved=r["resolved_utc"],
+            summary=r["summary"],
+            status=r["status"].upper(),
+            resolution=r["resolution"].upper(),
+            priority=r["priority"],
+            type=r["type"],
+            keywords=["regression"] if r["Breakage"] == "1" else [],
+        )
+        for r in rows
+    ]
+    header = ["Bug ID", "Product", "Component", "Status", "Resolution", "Priority", "Severity",
+              "Type", "Keywords", "Opened", "Changed", "Resolved", "Summary"]  # fmt: skip
+    file = tmp_path / "bugzilla.csv"
+    with file.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(header)
+        for b in bugs:
+            out.writerow([b["id"], b["product"], b["component"], b["status"], b["resolution"],
+                          b["priority"], b["severity"], b["type"], ", ".join(b["keywords"]),
+                          b["creation_time"], b["last_change_time"],
+                          "" if b["is_open"] else b["cf_last_resolved"], b["summary"]])  # fmt: skip
+    mapping = {"key": "Bug ID", "project": "Product", "components": "Component",
+               "status": "Status", "priority": "Priority", "severity": "Severity", "type": "Type",
+               "labels": "Keywords", "created": "Opened", "updated": "Changed",
+               "resolved": "Resolved", "summary": "Summary"}  # fmt: skip
+    from_file = tmp_path / "file.duckdb"
+    with db.connect(from_file) as con, clock.frozen(NOW):
+        import_bugs(con, file, format="csv", mapping=mapping, who=WHO)
+    api = FakeBugzilla(bugs)
+    synced = make_db()
+    with serving(api), db.connect(synced) as con, clock.frozen(NOW):
+        store.add(con, "bugzilla", "derby", url=api.url, options={"product": "Derby"},
+                  check_options=trackers.adapter("bugzilla").check_options, who=WHO)  # fmt: skip
+        result = sync.sync(con, "derby", who=WHO, connection=FAST)
+    assert result.added == len(bugs) and result.pages == 2
+    assert stored(synced) == stored(from_file)
