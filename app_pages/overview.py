@@ -5,7 +5,7 @@ import streamlit as st
 from ddq import text
 from ddq.access import EDITOR
 from ddq.trends import MOVERS_HISTORY_WEEKS, QUARTER_WEEKS, RECENT_WEEKS, SILENT_WEEKS
-from ddq.ui import auth, params, state, unassigned
+from ddq.ui import auth, params, sources, state, unassigned
 from ddq.ui import format as fmt
 
 ORGANISATION = "Whole organisation"
@@ -94,6 +94,7 @@ with right:
     if last:
         st.markdown(f"Last import: **{fmt.plain(last['file_name'])}** by {fmt.plain(last['who'])}"
                     f", {last['imported_at']:%d %b %Y %H:%M} UTC")  # fmt: skip
+    sources.bug_data_age()
     missing = fresh["not_reported"]
     if missing:
         st.markdown(f"**Not yet reported for {fmt.week(fresh['week'])}:** "

@@ -1,4 +1,5 @@
-"""Settings: the community's name, Slack channels and request links; areas' details (admins)."""
+"""Settings: the community's name, Slack channels and request links; areas' details; roles;
+live sources (admins)."""
 
 from typing import Any
 
@@ -6,7 +7,7 @@ import streamlit as st
 
 from ddq import access, roster, settings
 from ddq.access import ADMIN
-from ddq.ui import auth, feedback, state, write
+from ddq.ui import auth, feedback, sources, state, write
 
 st.title("Settings")
 feedback.show_flash()
@@ -93,3 +94,5 @@ with st.form("roles", clear_on_submit=True):
     if st.form_submit_button("Save role"):
         write.apply_to_form("roles", access.set_role, email, role, near="roles")
 feedback.show_flash("roles")
+
+sources.manage_section()

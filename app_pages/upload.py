@@ -1,4 +1,5 @@
-"""Upload: templates, a checked preview of a metrics file, applying it, the ledger and undo."""
+"""Upload: templates, a checked preview of a metrics file, applying it, the ledger and undo;
+bug exports, and syncing the live sources."""
 
 import io
 
@@ -8,7 +9,7 @@ from ddq.export import export_metrics
 from ddq.ingest.bugs import CSV, GITHUB, JIRA
 from ddq.ledger.kinds import BUGS, METRICS
 from ddq.templates import metrics_long_template, metrics_wide_template
-from ddq.ui import auth, imports, state
+from ddq.ui import auth, imports, sources, state
 from ddq.ui import ledger as ui_ledger
 
 st.title("Upload metrics")
@@ -84,3 +85,6 @@ skip = st.checkbox("Import the good rows and skip broken ones (each skipped row 
                    "ledger with its line and reason)")  # fmt: skip
 imports.upload_and_apply(BUGS, "Bug export file", {"format": bug_format, "skip_bad_rows": skip},
                          configure=imports.mapping_editor if bug_format == CSV else None)  # fmt: skip
+
+st.divider()
+sources.sync_section()

@@ -25,6 +25,7 @@ from ddq.catalog import MetricDef
 from ddq.ingest.bugs import mapping_names as _mapping_names
 from ddq.ledger.kinds import SkippedRow
 from ddq.sample import ensure_empty_database, ensure_sample_database
+from ddq.sources import store as sources
 from ddq.ui import database, reads_definitions, reads_meetings
 
 _cached = database.cached
@@ -237,6 +238,45 @@ def _freshness(
 
 def freshness(area: str | None) -> dict[str, Any]:
     return _freshness(area, clock.today(), *_key())
+
+
+@_cached
+def _source_statuses(path: str, stamp: tuple[int, int]) -> list[sources.SourceStatus]:
+    with db.connect(path) as con:
+        return sources.statuses(con)
+
+
+def source_statuses() -> list[sources.SourceStatus]:
+    """Every live source with its last sync and its last good one, by name."""
+    return _source_statuses(*_key())
+
+
+@dataclass(frozen=True)
+class BugDataAge:
+    """When bug data last arrived, and from which source (None: a file import)."""
+
+    at: dt.datetime
+    source: str | None
+
+
+@_cached
+def _bug_data_age(path: str, stamp: tuple[int, int]) -> BugDataAge | None:
+    with db.connect(path) as con:
+        if not db.scalar(con, "SELECT count(*) FROM bugs"):
+            return None
+        at = sources.bug_data_age(con)
+        if at is None:
+            return None
+        synced = [s.last_good for s in sources.statuses(con) if s.last_good is not None]
+        newest = max(synced, key=lambda run: run.finished_at, default=None)
+    if newest is None or newest.finished_at != at:
+        return BugDataAge(at, None)
+    return BugDataAge(at, newest.source)
+
+
+def bug_data_age() -> BugDataAge | None:
+    """How old the bug data is (None when there are no bugs, or none arrived by an import)."""
+    return _bug_data_age(*_key())
 
 
 @_cached
