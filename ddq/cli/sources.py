@@ -27,9 +27,8 @@ def sources_add() -> None:
 
 def _add(ctx: click.Context, kind: str, name: str, url: str | None, options: dict[str, Any],
          token_env: str | None, user_env: str | None = None) -> None:  # fmt: skip
-    # run time only: keeps `ddq --help` fast
-    from ddq.sources import store
-    from ddq.sources.trackers import adapter
+    from ddq.sources import store  # run time only: keeps `ddq --help` fast
+    from ddq.sources.trackers import adapter  # run time only: keeps `ddq --help` fast
 
     with session(ctx) as (con, who):
         config = store.add(
@@ -201,9 +200,8 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 def _sync_round(ctx: click.Context, names: tuple[str, ...], full: bool) -> bool:
     """Sync each named source (none: every source); return whether all went well."""
-    # run time only: keeps `ddq --help` fast
-    from ddq.errors import DdqError
-    from ddq.sources import store, sync
+    from ddq.errors import DdqError  # run time only: keeps `ddq --help` fast
+    from ddq.sources import store, sync  # run time only: keeps `ddq --help` fast
 
     with session(ctx) as (con, who):
         chosen = [store.get(con, n).name for n in names] if names else store.names(con)

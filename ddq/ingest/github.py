@@ -12,6 +12,7 @@ they do for CSV files, plus its position in the list ("item 5") for one-line JSO
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -140,7 +141,8 @@ def _values(text: str, file_name: str) -> list[tuple[int, int, Any]]:
 def _first(item: Mapping[str, Any], name: str, headers: dict[str, str]) -> Any:
     for candidate in _NAMES[name]:
         if candidate in item:
-            headers.setdefault(name, candidate)
+            if name not in headers:
+                headers[name] = candidate
             return item[candidate]
     return None
 
@@ -164,9 +166,16 @@ def _repository(item: Mapping[str, Any]) -> str | None:
             return str(name)
     for name in ("repository_url", "html_url", "url"):
         url = item.get(name)
-        if isinstance(url, str) and (match := _REPO_IN_URL.match(url)):
-            return match[1]
+        if isinstance(url, str) and (found := _repository_in(url)):
+            return found
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _repository_in(url: str) -> str | None:
+    """The OWNER/NAME an issue's address names (the same few addresses come again and again)."""
+    match = _REPO_IN_URL.match(url)
+    return match[1] if match else None
 
 
 def is_pull_request(item: Mapping[str, Any]) -> bool:

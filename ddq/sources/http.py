@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 from ddq.sources.model import (
     BUGZILLA,
@@ -396,7 +397,9 @@ class Client:
     def json(self, response: httpx.Response, page: int) -> Any:
         """The page's JSON; MalformedPage (naming the page) when it is not JSON."""
         try:
-            return response.json()
+            # orjson reads a page two to three times as fast as the standard library: a
+            # sync of 100,000 issues parses some 130 MB of it.
+            return orjson.loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
             where = ""
             if isinstance(exc, json.JSONDecodeError):
