@@ -55,6 +55,9 @@ BENCHMARKS = [
     ("Bugs", "bench/bugs.py", [], ["--rows", "100000", "--repeat", "1"],
      "`import_bugs` of a Jira export against a bare DuckDB load, and computing every weekly "
      "bug metric."),
+    ("Sync", "bench/sync.py", [], ["--issues", "20000", "--repeat", "1"],
+     "`ddq sync` of 100,000 GitHub issues from a server on loopback against downloading the "
+     "same pages with the HTTP client alone."),
 ]  # fmt: skip
 # The load test (bench/load.py): (title, arguments besides --sessions, what it shows).
 LOAD_TESTS = [
