@@ -482,8 +482,7 @@ def _m011_import_created_records(con: duckdb.DuckDBPyConnection) -> None:
 
 def _m012_live_sources(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
-        -- Trackers read through their APIs (ddq.sources). Never the secret: only the names
-        -- of the environment variables that hold it.
+        -- Trackers read through their APIs (ddq.sources): never the secret, only its variable.
         CREATE TABLE sources (
             name VARCHAR PRIMARY KEY,
             kind VARCHAR NOT NULL,              -- jira, github, gitlab or bugzilla
@@ -495,9 +494,8 @@ def _m012_live_sources(con: duckdb.DuckDBPyConnection) -> None:
             created_by VARCHAR NOT NULL
         );
         CREATE SEQUENCE source_syncs_id;
-        -- Every sync of a source, good or failed. A good one's started_at is where the next
-        -- sync of the source starts reading (changes since then), while it stands: undoing
-        -- its import takes it, and every later one, out of the reckoning.
+        -- Every sync of a source, good or failed. The next sync reads changes since the last
+        -- good one's start while it stands (undoing its import takes it and later ones out).
         CREATE TABLE source_syncs (
             id INTEGER PRIMARY KEY DEFAULT nextval('source_syncs_id'),
             source VARCHAR NOT NULL,
@@ -517,23 +515,69 @@ def _m012_live_sources(con: duckdb.DuckDBPyConnection) -> None:
             message VARCHAR NOT NULL,           -- what it did, or why it failed
             who VARCHAR NOT NULL
         );
-        -- Which bugs each source has delivered, and by which import first: a full sync
-        -- marks those it no longer finds as vanished.
+        -- Which bugs each source delivered, and by which import first (for vanished ones).
         CREATE TABLE source_keys (
             source VARCHAR NOT NULL,
             tracker VARCHAR NOT NULL,
             key VARCHAR NOT NULL,
             import_id INTEGER NOT NULL
         );
-        -- Bugs a full sync no longer found (deleted, or moved out of the source's query):
-        -- left out of every count while cleared_by is NULL. A later sync that finds the bug
-        -- again clears the mark; undoing either import puts the mark back as it was.
+        -- Bugs a full sync no longer found (deleted, or moved away): counted nowhere while
+        -- cleared_by is NULL; a sync finding one clears it, and undo puts the mark back.
         CREATE TABLE bugs_vanished (
             tracker VARCHAR NOT NULL,
             key VARCHAR NOT NULL,
             source VARCHAR NOT NULL,
             import_id INTEGER NOT NULL,
             cleared_by INTEGER
+        );
+    """)
+
+
+def _m013_slack(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        -- How ddq reaches Slack (ddq.slack): never the token, only its variable's name.
+        CREATE TABLE slack_config (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            token_env VARCHAR NOT NULL,
+            api_url VARCHAR NOT NULL,           -- https://slack.com/api, or a proxy's
+            remind_days_before INTEGER NOT NULL DEFAULT 1,
+            question_hours INTEGER NOT NULL DEFAULT 24,
+            updated_at TIMESTAMP NOT NULL,
+            updated_by VARCHAR NOT NULL
+        );
+        -- What ddq posted: posting it again updates that message (chat.update), never a new one.
+        CREATE TABLE slack_posts (
+            kind VARCHAR NOT NULL,              -- summary, digest, reminder, request
+            subject VARCHAR NOT NULL,           -- which one: "meeting 12", "digest 2026-W10 Mobile"
+            channel VARCHAR NOT NULL,           -- the channel's name as configured
+            channel_id VARCHAR NOT NULL,
+            ts VARCHAR NOT NULL,
+            posted_at TIMESTAMP NOT NULL,       -- UTC, the first post
+            updated_at TIMESTAMP NOT NULL,      -- UTC, the latest post or update
+            posted_by VARCHAR NOT NULL,
+            PRIMARY KEY (kind, subject, channel)
+        );
+        -- Champions who do not want the reminder before the meeting, by e-mail.
+        CREATE TABLE slack_optouts (
+            email_key VARCHAR PRIMARY KEY,
+            opted_out_at TIMESTAMP NOT NULL,
+            opted_out_by VARCHAR NOT NULL
+        );
+        CREATE SEQUENCE help_requests_id;
+        -- Coaching and workshop requests to the program team, from new to scheduled to done.
+        CREATE TABLE help_requests (
+            id INTEGER PRIMARY KEY DEFAULT nextval('help_requests_id'),
+            kind VARCHAR NOT NULL CHECK (kind IN ('coaching', 'workshop')),
+            team_id INTEGER,
+            topic VARCHAR NOT NULL,
+            hopes VARCHAR,
+            dates VARCHAR,
+            status VARCHAR NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'scheduled', 'done')),
+            requested_at TIMESTAMP NOT NULL,
+            requested_by VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            updated_by VARCHAR NOT NULL
         );
     """)
 
@@ -553,4 +597,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (10, "edit claims", _m010_edit_claims),
     (11, "records an import created", _m011_import_created_records),
     (12, "live sources", _m012_live_sources),
+    (13, "slack", _m013_slack),
 ]

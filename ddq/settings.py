@@ -29,6 +29,8 @@ SETTINGS: tuple[Setting, ...] = (
             needed_for="the community's name, on every page and in Slack"),
     Setting("champions_channel", "Slack channel for champions and leadership", "channel"),
     Setting("community_channel", "Slack channel for everyone interested", "channel"),
+    Setting("program_channel", "Slack channel of the program team (requests for coaching and "
+            "workshops, whole-program meeting summaries)", "channel"),
     Setting("coaching_url", "Link to request coaching", "url"),
     Setting("workshop_url", "Link to request a workshop", "url"),
     # Many exports have no resolution date: then a bug in one of these statuses is done.

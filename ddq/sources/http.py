@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import base64
 import email.utils
-import ipaddress
 import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
+from ddq import web
+from ddq.errors import DdqError
 from ddq.sources.model import (
     BUGZILLA,
     GITHUB,
@@ -60,34 +60,12 @@ Waiting = Callable[[float, str], None]
 Explain = Callable[[httpx.Response], str | None]
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(url: str, what: str = "--url") -> str:
     """The URL without a trailing slash; SourceError when it is not one a token may go to."""
-    text = url.strip().rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SourceError(
-            f"{what} {url!r} is not a web address; write it like https://example.atlassian.net."
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise SourceError(
-            f"{what} {url!r} uses plain http: a token would cross the network unencrypted. "
-            "Use https (plain http is accepted only for this machine: localhost, 127.0.0.1)."
-        )
-    if parts.username or parts.password:
-        raise SourceError(
-            f"{what} holds a user name or password; give the secret through an environment "
-            "variable instead (--token-env)."
-        )
-    return text
+    try:
+        return web.check_url(url, what)
+    except DdqError as exc:
+        raise SourceError(str(exc)) from None
 
 
 def _backoff_base() -> float:
