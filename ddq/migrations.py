@@ -558,8 +558,7 @@ def _m013_slack(con: duckdb.DuckDBPyConnection) -> None:
             posted_by VARCHAR NOT NULL,
             PRIMARY KEY (kind, subject, channel)
         );
-        -- Champions who do not want the reminder before the meeting, by e-mail.
-        CREATE TABLE slack_optouts (
+        CREATE TABLE slack_optouts (           -- champions who want no reminder
             email_key VARCHAR PRIMARY KEY,
             opted_out_at TIMESTAMP NOT NULL,
             opted_out_by VARCHAR NOT NULL
