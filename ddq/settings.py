@@ -31,6 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("community_channel", "Slack channel for everyone interested", "channel"),
     Setting("program_channel", "Slack channel of the program team (requests for coaching and "
             "workshops, whole-program meeting summaries)", "channel"),
+    Setting("app_url", "This app's address, for links from Slack (like https://ddq.example.com)",
+            "url"),
     Setting("coaching_url", "Link to request coaching", "url"),
     Setting("workshop_url", "Link to request a workshop", "url"),
     # Many exports have no resolution date: then a bug in one of these statuses is done.

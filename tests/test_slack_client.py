@@ -70,3 +70,29 @@ def test_an_unreachable_slack_says_so(workspace):
     client = Slack(SlackConfig("SLACK_BOT_TOKEN", "http://127.0.0.1:9/api"), env=ENV)
     with pytest.raises(SlackError, match=r"Could not reach Slack at http://127\.0\.0\.1:9/api"):
         client.identity()
+
+
+def test_posting_the_same_thing_twice_updates_the_message(workspace, make_db):
+    from ddq import db
+    from ddq.access import EDITOR, Actor
+    from ddq.slack.posting import post_once
+
+    who = Actor("eve", EDITOR)
+    client = slack(workspace)
+    with db.connect(make_db()) as con:
+        first = post_once(con, client, kind="summary", subject="meeting 1", channel="quality",
+                          text="v1", who=who)  # fmt: skip
+        again = post_once(con, client, kind="summary", subject="meeting 1", channel="#quality",
+                          text="v2", who=who)  # fmt: skip
+        assert (first.updated, again.updated, again.ts) == (False, True, first.ts)
+        assert [m["text"] for m in workspace.posted("quality")] == ["v2"]
+        workspace.channel("quality").messages.clear()  # deleted in Slack since
+        third = post_once(con, client, kind="summary", subject="meeting 1", channel="quality",
+                          text="v3", who=who)  # fmt: skip
+        assert not third.updated and [m["text"] for m in workspace.posted("quality")] == ["v3"]
+        with pytest.raises(SlackError, match="not a member of #outside"):
+            post_once(con, client, kind="summary", subject="meeting 1", channel="outside",
+                      text="v1", who=who)  # fmt: skip
+        assert con.execute("SELECT count(*) FROM slack_posts").fetchone() == (1,)
+        dump = str(con.execute("SELECT * FROM audit_log").fetchall())
+        assert BOT_TOKEN not in dump
