@@ -81,9 +81,7 @@ def get(con: duckdb.DuckDBPyConnection, request_id: int) -> HelpRequest:
     return HelpRequest(**found[0])
 
 
-def list_requests(
-    con: duckdb.DuckDBPyConnection, status: str | None = None
-) -> list[HelpRequest]:
+def list_requests(con: duckdb.DuckDBPyConnection, status: str | None = None) -> list[HelpRequest]:
     """The requests, newest first; only those with ``status`` when given."""
     if status is not None and status not in STATUSES:
         raise DdqError(f"{status!r} is not a request status; use {', '.join(STATUSES)}.")

@@ -31,10 +31,10 @@ if TYPE_CHECKING:
 
 # A question still unanswered this many days after it was due is listed no longer.
 LOOKBACK_DAYS = 14
-QUESTION_WORDS = frozenset(
-    "who what when where why how which can could would should does do did is are anyone "
-    "anybody has have will".split()
-)
+QUESTION_WORDS = frozenset({
+    "who", "what", "when", "where", "why", "how", "which", "can", "could", "would", "should",
+    "does", "do", "did", "is", "are", "anyone", "anybody", "has", "have", "will",
+})  # fmt: skip
 # Code blocks, inline code, and Slack's <link|label>, <@user> and <#channel> markup.
 _NOT_ASKING = re.compile(r"```.*?```|`[^`\n]*`|<[^>\n]*>", re.DOTALL)
 _FIRST_WORD = re.compile(r"[A-Za-z']+")
@@ -65,7 +65,7 @@ def asks_something(text: str) -> bool:
     if "?" in bare:
         return True
     first = _FIRST_WORD.search(bare)
-    return bool(first) and first.group(0).lower() in QUESTION_WORDS
+    return first is not None and first.group(0).lower() in QUESTION_WORDS
 
 
 def permalink(workspace_url: str, channel_id: str, ts: str) -> str:

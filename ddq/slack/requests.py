@@ -147,7 +147,10 @@ def _carry(con: duckdb.DuckDBPyConnection, request: HelpRequest, who: Actor,
         return post_request(con, request.id, who=who, slack=client), None
     except DdqError as exc:  # SlackError, an unset channel: the request stays recorded
         why = str(exc)
-        return None, f"{why[:1].upper()}{why[1:]} Then post it with `ddq requests post {request.id}`."
+        return (
+            None,
+            f"{why[:1].upper()}{why[1:]} Then post it with `ddq requests post {request.id}`.",
+        )
 
 
 def request_help(
