@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ddq import help_requests, settings
-from ddq.access import Actor
+from ddq.access import ADMIN, EDITOR, Actor, requires
 from ddq.db import rows
 from ddq.errors import DdqError
 from ddq.help_requests import HelpRequest, list_requests
@@ -116,6 +116,7 @@ def _posted_in(con: duckdb.DuckDBPyConnection, request_id: int) -> str | None:
     return str(found[0]["channel"]) if found else None
 
 
+@requires(EDITOR, "post a request to Slack")
 def post_request(
     con: duckdb.DuckDBPyConnection,
     request_id: int,
@@ -153,6 +154,7 @@ def _carry(con: duckdb.DuckDBPyConnection, request: HelpRequest, who: Actor,
         )
 
 
+@requires(EDITOR, "request coaching or a workshop")
 def request_help(
     con: duckdb.DuckDBPyConnection,
     kind: str,
@@ -172,6 +174,7 @@ def request_help(
     return Outcome(request, True, posted, problem)
 
 
+@requires(ADMIN, "change a request's status")
 def set_status(
     con: duckdb.DuckDBPyConnection,
     request_id: int,
