@@ -11,7 +11,7 @@ import streamlit as st
 from ddq import clock
 from ddq import meeting as core
 from ddq.access import EDITOR
-from ddq.ui import auth, feedback, params, presenter, state, unassigned
+from ddq.ui import auth, feedback, params, presenter, questions, state, unassigned
 from ddq.ui import meeting as ui
 
 # New notes and uploads reach every laptop in the room within this (tests set it shorter).
@@ -81,6 +81,7 @@ if not presenting:
         ui.health(state.community_health(tuple(meeting["scope_areas"])))
         if not meeting["scope_areas"]:  # the whole program: its totals include them
             unassigned.flag()
+        questions.box()  # unanswered questions in the champions channels, with Slack
 
 position = teams.index(st.session_state["team"]) if st.session_state.get("team") in teams else 0
 

@@ -27,6 +27,8 @@ from ddq.cli import (
     mappings,
     meeting,
     progress,
+    questions,
+    requests,
     role,
     settings,
     sources,
@@ -107,5 +109,7 @@ for command in (
     meeting.meeting,
     sources.sources,
     sources.sync_command,
+    questions.questions,
+    requests.requests,
 ):
     main.add_command(command)

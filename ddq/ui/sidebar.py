@@ -1,10 +1,10 @@
-"""The community's name, channels and request links, in the sidebar of every page."""
+"""The community's name, channels and request links (or form), in the sidebar of every page."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ddq.ui import state
+from ddq.ui import help_requests, state
 from ddq.ui.format import plain
 
 
@@ -17,10 +17,7 @@ def community() -> None:
                            ("community_channel", "Everyone interested")):  # fmt: skip
             if values[key]:
                 st.caption(f"{words}: {_text(values[key])}")
-        if values["coaching_url"]:
-            st.link_button("Request coaching", values["coaching_url"], icon=":material/school:")
-        if values["workshop_url"]:
-            st.link_button("Request a workshop", values["workshop_url"], icon=":material/groups:")
+        help_requests.links(values)
 
 
 def _text(value: str) -> str:

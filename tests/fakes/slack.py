@@ -68,10 +68,20 @@ class FakeSlack(FakeApi):
             return f"{next(self._ts)}.000100"
 
     def say(self, channel: str, text: str, *, user: str = "U0PERSON01", ts: str | None = None,
-            thread_ts: str | None = None) -> dict[str, Any]:  # fmt: skip
-        """A person's message (a reply when ``thread_ts`` is given)."""
+            thread_ts: str | None = None, name: str | None = None, subtype: str | None = None,
+            bot: bool = False) -> dict[str, Any]:  # fmt: skip
+        """A person's message (a reply when ``thread_ts`` is given); ``name`` adds the
+        ``user_profile`` Slack sends with it, ``subtype`` makes it a system message (like
+        ``channel_join``), ``bot`` an app's message."""
         target = self.channel(channel)
-        message = {"type": "message", "user": user, "text": text, "ts": ts or self.next_ts()}
+        message: dict[str, Any] = {"type": "message", "user": user, "text": text,
+                                   "ts": ts or self.next_ts()}  # fmt: skip
+        if name:
+            message["user_profile"] = {"display_name": name, "real_name": name, "name": name}
+        if subtype:
+            message["subtype"] = subtype
+        if bot:
+            message["bot_id"] = "B0OTHER001"
         if thread_ts:
             message["thread_ts"] = thread_ts
             parent = next(m for m in target.messages if m["ts"] == thread_ts)
