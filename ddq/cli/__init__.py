@@ -29,6 +29,7 @@ from ddq.cli import (
     progress,
     role,
     settings,
+    slack_digest,
     sources,
     teams,
 )
@@ -107,5 +108,7 @@ for command in (
     meeting.meeting,
     sources.sources,
     sources.sync_command,
+    slack_digest.digest,
+    slack_digest.remind,
 ):
     main.add_command(command)
