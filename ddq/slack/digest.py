@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddq import clock, critical, metrics, settings, text, trends, xmr
 from ddq.access import Actor
+from ddq.db import rows
 from ddq.errors import DdqError
 from ddq.meeting import MOVERS_METRIC, open_actions
 from ddq.meeting.scope import resolve_scope, scope_teams
@@ -182,10 +183,16 @@ def _signals(
     ]
     charts += [(t["name"], trends.Scope(teams=(t["name"],)), {"scope": "Teams", "team": t["name"]})
                for t in scope_teams(con, keys)]  # fmt: skip
+    # A chart can only signal in a week it has a value in: most teams report few metrics.
+    present = {(r["team"], r["metric"]) for r in rows(
+        con, "SELECT DISTINCT t.name AS team, mv.metric FROM metric_values mv "
+             "JOIN teams t ON t.id = mv.team_id WHERE mv.week = ?", [week])}  # fmt: skip
+    reported = {m for _, m in present}
     found: list[tuple[bool, str, Line]] = []
     for metric in metrics.catalog(con):
         for label, chart, params in charts:
-            view = trends.build_trend(con, metric, chart, today=day)
+            wanted = (label, metric.key) in present if chart.teams else metric.key in reported
+            view = trends.build_trend(con, metric, chart, today=day) if wanted else None
             if view is None or view.limits is None:
                 continue
             for signal in view.signals:
