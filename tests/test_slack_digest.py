@@ -88,6 +88,8 @@ def test_each_section_says_what_its_page_says(con):
     )
     assert proposals.lines[0].url == f"{APP}/critical_bugs"
 
+    assert made.summary() == (f"{made.title}: signals: 1; movers: 2; teams not reported: 1; "
+                              "overdue actions: 1; proposals waiting: 1.")  # fmt: skip
     text = made.text()
     assert "- Beta: improved, 20 → 10 (-10) (https://ddq.example.com/trends?" in text
     blocks = json.dumps(made.blocks())

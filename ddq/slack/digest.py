@@ -67,6 +67,7 @@ class Section:
     empty: str
     note: str = ""  # how to read it
     url: str | None = None  # the page that shows all of it
+    counted: str = ""  # what its lines are, counted in the notification: "signals"
 
     def shown(self) -> tuple[list[Line], int]:
         """The lines the digest shows, and how many more there are."""
@@ -103,8 +104,8 @@ class Digest:
 
     def summary(self) -> str:
         """One line for notifications: the title and how many of each."""
-        counts = ", ".join(f"{s.title.lower()}: {len(s.lines)}" for s in self.sections)
-        return links.escape(f"{self.title}. {counts}.")
+        counts = "; ".join(f"{s.counted or s.title.lower()}: {len(s.lines)}" for s in self.sections)
+        return links.escape(f"{self.title}: {counts}.")
 
     def blocks(self) -> list[dict[str, Any]]:
         """The digest in Block Kit: a header, then a section per part, under Slack's limits."""
@@ -210,6 +211,7 @@ def _signals(
         f"{xmr.RUN_LENGTH} or more weeks in a row on one side of the centre line. Something "
         "changed there.",
         url=links.page_link(base, links.TRENDS),
+        counted="signals",
     )
 
 
@@ -220,7 +222,8 @@ def _movers(
     metric = next((m for m in metrics.catalog(con) if m.key == MOVERS_METRIC), None)
     title = "Biggest movers"
     if metric is None:
-        return Section(title, [], f"No metric {MOVERS_METRIC} to rank the teams by.")
+        return Section(title, [], f"No metric {MOVERS_METRIC} to rank the teams by.",
+                       counted="movers")  # fmt: skip
     moved = trends.movers(con, scope, metric, day)
     history = trends.history_weeks(con, scope, metric.key, day)
     improved = [m for m in moved if m["improvement"] > 0][:MOVERS_SHOWN]
@@ -244,6 +247,7 @@ def _movers(
         note=f"Mean of the last {trends.RECENT_WEEKS} weeks against the same "
         f"{trends.RECENT_WEEKS} weeks {trends.QUARTER_WEEKS} weeks earlier.",
         url=links.page_link(base, links.OVERVIEW, area=scope.area, metric=metric.key),
+        counted="movers",
     )
 
 
@@ -264,6 +268,7 @@ def _not_reported(
         lines,
         f"Every team has reported {text.week_label(fresh['week'])}.",
         url=links.page_link(base, links.OVERVIEW, area=scope.area),
+        counted="teams not reported",
     )
 
 
@@ -279,7 +284,7 @@ def _overdue(con: duckdb.DuckDBPyConnection, areas: list[str], day: dt.date, bas
                   f"{days} day{'s' if days != 1 else ''} overdue)")  # fmt: skip
         lines.append(Line(a["team"], detail, url))
     return Section("Overdue actions", lines, "No action is overdue.",
-                   url=links.page_link(base, links.MEETING))  # fmt: skip
+                   url=links.page_link(base, links.MEETING), counted="overdue actions")  # fmt: skip
 
 
 def _proposals(con: duckdb.DuckDBPyConnection, area: str | None, base: str) -> Section:
@@ -301,7 +306,8 @@ def _proposals(con: duckdb.DuckDBPyConnection, area: str | None, base: str) -> S
             words += f"; every team of {area} with a champion has taken a stance"
         lines.append(Line(f"Version {version['version']}: {version['title']}", words, url))
     return Section("Definition proposals waiting for stances", lines,
-                   "No critical-bug definition is proposed.", url=url)  # fmt: skip
+                   "No critical-bug definition is proposed.", url=url,
+                   counted="proposals waiting")  # fmt: skip
 
 
 def post_digest(
