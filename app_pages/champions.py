@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ddq import clock, roster
-from ddq.ui import auth, feedback, imports, params, state, unassigned, write
+from ddq.ui import auth, feedback, imports, params, slack_reminders, state, unassigned, write
 from ddq.ui import roster as ui
 from ddq.ui.format import plain
 
@@ -45,6 +45,7 @@ if rows:
         )  # fmt: skip
     else:
         st.caption("This team has never had a champion.")
+    slack_reminders.switches(rows)
 
 st.divider()
 feedback.show_flash()

@@ -31,6 +31,7 @@ from ddq.cli import (
     requests,
     role,
     settings,
+    slack_digest,
     sources,
     teams,
 )
@@ -111,5 +112,7 @@ for command in (
     sources.sync_command,
     questions.questions,
     requests.requests,
+    slack_digest.digest,
+    slack_digest.remind,
 ):
     main.add_command(command)
