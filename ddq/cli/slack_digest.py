@@ -42,13 +42,25 @@ def digest(ctx: click.Context, area: str | None, post: bool) -> None:
     With --post, post it in the area's channel for everyone interested (the program's without
     --area); posting again in the same ISO week updates that message.
     """
+    from ddq.errors import DdqError  # run time only: keeps `ddq --help` fast
     from ddq.slack import digest as core  # run time only: keeps `ddq --help` fast
+    from ddq.slack import store  # run time only: keeps `ddq --help` fast
 
     with session(ctx) as (con, who):
-        made = core.digest(con, area)
+        slack, failure = None, None
+        if post or store.config(con) is not None:  # the questions are read from Slack
+            try:
+                slack = _slack(con)
+            except DdqError as exc:
+                failure = exc
+        made = core.digest(con, area, slack=slack)
         echo(made.text())
-        if post:
-            echo(core.post_digest(con, _slack(con), made.area, who=who).words())
+        if failure is not None:
+            if post:
+                raise failure
+            echo(f"questions not read: {failure}", err=True)
+        if post and slack is not None:
+            echo(core.post_digest(con, slack, made.area, who=who).words())
 
 
 @click.command("remind")

@@ -11,7 +11,10 @@ and the app never disagree:
 - **not reported**: the Overview's freshness (:func:`ddq.trends.freshness`);
 - **overdue actions**: open action items past their due date
   (:func:`ddq.meeting.open_actions`);
-- **definition proposals waiting for stances** (:func:`ddq.critical.stances`).
+- **definition proposals waiting for stances** (:func:`ddq.critical.stances`);
+- and, when Slack is connected, **questions waiting for an answer** in the champions
+  channels (:mod:`ddq.slack.questions`): read from Slack, so only the digest that is posted
+  or printed with a connection has them.
 
 Each line links to the view it comes from, when the app's address is set. The digest of a
 week is posted once per channel: posting again in the same ISO week updates it.
@@ -29,8 +32,8 @@ from ddq.db import rows
 from ddq.errors import DdqError
 from ddq.meeting import MOVERS_METRIC, open_actions
 from ddq.meeting.scope import resolve_scope, scope_teams
-from ddq.slack import links, store
-from ddq.slack.client import Slack
+from ddq.slack import links, questions, store
+from ddq.slack.client import Slack, SlackError
 from ddq.slack.posting import Posted, post_once
 
 if TYPE_CHECKING:
@@ -131,9 +134,14 @@ def iso_week(day: dt.date) -> str:
 
 
 def digest(
-    con: duckdb.DuckDBPyConnection, area: str | None = None, today: dt.date | None = None
+    con: duckdb.DuckDBPyConnection,
+    area: str | None = None,
+    today: dt.date | None = None,
+    *,
+    slack: Slack | None = None,
 ) -> Digest:
-    """The digest of the program (``area`` None) or one area, as of ``today``."""
+    """The digest of the program (``area`` None) or one area, as of ``today``; with
+    ``slack``, the questions waiting for an answer in its champions channels too."""
     day = today or clock.today()
     names, keys = resolve_scope(con, [area] if area else [])
     area = names[0] if names else None
@@ -153,9 +161,35 @@ def digest(
             _not_reported(con, scope, day, base),
             _overdue(con, names, day, base),
             _proposals(con, area, base),
+            *([] if slack is None else [_questions(con, slack, area)]),
         ],
         notes=[] if base else [links.NO_APP_URL],
     )
+
+
+def _questions(con: duckdb.DuckDBPyConnection, slack: Slack, area: str | None) -> Section:
+    """The champions channels' questions nobody has answered (the area's channel, or all)."""
+    channels = (
+        [c for c in [store.area_channel(con, area, store.CHAMPIONS)] if c]
+        if area is not None
+        else questions.champions_channels(con)
+    )
+    problems: list[str] = []
+    try:
+        found = questions.unanswered_in(
+            slack, channels, slack.config.question_hours,
+            on_problem=problems.append,
+        )  # fmt: skip
+    except SlackError as exc:
+        found, problems = [], [str(exc)]
+    hours = slack.config.question_hours
+    lines = [Line(f"{q.author} in {q.channel}", f"waiting {q.age()}", q.link) for q in found]
+    note = f"No reply from anyone else after {hours} hours."
+    if problems:
+        note += " Not read: " + "; ".join(problems)
+    return Section("Questions waiting for an answer", lines,
+                   f"Every question in the champions channels has had a reply within {hours} hours.",
+                   note=note, counted="questions waiting")  # fmt: skip
 
 
 def _signal_words(signal: xmr.Signal, limits: xmr.Limits, metric: metrics.MetricDef) -> str:
@@ -320,7 +354,7 @@ def post_digest(
 ) -> Posted:
     """Post the digest in the area's channel for everyone interested (the program's without an
     area); posted again in the same ISO week, it updates the message."""
-    made = digest(con, area, today)
+    made = digest(con, area, today, slack=slack)
     channel = store.area_channel(con, made.area, store.COMMUNITY)
     if not channel:
         where = f"area {made.area} has none on the roster and the" if made.area else "the"
