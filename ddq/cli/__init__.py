@@ -29,6 +29,7 @@ from ddq.cli import (
     progress,
     role,
     settings,
+    slack,
     sources,
     teams,
 )
@@ -107,5 +108,6 @@ for command in (
     meeting.meeting,
     sources.sources,
     sources.sync_command,
+    slack.slack,
 ):
     main.add_command(command)
