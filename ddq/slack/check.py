@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ddq import settings
 from ddq.slack import store
-from ddq.slack.client import Slack, SlackError, Waiting
+from ddq.slack.client import Slack, SlackConfig, SlackError, Waiting
 
 if TYPE_CHECKING:
     import duckdb
@@ -41,6 +41,25 @@ class SlackCheck:
         return sum(1 for line in self.lines if not line.ok)
 
 
+@dataclass(frozen=True)
+class Wanted:
+    """What to check, read from the database: how to reach Slack, every channel ddq would
+    use (name, what for) and the app's address."""
+
+    config: SlackConfig
+    channels: tuple[tuple[str, str], ...]
+    app_url: str
+
+
+def wanted(con: duckdb.DuckDBPyConnection) -> Wanted:
+    """What :func:`run_check` asks Slack about; NotConnected when Slack is not connected.
+
+    Read apart from the check, so that a page holds no database connection while Slack
+    answers."""
+    return Wanted(store.required(con), tuple(store.configured_channels(con)),
+                  settings.current(con).get("app_url") or "")  # fmt: skip
+
+
 def check(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -53,7 +72,18 @@ def check(
     ``env``: where the token's variable is read (default: the environment). Raises
     NotConnected when Slack is not connected.
     """
-    config = store.required(con)
+    return run_check(wanted(con), env=env, on_wait=on_wait, sleep=sleep)
+
+
+def run_check(
+    wanted: Wanted,
+    *,
+    env: Mapping[str, str] | None = None,
+    on_wait: Waiting | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SlackCheck:
+    """:func:`check` of what was read from the database already."""
+    config = wanted.config
     found = [CheckLine(True, f"Slack API at {config.api_url}, bot token read from "
                              f"{config.token_env}")]  # fmt: skip
     try:
@@ -66,8 +96,7 @@ def check(
     address = f" ({me['url']})" if me.get("url") else ""
     found.append(CheckLine(True, f"Workspace {workspace}{address}, bot @{bot} "
                                  f"({me.get('user_id') or '?'})"))  # fmt: skip
-    channels = store.configured_channels(con)
-    if not channels:
+    if not wanted.channels:
         found.append(CheckLine(False, "No Slack channels named yet: name the program's channels "
                                       "on the Settings page (or with `ddq settings set`), and "
                                       "each area's in Settings, Areas, or the roster."))  # fmt: skip
@@ -77,7 +106,7 @@ def check(
     except SlackError as exc:
         return SlackCheck((*found, CheckLine(False, str(exc))))
     uses: dict[str, list[str]] = {}
-    for purpose, name in channels:
+    for purpose, name in wanted.channels:
         uses.setdefault(name.strip().lstrip("#"), []).append(purpose)
     for name, purposes in uses.items():
         used = f"; used for {', '.join(purposes)}"
@@ -91,7 +120,7 @@ def check(
         else:
             found.append(CheckLine(False, f"#{name} found, bot is NOT a member: /invite @{bot} "
                                           f"in #{name}{used}"))  # fmt: skip
-    if not settings.current(con).get("app_url"):
+    if not wanted.app_url:
         found.append(CheckLine(True, "No app address (app_url) in Settings: messages will carry "
                                      "no links back to ddq."))  # fmt: skip
     return SlackCheck(tuple(found))
