@@ -24,6 +24,8 @@ from ddq.ui import auth
 from ddq.ui.database import cached, connection, key
 from ddq.ui.format import plain
 
+# A page waits out a short rate limit only: past it, the button says to try again later.
+PAGE_MAX_WAIT_S = 30.0
 SAID = "slack_summary_said"  # what the last "Post to Slack" of this session said, by meeting
 
 
@@ -84,7 +86,7 @@ def _post(meeting_id: int) -> None:
     said: dict[int, str] = st.session_state.setdefault(SAID, {})
     try:
         with connection() as con:
-            slack = Slack(store.required(con), env=slack_env())
+            slack = Slack(store.required(con), env=slack_env(), max_wait=PAGE_MAX_WAIT_S)
             done = post_summary(con, slack, meeting_id, who=auth.current())
     except DdqError as exc:
         said[meeting_id] = f":red[Not posted: {plain(str(exc))}]"
