@@ -1,5 +1,5 @@
 """Settings: the community's name, Slack channels and request links; areas' details; roles;
-live sources; coaching and workshop requests (admins)."""
+live sources; Slack; coaching and workshop requests (admins)."""
 
 from typing import Any
 
@@ -7,7 +7,7 @@ import streamlit as st
 
 from ddq import access, roster, settings
 from ddq.access import ADMIN
-from ddq.ui import auth, feedback, help_requests, sources, state, write
+from ddq.ui import auth, feedback, help_requests, slack_settings, sources, state, write
 
 st.title("Settings")
 feedback.show_flash()
@@ -96,5 +96,6 @@ with st.form("roles", clear_on_submit=True):
 feedback.show_flash("roles")
 
 sources.manage_section()
+slack_settings.section()
 
 help_requests.requests_section()

@@ -31,6 +31,7 @@ from ddq.cli import (
     requests,
     role,
     settings,
+    slack,
     slack_digest,
     sources,
     teams,
@@ -114,5 +115,6 @@ for command in (
     requests.requests,
     slack_digest.digest,
     slack_digest.remind,
+    slack.slack,
 ):
     main.add_command(command)

@@ -21,6 +21,8 @@ from ddq.errors import Conflict
 if TYPE_CHECKING:
     import duckdb
 
+    from ddq.access import Actor
+
 
 @click.group()
 def meeting() -> None:
@@ -216,18 +218,48 @@ def meeting_finish(ctx: click.Context, meeting_id: int) -> None:
 
 @meeting.command("summary")
 @which_meeting
+@click.option("--post", is_flag=True,
+              help="Then post it in the meeting's Slack channel (again: update that message).")  # fmt: skip
 @click.pass_context
 def meeting_summary(
-    ctx: click.Context, day: datetime | None, meeting_id: int | None, areas: tuple[str, ...]
+    ctx: click.Context,
+    day: datetime | None,
+    meeting_id: int | None,
+    areas: tuple[str, ...],
+    post: bool,
 ) -> None:
-    """Print a meeting's summary in Markdown, for Slack (default: the latest meeting held)."""
+    """Print a meeting's summary in Markdown, for Slack (default: the latest meeting held);
+    --post also posts it in the area's champions channel (several areas or the whole
+    program: the program team's channel)."""
     from ddq import meeting as mt  # run time only: keeps `ddq --help` fast
 
     if day is not None and meeting_id is not None:
         raise click.UsageError("Give --date or --id, not both.")
-    with session(ctx) as (con, _):
-        text = mt.summary_markdown(con, _meeting_id(con, meeting_id, day, areas))
-    echo(text, nl=False)
+    with session(ctx) as (con, who):
+        chosen = _meeting_id(con, meeting_id, day, areas)
+        text = mt.summary_markdown(con, chosen)
+        echo(text, nl=False)
+        if post:
+            _post_summary(ctx, con, chosen, who)
+
+
+def _post_summary(ctx: click.Context, con: duckdb.DuckDBPyConnection, meeting_id: int,
+                  who: Actor) -> None:  # fmt: skip
+    """Post the summary; Slack's refusal in words on stderr, and exit 1."""
+    from ddq.cli.slack import waiting  # run time only: keeps `ddq --help` fast
+    from ddq.slack import store  # run time only: keeps `ddq --help` fast
+    from ddq.slack.client import Slack, SlackError  # run time only: keeps `ddq --help` fast
+    from ddq.slack.summary import post_summary  # run time only: keeps `ddq --help` fast
+
+    try:
+        slack = Slack(store.required(con), on_wait=waiting)
+        done = post_summary(con, slack, meeting_id, who=who)
+    except SlackError as exc:
+        echo(f"not posted to Slack: {exc}", err=True)
+        ctx.exit(1)
+    echo(done.words())
+    if done.note():
+        echo(f"note: {done.note()}", err=True)
 
 
 @meeting.command("slides")

@@ -72,7 +72,7 @@ from ddq.meeting.records import (
     meetings,
 )
 from ddq.meeting.scope import WHOLE_PROGRAM, scope_label
-from ddq.meeting.summary import summary_markdown
+from ddq.meeting.summary import SummarySection, summary_markdown, summary_sections
 from ddq.meeting.view import MetricRow, TeamView, ValueChange, team_view, team_views
 
 __all__ = [
@@ -100,6 +100,7 @@ __all__ = [
     "InvalidMeeting",
     "Meeting",
     "MetricRow",
+    "SummarySection",
     "TeamView",
     "ValueChange",
     "actions_raised",
@@ -123,6 +124,7 @@ __all__ = [
     "set_note",
     "set_position",
     "summary_markdown",
+    "summary_sections",
     "team_view",
     "team_views",
 ]

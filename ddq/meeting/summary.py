@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ddq import clock, settings, text
@@ -12,10 +13,23 @@ from ddq.meeting.days import day_name
 from ddq.meeting.health import HEALTH_MEETINGS, NOT_PRESENTED_WEEKS, community_health
 from ddq.meeting.notes import NOTE_KINDS, NOTE_LABELS
 from ddq.meeting.records import Meeting, get_meeting
-from ddq.meeting.view import MetricRow, every_team_reads, progress_index, team_view
+from ddq.meeting.view import MetricRow, TeamView, every_team_reads, progress_index, team_view
 
 if TYPE_CHECKING:
     import duckdb
+
+
+HEADING, ATTENDANCE, TEAM, HEALTH = "heading", "attendance", "team", "health"
+
+
+@dataclass(frozen=True)
+class SummarySection:
+    """One part of the summary, as printed: its lines (a team's and the attendance end with a
+    blank line); ``team`` names the team of a TEAM part. Slack lays each part out apart."""
+
+    kind: str  # HEADING, ATTENDANCE, TEAM or HEALTH
+    lines: tuple[str, ...]
+    team: str | None = None
 
 
 def _indented(words: str, indent: str) -> str:
@@ -99,13 +113,32 @@ def _action_list(title: str, actions: list[dict[str, Any]], day: dt.date) -> lis
     return [title, *(f"  - {_indented(_action_words(a, day), '    ')}" for a in actions)]
 
 
-def _teams(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[str]:
-    """Per team, in agenda order: its numbers, notes and actions."""
+def _team_lines(view: TeamView, meeting: Meeting, week: dt.date) -> list[str]:
+    """A team's numbers, notes and actions (a line may hold several: user text keeps its own)."""
     meeting_id, day = meeting["id"], meeting["held_on"]
-    week = clock.latest_complete_week(day)
-    index = progress_index(con, day)
-    shared = every_team_reads(con, meeting)
     out = []
+    if view["metrics"]:
+        numbers = ", ".join(_metric_words(r, week) for r in view["metrics"])
+        out.append(f"- Numbers, week of {week}: {numbers}")
+    else:
+        out.append("- Numbers: none reported")
+    for kind in NOTE_KINDS:
+        if view["notes"][kind]:
+            out.append(f"- {NOTE_LABELS[kind]}: {_indented(view['notes'][kind], '  ')}")
+    out += _action_list("- Actions raised:", view["actions_raised"], day)
+    carried = [a for a in view["open_actions"] if not a["raised_here"]]
+    out += _action_list("- Open actions:", carried, day)
+    closed = [a for a in view["changes"]["actions_closed"] if a["meeting_id"] != meeting_id]
+    out += _action_list("- Actions closed since the last meeting:", closed, day)
+    return out
+
+
+def _teams(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[SummarySection]:
+    """Per team, in agenda order: its numbers, notes and actions."""
+    week = clock.latest_complete_week(meeting["held_on"])
+    index = progress_index(con, meeting["held_on"])
+    shared = every_team_reads(con, meeting)
+    parts = []
     for t in meeting["teams"]:
         heading = f"**{t['team']}**"
         if t["area"]:
@@ -113,26 +146,13 @@ def _teams(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[str]:
         heading += f", champion {t['champion']}" if t["champion"] else ", no champion"
         if not t["presented"]:
             heading += ", not presented"
-        out.append(heading)
-        if t["removed"]:
-            out.append("")
-            continue
-        view = team_view(con, meeting_id, t["team"], progress=index, shared=shared)
-        if view["metrics"]:
-            numbers = ", ".join(_metric_words(r, week) for r in view["metrics"])
-            out.append(f"- Numbers, week of {week}: {numbers}")
-        else:
-            out.append("- Numbers: none reported")
-        for kind in NOTE_KINDS:
-            if view["notes"][kind]:
-                out.append(f"- {NOTE_LABELS[kind]}: {_indented(view['notes'][kind], '  ')}")
-        out += _action_list("- Actions raised:", view["actions_raised"], day)
-        carried = [a for a in view["open_actions"] if not a["raised_here"]]
-        out += _action_list("- Open actions:", carried, day)
-        closed = [a for a in view["changes"]["actions_closed"] if a["meeting_id"] != meeting_id]
-        out += _action_list("- Actions closed since the last meeting:", closed, day)
+        out = [heading]
+        if not t["removed"]:
+            view = team_view(con, meeting["id"], t["team"], progress=index, shared=shared)
+            out += _team_lines(view, meeting, week)
         out.append("")
-    return out
+        parts.append(SummarySection(TEAM, tuple(out), t["team"]))
+    return parts
 
 
 def _health(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[str]:
@@ -175,6 +195,26 @@ def _health(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[str]:
     return out
 
 
+def summary_sections(con: duckdb.DuckDBPyConnection, meeting_id: int) -> list[SummarySection]:
+    """The summary's parts in order: the heading, attendance, each team, community health.
+
+    Their lines, one after the other, are :func:`summary_markdown`'s text.
+    """
+    meeting = get_meeting(con, meeting_id)
+    program = settings.current(con).get("program_name") or "Community"
+    return [
+        SummarySection(HEADING, _split(_heading(meeting, program))),
+        SummarySection(ATTENDANCE, _split(_attendance(meeting))),
+        *(SummarySection(TEAM, _split(p.lines), p.team) for p in _teams(con, meeting)),
+        SummarySection(HEALTH, _split(_health(con, meeting))),
+    ]
+
+
+def _split(lines: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """One printed line per item (user text of several lines is several)."""
+    return tuple(part for line in lines for part in line.split("\n"))
+
+
 def summary_markdown(con: duckdb.DuckDBPyConnection, meeting_id: int) -> str:
     """The meeting in Markdown, to paste into the community's Slack channel.
 
@@ -184,8 +224,5 @@ def summary_markdown(con: duckdb.DuckDBPyConnection, meeting_id: int) -> str:
     community health. Section titles are bold lines (Slack shows no headings). User text
     is written as given. Deterministic: the same database gives the same text.
     """
-    meeting = get_meeting(con, meeting_id)
-    program = settings.current(con).get("program_name") or "Community"
-    out = _heading(meeting, program) + _attendance(meeting) + _teams(con, meeting)
-    out += _health(con, meeting)
-    return "\n".join(out) + "\n"
+    sections = summary_sections(con, meeting_id)
+    return "\n".join(line for s in sections for line in s.lines) + "\n"

@@ -249,10 +249,13 @@ class Slack:
                              "channel_not_found")  # fmt: skip
         return found
 
-    def post(self, channel: Channel, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
-        """Post a message; its timestamp (its ID within the channel)."""
+    def post(self, channel: Channel, text: str, blocks: list[dict[str, Any]] | None = None,
+             thread_ts: str | None = None) -> str:  # fmt: skip
+        """Post a message (a reply in the thread of ``thread_ts``); its timestamp (its ID
+        within the channel)."""
         answer = self.call("chat.postMessage", about=f"#{channel.name}", channel=channel.id,
-                           text=text, **({"blocks": blocks} if blocks else {}), unfurl_links=False)  # fmt: skip
+                           text=text, **({"blocks": blocks} if blocks else {}),
+                           **({"thread_ts": thread_ts} if thread_ts else {}), unfurl_links=False)  # fmt: skip
         return str(answer["ts"])
 
     def update(self, channel: Channel, ts: str, text: str,

@@ -56,12 +56,13 @@ def post_once(
     channel: str,
     text: str,
     blocks: list[dict[str, Any]] | None = None,
+    thread_ts: str | None = None,
     who: Actor,
 ) -> Posted:
     """Post ``text`` (and ``blocks``) in ``channel``, or update the message posted before.
 
     ``text`` is what notifications and screen readers show, and what Slack shows when it
-    cannot draw the blocks. Raises :class:`SlackError` when Slack refuses; then nothing is
+    cannot draw the blocks; ``thread_ts`` posts it as a reply in that message's thread. Raises :class:`SlackError` when Slack refuses; then nothing is
     recorded. A message deleted in Slack since is posted afresh.
     """
     name = "#" + channel.strip().lstrip("#")
@@ -77,7 +78,7 @@ def post_once(
             if exc.code != "message_not_found":
                 raise
     if not updated:
-        ts = slack.post(target, text, blocks)
+        ts = slack.post(target, text, blocks, thread_ts)
     now = clock.now()
     with transaction(con):
         claim(con, "slack post", kind, subject, name)

@@ -16,7 +16,7 @@ import streamlit as st
 from ddq import help_requests
 from ddq.access import ADMIN, EDITOR
 from ddq.slack import requests as core
-from ddq.ui import auth, slack_app, state, write
+from ddq.ui import auth, slack, state, write
 from ddq.ui.format import lines
 
 OPEN = "help_request_open"  # the kind of request whose form is open
@@ -51,7 +51,7 @@ def _show_said(near: str) -> None:
 
 def links(values: dict[str, str]) -> None:
     """The sidebar's request links: the form when Slack is connected, else the settings' links."""
-    if slack_app.config() is not None and auth.current().may(EDITOR):
+    if slack.config() is not None and auth.current().may(EDITOR):
         for kind, (label, icon, _) in LINKS.items():
             st.button(label, icon=icon, key=f"request_{kind}", on_click=_open, args=(kind,))
         _show_said("form")
@@ -87,7 +87,8 @@ def _form(kind: str) -> None:
     if team is None:
         st.error("Choose the team the request is for.")
         return
-    outcome = write.run(core.request_help, chosen, team, topic, hopes, dates)
+    outcome = write.run(core.request_help, chosen, team, topic, hopes, dates,
+                        env=slack.slack_env())  # fmt: skip
     if outcome is write.FAILED:  # its error is shown in the dialog, the form kept
         return
     _close()
@@ -129,17 +130,18 @@ def requests_section() -> None:
                           index=help_requests.STATUSES.index(shown),
                           key=f"help_request_status_{chosen}_{shown}")  # fmt: skip
         if st.form_submit_button("Save status", type="primary"):
-            outcome = write.run(core.set_status, chosen, status, expected=shown)
+            outcome = write.run(core.set_status, chosen, status, expected=shown,
+                               env=slack.slack_env())  # fmt: skip
             if outcome is not write.FAILED:
                 done = (f"Request {chosen} is now {status}" if outcome.changed
                         else f"Request {chosen} was already {status}")  # fmt: skip
                 _say("status", outcome, done)
                 st.rerun()
-    if slack_app.config() is not None and st.button(
+    if slack.config() is not None and st.button(
         "Post to Slack", icon=":material/send:", key="help_request_post",
         help="Post this request to the program team's channel, or update its message there.",
     ):  # fmt: skip
-        posted = write.run(core.post_request, chosen)
+        posted = write.run(core.post_request, chosen, env=slack.slack_env())
         if posted is not write.FAILED:
             st.session_state[f"{SAID}_status"] = ("success", f"Request {chosen} {posted.words()}.")
             st.rerun()

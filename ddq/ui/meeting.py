@@ -13,7 +13,7 @@ import streamlit as st
 from ddq import clock, text
 from ddq import meeting as core
 from ddq.meeting import Meeting, MetricRow, TeamView
-from ddq.ui import feedback, slides, state, write
+from ddq.ui import feedback, slack, slides, state, write
 from ddq.ui.format import delta_style, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
@@ -272,11 +272,13 @@ def full_view(view: TeamView, meeting: Meeting, editable: bool) -> None:
 
 
 def closing(meeting: Meeting, team: str, editable: bool) -> None:
-    """Under the team: its slide and the deck, the summary for Slack, the leader, finishing."""
+    """Under the team: its slide and the deck, the summary for Slack (and posting it), the
+    leader, finishing."""
     meeting_id = meeting["id"]
     st.divider()
     with st.container(horizontal=True, vertical_alignment="center"):
         slides.downloads(meeting_id, team)  # made on click: a picture takes a second or two
+        slack.post_summary_button(meeting_id)  # editors, once Slack is connected
     # Built on request: a whole-program summary reads every team (seconds for hundreds).
     if st.toggle("Summary for Slack", key=f"summary_{meeting_id}"):
         summary = state.meeting_summary(meeting_id)

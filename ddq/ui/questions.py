@@ -14,7 +14,7 @@ from ddq import clock, db
 from ddq.errors import DdqError
 from ddq.slack import questions
 from ddq.slack.client import SlackConfig
-from ddq.ui import database, slack_app
+from ddq.ui import database, slack
 from ddq.ui.format import plain
 
 READ_EVERY_S = 300  # questions wait for hours: a read every five minutes is fresh enough
@@ -40,8 +40,8 @@ def _channels(path: str, stamp: tuple[int, int]) -> list[str]:
 def _read(config: SlackConfig, channels: tuple[str, ...]) -> _Read:
     problems: list[str] = []
     try:
-        slack = slack_app.client(config, timeout=TIMEOUT_S, max_wait=MAX_WAIT_S)
-        found = questions.unanswered_in(slack, channels, config.question_hours,
+        reader = slack.client(config, timeout=TIMEOUT_S, max_wait=MAX_WAIT_S)
+        found = questions.unanswered_in(reader, channels, config.question_hours,
                                         on_problem=problems.append)  # fmt: skip
     except DdqError as exc:
         return _Read(failed=str(exc))
@@ -50,7 +50,7 @@ def _read(config: SlackConfig, channels: tuple[str, ...]) -> _Read:
 
 def box() -> None:
     """The box, when Slack is connected and a champions channel is set; else nothing."""
-    config = slack_app.config()
+    config = slack.config()
     channels = _channels(*database.key())
     if config is None or not channels:
         return

@@ -192,6 +192,14 @@ class FakeSlack(FakeApi):
         message = {"type": "message", "user": BOT_USER, "bot_id": "B00000001",
                    "text": arguments.get("text", ""), "blocks": arguments.get("blocks") or [],
                    "ts": self.next_ts()}  # fmt: skip
+        thread_ts = arguments.get("thread_ts")
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+            parent = next((m for m in channel.messages if m["ts"] == thread_ts), None)
+            if parent is not None:
+                parent["thread_ts"] = thread_ts
+                parent["reply_count"] = parent.get("reply_count", 0) + 1
+                parent["latest_reply"] = message["ts"]
         channel.messages.append(message)
         return self._ok(channel=channel.id, ts=message["ts"], message=message)
 
