@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ddq import clock, critical, metrics, settings, text, trends, xmr
-from ddq.access import Actor
+from ddq.access import EDITOR, Actor, requires
 from ddq.db import rows
 from ddq.errors import DdqError
 from ddq.meeting import MOVERS_METRIC, open_actions
@@ -344,6 +344,7 @@ def _proposals(con: duckdb.DuckDBPyConnection, area: str | None, base: str) -> S
                    counted="proposals waiting")  # fmt: skip
 
 
+@requires(EDITOR, "post the weekly digest to Slack")
 def post_digest(
     con: duckdb.DuckDBPyConnection,
     slack: Slack,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ddq import clock
-from ddq.access import Actor
+from ddq.access import EDITOR, Actor, requires
 from ddq.errors import DdqError
 from ddq.meeting import get_meeting, meetings
 from ddq.meeting.days import day_name, long_date
@@ -254,6 +254,7 @@ class Sent:
     failed: list[str]
 
 
+@requires(EDITOR, "post the meeting reminders to Slack")
 def post_reminders(
     con: duckdb.DuckDBPyConnection,
     slack: Slack,
