@@ -175,3 +175,27 @@ def test_cli_prints_posts_and_updates(con, db_path, workspace, run_ddq, monkeypa
     assert BOT_TOKEN.encode() not in db_path.read_bytes()
     for result in (no_token, posted, again, refused):
         assert BOT_TOKEN not in result.stdout + result.stderr
+
+
+def test_with_slack_the_digest_lists_the_questions_waiting_for_an_answer(con, workspace):
+    import time
+
+    connect(con, workspace.url)
+    day = 24 * 3600
+    asked = workspace.say("core-champions", "Does anyone know how to tag flaky tests?",
+                          ts=f"{time.time() - 2 * day:.6f}")  # fmt: skip
+    answered = workspace.say("core-champions", "How do we count reopened bugs?",
+                             ts=f"{time.time() - 2 * day:.6f}")  # fmt: skip
+    workspace.say("core-champions", "We count them again.", user="U0OTHER001",
+                  thread_ts=answered["ts"])  # fmt: skip
+    workspace.say("core-champions", "Where is the board?", ts=f"{time.time() - 60:.6f}")  # too new
+    slack = Slack(SlackConfig("SLACK_BOT_TOKEN", workspace.url + "/api"), env=ENV)
+    made = dg.digest(con, "Core", TODAY, slack=slack)
+    waiting = section(made, "Questions waiting for an answer")
+    assert len(waiting.lines) == 1
+    assert waiting.lines[0].url.endswith("/p" + asked["ts"].replace(".", ""))
+    assert "Questions waiting for an answer (1)" in made.text()
+    assert not any(s.title.startswith("Questions") for s in dg.digest(con, "Core", TODAY).sections)
+    workspace.channel("core-champions").is_member = False
+    refused = section(dg.digest(con, "Core", TODAY, slack=slack), "Questions waiting")
+    assert refused.lines == [] and "Not read: " in refused.note and "/invite @ddq" in refused.note
