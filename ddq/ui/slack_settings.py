@@ -27,7 +27,7 @@ SECRET_WORDS = (
     "environment, or in `.streamlit/secrets.toml` (at the top level, or under `[slack]`)."
 )
 # The core's messages name the command's options; the form names its fields.
-_IN_FORM = {"--token-env": "“Token variable”", "--api-url": "“API URL”"}
+_IN_FORM = {"--token-env": "“Bot token variable”", "--api-url": "“Slack API URL”"}
 
 
 def in_form_words(message: str) -> str:
@@ -93,12 +93,12 @@ def _form(current: SlackConfig | None) -> None:
     generation = write.generation(FORM)
     with st.form(FORM):
         token_env = st.text_input(
-            "Token variable", current.token_env if current else "", key=f"{FORM}_var_{generation}",
+            "Bot token variable", current.token_env if current else "", key=f"{FORM}_var_{generation}",
             placeholder="SLACK_BOT_TOKEN",
             help="The name of the variable holding the bot's token (xoxb-...), never the token.",
         )  # fmt: skip
         api_url = st.text_input(
-            "API URL", current.api_url if current and current.api_url != SLACK_API else "",
+            "Slack API URL", current.api_url if current and current.api_url != SLACK_API else "",
             key=f"{FORM}_url_{generation}", placeholder=SLACK_API,
             help="Empty for Slack itself; a proxy's address otherwise.",
         )  # fmt: skip

@@ -68,7 +68,7 @@ def test_an_admin_connects_tests_and_disconnects_slack(app_db, page, fake, monke
 
     typed(at, "var", BOT_TOKEN)  # the token itself: refused, in the form's words
     at.button(key="FormSubmitter:slack_connect-Connect Slack").click().run()
-    assert any("“Token variable” takes the NAME" in e.value for e in at.error)
+    assert any("“Bot token variable” takes the NAME" in e.value for e in at.error)
     typed(at, "var", "SLACK_BOT_TOKEN")
     typed(at, "url", fake.url + "/api")
     at.button(key="FormSubmitter:slack_connect-Connect Slack").click().run()
