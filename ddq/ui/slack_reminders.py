@@ -75,8 +75,12 @@ def switches(rows: Sequence[RosterRow]) -> None:
         st.caption("Before each meeting, ddq mentions in Slack the champions whose team has not "
                    "written what it is doing (`ddq remind`), found by their e-mail address. "
                    "Champions with a chat handle instead are named without a mention.")  # fmt: skip
-        if not editor:
+        if not editor:  # a viewer reads who opted out; no control that cannot be used
+            quiet_people = [f"{plain(p)} ({plain(', '.join(t))})" for p, e, t in people
+                            if e in quiet]  # fmt: skip
+            st.markdown("**No Slack reminders:** " + (", ".join(quiet_people) or "nobody"))
             auth.may_edit("change who gets reminders")
+            return
         feedback.show_flash(NEAR)
         if _ERROR in st.session_state:
             st.error(plain(st.session_state.pop(_ERROR)))
@@ -84,4 +88,4 @@ def switches(rows: Sequence[RosterRow]) -> None:
             key = key_of(email)
             st.session_state[key] = email in quiet  # what is stored, whoever changed it
             st.toggle(f"No Slack reminders for {plain(person)} ({plain(', '.join(teams))})",
-                      key=key, disabled=not editor, on_change=_flipped, args=(email,))  # fmt: skip
+                      key=key, on_change=_flipped, args=(email,))  # fmt: skip
