@@ -58,6 +58,10 @@ BENCHMARKS = [
     ("Sync", "bench/sync.py", [], ["--issues", "20000", "--repeat", "1"],
      "`ddq sync` of 100,000 GitHub issues from a server on loopback against downloading the "
      "same pages with the HTTP client alone."),
+    ("Meeting summary", "bench/summary.py", [], ["--teams", "100", "--weeks", "104",
+     "--repeat", "1"], "`summary_markdown` of a whole-program meeting (every team on the "
+     "agenda) in a fresh process and again warm, and the whole `ddq meeting summary` command, "
+     "on the scale data set."),
 ]  # fmt: skip
 # The load test (bench/load.py): (title, arguments besides --sessions, what it shows).
 LOAD_TESTS = [
