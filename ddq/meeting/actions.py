@@ -9,7 +9,7 @@ later: a past meeting's summary does not change when its actions are closed afte
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ddq import audit, clock
@@ -227,17 +227,22 @@ def actions_raised(con: duckdb.DuckDBPyConnection, meeting_id: int) -> list[dict
     )
 
 
-def actions_closed_between(
-    con: duckdb.DuckDBPyConnection, team_id: int, after: dt.date, until: dt.date
-) -> list[dict[str, Any]]:
-    """The team's action items closed after one day, up to and including another."""
-    return rows(
+def actions_closed_since(
+    con: duckdb.DuckDBPyConnection, since: Mapping[int, dt.date], until: dt.date
+) -> dict[int, list[dict[str, Any]]]:
+    """Per team id of ``since``: its action items closed after that day, up to and including
+    ``until``, in the order they were closed (teams without one left out)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for r in rows(
         con,
         f"""
-        SELECT {_ACTION_COLUMNS}
-        FROM {_ACTION_TABLES}
-        WHERE ai.team_id = ? AND ai.closed_on > ? AND ai.closed_on <= ?
+        WITH asked AS (SELECT unnest(?::INTEGER[]) AS team_id, unnest(?::DATE[]) AS after)
+        SELECT {_ACTION_COLUMNS}, ai.team_id AS asked_team
+        FROM {_ACTION_TABLES} JOIN asked ON asked.team_id = ai.team_id
+        WHERE ai.closed_on > asked.after AND ai.closed_on <= ?
         ORDER BY ai.closed_on, ai.id
         """,
-        [team_id, after, until],
-    )
+        [list(since), list(since.values()), until],
+    ):
+        found.setdefault(r.pop("asked_team"), []).append(r)
+    return found

@@ -7,6 +7,7 @@ meeting, "feedback given" during it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from ddq import audit, clock
@@ -40,13 +41,28 @@ class Note(TypedDict):
 
 def notes_of(con: duckdb.DuckDBPyConnection, meeting_id: int, team_id: int) -> dict[str, Note]:
     """The team's notes written for the meeting, by kind (kinds without one left out)."""
-    found = rows(
+    return notes_for(con, [(meeting_id, team_id)]).get((meeting_id, team_id), {})
+
+
+def notes_for(
+    con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], dict[str, Note]]:
+    """:func:`notes_of` of many (meeting id, team id) pairs in one read; pairs without a
+    note are left out."""
+    found: dict[tuple[int, int], dict[str, Note]] = {}
+    for r in rows(
         con,
-        "SELECT kind, text, updated_at, updated_by FROM meeting_notes "
-        "WHERE meeting_id = ? AND team_id = ?",
-        [meeting_id, team_id],
-    )
-    return {r["kind"]: cast(Note, r) for r in found}
+        """
+        WITH asked AS (SELECT unnest(?::INTEGER[]) AS meeting_id, unnest(?::INTEGER[]) AS team_id)
+        SELECT n.meeting_id, n.team_id, n.kind, n.text, n.updated_at, n.updated_by
+        FROM meeting_notes n JOIN asked USING (meeting_id, team_id)
+        ORDER BY n.meeting_id, n.team_id, n.kind
+        """,
+        [[m for m, _ in pairs], [t for _, t in pairs]],
+    ):
+        key = (r.pop("meeting_id"), r.pop("team_id"))
+        found.setdefault(key, {})[r["kind"]] = cast(Note, r)
+    return found
 
 
 @requires(EDITOR, "write meeting notes")

@@ -13,7 +13,7 @@ from ddq.meeting.days import day_name
 from ddq.meeting.health import HEALTH_MEETINGS, NOT_PRESENTED_WEEKS, community_health
 from ddq.meeting.notes import NOTE_KINDS, NOTE_LABELS
 from ddq.meeting.records import Meeting, get_meeting
-from ddq.meeting.view import MetricRow, TeamView, every_team_reads, progress_index, team_view
+from ddq.meeting.view import MetricRow, TeamView, agenda_views
 
 if TYPE_CHECKING:
     import duckdb
@@ -136,10 +136,8 @@ def _team_lines(view: TeamView, meeting: Meeting, week: dt.date) -> list[str]:
 def _teams(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[SummarySection]:
     """Per team, in agenda order: its numbers, notes and actions."""
     week = clock.latest_complete_week(meeting["held_on"])
-    index = progress_index(con, meeting["held_on"])
-    shared = every_team_reads(con, meeting)
     parts = []
-    for t in meeting["teams"]:
+    for t, view in zip(meeting["teams"], agenda_views(con, meeting), strict=True):
         heading = f"**{t['team']}**"
         if t["area"]:
             heading += f" ({t['area']})"
@@ -148,7 +146,6 @@ def _teams(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[SummarySect
             heading += ", not presented"
         out = [heading]
         if not t["removed"]:
-            view = team_view(con, meeting["id"], t["team"], progress=index, shared=shared)
             out += _team_lines(view, meeting, week)
         out.append("")
         parts.append(SummarySection(TEAM, tuple(out), t["team"]))

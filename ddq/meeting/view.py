@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from ddq import clock, progress
 from ddq.db import rows
-from ddq.meeting.actions import actions_closed_between, actions_raised, open_actions
+from ddq.meeting.actions import actions_closed_since, actions_raised, open_actions
 from ddq.meeting.agenda import on_agenda
-from ddq.meeting.notes import NOTE_KINDS, Note, notes_of
+from ddq.meeting.notes import NOTE_KINDS, Note, notes_for
 from ddq.meeting.records import AgendaEntry, Meeting, get_meeting
 from ddq.metrics import MetricDef, catalog
 from ddq.org import find_team, name_key
-from ddq.trends import Scope, headlines, team_headlines
+from ddq.trends import team_headlines
 
 if TYPE_CHECKING:
     import duckdb
@@ -98,43 +98,132 @@ def progress_index(
     """Progress toward targets as of the meeting, by (team name key, metric key)."""
     return {
         (name_key(p.team), p.metric.key): p
-        for p in progress.progress_for(con, team=team, today=day)
+        for p in progress.progress_for(con, team=team, today=day, targets_only=True)
         if p.has_target
     }
 
 
-def shared_reads(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> dict[str, Any]:
-    """What every team's view of a meeting reads alike: read once for a whole summary.
+def team_view(con: duckdb.DuckDBPyConnection, meeting_id: int, team: str) -> TeamView:
+    """Everything the presenter view shows for one team of a meeting (see :class:`TeamView`)."""
+    meeting = get_meeting(con, meeting_id)
+    gone = next((t for t in meeting["teams"] if t["removed"] and t["team"] == team), None)
+    if gone is not None:
+        return _removed_view(meeting, gone)
+    position = on_agenda(meeting, find_team(con, team))
+    [view] = _views(con, meeting, [meeting["teams"][position]])
+    return view
 
-    Keys: meeting, catalog, actions_raised; and, when read once for every team,
-    headlines (by team id) and open_actions (every team's).
+
+def team_views(con: duckdb.DuckDBPyConnection, meeting_id: int) -> list[TeamView]:
+    """:func:`team_view` of every place on the meeting's agenda, in agenda order."""
+    return agenda_views(con, get_meeting(con, meeting_id))
+
+
+def agenda_views(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[TeamView]:
+    """:func:`team_views` of a meeting already read (as :func:`get_meeting` gives it)."""
+    return _views(con, meeting, meeting["teams"])
+
+
+def _views(
+    con: duckdb.DuckDBPyConnection, meeting: Meeting, entries: Sequence[AgendaEntry]
+) -> list[TeamView]:
+    """The views of these places on the agenda, each part read once for all of them.
+
+    A whole-program meeting has hundreds of teams: what each view shows is read for every
+    team at once (a few queries in all), never a query per team.
     """
-    return {"meeting": meeting, "catalog": catalog(con),
-            "actions_raised": actions_raised(con, meeting["id"])}  # fmt: skip
+    meeting_id, day = meeting["id"], meeting["held_on"]
+    ids = [e["team_id"] for e in entries if not e["removed"]]
+    teams = {t["id"]: t for t in rows(con, _TEAMS, [ids])}
+    active = [teams[i]["name"] for i in ids if teams[i]["active"]]
+    # A team retired since has its numbers shown, without statuses: progress is followed
+    # for active teams only.
+    index = progress_index(con, day, team=active[0] if len(active) == 1 else None) if active else {}
+    heads = team_headlines(con, ids, catalog(con), today=day)
+    opened = open_actions(con, as_of=day)  # every team's, in due-date order
+    raised = actions_raised(con, meeting_id)
+    previous = _previous_meetings(con, meeting, ids)
+    notes = notes_for(con, [(meeting_id, i) for i in ids]
+                      + [(p["id"], i) for i, p in previous.items()])  # fmt: skip
+    closed = actions_closed_since(con, {i: p["held_on"] for i, p in previous.items()}, day)
+    then = _values_as_of(con, {i: clock.latest_complete_week(p["held_on"])
+                               for i, p in previous.items()})  # fmt: skip
+    views = []
+    for entry in entries:
+        if entry["removed"]:
+            views.append(_removed_view(meeting, entry))
+            continue
+        team = teams[entry["team_id"]]
+        metric_rows = _metric_rows(heads[team["id"]], index, team["name_key"])
+        detail = notes.get((meeting_id, team["id"]), {})
+        mine = [dict(a) for a in opened if a["team"] == team["name"]]
+        for a in mine:
+            a["raised_here"] = a["meeting_id"] == meeting_id
+        before = previous.get(team["id"])
+        changes = Changes(previous_meeting=before, actions_closed=[], previous_notes={},
+                          values=[])  # fmt: skip
+        if before is not None:
+            changes["actions_closed"] = closed.get(team["id"], [])
+            changes["previous_notes"] = {
+                kind: r["text"] for kind, r in notes.get((before["id"], team["id"]), {}).items()
+            }
+            changes["values"] = _value_changes(metric_rows, then.get(team["id"], {}))
+        views.append(TeamView(
+            meeting_id=meeting_id, held_on=day, week=clock.latest_complete_week(day),
+            team=team["name"], area=team["area"], position=entry["position"],
+            presented=entry["presented"], champion=entry["champion"], present=entry["present"],
+            metrics=metric_rows,
+            notes={kind: detail[kind]["text"] if kind in detail else "" for kind in NOTE_KINDS},
+            notes_detail=detail, open_actions=mine,
+            actions_raised=[a for a in raised if a["team"] == team["name"]],
+            changes=changes, removed=False,
+        ))  # fmt: skip
+    return views
 
 
-def every_team_reads(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> dict[str, Any]:
-    """:func:`shared_reads` with every team's headlines and open actions read at once."""
-    day = meeting["held_on"]
-    shared = shared_reads(con, meeting)
-    shared["headlines"] = team_headlines(con, meeting["agenda"], shared["catalog"], today=day)
-    shared["open_actions"] = open_actions(con, as_of=day)  # every team's, in due-date order
-    return shared
+_TEAMS = """
+    SELECT t.id, t.name, t.name_key, t.active, a.name AS area
+    FROM teams t LEFT JOIN areas a ON a.id = t.area_id
+    WHERE t.id IN (SELECT unnest(?::INTEGER[]))
+"""
 
 
-def _previous_meeting(
-    con: duckdb.DuckDBPyConnection, meeting: Meeting, team_id: int
-) -> PreviousMeeting | None:
+def _previous_meetings(
+    con: duckdb.DuckDBPyConnection, meeting: Meeting, team_ids: list[int]
+) -> dict[int, PreviousMeeting]:
+    """Each team's meeting before this one (the same day counts, if created earlier)."""
     found = rows(
         con,
         """
-        SELECT id, held_on FROM meetings
-        WHERE list_contains(agenda, ?) AND (held_on < ? OR (held_on = ? AND id < ?))
-        ORDER BY held_on DESC, id DESC LIMIT 1
+        WITH asked AS (SELECT unnest(?::INTEGER[]) AS team_id)
+        SELECT asked.team_id, m.id, m.held_on
+        FROM asked JOIN meetings m ON list_contains(m.agenda, asked.team_id)
+        WHERE m.held_on < ? OR (m.held_on = ? AND m.id < ?)
+        QUALIFY row_number() OVER (PARTITION BY asked.team_id
+                                   ORDER BY m.held_on DESC, m.id DESC) = 1
         """,
-        [team_id, meeting["held_on"], meeting["held_on"], meeting["id"]],
+        [team_ids, meeting["held_on"], meeting["held_on"], meeting["id"]],
     )
-    return PreviousMeeting(id=found[0]["id"], held_on=found[0]["held_on"]) if found else None
+    return {r["team_id"]: PreviousMeeting(id=r["id"], held_on=r["held_on"]) for r in found}
+
+
+def _values_as_of(
+    con: duckdb.DuckDBPyConnection, until: dict[int, dt.date]
+) -> dict[int, dict[str, float]]:
+    """Per team id: each metric's latest value up to the team's week in ``until``."""
+    found: dict[int, dict[str, float]] = {}
+    for r in rows(
+        con,
+        """
+        WITH asked AS (SELECT unnest(?::INTEGER[]) AS team_id, unnest(?::DATE[]) AS until)
+        SELECT mv.team_id, mv.metric, arg_max(mv.value, mv.week) AS value
+        FROM metric_values mv JOIN asked ON asked.team_id = mv.team_id AND mv.week <= asked.until
+        GROUP BY mv.team_id, mv.metric
+        """,
+        [list(until), list(until.values())],
+    ):
+        found.setdefault(r["team_id"], {})[r["metric"]] = r["value"]
+    return found
 
 
 def _metric_rows(
@@ -155,99 +244,17 @@ def _metric_rows(
     return out
 
 
-def _changes(
-    con: duckdb.DuckDBPyConnection,
-    meeting: Meeting,
-    team: Mapping[str, Any],
-    metric_rows: list[MetricRow],
-) -> Changes:
-    """What changed for the team since its previous meeting, up to this one."""
-    previous = _previous_meeting(con, meeting, team["id"])
-    changes = Changes(previous_meeting=previous, actions_closed=[], previous_notes={}, values=[])
-    if previous is None:
-        return changes
-    changes["actions_closed"] = actions_closed_between(
-        con, team["id"], previous["held_on"], meeting["held_on"]
-    )
-    changes["previous_notes"] = {
-        kind: r["text"] for kind, r in notes_of(con, previous["id"], team["id"]).items()
-    }
-    then = {
-        r["metric"]: r["value"]
-        for r in rows(
-            con,
-            "SELECT metric, arg_max(value, week) AS value FROM metric_values "
-            "WHERE team_id = ? AND week <= ? GROUP BY metric",
-            [team["id"], clock.latest_complete_week(previous["held_on"])],
-        )
-    }
+def _value_changes(metric_rows: list[MetricRow], then: dict[str, float]) -> list[ValueChange]:
+    """Each metric's value as of the team's previous meeting, against now."""
+    changes = []
     for r in metric_rows:
         before = then.get(r["key"])
         change = None if before is None else r["value"] - before
-        changes["values"].append(ValueChange(
+        changes.append(ValueChange(
             key=r["key"], label=r["label"], then=before, now=r["value"], change=change,
             better=r["metric"].better(change),
         ))  # fmt: skip
     return changes
-
-
-def team_view(
-    con: duckdb.DuckDBPyConnection,
-    meeting_id: int,
-    team: str,
-    *,
-    progress: ProgressIndex | None = None,
-    shared: dict[str, Any] | None = None,
-) -> TeamView:
-    """Everything the presenter view shows for one team of a meeting (see :class:`TeamView`).
-
-    ``progress`` may pass :func:`progress_index` computed once for many teams, and
-    ``shared`` what :func:`shared_reads` reads once for all teams of the meeting.
-    """
-    shared = shared or shared_reads(con, get_meeting(con, meeting_id))
-    meeting: Meeting = shared["meeting"]
-    gone = next((t for t in meeting["teams"] if t["removed"] and t["team"] == team), None)
-    if gone is not None:
-        return _removed_view(meeting, gone)
-    found = find_team(con, team)
-    position = on_agenda(meeting, found)
-    entry = meeting["teams"][position]
-    day = meeting["held_on"]
-    if progress is None:  # a team retired since has its numbers shown, without statuses
-        progress = progress_index(con, day, team=found["name"]) if found["active"] else {}
-    heads = (
-        shared["headlines"][found["id"]]
-        if "headlines" in shared
-        else headlines(con, Scope(teams=(found["name"],)), shared["catalog"], today=day)
-    )
-    metric_rows = _metric_rows(heads, progress, found["name_key"])
-    detail = notes_of(con, meeting_id, found["id"])
-    opened = (
-        [dict(a) for a in shared["open_actions"] if a["team"] == found["name"]]
-        if "open_actions" in shared
-        else open_actions(con, team=found["name"], as_of=day)
-    )
-    for a in opened:
-        a["raised_here"] = a["meeting_id"] == meeting_id
-    raised = [a for a in shared["actions_raised"] if a["team"] == found["name"]]
-    return TeamView(
-        meeting_id=meeting_id,
-        held_on=day,
-        week=clock.latest_complete_week(day),
-        team=found["name"],
-        area=found["area"],
-        position=position,
-        presented=entry["presented"],
-        champion=entry["champion"],
-        present=entry["present"],
-        metrics=metric_rows,
-        notes={kind: detail[kind]["text"] if kind in detail else "" for kind in NOTE_KINDS},
-        notes_detail=detail,
-        open_actions=opened,
-        actions_raised=raised,
-        changes=_changes(con, meeting, found, metric_rows),
-        removed=False,
-    )
 
 
 def _removed_view(meeting: Meeting, entry: AgendaEntry) -> TeamView:
@@ -262,19 +269,3 @@ def _removed_view(meeting: Meeting, entry: AgendaEntry) -> TeamView:
                         values=[]),
         removed=True,
     )  # fmt: skip
-
-
-def team_views(con: duckdb.DuckDBPyConnection, meeting_id: int) -> list[TeamView]:
-    """:func:`team_view` of every place on the meeting's agenda, in agenda order.
-
-    What the views share (the meeting, the catalog, progress, every team's headlines and
-    open actions) is read once, so that a whole-program meeting of hundreds of teams costs
-    a few small queries per team rather than a dashboard's worth each.
-    """
-    meeting = get_meeting(con, meeting_id)
-    index = progress_index(con, meeting["held_on"])
-    shared = every_team_reads(con, meeting)
-    return [
-        team_view(con, meeting_id, t["team"], progress=index, shared=shared)
-        for t in meeting["teams"]
-    ]

@@ -101,16 +101,18 @@ def progress_for(
     team: str | None = None,
     area: str | None = None,
     today: dt.date | None = None,
+    targets_only: bool = False,
 ) -> list[TeamMetricProgress]:
     """Progress of every active team (of an area, or one team) toward its targets.
 
-    One row per team and metric with a target, plus a ``no target`` row for each metric the
-    team reported in the last XMR_WEEKS weeks without a target. Sorted by area, team and the
-    metric's catalog position. ``today`` (default: today in UTC) sets the latest complete
-    week the figures run to, and whether a due date has passed.
+    One row per team and metric with a target, plus (unless ``targets_only``) a ``no
+    target`` row for each metric the team reported in the last XMR_WEEKS weeks without a
+    target. Sorted by area, team and the metric's catalog position. ``today`` (default:
+    today in UTC) sets the latest complete week the figures run to, and whether a due date
+    has passed.
     """
     day = today or clock.today()
-    [found] = _progress(con, team=team, area=area, days=[day], untargeted=True)
+    [found] = _progress(con, team=team, area=area, days=[day], untargeted=not targets_only)
     return found
 
 
