@@ -121,12 +121,23 @@ def number(
     value: float | None, unit: str | None = None, *, signed: bool = False, exact: bool = False
 ) -> str:
     """One value as people read it, with its unit (the module's rule); None is a dash."""
-    return numbers([value], unit, exact=[exact], signed=signed)[0]
+    return _one(value, unit, exact=exact, signed=signed, change=False)
 
 
 def change(value: float | None, unit: str | None = None, *, signed: bool = True) -> str:
     """A change: ``-4``, ``+0.5 days``, ``+1.5 pts`` for a percentage (``signed=False``: no ``+``)."""
-    return numbers([value], unit, signed=signed, change=True)[0]
+    return _one(value, unit, exact=False, signed=signed, change=True)
+
+
+def _one(value: float | None, unit: str | None, *, exact: bool, signed: bool, change: bool) -> str:
+    """:func:`numbers` of a single value: alone, it cannot clash with another, so it reads
+    with the decimals it needs on its own. A summary words thousands of numbers this way."""
+    if value is None or not math.isfinite(value):
+        return NOTHING
+    value = float(value)
+    return _render(value, max(_decimals(value, exact), 1), signed) + _suffix(
+        unit, value, change=change
+    )
 
 
 def teams_both_weeks(teams: int) -> str:

@@ -93,3 +93,27 @@ def test_teams_that_reported_both_weeks_in_words():
         "Changes across the 8 teams that reported both weeks."
     )
     assert text.compared_teams([("the week before", None)]) == ""
+
+
+def test_one_value_reads_as_it_does_among_values_shown_together():
+    """number() and change() take a shorter way for one value: the same words as numbers()."""
+    import random
+
+    rng = random.Random(42)
+    values = [None, float("nan"), float("inf"), 0, -0.0, 1, -1, 1.0000000001, 0.05, 0.75, 8.5,
+              1.75, 99.125, 1e-9, 123456.789, -0.004]  # fmt: skip
+    values += [rng.uniform(-1000, 1000) for _ in range(300)]
+    values += [rng.uniform(-1, 1) for _ in range(300)]
+    values += [round(rng.uniform(-50, 50), rng.randint(0, 4)) for _ in range(300)]
+    for value, unit, signed in itertools.product(
+        values, (None, "count", "percent", "days"), (False, True)
+    ):
+        for exact in (False, True):
+            assert (
+                text.number(value, unit, signed=signed, exact=exact)
+                == text.numbers([value], unit, exact=[exact], signed=signed)[0]
+            ), (value, unit, signed, exact)
+        assert (
+            text.change(value, unit, signed=signed)
+            == text.numbers([value], unit, signed=signed, change=True)[0]
+        ), (value, unit, signed)
