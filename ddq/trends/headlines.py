@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ddq import clock
-from ddq.db import rows, scalar
+from ddq.db import scalar
 from ddq.metrics import COUNT, MetricDef
 from ddq.trends.scope import _SCOPED_TEAMS, Scope, _scope_params
 from ddq.trends.series import aggregate
@@ -75,32 +75,67 @@ def team_headlines(
 ) -> dict[int, list[dict[str, Any]]]:
     """:func:`headlines` of each active team on its own, by team id, in one query.
 
-    The same figures as ``headlines(con, Scope(teams=(name,)), ...)`` for every team (one
-    team's sum or median is its value), for pages that show many teams one by one.
-    ``reporting`` is 1 where the team reported, ``expected`` is left out.
+    The same figures as ``headlines(con, Scope(teams=(name,)), ...)`` for every team, for
+    pages that show many teams one by one: one team's sum or median is its value, so its
+    like-for-like change is its own change, when it reported both weeks. ``reporting`` is 1,
+    ``expected`` is left out (None).
     """
     window = _headline_window(con, today, history_weeks)
     if window is None:
         return {team: [] for team in team_ids}
-    series: dict[int, dict[str, dict[dt.date, dict[str, Any]]]] = {}
-    for row in rows(
-        con,
+    found: dict[int, dict[str, tuple[Any, ...]]] = {}
+    for team, metric, *figures in con.execute(
         """
-        SELECT mv.team_id, mv.metric, mv.week, mv.value FROM metric_values mv
-        JOIN teams t ON t.id = mv.team_id
-        WHERE t.active AND mv.team_id IN (SELECT unnest(?::INTEGER[]))
-          AND mv.week BETWEEN ? AND ?
+        WITH vals AS (
+            SELECT mv.team_id, mv.metric, mv.week, mv.value FROM metric_values mv
+            JOIN teams t ON t.id = mv.team_id
+            WHERE t.active AND mv.team_id IN (SELECT unnest(?::INTEGER[]))
+              AND mv.week BETWEEN ? AND ?
+        ),
+        latest AS (
+            SELECT team_id, metric, max(week) AS week, list(value ORDER BY week) AS history
+            FROM vals GROUP BY team_id, metric
+        )
+        SELECT l.team_id, l.metric, l.week, was.value, quarter.value, l.history
+        FROM latest l
+        LEFT JOIN vals was ON was.team_id = l.team_id AND was.metric = l.metric
+         AND was.week = CAST(l.week - to_weeks(1) AS DATE)
+        LEFT JOIN vals quarter ON quarter.team_id = l.team_id AND quarter.metric = l.metric
+         AND quarter.week = CAST(l.week - to_weeks(?) AS DATE)
         """,
-        [team_ids, *window],
-    ):
-        weeks = series.setdefault(row["team_id"], {}).setdefault(row["metric"], {})
-        weeks[row["week"]] = {"value": row["value"], "reporting": 1, "expected": None}
-    members = ("members AS (SELECT id AS team_id, id AS grp FROM teams "
-               "WHERE active AND id IN (SELECT unnest(?::INTEGER[])))")  # fmt: skip
-    changes = _like_for_like(con, members, [team_ids], window)
-    return {team: _headline_entries(series.get(team, {}), metrics, history_weeks,
-                                    changes.get(team, {}))
-            for team in team_ids}  # fmt: skip
+        [team_ids, *window, QUARTER_WEEKS],
+    ).fetchall():
+        found.setdefault(team, {})[metric] = tuple(figures)
+    return {team: _team_entries(found.get(team, {}), metrics, history_weeks) for team in team_ids}
+
+
+def _team_entries(
+    figures: dict[str, tuple[Any, ...]], metrics: list[MetricDef], history_weeks: int
+) -> list[dict[str, Any]]:
+    """One team's headline entries, as :func:`_headline_entries` words a scope's."""
+    result = []
+    for metric in metrics:
+        if metric.key not in figures:
+            continue
+        week, previous, quarter_ago, history = figures[metric.key]
+        value = history[-1]
+        result.append(
+            {
+                "metric": metric,
+                "week": week,
+                "value": value,
+                "previous": previous,
+                "quarter_ago": quarter_ago,
+                "vs_previous": None if previous is None else Change(1, 1, previous, value),
+                "vs_quarter": (
+                    None if quarter_ago is None else Change(QUARTER_WEEKS, 1, quarter_ago, value)
+                ),
+                "reporting": 1,
+                "expected": None,
+                "history": history[-history_weeks:],
+            }
+        )
+    return result
 
 
 def _like_for_like(
