@@ -6,7 +6,9 @@ the latest meeting: ``summary_markdown`` in a fresh process (cold: its first cal
 read yet) and again in the same process (warm), and the whole command ``ddq meeting
 summary`` (start-up and imports included) as a subprocess. Medians of ``--repeat`` runs.
 The files stay in the operating system's cache between runs: "cold" is a new process, not
-a cold disk. Goal (issue 20): the whole command at most 0.5 s.
+a cold disk. Commands load Python's bytecode cache (a temporary folder), as an installed ddq
+does; the command is also timed compiling every module, as where bytecode is never written
+(``PYTHONDONTWRITEBYTECODE``). Goal (issue 20): the whole command at most 0.5 s.
 
     uv run python bench/summary.py [--teams 500] [--weeks 260] [--repeat 5]
 """
@@ -46,10 +48,21 @@ def in_process(path: str, warm_runs: int) -> None:
     print(json.dumps({"cold": cold, "warm": warm, "lines": text.count("\n")}))
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT, env=env)
     return time.perf_counter() - started
+
+
+def bytecode_env(folder: Path, *, cached: bool) -> dict[str, str]:
+    """The environment of a command whose modules load from Python's bytecode cache in
+    ``folder`` (filled by the first run), as an installed ddq's do; or, not ``cached``,
+    are compiled from source on every run (``folder`` stays empty)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder)
+    if not cached:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
 
 
 def main() -> None:
@@ -72,8 +85,10 @@ def main() -> None:
                        check=True, capture_output=True, cwd=ROOT)  # fmt: skip
         built = time.perf_counter() - started
         command = [ddq_exe, "--db", path, "meeting", "summary"]
-        timed(command)  # the first run after building pays for writing the file out
-        cold, warm, whole, start = [], [], [], []
+        cached = bytecode_env(Path(tmp) / "bytecode", cached=True)
+        compiling = bytecode_env(Path(tmp) / "no-bytecode", cached=False)
+        timed(command, cached)  # fills the bytecode cache; the file is read once
+        cold, warm, whole, compiled, start = [], [], [], [], []
         lines = 0
         for _ in range(args.repeat):
             found = subprocess.run(
@@ -84,13 +99,15 @@ def main() -> None:
             cold.append(measured["cold"])
             warm.append(statistics.median(measured["warm"]))
             lines = measured["lines"]
-            whole.append(timed(command))
-            start.append(timed([ddq_exe, "--help"]))
+            whole.append(timed(command, cached))
+            compiled.append(timed(command, compiling))
+            start.append(timed([ddq_exe, "--help"], cached))
 
     results = [
         ("summary_markdown, cold (first call in a fresh process)", statistics.median(cold)),
         ("summary_markdown, warm (again in the same process)", statistics.median(warm)),
         ("`ddq meeting summary`, whole command", statistics.median(whole)),
+        ("the same, every module compiled (no bytecode cache)", statistics.median(compiled)),
         ("`ddq --help` (start-up alone)", statistics.median(start)),
     ]
     print(f"# meeting summary benchmark: {args.teams} teams x {args.weeks} weeks (built in "
