@@ -1,4 +1,8 @@
-"""What the presenter view shows for one team of a meeting: numbers, notes, actions, changes."""
+"""What the presenter view shows for each team of a meeting: numbers, notes, actions, changes.
+
+One team's view and every team's (the summary, the slide deck) are the same code: each part
+is read for all the teams asked at once, so a whole-program meeting costs a few queries.
+"""
 
 from __future__ import annotations
 
@@ -135,13 +139,14 @@ def _views(
     meeting_id, day = meeting["id"], meeting["held_on"]
     ids = [e["team_id"] for e in entries if not e["removed"]]
     teams = {t["id"]: t for t in rows(con, _TEAMS, [ids])}
+    # Progress (and headlines) are followed for active teams only: a team retired since
+    # stays on the agenda without them.
     active = [teams[i]["name"] for i in ids if teams[i]["active"]]
-    # A team retired since has its numbers shown, without statuses: progress is followed
-    # for active teams only.
-    index = progress_index(con, day, team=active[0] if len(active) == 1 else None) if active else {}
+    one = active[0] if len(active) == 1 else None  # one team's view reads only its own
+    index = progress_index(con, day, team=one) if active else {}
     heads = team_headlines(con, ids, catalog(con), today=day)
-    opened = open_actions(con, as_of=day)  # every team's, in due-date order
-    raised = actions_raised(con, meeting_id)
+    opened = _by_team(open_actions(con, as_of=day))  # in due-date order
+    raised = _by_team(actions_raised(con, meeting_id))
     previous = _previous_meetings(con, meeting, ids)
     notes = notes_for(con, [(meeting_id, i) for i in ids]
                       + [(p["id"], i) for i, p in previous.items()])  # fmt: skip
@@ -156,7 +161,7 @@ def _views(
         team = teams[entry["team_id"]]
         metric_rows = _metric_rows(heads[team["id"]], index, team["name_key"])
         detail = notes.get((meeting_id, team["id"]), {})
-        mine = [dict(a) for a in opened if a["team"] == team["name"]]
+        mine = [dict(a) for a in opened.get(team["name"], [])]
         for a in mine:
             a["raised_here"] = a["meeting_id"] == meeting_id
         before = previous.get(team["id"])
@@ -175,10 +180,18 @@ def _views(
             metrics=metric_rows,
             notes={kind: detail[kind]["text"] if kind in detail else "" for kind in NOTE_KINDS},
             notes_detail=detail, open_actions=mine,
-            actions_raised=[a for a in raised if a["team"] == team["name"]],
+            actions_raised=raised.get(team["name"], []),
             changes=changes, removed=False,
         ))  # fmt: skip
     return views
+
+
+def _by_team(actions: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Action items by their team's name, each team's in the order given."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for a in actions:
+        found.setdefault(a["team"], []).append(a)
+    return found
 
 
 _TEAMS = """
