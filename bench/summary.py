@@ -97,7 +97,7 @@ def main() -> None:
         for _ in range(args.repeat):
             found = subprocess.run(
                 [sys.executable, __file__, "--in-process", path, "--repeat", "3"],
-                check=True, capture_output=True, text=True, cwd=ROOT,
+                check=True, capture_output=True, text=True, cwd=ROOT, env=cached,
             )  # fmt: skip
             measured = json.loads(found.stdout)
             cold.append(measured["cold"])
