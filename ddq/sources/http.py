@@ -16,6 +16,7 @@ in clear text.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import email.utils
 import json
 import os
@@ -26,7 +27,7 @@ from typing import Any
 import httpx
 import orjson
 
-from ddq import web
+from ddq import clock, web
 from ddq.errors import DdqError
 from ddq.sources.model import (
     BUGZILLA,
@@ -318,7 +319,7 @@ class Client:
         exhausted = headers.get("x-ratelimit-remaining", "").strip() == "0"
         if status != 429 and not (status == 403 and exhausted):
             return None
-        now = time.time()
+        now = clock.now().replace(tzinfo=dt.UTC).timestamp()  # the one clock, as epoch
         after = _retry_after(headers.get("retry-after"), now)
         if after is not None:
             return after
