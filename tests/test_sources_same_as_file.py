@@ -219,3 +219,94 @@ def test_bugzilla_sync_stores_what_a_bugzilla_csv_with_a_mapping_stores(make_db,
         result = sync.sync(con, "derby", who=WHO, connection=FAST)
     assert result.added == len(bugs) and result.pages == 2
     assert stored(synced) == stored(from_file)
+
+
+# GitLab's issue CSV export (Issues::ExportCsvService): its columns in its order. Times are
+# written in UTC as 2024-01-01 09:00:00, labels sorted and joined by commas.
+GITLAB_CSV = ("Title", "Description", "Issue ID", "URL", "State", "Author", "Author Username",
+              "Assignee", "Assignee Username", "Confidential", "Locked", "Due Date",
+              "Created At (UTC)", "Updated At (UTC)", "Closed At (UTC)", "Milestone", "Weight",
+              "Labels", "Time Estimate", "Time Spent")  # fmt: skip
+# What both carry: the API's issue and the export's row. The key is compared apart (below).
+SHARED = ("status, priority, labels, components, created, resolved, resolved_estimated, "
+          "updated, summary, description, tracker")  # fmt: skip
+
+
+def gitlab_labels(row: dict[str, str]) -> tuple[str, ...]:
+    """Derby's type, priority and components as scoped labels, the way GitLab projects
+    carry them (GitLab has no such fields), in GitLab's order (sorted by name)."""
+    components = [c.strip() for c in row["component"].split(";") if c.strip()]
+    names = {f"type::{row['type']}", f"priority::{row['priority']}"}
+    names |= {f"component::{c}" for c in components}
+    return tuple(sorted(n for n in names if not n.endswith("::")))
+
+
+@needs_realdata
+def test_gitlab_sync_stores_what_the_gitlab_csv_export_stores(make_db, tmp_path):
+    from tests.fakes.gitlab import FakeGitlab
+
+    def stamp(moment: dt.datetime, api: bool) -> str:
+        return f"{moment:%Y-%m-%dT%H:%M:%S.000Z}" if api else f"{moment:%Y-%m-%d %H:%M:%S}"
+
+    api = FakeGitlab("apache/derby")
+    rows = derby_rows()
+    file = tmp_path / "apache-derby_issues.csv"
+    with file.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(GITLAB_CSV)
+        for row in rows:
+            iid, created, resolved = int(row["IssueId"]), row["created_utc"], row["resolved_utc"]
+            labels = gitlab_labels(row)
+            item = api.add(
+                iid, title=row["summary"], description=row["description"] or None,
+                state="closed" if resolved else "opened", labels=labels,
+                created=stamp(created, True), updated=stamp(resolved or created, True),
+                closed=stamp(resolved, True) if resolved else None,
+            )  # fmt: skip
+            out.writerow([
+                item["title"], item["description"] or "", iid, item["web_url"],
+                "Closed" if resolved else "Open", "Administrator", "root", "", "", "No", "No",
+                "", stamp(created, False), stamp(resolved or created, False),
+                stamp(resolved, False) if resolved else "", "", "", ",".join(labels), 0, 0,
+            ])  # fmt: skip
+    assert any(len(i["labels"]) > 2 for i in api.items)  # some issues have components
+    mapping = {"key": "Issue ID", "summary": "Title", "description": "Description",
+               "status": "State", "created": "Created At (UTC)", "updated": "Updated At (UTC)",
+               "resolved": "Closed At (UTC)", "labels": "Labels"}  # fmt: skip
+    from_file = tmp_path / "file.duckdb"
+    with db.connect(from_file) as con, clock.frozen(NOW):
+        imported = import_bugs(con, file, format="csv", mapping=mapping, who=WHO)
+    synced = make_db()
+    env = {"GITLAB_TOKEN": api.token}
+    with serving(api), db.connect(synced) as con, clock.frozen(NOW):
+        store.add(con, "gitlab", "derby", url=api.url, options={"project": "apache/derby"},
+                  check_options=trackers.adapter("gitlab").check_options,
+                  token_env="GITLAB_TOKEN", who=WHO)  # fmt: skip
+        result = sync.sync(con, "derby", who=WHO,
+                           connection=sync.Connection(env=env, backoff=0, sleep=lambda s: None))  # fmt: skip
+    assert imported.added == result.added == len(rows)
+    assert result.pages == -(-len(rows) // 100)
+
+    def shared(path: Path) -> dict[str, tuple]:
+        with db.connect(path) as con:
+            found = con.execute(f"SELECT key, {SHARED} FROM bugs").fetchall()
+        return {key.rpartition("#")[2]: rest for key, *rest in found}
+
+    # The export carries what the API does except:
+    # - the issue's reference: the export has only its number (Issue ID) and its web URL, so
+    #   its bugs are keyed "N" and have no project, where the API's are "apache/derby#N" in
+    #   project apache/derby; the numbers are compared;
+    # - the type and severity: the API gives them (ISSUE, UNKNOWN), the export has no such
+    #   columns;
+    # - neither has a priority or components field: both leave them empty, and the labels
+    #   (compared) carry Derby's type, priority and components.
+    from_api, from_export = shared(synced), shared(from_file)
+    assert len(from_api) == len(rows) and from_api == from_export
+    with db.connect(synced) as con:
+        assert con.execute("SELECT DISTINCT project, type, severity FROM bugs").fetchall() == [
+            ("apache/derby", "ISSUE", "UNKNOWN")
+        ]
+    with db.connect(from_file) as con:
+        assert con.execute("SELECT DISTINCT project, type, severity FROM bugs").fetchall() == [
+            (None, None, None)
+        ]
