@@ -24,14 +24,12 @@ _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+
 _ISO_WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})(?:-?[1-7])?$")
 
 
-def _distinct(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
-    """Each distinct value of a staged column, an empty cell as ''."""
-    return [
-        v
-        for (v,) in con.execute(
-            f"SELECT DISTINCT coalesce({quote_ident(column)}, '') FROM {quote_ident(table)}"
-        ).fetchall()
-    ]
+def _distinct(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> list[list[str]]:
+    """Each distinct value of each staged column, an empty cell as '', in one scan."""
+    lists = ", ".join(f"list(DISTINCT coalesce({quote_ident(column)}, ''))" for column in columns)
+    row = con.execute(f"SELECT {lists} FROM {quote_ident(table)}").fetchone()
+    assert row is not None  # an aggregate returns one row
+    return [values or [] for values in row]
 
 
 def _clean_text(raw: str | None) -> str:
@@ -88,7 +86,12 @@ def resolve_names(
         "problem": [],
     }
     numbers: dict[str, int] = {}
-    for raw in _distinct(con, table, layout.team_col):
+    columns = [layout.team_col, layout.week_col]
+    if layout.format == LONG:
+        assert layout.metric_col is not None  # a long file has one
+        columns.append(layout.metric_col)
+    team_raws, week_raws, *metric_raws = _distinct(con, table, columns)
+    for raw in team_raws:
         text = _clean_text(raw)
         key = name_key(text)
         problem = None
@@ -117,7 +120,7 @@ def resolve_names(
 
     this_week = current_week(today)
     week_rows: dict[str, list[Any]] = {"raw": [], "week": [], "problem": []}
-    for raw in _distinct(con, table, layout.week_col):
+    for raw in week_raws:
         text = (raw or "").strip()
         monday = parse_week(text) if text else None
         problem = None
@@ -150,8 +153,7 @@ def resolve_names(
     if layout.format == LONG:
         by_fold = {fold_name(k): m for k, m in metrics.items()}
         by_fold |= {fold_name(m.label): m for m in metrics.values()}
-        assert layout.metric_col is not None  # a long file has one
-        for raw in _distinct(con, table, layout.metric_col):
+        for raw in metric_raws[0]:
             text = _clean_text(raw)
             metric = by_fold.get(fold_name(text)) if text else None
             problem = None
