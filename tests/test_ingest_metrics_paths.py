@@ -17,7 +17,7 @@ from conftest import TODAY, add_teams
 from ddq import db
 from ddq.access import ADMIN, Actor
 from ddq.ingest import csvfile
-from ddq.ingest.metrics import import_metrics
+from ddq.ingest.metrics import checks, import_metrics
 from ddq.ingest.problems import ImportRejected
 from ddq.ingest.undo import undo
 
@@ -158,3 +158,14 @@ def test_the_command_does_not_load_pyarrow(make_db, tmp_path):
     )
     assert "2 added" in done.stdout, done.stdout + done.stderr
     assert "loaded: []" in done.stdout
+
+
+@pytest.mark.parametrize("name", ["good", "duplicates", "bad week", "empty cells"])
+def test_duplicates_counted_with_a_bitmap_or_without_alike(name, make_db, tmp_path, monkeypatch):
+    """Cells are counted in a bitmap unless a file names too many; both count the same."""
+    teams = ("Alpha", "Beta", "Gamma")
+    with_bitmap = outcome(make_db(*teams), FILES[name])
+    reference_db = tmp_path / "reference.duckdb"
+    add_teams(reference_db, teams)
+    monkeypatch.setattr(checks, "_BITMAP_CELLS", 0)
+    assert outcome(reference_db, FILES[name]) == with_bitmap
