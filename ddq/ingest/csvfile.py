@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
-from ddq.db import quote_ident, scalar, temp_table_from
+from ddq.db import quote_ident, scalar, temp_table, temp_table_from
 from ddq.export import FORMULA_START_PATTERN
 from ddq.ingest.problems import ImportRejected, Problem
 
@@ -41,8 +40,6 @@ from ddq.ingest.problems import ImportRejected, Problem
 # passes no limit (an administrator's file on disk).
 MAX_UPLOAD_MB = 50
 _MB = 1024 * 1024  # Streamlit counts maxUploadSize in these
-# Rows per Arrow batch when the parsed rows move to the caller's database.
-_BATCH_ROWS = 122_880  # one DuckDB row group
 # Columns a file may have: a Jira export of every field runs to a few hundred, a wide
 # metrics file has one per metric. More is not a table of rows but something else, and
 # parsing 20,000 columns takes seconds and hundreds of MB before saying so.
@@ -421,8 +418,9 @@ def _stage_with_duckdb(
     raw = quote_ident(table + "_raw")
     drop_staged(con, table)
     try:
-        parsed = parser.sql(
-            f"""
+        parsed = _ArrowStream(
+            parser.sql(
+                f"""
             SELECT * FROM read_csv(
                 $source, delim = $delimiter, quote = '"', escape = '"', header = false,
                 skip = 1, auto_detect = false, columns = {column_types}, strict_mode = true,
@@ -430,8 +428,9 @@ def _stage_with_duckdb(
                 rejects_scan = 'ddq_reject_scans'
             )
             """,
-            params={"source": str(source), "delimiter": delimiter},
-        ).to_arrow_reader(_BATCH_ROWS)
+                params={"source": str(source), "delimiter": delimiter},
+            )
+        )
         # The rows stream across in file order, and the table keeps its insertion order.
         temp_table_from(con, table + "_raw", parsed)
     except duckdb.InvalidInputException:
@@ -450,6 +449,23 @@ def _stage_with_duckdb(
     # Rows keep file order (insertion order is preserved), so rowid 0 is line 2.
     con.execute(f"CREATE TEMP VIEW {quote_ident(table)} AS SELECT rowid + 2 AS line, * FROM {raw}")
     return count
+
+
+class _ArrowStream:
+    """A parse, handed to the caller's database as an Arrow C stream.
+
+    Through the Arrow PyCapsule interface rather than a pyarrow reader: the rows move the
+    same way, and the command that imports a file does not load pyarrow (and numpy behind
+    it, a fifth of a second) to do so. DuckDB asks for the stream more than once while it
+    binds the scan; each request starts the parse again, and only the last is read to the
+    end.
+    """
+
+    def __init__(self, relation: duckdb.DuckDBPyRelation) -> None:
+        self._relation = relation
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self._relation.__arrow_c_stream__(requested_schema)
 
 
 def _stage_with_python(
@@ -493,8 +509,8 @@ def _stage_with_python(
             reason = (f"cannot be read as CSV ({exc}); a quoted field that starts here is "
                       'probably never closed with a "')  # fmt: skip
         problems.append(Problem(next_line, "", None, reason))
-    arrays = {"line": pa.array(lines, pa.int64())}
-    arrays |= {c: pa.array(values, pa.string()) for c, values in zip(columns, cells, strict=True)}
     drop_staged(con, table)
-    temp_table_from(con, table, pa.table(arrays))
+    # As list parameters: as quick as building Arrow arrays, without loading pyarrow.
+    temp_table(con, table, {"line": lines, **dict(zip(columns, cells, strict=True))},
+               {"line": "BIGINT"})  # fmt: skip
     return len(lines), problems

@@ -76,9 +76,11 @@ def import_metrics(
         report("checking", 0.4)
         metrics = {m.key: m for m in catalog(con)}
         layout = layout_of(staged.header, staged.columns, metrics, name)
-        resolve_names(con, layout, staged.table, metrics, create_teams, today, create_teams_how)
-        type_cells(con, layout, staged.table)
-        problems, hidden, (values, first, last) = row_problems(con, layout, staged.table)
+        keys = resolve_names(
+            con, layout, staged.table, metrics, create_teams, today, create_teams_how
+        )
+        type_cells(con, layout, staged.table, keys)
+        problems, hidden, (values, first, last) = row_problems(con, layout, staged.table, keys)
         problems += staged.problems
         if problems:
             raise ImportRejected(name, problems, hidden=hidden)

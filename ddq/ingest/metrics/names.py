@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ddq import clock
@@ -24,14 +25,26 @@ _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+
 _ISO_WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})(?:-?[1-7])?$")
 
 
-def _distinct(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
-    """Each distinct value of a staged column, an empty cell as ''."""
-    return [
-        v
-        for (v,) in con.execute(
-            f"SELECT DISTINCT coalesce({quote_ident(column)}, '') FROM {quote_ident(table)}"
-        ).fetchall()
-    ]
+@dataclass(frozen=True)
+class CellKeys:
+    """How many teams, weeks and metrics a file's maps number: a cell's key is
+    ``(team_no * weeks + week_no) * metrics + metric_no``, from 0 to ``cells - 1``."""
+
+    teams: int
+    weeks: int
+    metrics: int
+
+    @property
+    def cells(self) -> int:
+        return self.teams * self.weeks * self.metrics
+
+
+def _distinct(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> list[list[str]]:
+    """Each distinct value of each staged column, an empty cell as '', in one scan."""
+    lists = ", ".join(f"list(DISTINCT coalesce({quote_ident(column)}, ''))" for column in columns)
+    row = con.execute(f"SELECT {lists} FROM {quote_ident(table)}").fetchone()
+    assert row is not None  # an aggregate returns one row
+    return [values or [] for values in row]
 
 
 def _clean_text(raw: str | None) -> str:
@@ -68,11 +81,11 @@ def resolve_names(
     create_teams: bool,
     today: dt.date | None,
     create_teams_how: str = "",
-) -> None:
+) -> CellKeys:
     """Build small lookup tables from each distinct raw team, week and metric value.
 
-    Each map gives a small integer (``*_no``) too, so that the duplicate check can hash one
-    BIGINT per row instead of three strings.
+    Each map gives a small integer (``*_no``) too, numbered from 0, so that a cell's
+    (team, week, metric) is one dense BIGINT (:class:`CellKeys`) for the duplicate check.
     """
     known = {name_key(n): (i, n) for i, n in con.execute(
         "SELECT id, name FROM teams WHERE kind = 'team'").fetchall()}  # fmt: skip
@@ -88,7 +101,12 @@ def resolve_names(
         "problem": [],
     }
     numbers: dict[str, int] = {}
-    for raw in _distinct(con, table, layout.team_col):
+    columns = [layout.team_col, layout.week_col]
+    if layout.format == LONG:
+        assert layout.metric_col is not None  # a long file has one
+        columns.append(layout.metric_col)
+    team_raws, week_raws, *metric_raws = _distinct(con, table, columns)
+    for raw in team_raws:
         text = _clean_text(raw)
         key = name_key(text)
         problem = None
@@ -116,8 +134,9 @@ def resolve_names(
             team_rows[column].append(value)
 
     this_week = current_week(today)
-    week_rows: dict[str, list[Any]] = {"raw": [], "week": [], "problem": []}
-    for raw in _distinct(con, table, layout.week_col):
+    week_rows: dict[str, list[Any]] = {"raw": [], "week": [], "week_no": [], "problem": []}
+    week_numbers: dict[dt.date, int] = {}
+    for raw in week_raws:
         text = (raw or "").strip()
         monday = parse_week(text) if text else None
         problem = None
@@ -137,6 +156,11 @@ def resolve_names(
             problem = "the week is before 2000-01-03; check the year"
         week_rows["raw"].append(raw)
         week_rows["week"].append(monday if problem is None else None)
+        week_rows["week_no"].append(
+            week_numbers.setdefault(monday, len(week_numbers))
+            if monday is not None and problem is None
+            else None
+        )
         week_rows["problem"].append(problem)
 
     metric_rows: dict[str, list[Any]] = {
@@ -150,8 +174,7 @@ def resolve_names(
     if layout.format == LONG:
         by_fold = {fold_name(k): m for k, m in metrics.items()}
         by_fold |= {fold_name(m.label): m for m in metrics.values()}
-        assert layout.metric_col is not None  # a long file has one
-        for raw in _distinct(con, table, layout.metric_col):
+        for raw in metric_raws[0]:
             text = _clean_text(raw)
             metric = by_fold.get(fold_name(text)) if text else None
             problem = None
@@ -176,5 +199,6 @@ def resolve_names(
                 metric_rows[column].append(value)
 
     temp_table(con, "team_map", team_rows, {"team_id": "INTEGER", "team_no": "BIGINT"})
-    temp_table(con, "week_map", week_rows, {"week": "DATE"})
+    temp_table(con, "week_map", week_rows, {"week": "DATE", "week_no": "BIGINT"})
     temp_table(con, "metric_map", metric_rows, {"metric_no": "BIGINT"})
+    return CellKeys(teams=len(numbers), weeks=len(week_numbers), metrics=len(keys))
