@@ -34,6 +34,7 @@ configured_path = database.configured_path
 db_path = database.db_path
 version = database.version
 connection = database.connection
+kept_open = database.kept_open
 
 # The reads of the critical-bug definitions and of the meeting, importable from here too.
 adoption_dates = reads_definitions.adoption_dates
