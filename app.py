@@ -4,7 +4,7 @@ import streamlit as st
 
 from ddq.access import ADMIN, EDITOR
 from ddq.errors import DdqError
-from ddq.ui import auth, presenter, server_guard, sidebar, state
+from ddq.ui import auth, presenting, server_guard, sidebar, state
 
 # What a visitor may make Streamlit's server do (no cache clearing, uploads only where an
 # uploader is shown): hooked into the server once, at the first run of any page.
@@ -48,7 +48,7 @@ with state.kept_open():
         ]
     )  # fmt: skip
     # Presenter mode shows the meeting's team alone, for the projector: no banners.
-    quiet = navigation.url_path == "meeting" and presenter.presenting()
+    quiet = navigation.url_path == "meeting" and presenting.presenting()
     try:
         if not quiet:
             state.database_banner(created)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from ddq import clock, db, ledger, metrics, org, ownership, roster, settings, trends
@@ -115,17 +114,6 @@ def _counts(path: str, stamp: tuple[int, int]) -> metrics.Counts:
 def counts() -> metrics.Counts:
     """Sizes of the database: areas, teams, values and the weeks they span."""
     return _counts(*_key())
-
-
-@_cached
-def _imports(path: str, stamp: tuple[int, int]) -> pd.DataFrame:
-    with db.connect(path) as con:
-        return pd.DataFrame(ledger.list_imports(con))
-
-
-def imports() -> pd.DataFrame:
-    """The imports ledger, newest first."""
-    return _imports(*_key())
 
 
 @_cached

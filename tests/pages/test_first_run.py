@@ -4,6 +4,9 @@ the meeting page asks nothing about Slack channels while Slack is not connected.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from contextlib import nullcontext
 
 import pytest
@@ -14,6 +17,7 @@ from ddq.access import ADMIN, Actor
 from ddq.meeting import create_meeting
 from ddq.slack import questions
 from ddq.ui import state
+from tests.pages.conftest import ROOT
 
 PAGES = [
     ("app_pages/overview.py", {}),
@@ -79,3 +83,26 @@ def test_the_meeting_page_asks_for_no_channels_without_slack(with_meeting, page,
 
     monkeypatch.setattr(questions, "champions_channels", asked)
     first_run(page, "app_pages/meeting.py", {"meeting": "1"})
+
+
+LAUNCH = """
+import sys
+from streamlit.testing.v1 import AppTest
+
+at = AppTest.from_file({app!r}, default_timeout=60)
+at.switch_page("app_pages/overview.py")
+at.run()
+assert not at.exception, at.exception[0].message
+assert at.metric, "the Overview shows its headline metrics"
+print(sorted(name for name in ("pandas", "kaleido", "ddq.slides") if name in sys.modules))
+"""
+
+
+def test_the_overview_a_launch_opens_imports_no_pandas_nor_slides(sample_db):
+    """Importing pandas and the slide export is most of a first start's own work: the
+    Overview a launch opens needs neither (the pages that do import them)."""
+    script = LAUNCH.format(app=str(ROOT / "app.py"))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "DDQ_DB": str(sample_db)}, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
