@@ -2,8 +2,9 @@
 
 Builds the scale data set (`ddq demo --teams 500 --weeks 260`, about a million values) and
 runs each page through Streamlit's AppTest: the median run time with an empty cache
-(cold) and with the cache filled by an earlier run (warm), and the size of the Plotly JSON
-the page sends. Goals at this scale: warm at most 150 ms, at most 300 KB of figure JSON.
+(cold: the first run of a page after a change to the data) and with the cache filled by an
+earlier run (warm), and the size of the Plotly JSON the page sends. Goals at this scale:
+cold at most 200 ms, warm at most 150 ms, at most 300 KB of figure JSON.
 
     uv run python bench/pages.py [--teams 500] [--weeks 260] [--repeat 5] [--only meeting]
 """
@@ -43,10 +44,31 @@ PAGES = [
     ("upload", "app_pages/upload.py", {}),
 ]  # fmt: skip
 WARM_GOAL_MS = 150
+COLD_GOAL_MS = 200  # the first run of every page after a change to the data
 # Goals that differ from WARM_GOAL_MS (None: the page has no stated goal).
 GOALS_MS = {"progress (area grid, targets on 3 metrics)": 300, "progress (one team)": None,
             "champions": None, "critical bugs": None, "upload": None}  # fmt: skip
 FIGURE_GOAL_KB = 300
+
+
+_components: list = []
+
+
+def shared_components(at) -> None:
+    """Give a new AppTest the components found once, as a server finds them once at start.
+
+    Each new AppTest scans every installed package for Streamlit components before its first
+    run (about 55 ms here), which no page run in a server pays: measured once, not per run.
+    """
+    if not hasattr(at, "_bidi_component_manager"):
+        return  # another Streamlit: measured as it comes
+    if not _components:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+
+        manager = BidiComponentManager()
+        manager.discover_and_register_components(start_file_watching=False)
+        _components.append(manager)
+    at._bidi_component_manager = _components[0]
 
 
 def run_page(page: str, query: dict) -> tuple[float, int]:
@@ -54,6 +76,7 @@ def run_page(page: str, query: dict) -> tuple[float, int]:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    shared_components(at)
     for key, value in query.items():
         at.query_params[key] = value
     at.switch_page(page)
@@ -112,16 +135,24 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.system()} {platform.release()}")  # fmt: skip
     print()
-    print("| page | cold run (ms) | warm run (ms) | figure JSON (KB) | warm goal (ms) | met |")
-    print("|---|---:|---:|---:|---:|---|")
+    load = os.getloadavg()
+    print(f"load average after the runs: {load[0]:.2f} (1 min), {load[1]:.2f} (5 min)")
+    print()
+    print("| page | cold run (ms) | cold goal (ms) | cold met | warm run (ms) | figure JSON (KB) "
+          "| warm goal (ms) | met |")  # fmt: skip
+    print("|---|---:|---:|---|---:|---:|---:|---|")
     for label, cold, warm, size in results:
         goal = GOALS_MS.get(label, WARM_GOAL_MS)
         ok = (goal is None or warm * 1000 <= goal) and size / 1024 <= FIGURE_GOAL_KB
-        print(f"| {label} | {cold * 1000:.0f} | {warm * 1000:.0f} | {size / 1024:.1f} | "
-              f"{goal or '—'} | {'yes' if ok else 'no'} |")  # fmt: skip
+        cold_ok = cold * 1000 <= COLD_GOAL_MS
+        print(f"| {label} | {cold * 1000:.0f} | {COLD_GOAL_MS} | {'yes' if cold_ok else 'no'} | "
+              f"{warm * 1000:.0f} | {size / 1024:.1f} | {goal or '—'} | "
+              f"{'yes' if ok else 'no'} |")  # fmt: skip
     print()
-    print(f"Goals: warm run at most {WARM_GOAL_MS} ms unless the table says otherwise, figure "
-          f"JSON at most {FIGURE_GOAL_KB} KB.")  # fmt: skip
+    print(f"Goals: the first run after a change to the data (cold) at most {COLD_GOAL_MS} ms on "
+          f"every page; warm run at most {WARM_GOAL_MS} ms unless the table says otherwise, "
+          f"figure JSON at most {FIGURE_GOAL_KB} KB. Each run is a new AppTest session; the "
+          "installed components are found once, as a server does at start.")  # fmt: skip
 
 
 if __name__ == "__main__":

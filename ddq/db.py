@@ -40,6 +40,9 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.+?) \(PID (?P<p
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
+# Per thread, by absolute path: the connection a :func:`kept_open` block holds (None until
+# its first use).
+_kept = threading.local()
 
 
 def resolve_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -129,19 +132,63 @@ def connect(
     ``trust_catalog``: for ``ddq check``, which reports them.
     """
     resolved = resolve_path(path)
-    con = _open(resolved, lock_wait_seconds() if wait_s is None else wait_s)
+    held: dict[str, duckdb.DuckDBPyConnection | None] = getattr(_kept, "held", {})
+    where = str(resolved.absolute())
+    if where in held:  # inside kept_open: its connection, left open for the next read
+        con = held[where]
+        if con is None:
+            con = held[where] = _open_migrated(resolved, wait_s, trust_catalog)
+        yield con
+        return
+    con = _open_migrated(resolved, wait_s, trust_catalog)
     try:
-        try:
-            _ensure_migrated(con, resolved, check_catalog=not trust_catalog)
-        except duckdb.Error as exc:  # a damaged file can open, then fail on its first read
-            raise DatabaseUnreadable(
-                f"Cannot read the database {resolved}: {exc}. It may be damaged: restore it "
-                "from a backup, point ddq at another file with --db or $DDQ_DB, or move it "
-                "aside and run `ddq init`."
-            ) from exc
         yield con
     finally:
         con.close()
+
+
+def _open_migrated(
+    resolved: Path, wait_s: float | None, trust_catalog: bool
+) -> duckdb.DuckDBPyConnection:
+    con = _open(resolved, lock_wait_seconds() if wait_s is None else wait_s)
+    try:
+        _ensure_migrated(con, resolved, check_catalog=not trust_catalog)
+    except duckdb.Error as exc:  # a damaged file can open, then fail on its first read
+        con.close()
+        raise DatabaseUnreadable(
+            f"Cannot read the database {resolved}: {exc}. It may be damaged: restore it "
+            "from a backup, point ddq at another file with --db or $DDQ_DB, or move it "
+            "aside and run `ddq init`."
+        ) from exc
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+@contextmanager
+def kept_open(path: str | os.PathLike[str] | None = None) -> Iterator[None]:
+    """Within this block, every :func:`connect` to ``path`` on this thread shares one connection.
+
+    For one run of a page: opening the file costs more than most of the page's reads, and a
+    page makes a dozen of them after a change to the data. The connection is opened by the
+    first :func:`connect` (so its errors surface there, as before) and closed when the block
+    ends, so the file is free between runs as with short-lived connections. It runs in
+    autocommit: each read sees what other connections committed before it.
+    """
+    where = str(resolve_path(path).absolute())
+    held: dict[str, duckdb.DuckDBPyConnection | None] = getattr(_kept, "held", {})
+    if where in held:  # nested: the outer block keeps it
+        yield
+        return
+    _kept.held = {**held, where: None}
+    try:
+        yield
+    finally:
+        con = _kept.held.get(where)
+        _kept.held = held
+        if con is not None:
+            con.close()
 
 
 def _ensure_migrated(

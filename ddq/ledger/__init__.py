@@ -119,6 +119,16 @@ def list_imports(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> li
     return cast("list[ListedImport]", rows(con, sql))
 
 
+def applied_kinds(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The kinds of the imports still applied (not undone): one small query, for a banner."""
+    return {
+        str(kind)
+        for (kind,) in con.execute(
+            "SELECT DISTINCT kind FROM imports WHERE status = 'applied'"
+        ).fetchall()
+    }
+
+
 def get(con: duckdb.DuckDBPyConnection, import_id: int) -> ImportEntry:
     found = rows(con, "SELECT * FROM imports WHERE id = ?", [import_id])
     if not found:

@@ -66,6 +66,11 @@ def connection() -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     return db.connect(db_path())
 
 
+def kept_open() -> AbstractContextManager[None]:
+    """One connection for every read and write of this page run (see :func:`ddq.db.kept_open`)."""
+    return db.kept_open(db_path())
+
+
 def key() -> tuple[str, tuple[int, int]]:
     """The database file and its stamp: the last two arguments of every cached read."""
     path = db_path()

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from ddq import ledger
+from ddq import db, ledger
 from ddq.ingest.undo import undo
-from ddq.ui import state, write
+from ddq.ui import database, state, write
 from ddq.ui.feedback import FLASH_KEY as FLASH_KEY  # re-exported: pages confirm through these
 from ddq.ui.feedback import flash, show_flash
 
 LEDGER_COLUMNS = ["id", "imported_at", "kind", "file_name", "who", "added", "updated",
                   "unchanged", "skipped", "status"]  # fmt: skip
+
+
+# Here, not in ddq.ui.state: pandas is imported only by the pages that show a table (about
+# half a second of the app's first start, which opens the Overview).
+@database.cached
+def _ledger(path: str, stamp: tuple[int, int]) -> pd.DataFrame:
+    with db.connect(path) as con:
+        return pd.DataFrame(ledger.list_imports(con))
+
+
+def ledger_table() -> pd.DataFrame:
+    """The imports ledger, newest first."""
+    return _ledger(*database.key())
 
 
 def skipped_rows(imports: Any) -> None:
@@ -31,7 +45,7 @@ def skipped_rows(imports: Any) -> None:
 def imports_with_undo() -> None:
     """The ledger, newest first, with a confirmed undo of any applied import."""
     st.subheader("Imports")
-    imports = state.imports()
+    imports = ledger_table()
     if imports.empty:
         st.caption("No imports yet.")
         return

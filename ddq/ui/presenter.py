@@ -13,17 +13,19 @@ them while the cursor is in a text box, so typing a note never moves the meeting
 
 from __future__ import annotations
 
-from typing import cast
-
 import streamlit as st
 
 from ddq.meeting import NOTE_LABELS, Meeting, TeamView
 from ddq.ui import meeting
 from ddq.ui.format import lines, plain
 
-KEY = "present"  # session state and link parameter: present=1
-_NOTE = "present_link_note"
-TOGGLE_KEY = "P"
+# Re-exported: the meeting page reaches presenter mode through this module.
+from ddq.ui.presenting import KEY as KEY
+from ddq.ui.presenting import TOGGLE_KEY as TOGGLE_KEY
+from ddq.ui.presenting import link_note as link_note
+from ddq.ui.presenting import presenting as presenting
+from ddq.ui.presenting import toggle as toggle
+
 # How many actions a slide shows (and notes are cut to a few lines): the full page has all.
 ACTIONS_SHOWN = 3
 
@@ -79,31 +81,6 @@ header[data-testid="stHeader"], section[data-testid="stSidebar"],
 }
 </style>
 """
-
-
-def presenting() -> bool:
-    """Whether this session shows the meeting in presenter mode (from ``present=1`` in a link
-    on its first visit, then from the toggle). A link's other value is named by
-    :func:`link_note` and shows the full page."""
-    if KEY not in st.session_state:
-        raw = st.query_params.get(KEY)
-        st.session_state[KEY] = raw == "1"
-        if raw not in (None, "", "0", "1"):
-            st.session_state[_NOTE] = (
-                f"The link's {KEY}={plain(repr(raw))} is not 1 (presenter mode) or 0 (the full "
-                "page); showing the full page."
-            )
-    return bool(st.session_state[KEY])
-
-
-def link_note() -> str | None:
-    """What was wrong with the link's ``present`` value, once (Markdown), or None."""
-    return cast("str | None", st.session_state.pop(_NOTE, None))
-
-
-def toggle() -> None:
-    """Enter or leave presenter mode (a button's callback: the next run shows the change)."""
-    st.session_state[KEY] = not st.session_state.get(KEY, False)
 
 
 def style() -> None:

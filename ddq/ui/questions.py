@@ -51,8 +51,10 @@ def _read(config: SlackConfig, channels: tuple[str, ...]) -> _Read:
 def box() -> None:
     """The box, when Slack is connected and a champions channel is set; else nothing."""
     config = slack.config()
+    if config is None:  # not connected: no need to ask each area for its channel
+        return
     channels = _channels(*database.key())
-    if config is None or not channels:
+    if not channels:
         return
     read = _read(config, tuple(channels))
     with st.container(border=True, key="unanswered-questions"):

@@ -112,6 +112,8 @@ def editor_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def edited_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows the person changed, as roster edits."""
+    if before.equals(after):  # nothing edited, as on most runs: no comparing row by row
+        return []
     changed = []
     for (_, old), (_, new) in zip(before.iterrows(), after.iterrows(), strict=True):
         old_values = [_clean(old[c]) for c in EDIT_COLUMNS]

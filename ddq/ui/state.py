@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from ddq import clock, db, ledger, metrics, org, ownership, roster, settings, trends
@@ -34,6 +33,7 @@ configured_path = database.configured_path
 db_path = database.db_path
 version = database.version
 connection = database.connection
+kept_open = database.kept_open
 
 # The reads of the critical-bug definitions and of the meeting, importable from here too.
 adoption_dates = reads_definitions.adoption_dates
@@ -114,17 +114,6 @@ def _counts(path: str, stamp: tuple[int, int]) -> metrics.Counts:
 def counts() -> metrics.Counts:
     """Sizes of the database: areas, teams, values and the weeks they span."""
     return _counts(*_key())
-
-
-@_cached
-def _imports(path: str, stamp: tuple[int, int]) -> pd.DataFrame:
-    with db.connect(path) as con:
-        return pd.DataFrame(ledger.list_imports(con))
-
-
-def imports() -> pd.DataFrame:
-    """The imports ledger, newest first."""
-    return _imports(*_key())
 
 
 @_cached
@@ -343,18 +332,15 @@ def progress(
 
 @_cached
 def _holds_only_sample(path: str, stamp: tuple[int, int]) -> bool:
-    found = _imports(path, stamp)
-    if found.empty:
-        return False
-    applied = found[found["status"] == "applied"]
-    return not applied.empty and bool((applied["kind"] == ledger.DEMO).all())
+    with db.connect(path) as con:
+        return ledger.applied_kinds(con) == {ledger.DEMO}
 
 
 def holds_only_sample() -> bool:
     """True while every applied import is the generated sample organisation.
 
-    Cached as the answer itself: every run of every page asks (for the banner), and
-    filtering the imports table each time was about a tenth of a warm page view's work.
+    Cached as the answer itself: every run of every page asks (for the banner). One small
+    query, not the whole ledger: after a change to the data, every page's first run asks.
     """
     return _holds_only_sample(*_key())
 
