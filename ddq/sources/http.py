@@ -27,8 +27,7 @@ from typing import Any
 import httpx
 import orjson
 
-from ddq import clock, web
-from ddq.errors import DdqError
+from ddq import clock
 from ddq.sources.model import (
     BUGZILLA,
     GITHUB,
@@ -40,6 +39,7 @@ from ddq.sources.model import (
     SourceMissing,
     SourceRefused,
     SourceUnavailable,
+    check_url,
 )
 
 BACKOFF_ENV_VAR = "DDQ_SYNC_BACKOFF"  # seconds before the first retry; doubles each time
@@ -59,14 +59,6 @@ Params = Mapping[str, Scalar | Sequence[Scalar]] | list[tuple[str, Scalar]] | No
 Waiting = Callable[[float, str], None]
 # What a 400 answer means for one request (the tracker could not read the query), or None.
 Explain = Callable[[httpx.Response], str | None]
-
-
-def check_url(url: str, what: str = "--url") -> str:
-    """The URL without a trailing slash; SourceError when it is not one a token may go to."""
-    try:
-        return web.check_url(url, what)
-    except DdqError as exc:
-        raise SourceError(str(exc)) from None
 
 
 def _backoff_base() -> float:

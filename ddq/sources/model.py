@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ddq import web
 from ddq.errors import DdqError
 
 JIRA = "jira"
@@ -100,3 +101,11 @@ class Page:
     number: int
     records: list[Record]
     left_out: int = 0  # items that are not issues (GitHub's pull requests)
+
+
+def check_url(url: str, what: str = "--url") -> str:
+    """The URL without a trailing slash; SourceError when it is not one a token may go to."""
+    try:
+        return web.check_url(url, what)
+    except DdqError as exc:
+        raise SourceError(str(exc)) from None

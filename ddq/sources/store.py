@@ -19,7 +19,6 @@ from ddq import audit, clock
 from ddq.access import ADMIN, Actor, requires
 from ddq.db import claim, retry_on_conflict, rows, scalar, transaction
 from ddq.errors import Conflict, DdqError, NotFound
-from ddq.sources.http import check_url
 from ddq.sources.model import (
     GITHUB,
     GITHUB_API,
@@ -28,6 +27,7 @@ from ddq.sources.model import (
     JIRA,
     KINDS,
     SourceConfig,
+    check_url,
 )
 
 if TYPE_CHECKING:
