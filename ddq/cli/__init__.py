@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click.utils import make_default_short_help
 
 from ddq.cli.output import echo
 from ddq.errors import DdqError
@@ -95,7 +94,10 @@ class _Ddq(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The commands and their short help from COMMANDS, importing none of them."""
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [(name, make_default_short_help(COMMANDS[name][2], limit)) for name in COMMANDS]
+        rows = [
+            (name, click.Command(name, help=short).get_short_help_str(limit))
+            for name, (_, _, short) in COMMANDS.items()
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(sorted(rows))
 
