@@ -2,8 +2,9 @@
 
 A second front end over the same core as the app (harlequin's habit): each module here is one
 command group that parses its arguments, calls one function of ddq and prints its result
-through ``output``. Heavy modules (duckdb, pandas, pyarrow) are imported inside the commands
-that need them, so that ``ddq --help`` and a mistyped command answer at once.
+through ``output``. A command's module is imported only when that command runs (COMMANDS),
+and heavy modules (duckdb, pandas, pyarrow) only inside the commands that need them, so that
+``ddq --help`` and a mistyped command answer at once and each command pays for its own.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ class _Ddq(click.Group):
         module_name, attribute, _ = where
         module = importlib.import_module(f"ddq.cli.{module_name}")
         command = getattr(module, attribute)
-        assert isinstance(command, click.Command), cmd_name
+        if not isinstance(command, click.Command):
+            raise TypeError(f"ddq.cli.{module_name}.{attribute} is not a click command")
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
