@@ -3,7 +3,9 @@
 Generates a long-format metrics CSV of 500 teams x 260 weeks x 8 metrics (about 1,040,000
 rows), then measures, side by side in one run, a validated ddq import and a bare
 ``CREATE TABLE ... AS SELECT * FROM read_csv(...)`` into a database file: in-process and as
-whole commands. Also times ddq's start-up. Prints medians and ratios.
+whole commands. Also times ddq's start-up, and a command that opens the database (``ddq
+imports`` on an empty one) against a bare ``duckdb.connect(F).close()`` of the same file.
+Prints medians and ratios.
 
     uv run python bench/import_metrics.py [--teams 500] [--weeks 260] [--repeat 3]
 """
@@ -102,6 +104,12 @@ def ddq_import(path: Path, csv_path: Path) -> None:
     assert result.added > 0, result.summary()
 
 
+# What opening the database costs without ddq: the interpreter, duckdb's import, the file.
+BARE_CONNECT = [sys.executable, "-c", "import duckdb,sys; duckdb.connect(sys.argv[1]).close()"]
+# Issue 20: a command that opens the database within this of BARE_CONNECT.
+OPEN_GOAL = 1.2
+
+
 def run(cmd: list[str]) -> None:
     subprocess.run(cmd, check=True, capture_output=True)
 
@@ -138,6 +146,7 @@ def main() -> None:
                 "python start",
                 "ddq --help",
                 "ddq imports (empty db)",
+                "bare connect (empty db)",
             )
         }
         for i in range(args.repeat):
@@ -160,9 +169,12 @@ def main() -> None:
             results["ddq --help"].append(time_it(lambda: run([ddq_exe, "--help"])))
             empty = folder / f"empty-{i}.duckdb"
             run([ddq_exe, "--db", str(empty), "init"])
-            results["ddq imports (empty db)"].append(
-                time_it(lambda: run([ddq_exe, "--db", str(empty), "imports"]))  # noqa: B023
-            )
+            opens = [
+                ("ddq imports (empty db)", [ddq_exe, "--db", str(empty), "imports"]),
+                ("bare connect (empty db)", [*BARE_CONNECT, str(empty)]),
+            ]
+            for label, cmd in opens if i % 2 == 0 else opens[::-1]:
+                results[label].append(time_it(lambda: run(cmd)))  # noqa: B023
 
     med = {k: statistics.median(v) for k, v in results.items()}
     print(f"# metrics import benchmark: {rows:,} rows, {size_mb:.0f} MB, median of {args.repeat}")
@@ -186,6 +198,11 @@ def main() -> None:
     print(
         f"ddq start-up (ddq --help): {startup:.3f} s; with the database opened "
         f"(ddq imports): {med['ddq imports (empty db)']:.3f} s"
+    )
+    opened = med["ddq imports (empty db)"] / med["bare connect (empty db)"]
+    print(
+        f"ratio opening the database (ddq imports / bare connect): {opened:.2f}x "
+        f"({'within' if opened <= OPEN_GOAL else 'over'} the {OPEN_GOAL}x goal)"
     )
 
 

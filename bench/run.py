@@ -49,7 +49,8 @@ from tests.e2e.settle import RUN_TIMEOUT_MS  # noqa: E402
 BENCHMARKS = [
     ("Metrics import", "bench/import_metrics.py", [], ["--teams", "100", "--weeks", "104",
      "--repeat", "1"], "`ddq import metrics` of a long-format file against a bare DuckDB "
-     "`read_csv` load of the same file, in-process and as whole commands, and ddq's start-up."),
+     "`read_csv` load of the same file, in-process and as whole commands; ddq's start-up; and "
+     "`ddq imports` on an empty database against a bare `duckdb.connect(F).close()`."),
     ("Pages", "bench/pages.py", [], ["--teams", "100", "--weeks", "104", "--repeat", "1"],
      "Each page's server-side run time through Streamlit's AppTest (cold and warm cache) and "
      "the Plotly JSON it sends, on the scale data set."),

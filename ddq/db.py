@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from ddq.errors import DatabaseBusy, DatabaseUnreadable, DdqError, ForeignCatalog, WriteConflict
-from ddq.schema import foreign_objects, migrate
+from ddq.schema import foreign_objects, migrate, up_to_date
 from ddq.transaction import in_transaction as in_transaction  # re-exported: one way in
 from ddq.transaction import transaction as transaction
 
@@ -198,6 +198,9 @@ def _ensure_migrated(
     if key in _migrated:
         return
     with _migrate_lock:
+        if up_to_date(con):  # the usual case, in one query
+            _migrated.add(key)
+            return
         migrate(con)
         if not check_catalog:
             return  # checked again by the next connection that does check

@@ -12,7 +12,15 @@ import pytest
 
 from ddq import db
 from ddq.errors import DatabaseBusy, DatabaseUnreadable, StaleEdit, WriteConflict
-from ddq.schema import MIGRATIONS, applied_versions, latest_version
+from ddq.schema import (
+    KEPT_CATALOG,
+    MIGRATIONS,
+    applied_versions,
+    catalog_digest,
+    latest_version,
+    migrate,
+    up_to_date,
+)
 
 
 def test_path_prefers_explicit_then_env_then_default(monkeypatch, tmp_path):
@@ -240,3 +248,47 @@ def test_other_errors_are_not_run_again(two):
     with pytest.raises(duckdb.CatalogException):
         broken(two[0])
     assert runs == [1]
+
+
+def test_the_kept_catalog_digest_is_what_the_migrations_create():
+    """Bring KEPT_CATALOG in step with a new migration: the value it should have is below."""
+    import duckdb
+
+    scratch = duckdb.connect(":memory:")
+    try:
+        migrate(scratch)
+        digest = catalog_digest(scratch)
+    finally:
+        scratch.close()
+    assert digest == KEPT_CATALOG, f"set ddq.schema.KEPT_CATALOG = {digest!r}"
+
+
+def test_an_up_to_date_file_takes_the_one_query_path(tmp_path, monkeypatch):
+    path = tmp_path / "fast.duckdb"
+    with db.connect(path) as con:
+        assert up_to_date(con)
+    db.forget_migrated(path)
+
+    def no_migrations(con):
+        raise AssertionError("the migrations ran on an up-to-date file")
+
+    monkeypatch.setattr(db, "migrate", no_migrations)
+    with db.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM metric_defs").fetchone() == (8,)
+
+
+def test_a_file_missing_a_migration_is_brought_up_to_date(tmp_path, monkeypatch):
+    import duckdb
+
+    from ddq import schema
+
+    path = tmp_path / "old.duckdb"
+    raw = duckdb.connect(str(path))
+    with monkeypatch.context() as patched:
+        patched.setattr(schema, "MIGRATIONS", MIGRATIONS[:-1])
+        migrate(raw)
+    assert not up_to_date(raw)
+    raw.close()
+    with db.connect(path) as con:
+        assert applied_versions(con) == [v for v, _, _ in MIGRATIONS]
+        assert up_to_date(con)

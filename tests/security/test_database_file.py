@@ -11,6 +11,7 @@ import pytest
 
 from ddq import db
 from ddq.errors import ForeignCatalog
+from ddq.schema import foreign_objects, up_to_date
 
 SECRET = "the hostname of this machine"
 
@@ -45,6 +46,17 @@ SETTINGS_VIEW = (
     (("CREATE TABLE extra (a INTEGER)",), "a table 'extra'"),
     (("ALTER TABLE teams ADD COLUMN note VARCHAR",), "a changed table 'teams'"),
     (("CREATE SEQUENCE mine",), "a sequence 'mine'"),
+    (("ALTER TABLE teams ALTER COLUMN name SET DEFAULT 'x'",), "a changed table 'teams'"),
+    (("CREATE TRIGGER mine AFTER INSERT ON audit_log FOR EACH STATEMENT "
+      "DELETE FROM teams",), "a trigger 'mine'"),
+    # Macros named like the built-ins the check itself uses: they shadow a built-in in this
+    # file's queries, so the check names every built-in in full and would still see them.
+    (("CREATE MACRO duckdb_functions() AS TABLE SELECT * FROM system.main.duckdb_functions() "
+      "WHERE internal", "CREATE MACRO lower(x) AS 'hacked'"), "a macro 'duckdb_functions'"),
+    (("CREATE MACRO duckdb_tables() AS TABLE SELECT * FROM system.main.duckdb_tables() "
+      "WHERE false", "CREATE TABLE extra (a INTEGER)"), "(and 1 more)"),
+    (("CREATE MACRO current_database() AS 'elsewhere'",), "a macro 'current_database'"),
+    (("CREATE MACRO \"||\"(a, b) AS 'x'",), "a macro '||'"),
 ])  # fmt: skip
 def test_objects_ddq_did_not_create_are_refused_by_name(tmp_path, statements, named):
     path = tampered(tmp_path, *statements)
@@ -52,6 +64,21 @@ def test_objects_ddq_did_not_create_are_refused_by_name(tmp_path, statements, na
         pass
     assert named in str(refused.value)
     assert "ddq check" in str(refused.value)
+
+
+def test_a_macro_hiding_tables_from_the_check_hides_nothing(tmp_path):
+    path = tampered(
+        tmp_path,
+        "CREATE MACRO duckdb_tables() AS TABLE SELECT * FROM system.main.duckdb_tables() "
+        "WHERE false",
+        "CREATE TABLE extra (a INTEGER)",
+    )
+    with db.connect(path, trust_catalog=True) as con:
+        assert not up_to_date(con)
+        assert foreign_objects(con) == [
+            "a macro 'duckdb_tables' of its own",
+            "a table 'extra' of its own",
+        ]
 
 
 def test_ddq_check_lists_them_without_running_them(tmp_path):
