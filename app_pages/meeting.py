@@ -8,10 +8,9 @@ import os
 
 import streamlit as st
 
-from ddq import clock
 from ddq import meeting as core
 from ddq.access import EDITOR
-from ddq.ui import auth, feedback, params, presenter, questions, state, unassigned
+from ddq.ui import auth, params, presenter, state
 from ddq.ui import meeting as ui
 
 # New notes and uploads reach every laptop in the room within this (tests set it shorter).
@@ -39,18 +38,7 @@ else:
     chosen = st.selectbox("Meeting", ids, key="meeting", format_func=label.__getitem__, index=None,
                           placeholder="Choose a meeting, or start one below", required=True,
                           on_change=ui.keep_meeting)  # fmt: skip
-    if can_edit:
-        with (st.expander("Start a meeting", expanded=not ids, icon=":material/play_circle:",
-                          key=ui.START_FORM, on_change="rerun"), st.form("start")):  # fmt: skip
-            day = st.date_input("Date", clock.today())
-            areas = st.multiselect("Areas (none: the whole program)", state.areas())
-            order = st.selectbox("Order of the teams", core.ORDERS,
-                                 format_func=core.ORDER_WORDS.__getitem__)  # fmt: skip
-            if st.form_submit_button("Start", type="primary"):
-                ui.start(held_on=day, areas=areas, order=order)
-        feedback.show_flash("start")
-    elif not ids:
-        auth.may_edit("start a meeting")
+    ui.start_form(can_edit, first=not ids)
 
 if chosen is None:
     if ids:
@@ -77,11 +65,7 @@ if st.session_state[follow_key] and meeting["current_team"] in teams:
     st.session_state["team"] = meeting["current_team"]
 
 if not presenting:
-    with st.sidebar:
-        ui.health(state.community_health(tuple(meeting["scope_areas"])))
-        if not meeting["scope_areas"]:  # the whole program: its totals include them
-            unassigned.flag()
-        questions.box()  # unanswered questions in the champions channels, with Slack
+    ui.side_panel(meeting)
 
 position = teams.index(st.session_state["team"]) if st.session_state.get("team") in teams else 0
 

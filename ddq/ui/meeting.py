@@ -13,7 +13,7 @@ import streamlit as st
 from ddq import clock, text
 from ddq import meeting as core
 from ddq.meeting import Meeting, MetricRow, TeamView
-from ddq.ui import feedback, slack, slides, state, write
+from ddq.ui import auth, feedback, questions, slack, slides, state, unassigned, write
 from ddq.ui.format import delta_style, plain
 
 __all__ = ["act", "actions", "health", "metrics", "notes", "plain"]
@@ -34,6 +34,34 @@ def start(held_on: dt.date, areas: list[str], order: str) -> None:
     st.session_state[STARTED] = started
     feedback.flash(f"Meeting started: {held_on:%d %b %Y} · {core.scope_label(areas)}.", "start")
     st.rerun()
+
+
+def start_form(can_edit: bool, *, first: bool) -> None:
+    """The "Start a meeting" form under the selector, open when there is no meeting yet
+    (``first``); a viewer without meetings is told who may start one."""
+    if can_edit:
+        with (st.expander("Start a meeting", expanded=first, icon=":material/play_circle:",
+                          key=START_FORM, on_change="rerun"), st.form("start")):  # fmt: skip
+            day = st.date_input("Date", clock.today())
+            areas = st.multiselect("Areas (none: the whole program)", state.areas())
+            order = st.selectbox("Order of the teams", core.ORDERS,
+                                 format_func=core.ORDER_WORDS.__getitem__)  # fmt: skip
+            if st.form_submit_button("Start", type="primary"):
+                start(held_on=day, areas=areas, order=order)
+        feedback.show_flash("start")
+    elif first:
+        auth.may_edit("start a meeting")
+
+
+def side_panel(meeting: Meeting) -> None:
+    """The sidebar beside the full page: the community's health in the meeting's scope, the
+    bugs no team owns (for the whole program, whose totals include them), and the questions
+    waiting in the champions channels (with Slack)."""
+    with st.sidebar:
+        health(cast(dict[str, Any], state.community_health(tuple(meeting["scope_areas"]))))
+        if not meeting["scope_areas"]:
+            unassigned.flag()
+        questions.box()
 
 
 def open_started() -> None:
